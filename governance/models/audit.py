@@ -1,0 +1,39 @@
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One link of the hash-chained audit log. Append-only (database triggers).
+
+    `hash` = sha256(prev_hash || canonical JSON of the other fields); the chain
+    order is `seq`, assigned under one advisory lock so it equals commit order.
+    """
+
+    class ActorType(models.TextChoices):
+        USER = "user", "User"
+        SERVICE = "service", "Service principal"
+        SYSTEM = "system", "System"
+
+    seq = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField()
+    actor_type = models.CharField(max_length=16, choices=ActorType.choices)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=80)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=80, blank=True)
+    subject = models.CharField(max_length=40, blank=True, help_text="Subject pseudonym")
+    purpose = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [
+            models.Index(fields=["subject", "-seq"]),
+            models.Index(fields=["action", "-seq"]),
+            models.Index(fields=["occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"

@@ -1,0 +1,104 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from governance.models.catalogue import Application, DataKind, Purpose
+from governance.models.notices import Notice
+from governance.models.people import Employee
+
+
+class ConsentAction(models.TextChoices):
+    GRANTED = "granted", "Granted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+    LAPSED = "lapsed", "Lapsed by a new notice"
+
+
+class ConsentMethod(models.TextChoices):
+    WEB = "web", "Web"
+    API = "api", "API"
+    ADMIN = "admin", "Admin"
+    SYSTEM = "system", "System"
+
+
+class ConsentEvent(models.Model):
+    """One change of one person's consent for one scope. Append-only (triggers)."""
+
+    receipt_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="consent_events")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
+    data_kind = models.ForeignKey(DataKind, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=ConsentAction.choices)
+    state_version = models.PositiveIntegerField(help_text="ConsentState.version after this event")
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="+")
+    notice_version = models.PositiveIntegerField()
+    notice_hash = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    method = models.CharField(max_length=16, choices=ConsentMethod.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["employee", "-occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "purpose", "application", "data_kind", "state_version"],
+                name="one_event_per_consent_version",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.receipt_id}"
+
+
+class ConsentState(models.Model):
+    """Current consent per employee × scope: the fold of its ConsentEvents.
+
+    The ingestion gate reads this row (FOR SHARE) in the transaction that
+    writes events; grants and withdrawals lock it FOR UPDATE, which is what
+    makes a withdrawal and the gate linearisable.
+    """
+
+    class State(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+        LAPSED = "lapsed", "Needs your review"
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="consent_states")
+    purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
+    data_kind = models.ForeignKey(DataKind, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices)
+    version = models.PositiveIntegerField(default=0)
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="+")
+    last_event = models.ForeignKey(ConsentEvent, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "purpose", "application", "data_kind"],
+                name="one_state_per_scope",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "notice"])]
+
+    @property
+    def is_granted(self) -> bool:
+        return self.state == self.State.GRANTED
+
+
+ACTION_TO_STATE = {
+    ConsentAction.GRANTED: ConsentState.State.GRANTED,
+    ConsentAction.WITHDRAWN: ConsentState.State.WITHDRAWN,
+    ConsentAction.EXPIRED: ConsentState.State.EXPIRED,
+    ConsentAction.LAPSED: ConsentState.State.LAPSED,
+}

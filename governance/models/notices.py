@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.db import models
+
+from governance.models.catalogue import Application, DataKind, Purpose
+
+
+class Notice(models.Model):
+    """A version of the consent notice; once published its text never changes.
+
+    The scopes a notice covers are every purpose × application × data kind
+    of its three sets. A material change lapses consents given under earlier
+    versions, so those people are asked again.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    version = models.PositiveIntegerField(unique=True)
+    language = models.CharField(max_length=16, default="en")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    purposes = models.ManyToManyField(Purpose, related_name="notices")
+    applications = models.ManyToManyField(Application, related_name="notices")
+    data_kinds = models.ManyToManyField(DataKind, related_name="notices")
+    material_change = models.BooleanField(default=False)
+    effective_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    content_hash = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lapse_applied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a material change lapsed older consents"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.title}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED

@@ -1,0 +1,57 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    EMPLOYEE = "employee", "Employee"
+    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
+    LEGAL = "legal", "Legal"
+    ADMIN = "admin", "Admin"
+
+
+def new_subject_id() -> str:
+    return "sub_" + secrets.token_hex(12)
+
+
+class Employee(models.Model):
+    """A person whose interactions may be recorded, keyed in stores by `subject_id`.
+
+    `subject_id` is the pseudonym used by every data store and the audit log, so
+    the interaction data itself never carries an email or a name.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employee"
+    )
+    employee_number = models.CharField(max_length=32, unique=True)
+    department = models.CharField(max_length=100)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    region = models.CharField(max_length=100, blank=True)
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    subject_id = models.CharField(
+        max_length=40, unique=True, default=new_subject_id, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee_number"]
+        indexes = [models.Index(fields=["department"]), models.Index(fields=["country"])]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.employee_number})"
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.email
+
+    @property
+    def work_email(self) -> str:
+        return self.user.email
+
+    @property
+    def jurisdiction(self) -> str:
+        return f"{self.country}-{self.region}" if self.region else self.country

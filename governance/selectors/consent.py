@@ -1,0 +1,150 @@
+"""Reads of consent, always scoped to the person they belong to."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from governance.models import (
+    Application,
+    ConsentEvent,
+    ConsentState,
+    DataKind,
+    Employee,
+    Notice,
+    OwedErasure,
+    Purpose,
+)
+from governance.selectors.notices import notice_current
+
+
+@dataclass(frozen=True)
+class ScopeRow:
+    purpose: Purpose
+    application: Application
+    data_kind: DataKind
+    state: str  # granted | withdrawn | lapsed | expired | not_given
+    version: int
+    notice_version: int | None
+    updated_at: object
+    offered: bool  # covered by the current notice, so it can be granted now
+
+
+def consent_scopes_for(*, employee: Employee, notice: Notice | None = None) -> list[ScopeRow]:
+    """Every scope the current notice offers, plus any scope this person has a state for."""
+    notice = notice or notice_current()
+    states = {
+        (s.purpose_id, s.application_id, s.data_kind_id): s
+        for s in ConsentState.objects.filter(employee=employee).select_related(
+            "purpose", "application", "data_kind", "notice"
+        )
+    }
+    offered: set[tuple[int, int, int]] = set()
+    rows: list[ScopeRow] = []
+    if notice is not None:
+        purposes = [p for p in notice.purposes.all() if p.consentable]
+        applications = [a for a in notice.applications.all() if a.enabled]
+        kinds = [k for k in notice.data_kinds.all() if k.enabled]
+        for purpose in purposes:
+            for application in applications:
+                for kind in kinds:
+                    key = (purpose.pk, application.pk, kind.pk)
+                    offered.add(key)
+                    rows.append(_row(purpose, application, kind, states.get(key), offered=True))
+    for key, state in states.items():
+        if key not in offered:
+            rows.append(
+                _row(state.purpose, state.application, state.data_kind, state, offered=False)
+            )
+    rows.sort(key=lambda r: (r.purpose.name, r.application.name, r.data_kind.name))
+    return rows
+
+
+def _row(purpose, application, kind, state: ConsentState | None, *, offered: bool) -> ScopeRow:
+    return ScopeRow(
+        purpose=purpose,
+        application=application,
+        data_kind=kind,
+        state=state.state if state else "not_given",
+        version=state.version if state else 0,
+        notice_version=state.notice.version if state else None,
+        updated_at=state.updated_at if state else None,
+        offered=offered,
+    )
+
+
+def consent_history_for(*, employee: Employee):
+    return (
+        ConsentEvent.objects.filter(employee=employee)
+        .select_related("purpose", "application", "data_kind")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def consent_event_for(*, employee: Employee, receipt_id) -> ConsentEvent | None:
+    """One of this person's consent events by receipt id; None for anyone else's."""
+    return (
+        ConsentEvent.objects.filter(employee=employee, receipt_id=receipt_id)
+        .select_related("employee__user", "purpose", "application", "data_kind", "notice")
+        .first()
+    )
+
+
+def consent_needs_review(*, employee: Employee) -> bool:
+    return ConsentState.objects.filter(employee=employee, state=ConsentState.State.LAPSED).exists()
+
+
+def owed_erasures_for(*, employee: Employee):
+    return OwedErasure.objects.filter(employee=employee).select_related(
+        "purpose", "application", "data_kind", "cause"
+    )
+
+
+def owed_erasures_all():
+    return OwedErasure.objects.select_related(
+        "employee", "purpose", "application", "data_kind", "cause"
+    ).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class AggregateRow:
+    group: str
+    people: int
+    granted: int | None  # None when suppressed
+    suppressed: bool
+
+
+def consent_aggregates(*, group_by: str = "department", purpose: Purpose | None = None):
+    """People per group who granted at least one scope (of `purpose` if given).
+
+    A group is suppressed when it has fewer than MIN_GROUP_SIZE people, or when
+    either those who granted or those who did not are fewer than that: either
+    would let a reader infer one person's choice.
+    """
+    if group_by not in {"department", "country"}:
+        raise ValueError("group_by must be department or country")
+    k = settings.MIN_GROUP_SIZE
+    granted_filter = Q(consent_states__state=ConsentState.State.GRANTED)
+    if purpose is not None:
+        granted_filter &= Q(consent_states__purpose=purpose)
+    groups = (
+        Employee.objects.values(group_by)
+        .annotate(
+            people=Count("pk", distinct=True),
+            granted=Count("pk", filter=granted_filter, distinct=True),
+        )
+        .order_by(group_by)
+    )
+    rows = []
+    for group in groups:
+        people, granted = group["people"], group["granted"]
+        hidden = people < k or granted < k or (people - granted) < k
+        rows.append(
+            AggregateRow(
+                group=group[group_by],
+                people=people,
+                granted=None if hidden else granted,
+                suppressed=hidden,
+            )
+        )
+    return rows

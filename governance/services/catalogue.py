@@ -1,0 +1,110 @@
+"""Officer edits of what may be recorded: applications, data kinds, purposes, safeguards.
+
+Each write validates the whole row, saves it and audits the changed fields in
+one transaction. Nothing is deleted: disabling keeps the history meaningful.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from governance.models import Application, DataKind, Purpose, SafeguardRule
+from governance.services.audit import audit_record
+
+EDITABLE = {
+    Application: {"slug", "name", "identifiers", "description", "enabled"},
+    DataKind: {"slug", "name", "description", "pii_category", "enabled"},
+    Purpose: {
+        "slug",
+        "name",
+        "description",
+        "use",
+        "category",
+        "third_party_disclosure",
+        "termination",
+        "enabled",
+    },
+    SafeguardRule: {
+        "kind",
+        "name",
+        "application",
+        "pattern",
+        "detector",
+        "resolution_ms",
+        "enabled",
+    },
+}
+
+
+def _action(instance: models.Model, verb: str) -> str:
+    return f"catalogue.{instance._meta.model_name}.{verb}"
+
+
+def _check_fields(model: type[models.Model], fields: dict) -> None:
+    unknown = sorted(set(fields) - EDITABLE[model])
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set."] for name in unknown})
+
+
+def _validate_safeguard(rule: SafeguardRule) -> None:
+    Kind = SafeguardRule.Kind
+    errors = {}
+    if rule.kind == Kind.EXCLUDED_APPLICATION and rule.application_id is None:
+        errors["application"] = ["Choose the application to exclude."]
+    if rule.kind == Kind.WINDOW_TITLE_PATTERN:
+        import re
+
+        try:
+            re.compile(rule.pattern or "")
+        except re.error as exc:
+            errors["pattern"] = [f"Not a valid regular expression: {exc}."]
+        if not rule.pattern:
+            errors["pattern"] = ["A pattern is required."]
+    if rule.kind == Kind.REDACTION_DETECTOR and not rule.detector:
+        errors["detector"] = ["Choose a detector."]
+    if rule.kind == Kind.KEYSTROKE_TIMING and not rule.resolution_ms:
+        errors["resolution_ms"] = ["Give the resolution in milliseconds."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save(instance: models.Model, *, actor, verb: str, changed: list[str]) -> models.Model:
+    instance.full_clean()
+    if isinstance(instance, SafeguardRule):
+        _validate_safeguard(instance)
+    with transaction.atomic():
+        instance.save()
+        audit_record(
+            actor=actor,
+            action=_action(instance, verb),
+            target=instance,
+            details={"fields": {name: _plain(getattr(instance, name)) for name in sorted(changed)}},
+        )
+    return instance
+
+
+def _plain(value):
+    return value.pk if isinstance(value, models.Model) else value
+
+
+def catalogue_create(model: type[models.Model], *, actor, **fields) -> models.Model:
+    _check_fields(model, fields)
+    return _save(model(**fields), actor=actor, verb="created", changed=list(fields))
+
+
+def catalogue_update(instance: models.Model, *, actor, **fields) -> models.Model:
+    _check_fields(type(instance), fields)
+    with transaction.atomic():
+        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+        changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+        if not changed:
+            return instance
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        verb = "updated"
+        if changed == ["enabled"]:
+            verb = "enabled" if fields["enabled"] else "disabled"
+        return _save(instance, actor=actor, verb=verb, changed=changed)
+
+
+def catalogue_disable(instance: models.Model, *, actor) -> models.Model:
+    return catalogue_update(instance, actor=actor, enabled=False)

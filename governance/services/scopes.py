@@ -1,0 +1,51 @@
+"""A consent scope is purpose × application × data kind, named by slugs at the edges."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from governance.models import Application, DataKind, Purpose
+
+
+@dataclass(frozen=True)
+class Scope:
+    purpose: Purpose
+    application: Application
+    data_kind: DataKind
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        return (self.purpose.pk, self.application.pk, self.data_kind.pk)
+
+    def as_slugs(self) -> dict[str, str]:
+        return {
+            "purpose": self.purpose.slug,
+            "application": self.application.slug,
+            "data_kind": self.data_kind.slug,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.purpose.slug}/{self.application.slug}/{self.data_kind.slug}"
+
+
+def scope_resolve(*, purpose: str, application: str, data_kind: str) -> Scope:
+    """Look up a consentable scope by slugs; ValidationError names each bad field."""
+    errors: dict[str, list[str]] = {}
+    found = {}
+    for field, model, slug in (
+        ("purpose", Purpose, purpose),
+        ("application", Application, application),
+        ("data_kind", DataKind, data_kind),
+    ):
+        obj = model.objects.filter(slug=slug).first() if isinstance(slug, str) else None
+        if obj is None:
+            errors[field] = [f"Unknown {field.replace('_', ' ')} {slug!r}."]
+        elif not obj.enabled:
+            errors[field] = [f"{obj.name} is disabled."]
+        elif field == "purpose" and obj.use == Purpose.Use.PROHIBITED:
+            errors[field] = [f"{obj.name} is a prohibited use; consent cannot be given for it."]
+        else:
+            found[field] = obj
+    if errors:
+        raise ValidationError(errors)
+    return Scope(**found)
