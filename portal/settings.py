@@ -6,6 +6,7 @@ under ``.data/`` and reads their addresses from ``.data/stack.env``.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -65,7 +66,7 @@ def _secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG", default=True)
-TESTING = env_bool("PORTAL_TESTING", default=False)
+TESTING = env_bool("PORTAL_TESTING", default="pytest" in sys.modules)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

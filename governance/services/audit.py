@@ -2,7 +2,7 @@
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from django.db import connection, transaction
@@ -35,7 +35,7 @@ def _canonical(fields: dict) -> bytes:
 def _event_fields(event: AuditEvent) -> dict:
     return {
         "seq": event.seq,
-        "occurred_at": event.occurred_at.astimezone(timezone.UTC).isoformat(),
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
         "actor_type": event.actor_type,
         "actor_id": event.actor_id,
         "actor_label": event.actor_label,

@@ -1,7 +1,7 @@
 """Notices are drafted, edited while drafts, then published once and never changed."""
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from django.core.exceptions import ValidationError
@@ -22,7 +22,7 @@ def notice_content_hash(notice: Notice) -> str:
         "language": notice.language,
         "title": notice.title,
         "body": notice.body,
-        "effective_at": notice.effective_at.astimezone(timezone.UTC).isoformat(),
+        "effective_at": notice.effective_at.astimezone(UTC).isoformat(),
         "material_change": notice.material_change,
         "purposes": sorted(notice.purposes.values_list("slug", flat=True)),
         "applications": sorted(notice.applications.values_list("slug", flat=True)),

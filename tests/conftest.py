@@ -1,0 +1,82 @@
+"""Personas, one per role, and the catalogue most tests need.
+
+alice and bob are employees (bob is "someone else"), olivia is a privacy
+officer, leo is legal, ada is an admin.
+"""
+
+import pytest
+from django.db import connection
+
+from governance.models import Role
+from governance.services.scopes import Scope
+from tests.factories import PASSWORD, make_catalogue, make_user, publish_notice
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice@example.com", department="Engineering", country="DE")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob@example.com", department="Finance", country="FR")
+
+
+@pytest.fixture
+def olivia(db):
+    return make_user("olivia@example.com", roles=(Role.EMPLOYEE, Role.PRIVACY_OFFICER))
+
+
+@pytest.fixture
+def leo(db):
+    return make_user("leo@example.com", roles=(Role.EMPLOYEE, Role.LEGAL))
+
+
+@pytest.fixture
+def ada(db):
+    return make_user("ada@example.com", roles=(Role.ADMIN,), employee=False)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def catalogue(db, olivia):
+    cat = make_catalogue()
+    cat["notice"] = publish_notice(olivia, cat)
+    return cat
+
+
+@pytest.fixture
+def scope(catalogue):
+    return Scope(catalogue["purpose"], catalogue["applications"][0], catalogue["kinds"][0])
+
+
+@pytest.fixture
+def other_scope(catalogue):
+    return Scope(catalogue["purpose"], catalogue["applications"][1], catalogue["kinds"][1])
+
+
+@pytest.fixture
+def transactional_db(transactional_db):
+    """Tests that commit end with a flush, which must truncate the append-only tables.
+
+    Truncation triggers fire only in the default replication role; switching
+    this connection to `replica` for the flush is what a superuser maintaining
+    the database would do. `_evidence_triggers_on` resets it for the next test.
+    """
+    yield transactional_db
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+
+
+@pytest.fixture(autouse=True)
+def _evidence_triggers_on(request, django_db_blocker):
+    if request.node.get_closest_marker("django_db") or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    ):
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+    yield

@@ -1,0 +1,67 @@
+"""Builders for test data, going through the same services the product uses."""
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from governance.models import Application, DataKind, Employee, Purpose, Role
+from governance.services.notices import notice_create, notice_publish
+from governance.services.people import user_role_grant
+
+_numbers = itertools.count(1000)
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(email: str, *, roles=(Role.EMPLOYEE,), employee=True, **employee_fields):
+    user = get_user_model().objects.create_user(
+        username=email,
+        email=email,
+        password=PASSWORD,
+        first_name=email.split("@")[0].capitalize(),
+    )
+    for role in roles:
+        user_role_grant(user=user, role=role)
+    if employee:
+        Employee.objects.create(
+            user=user,
+            employee_number=employee_fields.pop("employee_number", f"E{next(_numbers)}"),
+            department=employee_fields.pop("department", "Engineering"),
+            country=employee_fields.pop("country", "DE"),
+            **employee_fields,
+        )
+    return user
+
+
+def make_catalogue() -> dict:
+    purpose = Purpose.objects.create(
+        slug="train-computer-use-models",
+        name="Train computer-use models",
+        description="Teach AI models to operate computers from how people use them.",
+    )
+    prohibited = Purpose.objects.create(
+        slug="performance-evaluation",
+        name="Performance evaluation",
+        use=Purpose.Use.PROHIBITED,
+        description="Judging an individual's work. Never permitted.",
+    )
+    apps = [
+        Application.objects.create(slug="vscode", name="Visual Studio Code", identifiers=["code"]),
+        Application.objects.create(
+            slug="calc", name="LibreOffice Calc", identifiers=["soffice.bin"]
+        ),
+    ]
+    kinds = list(DataKind.objects.order_by("slug"))
+    return {"purpose": purpose, "prohibited": prohibited, "applications": apps, "kinds": kinds}
+
+
+def publish_notice(actor, catalogue: dict, *, material: bool = False, body: str | None = None):
+    notice = notice_create(
+        actor=actor,
+        title="Recording how you use your computer",
+        body=body or "We record keystrokes, pointer movement and menus in the listed apps.",
+        purposes=[catalogue["purpose"]],
+        applications=catalogue["applications"],
+        data_kinds=catalogue["kinds"],
+        material_change=material,
+    )
+    return notice_publish(notice=notice, actor=actor)
