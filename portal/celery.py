@@ -17,6 +17,12 @@ app.conf.task_routes = {
     "governance.tasks.exports.*": {"queue": "exports"},
 }
 app.autodiscover_tasks(["governance"], related_name="tasks")
+app.conf.beat_schedule = {
+    "notices-apply-due": {
+        "task": "governance.tasks.notices.notices_apply_due",
+        "schedule": 60.0,
+    },
+}
 
 
 class WorkerHeartbeat(bootsteps.StartStopStep):

@@ -16,11 +16,12 @@ def notice_current(*, language: str | None = None) -> Notice | None:
 
 
 def notice_covers(notice: Notice, scope) -> bool:
-    return (
-        notice.purposes.filter(pk=scope.purpose.pk).exists()
-        and notice.applications.filter(pk=scope.application.pk).exists()
-        and notice.data_kinds.filter(pk=scope.data_kind.pk).exists()
-    )
+    return Notice.objects.filter(
+        pk=notice.pk,
+        purposes=scope.purpose,
+        applications=scope.application,
+        data_kinds=scope.data_kind,
+    ).exists()
 
 
 def notice_list():

@@ -1,0 +1,3 @@
+from governance.tasks.notices import notices_apply_due
+
+__all__ = ["notices_apply_due"]
