@@ -34,7 +34,10 @@ def leo(db):
 
 @pytest.fixture
 def ada(db):
-    return make_user("ada@example.com", roles=(Role.ADMIN,), employee=False)
+    user = make_user("ada@example.com", roles=(Role.ADMIN,), employee=False)
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    return user
 
 
 @pytest.fixture
