@@ -69,7 +69,8 @@ def audit_record(
     actor_type, actor_id, actor_label = _actor_fields(actor)
     # Stored JSON must hash the same after a round trip through jsonb.
     details = orjson.loads(orjson.dumps(details or {}, default=str))
-    with transaction.atomic():
+    # No savepoint: the audit row lives or dies with the caller's transaction.
+    with transaction.atomic(savepoint=False):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
