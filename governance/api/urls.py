@@ -1,1 +1,43 @@
-urlpatterns = []
+"""/api/v1/: paths are contracts (DESIGN.md §6). No trailing slashes."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from governance.api.views import audit, catalogue, devices, me, notices, officer
+
+router = SimpleRouter(trailing_slash=False)
+router.register("applications", catalogue.ApplicationViewSet, basename="api-application")
+router.register("data-kinds", catalogue.DataKindViewSet, basename="api-data-kind")
+router.register("purposes", catalogue.PurposeViewSet, basename="api-purpose")
+router.register("safeguards", catalogue.SafeguardViewSet, basename="api-safeguard")
+router.register("notices", notices.NoticeViewSet, basename="api-notice")
+router.register("devices", devices.DeviceViewSet, basename="api-device")
+
+urlpatterns = [
+    path("me/consents", me.MyConsentsView.as_view(), name="api-my-consents"),
+    path("me/consents/grant", me.MyConsentGrantView.as_view(), name="api-my-consent-grant"),
+    path(
+        "me/consents/withdraw", me.MyConsentWithdrawView.as_view(), name="api-my-consent-withdraw"
+    ),
+    path(
+        "me/consents/receipts/<uuid:receipt_id>",
+        me.MyConsentReceiptView.as_view(),
+        name="api-my-consent-receipt",
+    ),
+    path("me/erasures", me.MyErasuresView.as_view(), name="api-my-erasures"),
+    path("me/access-log", me.MyAccessLogView.as_view(), name="api-my-access-log"),
+    path("erasures/owed", officer.OwedErasuresView.as_view(), name="api-erasures-owed"),
+    path(
+        "employees/<str:employee_number>/consent-disclosure",
+        officer.ConsentDisclosureView.as_view(),
+        name="api-consent-disclosure",
+    ),
+    path(
+        "reports/consent-aggregates",
+        officer.ConsentAggregatesView.as_view(),
+        name="api-consent-aggregates",
+    ),
+    path("audit/events", audit.AuditEventsView.as_view(), name="api-audit-events"),
+    path("audit/verify", audit.AuditVerifyView.as_view(), name="api-audit-verify"),
+    *router.urls,
+]

@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from governance.models import AuditEvent
+from governance.services.locks import lock_audit_chain
 
 GENESIS_HASH = "0" * 64
-# One advisory lock orders the whole chain: read head, insert, commit.
-AUDIT_CHAIN_LOCK = 0x41554449  # "AUDI"
 
 
 def _actor_fields(actor) -> tuple[str, str, str]:
@@ -71,8 +70,8 @@ def audit_record(
     details = orjson.loads(orjson.dumps(details or {}, default=str))
     # No savepoint: the audit row lives or dies with the caller's transaction.
     with transaction.atomic(savepoint=False):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN_LOCK])
+        # One lock orders the whole chain: read the head, insert, commit.
+        lock_audit_chain()
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
         event = AuditEvent(

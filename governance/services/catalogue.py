@@ -86,6 +86,24 @@ def _plain(value):
     return value.pk if isinstance(value, models.Model) else value
 
 
+def _refuse_meaning_change(instance: models.Model, changed: dict) -> None:
+    """Slugs name scopes in receipts, audit details and notice hashes, so they never change;
+    a purpose people consented to cannot become a prohibited use under their consent."""
+    from governance.models import ConsentEvent
+
+    if "slug" in changed:
+        raise ValidationError({"slug": ["A slug cannot change once created."]})
+    if (
+        isinstance(instance, Purpose)
+        and "use" in changed
+        and changed["use"] == Purpose.Use.PROHIBITED
+        and ConsentEvent.objects.filter(purpose=instance).exists()
+    ):
+        raise ValidationError(
+            {"use": ["People have consented to this purpose; create a new one instead."]}
+        )
+
+
 def catalogue_create(model: type[models.Model], *, actor, **fields) -> models.Model:
     _check_fields(model, fields)
     return _save(model(**fields), actor=actor, verb="created", changed=list(fields))
@@ -98,6 +116,7 @@ def catalogue_update(instance: models.Model, *, actor, **fields) -> models.Model
         changed = [name for name, value in fields.items() if getattr(instance, name) != value]
         if not changed:
             return instance
+        _refuse_meaning_change(instance, {name: fields[name] for name in changed})
         for name, value in fields.items():
             setattr(instance, name, value)
         verb = "updated"

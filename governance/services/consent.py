@@ -8,7 +8,7 @@ own write transaction, so a withdrawal and ingestion are linearisable.
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from governance.models import (
@@ -23,9 +23,8 @@ from governance.models import (
 from governance.models.consent import ACTION_TO_STATE
 from governance.selectors.notices import notice_covers, notice_current
 from governance.services.audit import audit_record
+from governance.services.locks import lock_employee_consent, lock_notices
 from governance.services.scopes import Scope
-
-CONSENT_LOCK_CLASS = 0x434F4E53  # "CONS"; second key is the employee id
 
 
 @dataclass(frozen=True)
@@ -41,10 +40,7 @@ SYSTEM_CONTEXT = RequestContext(method=ConsentMethod.SYSTEM)
 
 
 def _employee_lock(employee: Employee) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)", [CONSENT_LOCK_CLASS, employee.pk & 0x7FFFFFFF]
-        )
+    lock_employee_consent(employee.pk)
 
 
 def _locked_state(employee: Employee, scope: Scope) -> ConsentState | None:
@@ -127,6 +123,9 @@ def consent_grant(
 ) -> ConsentEvent | None:
     """Grant consent for one scope under the current notice; None if already granted."""
     with transaction.atomic():
+        # Shared with other grants, exclusive with publication: a grant either
+        # commits before a material notice's lapse runs, or sees the new notice.
+        lock_notices(shared=True)
         notice = notice_current()
         if notice is None or not notice_covers(notice, scope):
             raise ValidationError(

@@ -12,8 +12,7 @@ from django.utils import timezone
 from governance.models import Notice
 from governance.services.audit import audit_record
 from governance.services.consent import consents_lapse_for_notice
-
-NOTICE_LOCK = 0x4E4F5443  # "NOTC": serialises version numbering and publication
+from governance.services.locks import lock_notices
 
 
 def notice_content_hash(notice: Notice) -> str:
@@ -29,13 +28,6 @@ def notice_content_hash(notice: Notice) -> str:
         "data_kinds": sorted(notice.data_kinds.values_list("slug", flat=True)),
     }
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def _lock() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [NOTICE_LOCK])
 
 
 def _validate(*, title: str, body: str, language: str, purposes, applications, data_kinds) -> None:
@@ -81,7 +73,7 @@ def notice_create(
         data_kinds=data_kinds,
     )
     with transaction.atomic():
-        _lock()
+        lock_notices()
         version = (Notice.objects.aggregate(v=Max("version"))["v"] or 0) + 1
         notice = Notice.objects.create(
             version=version,
@@ -141,7 +133,7 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
 def notice_publish(*, notice: Notice, actor) -> Notice:
     """Publish a draft: fix its hash; a material change lapses older consents once in effect."""
     with transaction.atomic():
-        _lock()
+        lock_notices()
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if notice.is_published:
             return notice
@@ -178,6 +170,7 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
 def notice_apply_material_change(*, notice: Notice, actor=None) -> int:
     """Lapse older consents once a material notice is in effect; safe to call again."""
     with transaction.atomic():
+        lock_notices()
         notice = Notice.objects.select_for_update().get(pk=notice.pk)
         if (
             not notice.material_change

@@ -28,8 +28,15 @@ class Scope:
         return f"{self.purpose.slug}/{self.application.slug}/{self.data_kind.slug}"
 
 
-def scope_resolve(*, purpose: str, application: str, data_kind: str) -> Scope:
-    """Look up a consentable scope by slugs; ValidationError names each bad field."""
+def scope_resolve(
+    *, purpose: str, application: str, data_kind: str, for_withdrawal: bool = False
+) -> Scope:
+    """Look up a scope by slugs; ValidationError names each bad field.
+
+    A grant needs an enabled, permitted scope. A withdrawal accepts any existing
+    one: a person who consented before an entry was disabled must still be able
+    to take that consent back.
+    """
     errors: dict[str, list[str]] = {}
     found = {}
     for field, model, slug in (
@@ -40,6 +47,8 @@ def scope_resolve(*, purpose: str, application: str, data_kind: str) -> Scope:
         obj = model.objects.filter(slug=slug).first() if isinstance(slug, str) else None
         if obj is None:
             errors[field] = [f"Unknown {field.replace('_', ' ')} {slug!r}."]
+        elif for_withdrawal:
+            found[field] = obj
         elif not obj.enabled:
             errors[field] = [f"{obj.name} is disabled."]
         elif field == "purpose" and obj.use == Purpose.Use.PROHIBITED:

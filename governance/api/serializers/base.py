@@ -1,0 +1,79 @@
+"""Input parsing shared by every endpoint: strict JSON types and no unknown keys.
+
+DRF quietly coerces `1` to `"1"` or `"yes"` to True and ignores keys it does
+not know. For a consent API that is the wrong default: a typo such as
+`"aplication"` must be a 400, never a silent no-op or a different scope.
+"""
+
+from collections.abc import Mapping
+
+from django.db import models
+from rest_framework import serializers
+
+
+class StrictFieldsMixin:
+    """Reject keys the endpoint does not take, reported with the other field errors."""
+
+    unknown_field_message = "Unknown field."
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {name: [self.unknown_field_message] for name in set(data) - writable}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, Mapping):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, nothing else: numbers and booleans are a type error, not text."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(serializers.SlugField):
+    default_error_messages = {"invalid_type": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_type")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only; "yes", 1 and "0" are type errors."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """ModelSerializer whose booleans and strings take only their own JSON type."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+    }
+
+
+class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
+    pass

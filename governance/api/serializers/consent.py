@@ -1,0 +1,158 @@
+"""An employee's own consent: the notice, every scope's state, the history, owed erasures."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from governance.api.serializers.base import StrictBooleanField, StrictSerializer, StrictSlugField
+from governance.models import ConsentAction, ConsentMethod, ConsentState, OwedErasure
+from governance.selectors.api_support import consent_state_held
+from governance.services.scopes import Scope, scope_resolve
+
+SCOPE_STATES = [*ConsentState.State.values, "not_given"]
+
+
+@extend_schema_field({"type": "string", "enum": SCOPE_STATES})
+class ScopeStateField(serializers.ChoiceField):
+    """A scope's state, `not_given` when the person never decided (an inline enum, so it
+    does not collide with the erasure `state` enum in the schema)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=SCOPE_STATES, **kwargs)
+
+
+class NoticeSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    language = serializers.CharField()
+    content_hash = serializers.CharField()
+    material_change = serializers.BooleanField()
+    effective_at = serializers.DateTimeField()
+
+
+class ScopeStateSerializer(serializers.Serializer):
+    """One ScopeRow from selectors.consent.consent_scopes_for, named by slugs."""
+
+    purpose = serializers.CharField(source="purpose.slug")
+    application = serializers.CharField(source="application.slug")
+    data_kind = serializers.CharField(source="data_kind.slug")
+    state = ScopeStateField()
+    version = serializers.IntegerField(help_text="ConsentState version; 0 if never given.")
+    notice_version = serializers.IntegerField(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+    offered = serializers.BooleanField(
+        help_text="Covered by the current notice, so it can be granted now."
+    )
+
+
+class ConsentEventSerializer(serializers.Serializer):
+    receipt_id = serializers.UUIDField()
+    action = serializers.ChoiceField(choices=ConsentAction.choices)
+    purpose = serializers.CharField(source="purpose.slug")
+    application = serializers.CharField(source="application.slug")
+    data_kind = serializers.CharField(source="data_kind.slug")
+    state_version = serializers.IntegerField()
+    notice_version = serializers.IntegerField()
+    occurred_at = serializers.DateTimeField()
+    method = serializers.ChoiceField(choices=ConsentMethod.choices)
+
+
+class MyConsentEventSerializer(ConsentEventSerializer):
+    """A change of the caller's own consent, with where to download its receipt."""
+
+    receipt_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_receipt_url(self, event) -> str:
+        path = reverse("api-my-consent-receipt", kwargs={"receipt_id": event.receipt_id})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class OwedErasureSerializer(serializers.Serializer):
+    """An erasure owed because consent was withdrawn; `owed` reads as pending.
+
+    Named by the subject pseudonym the data stores use, never by person, so the
+    officers' list of all owed erasures is not a list of who withdrew.
+    """
+
+    id = serializers.IntegerField()
+    subject = serializers.CharField(source="employee.subject_id")
+    state = serializers.ChoiceField(choices=OwedErasure.State.choices)
+    state_display = serializers.CharField(source="get_state_display")
+    purpose = serializers.CharField(source="purpose.slug")
+    application = serializers.CharField(source="application.slug")
+    data_kind = serializers.CharField(source="data_kind.slug")
+    created_at = serializers.DateTimeField()
+    cause_receipt_id = serializers.UUIDField(source="cause.receipt_id")
+
+
+class MyConsentsSerializer(serializers.Serializer):
+    notice = NoticeSummarySerializer(allow_null=True, help_text="The notice in effect now.")
+    needs_review = serializers.BooleanField(
+        help_text="Some consent lapsed under a materially changed notice and awaits a decision."
+    )
+    scopes = ScopeStateSerializer(many=True)
+    history = MyConsentEventSerializer(many=True)
+    pending_erasures = OwedErasureSerializer(many=True)
+
+
+class ScopeSerializer(StrictSerializer):
+    """A scope named by slugs; `validated_data["scope"]` is the resolved Scope."""
+
+    purpose = StrictSlugField(max_length=64)
+    application = StrictSlugField(max_length=64)
+    data_kind = StrictSlugField(max_length=32)
+
+    def validate(self, attrs):
+        return {"scope": scope_resolve(**attrs)}
+
+
+class WithdrawSerializer(ScopeSerializer):
+    """Either one scope, or `{"all": true}` alone.
+
+    A scope the person holds a consent state for can always be withdrawn, even
+    if its application, data kind or purpose has since been disabled or made
+    prohibited: withdrawal must never be harder than giving consent.
+    """
+
+    purpose = StrictSlugField(max_length=64, required=False, help_text="Unless `all`.")
+    application = StrictSlugField(max_length=64, required=False, help_text="Unless `all`.")
+    data_kind = StrictSlugField(max_length=32, required=False, help_text="Unless `all`.")
+    all = StrictBooleanField(
+        required=False, help_text="true withdraws every scope; send it without a scope."
+    )
+
+    def validate_all(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError(
+                "Send true to withdraw everything, or leave it out and name a scope."
+            )
+        return value
+
+    def validate(self, attrs):
+        names = ("purpose", "application", "data_kind")
+        if attrs.get("all"):
+            named = sorted(name for name in names if name in attrs)
+            if named:
+                raise serializers.ValidationError(
+                    {name: ["Leave this out when withdrawing everything."] for name in named}
+                )
+            return {"all": True}
+        missing = [name for name in names if name not in attrs]
+        if missing:
+            raise serializers.ValidationError(
+                {name: ["This field is required."] for name in missing}
+            )
+        held = consent_state_held(employee=self.context["employee"], **attrs)
+        if held is not None:
+            return {"scope": Scope(held.purpose, held.application, held.data_kind)}
+        return super().validate(attrs)
+
+
+class ConsentChangeSerializer(serializers.Serializer):
+    changed = serializers.BooleanField(help_text="false when the request repeated the state.")
+    events = MyConsentEventSerializer(many=True)

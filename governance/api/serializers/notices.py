@@ -1,0 +1,58 @@
+from rest_framework import serializers
+
+from governance.api.serializers.base import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictSerializer,
+)
+from governance.models import Application, DataKind, Notice, Purpose
+
+
+class NoticeSerializer(serializers.ModelSerializer):
+    purposes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    applications = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    data_kinds = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta:
+        model = Notice
+        fields = [
+            "id",
+            "version",
+            "status",
+            "title",
+            "body",
+            "language",
+            "purposes",
+            "applications",
+            "data_kinds",
+            "material_change",
+            "effective_at",
+            "content_hash",
+            "created_at",
+            "published_at",
+            "lapse_applied_at",
+        ]
+        read_only_fields = fields
+
+
+def _slugs(model, help_text: str):
+    return serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=model.objects.all(), help_text=help_text
+    )
+
+
+class NoticeWriteSerializer(StrictSerializer):
+    """A draft notice. Purposes, applications and data kinds are lists of slugs."""
+
+    title = StrictCharField(max_length=200)
+    body = StrictCharField()
+    language = StrictCharField(max_length=16, required=False)
+    purposes = _slugs(Purpose, "Purpose slugs; prohibited purposes are refused.")
+    applications = _slugs(Application, "Application slugs.")
+    data_kinds = _slugs(DataKind, "Data kind slugs.")
+    material_change = StrictBooleanField(
+        required=False, help_text="Publishing lapses consents given under older versions."
+    )
+    effective_at = serializers.DateTimeField(
+        required=False, help_text="Defaults to now; a past time becomes the publication time."
+    )

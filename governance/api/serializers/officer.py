@@ -1,0 +1,55 @@
+"""What officers and legal see about people: pseudonyms, suppressed aggregates, audited reads."""
+
+from django.conf import settings
+from rest_framework import serializers
+
+from governance.api.serializers.base import StrictCharField, StrictSerializer
+from governance.api.serializers.consent import (
+    ConsentEventSerializer,
+    ScopeStateSerializer,
+)
+from governance.models import Purpose
+
+
+class DisclosureReasonSerializer(StrictSerializer):
+    reason = StrictCharField(
+        max_length=500, help_text="Why you need this person's consent; recorded in the audit log."
+    )
+
+
+class DisclosedEmployeeSerializer(serializers.Serializer):
+    employee_number = serializers.CharField()
+    subject_id = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class ConsentDisclosureSerializer(serializers.Serializer):
+    employee = DisclosedEmployeeSerializer()
+    scopes = ScopeStateSerializer(many=True)
+    history = ConsentEventSerializer(many=True, help_text="The newest 500 changes.")
+
+
+class AggregateQuerySerializer(serializers.Serializer):
+    """Query string; other parameters (such as DRF's `format`) are not an error here."""
+
+    group_by = serializers.ChoiceField(choices=["department", "country"], default="department")
+    purpose = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Purpose.objects.all(),
+        required=False,
+        help_text="Count only grants for this purpose (slug).",
+    )
+
+
+class AggregateRowSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    people = serializers.IntegerField()
+    granted = serializers.IntegerField(allow_null=True, help_text="null when suppressed.")
+    suppressed = serializers.BooleanField()
+
+
+class ConsentAggregatesSerializer(serializers.Serializer):
+    group_by = serializers.CharField()
+    purpose = serializers.CharField(allow_null=True)
+    min_group_size = serializers.IntegerField(default=lambda: settings.MIN_GROUP_SIZE)
+    rows = AggregateRowSerializer(many=True)

@@ -1,0 +1,82 @@
+"""Consent notices: officers draft, edit drafts and publish; everyone reads published ones."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from governance.api.filters import NoticeFilter
+from governance.api.permissions import NoticeAccess
+from governance.api.schema import errors
+from governance.api.serializers.notices import NoticeSerializer, NoticeWriteSerializer
+from governance.api.views.base import JSONBodyMixin
+from governance.models import Notice, Role
+from governance.selectors.notices import notice_list
+from governance.services.notices import notice_create, notice_publish, notice_update
+from governance.services.people import user_has_role
+
+READERS = (
+    "Officers see drafts too; employees and legal see published versions only "
+    "(a draft is 404 to them)."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List notice versions, newest first", description=READERS),
+    retrieve=extend_schema(
+        summary="One notice version",
+        description=READERS,
+        responses={200: NoticeSerializer, **errors(403, 404)},
+    ),
+    create=extend_schema(
+        summary="Draft a new notice version (officers)",
+        request=NoticeWriteSerializer,
+        responses={201: NoticeSerializer, **errors(400, 403)},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a draft (officers); a published version is 400",
+        request=NoticeWriteSerializer,
+        responses={200: NoticeSerializer, **errors(400, 403, 404)},
+    ),
+    publish=extend_schema(
+        summary="Publish a draft (officers)",
+        description="Fixes its content hash. A material change lapses consents given under "
+        "older versions once in effect; those people see needs_review. Publishing a "
+        "published version again changes nothing.",
+        request=None,
+        responses={200: NoticeSerializer, **errors(400, 403, 404)},
+    ),
+)
+@extend_schema(tags=["notices"])
+class NoticeViewSet(
+    JSONBodyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [NoticeAccess]
+    serializer_class = NoticeSerializer
+    queryset = Notice.objects.none()
+    filterset_class = NoticeFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        notices = notice_list()
+        if not user_has_role(self.request.user, Role.PRIVACY_OFFICER):
+            notices = notices.filter(status=Notice.Status.PUBLISHED)
+        return notices
+
+    def create(self, request):
+        serializer = NoticeWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notice = notice_create(actor=request.user, **serializer.validated_data)
+        return Response(NoticeSerializer(notice).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        notice = self.get_object()
+        serializer = NoticeWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        notice = notice_update(notice=notice, actor=request.user, **serializer.validated_data)
+        return Response(NoticeSerializer(notice_list().get(pk=notice.pk)).data)
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        notice = notice_publish(notice=self.get_object(), actor=request.user)
+        return Response(NoticeSerializer(notice_list().get(pk=notice.pk)).data)

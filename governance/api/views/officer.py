@@ -1,0 +1,90 @@
+"""Officer and legal views of people: pseudonymous lists, audited disclosure, aggregates.
+
+Nothing here shows one named person's consent choice except the disclosure
+endpoint, which demands a reason and writes it to the audit log first.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from governance.api.filters import OwedErasureFilter
+from governance.api.permissions import IsOfficerOrLegal, IsPrivacyOfficer
+from governance.api.schema import errors
+from governance.api.serializers.consent import OwedErasureSerializer
+from governance.api.serializers.officer import (
+    AggregateQuerySerializer,
+    ConsentAggregatesSerializer,
+    ConsentDisclosureSerializer,
+    DisclosureReasonSerializer,
+)
+from governance.api.views.base import JSONBodyMixin
+from governance.models import Employee, OwedErasure
+from governance.selectors.consent import consent_aggregates, owed_erasures_all
+from governance.services.disclosure import employee_consent_disclose
+
+
+@extend_schema(
+    tags=["erasures"],
+    summary="Every erasure owed after a withdrawal (officers)",
+    description="Named by subject pseudonym, the key the data stores use: a list of who "
+    "withdrew is not something an officer needs to act on it.",
+)
+class OwedErasuresView(generics.ListAPIView):
+    permission_classes = [IsPrivacyOfficer]
+    serializer_class = OwedErasureSerializer
+    filterset_class = OwedErasureFilter
+    queryset = OwedErasure.objects.none()
+
+    def get_queryset(self):
+        return owed_erasures_all().order_by("-created_at", "-pk")
+
+
+class ConsentDisclosureView(JSONBodyMixin, APIView):
+    """POST, not GET: the read needs a reason and leaves an audit event."""
+
+    permission_classes = [IsPrivacyOfficer]
+
+    @extend_schema(
+        tags=["disclosure"],
+        summary="Disclose one employee's consent to an officer, audited with a reason",
+        request=DisclosureReasonSerializer,
+        responses={200: ConsentDisclosureSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request, employee_number):
+        employee = get_object_or_404(
+            Employee.objects.select_related("user"), employee_number=employee_number
+        )
+        serializer = DisclosureReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        disclosed = employee_consent_disclose(
+            viewer=request.user, employee=employee, reason=serializer.validated_data["reason"]
+        )
+        return Response(ConsentDisclosureSerializer({"employee": employee, **disclosed}).data)
+
+
+class ConsentAggregatesView(APIView):
+    permission_classes = [IsOfficerOrLegal]
+
+    @extend_schema(
+        tags=["reports"],
+        summary="People per department or country who granted consent, small groups suppressed",
+        description="A group is suppressed (granted: null) when it has fewer than "
+        "min_group_size people, or when those who granted or those who did not are fewer: "
+        "either would reveal one person's choice.",
+        parameters=[
+            OpenApiParameter("group_by", enum=["department", "country"], default="department"),
+            OpenApiParameter("purpose", str, description="Purpose slug"),
+        ],
+        responses={200: ConsentAggregatesSerializer, **errors(400, 403)},
+    )
+    def get(self, request):
+        query = AggregateQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        group_by = query.validated_data["group_by"]
+        purpose = query.validated_data.get("purpose")
+        rows = consent_aggregates(group_by=group_by, purpose=purpose)
+        body = {"group_by": group_by, "purpose": purpose.slug if purpose else None, "rows": rows}
+        return Response(ConsentAggregatesSerializer(body).data)

@@ -1,0 +1,30 @@
+"""Advisory locks that order writes; every key used in the product is defined here.
+
+Transaction-scoped (`_xact_`): they are released at commit or rollback, so a
+lock can never outlive the change it protects.
+"""
+
+from django.db import connection
+
+AUDIT_CHAIN = 0x41554449  # "AUDI": one total order for the audit hash chain
+NOTICES = 0x4E4F5443  # "NOTC": notice numbering/publication vs. grants reading the notice
+CONSENT = 0x434F4E53  # "CONS": with the employee id, all consent writes of one person
+
+
+def lock_audit_chain() -> None:
+    _execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_CHAIN])
+
+
+def lock_notices(*, shared: bool = False) -> None:
+    """Exclusive for publishing; shared for grants, so none slips past a lapse."""
+    fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    _execute(f"SELECT {fn}(%s)", [NOTICES])
+
+
+def lock_employee_consent(employee_id: int) -> None:
+    _execute("SELECT pg_advisory_xact_lock(%s, %s)", [CONSENT, employee_id & 0x7FFFFFFF])
+
+
+def _execute(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

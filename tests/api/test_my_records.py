@@ -1,0 +1,55 @@
+"""An employee's owed erasures and the log of who did what with their data."""
+
+import json
+
+from governance.services.consent import RequestContext, consent_grant, consent_withdraw
+from governance.services.disclosure import employee_consent_disclose
+
+
+def withdrawn(user, scope):
+    consent_grant(employee=user.employee, scope=scope, actor=user, context=RequestContext())
+    return consent_withdraw(
+        employee=user.employee, scope=scope, actor=user, context=RequestContext()
+    )
+
+
+def test_my_erasures_lists_what_is_owed_to_me_only(client_as, alice, bob, scope, other_scope):
+    mine = withdrawn(alice, scope)
+    withdrawn(bob, other_scope)
+
+    body = client_as(alice).get("/api/v1/me/erasures").json()
+
+    assert body["count"] == 1
+    [row] = body["results"]
+    assert row["cause_receipt_id"] == str(mine.receipt_id)
+    assert row["state"] == "owed"
+    assert row["state_display"] == "Pending"
+    assert row["subject"] == alice.employee.subject_id
+    assert {k: row[k] for k in ("purpose", "application", "data_kind")} == scope.as_slugs()
+
+
+def test_my_access_log_shows_an_officer_looking_at_my_consent(client_as, alice, olivia, scope):
+    consent_grant(employee=alice.employee, scope=scope, actor=alice, context=RequestContext())
+    employee_consent_disclose(
+        viewer=olivia, employee=alice.employee, reason="Grievance 12 about Carol Example"
+    )
+
+    results = client_as(alice).get("/api/v1/me/access-log").json()["results"]
+
+    viewed, granted = results
+    assert viewed["action"] == "personal_data.viewed"
+    assert viewed["actor_label"] == olivia.username
+    assert viewed["details"] == {"what": "consent"}  # the officer's free-text reason stays out
+    assert granted["action"] == "consent.granted"
+    assert granted["details"]["scope"] == scope.as_slugs()
+    assert viewed["seq"] > granted["seq"]
+    assert "Carol" not in json.dumps(results)
+
+
+def test_my_access_log_never_includes_entries_about_someone_else(client_as, alice, bob, scope):
+    consent_grant(employee=bob.employee, scope=scope, actor=bob, context=RequestContext())
+
+    body = client_as(alice).get("/api/v1/me/access-log").json()
+
+    assert body["results"] == []
+    assert bob.username not in json.dumps(body)

@@ -1,0 +1,71 @@
+"""The OpenAPI description is served, complete for the contract paths, and browsable."""
+
+import pytest
+
+CONTRACT = {
+    "/api/v1/me/consents": {"get"},
+    "/api/v1/me/consents/grant": {"post"},
+    "/api/v1/me/consents/withdraw": {"post"},
+    "/api/v1/me/consents/receipts/{receipt_id}": {"get"},
+    "/api/v1/me/erasures": {"get"},
+    "/api/v1/me/access-log": {"get"},
+    "/api/v1/applications": {"get", "post"},
+    "/api/v1/applications/{id}": {"get", "patch"},
+    "/api/v1/applications/{id}/disable": {"post"},
+    "/api/v1/data-kinds": {"get", "post"},
+    "/api/v1/data-kinds/{id}": {"get", "patch"},
+    "/api/v1/data-kinds/{id}/disable": {"post"},
+    "/api/v1/purposes": {"get", "post"},
+    "/api/v1/purposes/{id}": {"get", "patch"},
+    "/api/v1/purposes/{id}/disable": {"post"},
+    "/api/v1/safeguards": {"get", "post"},
+    "/api/v1/safeguards/{id}": {"get", "patch"},
+    "/api/v1/safeguards/{id}/disable": {"post"},
+    "/api/v1/notices": {"get", "post"},
+    "/api/v1/notices/{id}": {"get", "patch"},
+    "/api/v1/notices/{id}/publish": {"post"},
+    "/api/v1/devices": {"get", "post"},
+    "/api/v1/devices/{id}/revoke": {"post"},
+    "/api/v1/erasures/owed": {"get"},
+    "/api/v1/employees/{employee_number}/consent-disclosure": {"post"},
+    "/api/v1/reports/consent-aggregates": {"get"},
+    "/api/v1/audit/events": {"get"},
+    "/api/v1/audit/verify": {"get"},
+}
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_describes_every_contract_path_and_method(schema):
+    described = {
+        path: {m for m in ops if m in {"get", "post", "patch", "put", "delete"}}
+        for path, ops in schema["paths"].items()
+    }
+
+    for path, methods in CONTRACT.items():
+        assert path in described, path
+        assert described[path] == methods, path
+
+
+def test_schema_shows_the_scope_body_and_its_errors(schema):
+    grant = schema["paths"]["/api/v1/me/consents/grant"]["post"]
+    body = grant["requestBody"]["content"]
+    assert list(body) == ["application/json"]
+    scope = schema["components"]["schemas"]["ScopeRequest"]
+    assert set(scope["required"]) == {"purpose", "application", "data_kind"}
+    assert {"200", "201", "400", "403"} <= set(grant["responses"])
+
+    audit = schema["paths"]["/api/v1/audit/events"]["get"]
+    assert {p["name"] for p in audit["parameters"]} >= {"action", "subject", "actor_id", "cursor"}
+
+
+def test_docs_page_is_served(client):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
