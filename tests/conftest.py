@@ -11,6 +11,8 @@ from governance.models import Role
 from governance.services.scopes import Scope
 from tests.factories import PASSWORD, make_catalogue, make_user, publish_notice
 
+pytest_plugins = ["tests.worker"]
+
 
 @pytest.fixture
 def alice(db):
