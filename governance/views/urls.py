@@ -1,1 +1,52 @@
-urlpatterns = []
+from django.urls import path
+
+from governance.views import audit, consent, devices, health, home, notices, people
+from governance.views.catalogue import catalogue_urls
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", health.metrics, name="metrics"),
+    path("", home.HomeView.as_view(), name="home"),
+    # The employee's own consent
+    path("consent/", consent.MyConsentView.as_view(), name="consent"),
+    path("consent/grant/", consent.GrantView.as_view(), name="consent-grant"),
+    path("consent/withdraw/", consent.WithdrawView.as_view(), name="consent-withdraw"),
+    path("consent/withdraw-all/", consent.WithdrawAllView.as_view(), name="consent-withdraw-all"),
+    path(
+        "consent/receipts/<uuid:receipt_id>.json",
+        consent.ReceiptDownloadView.as_view(),
+        name="consent-receipt",
+    ),
+    path("consent/access-log/", consent.AccessLogView.as_view(), name="consent-access-log"),
+    path("notices/<int:version>/", notices.NoticePublicView.as_view(), name="notice"),
+    # Privacy officers
+    *catalogue_urls(),
+    path("officer/notices/", notices.NoticeListView.as_view(), name="officer-notices"),
+    path("officer/notices/new/", notices.NoticeCreateView.as_view(), name="officer-notices-new"),
+    path(
+        "officer/notices/<int:version>/",
+        notices.NoticeDetailView.as_view(),
+        name="officer-notice",
+    ),
+    path(
+        "officer/notices/<int:version>/edit/",
+        notices.NoticeEditView.as_view(),
+        name="officer-notice-edit",
+    ),
+    path("officer/devices/", devices.DeviceListView.as_view(), name="officer-devices"),
+    path(
+        "officer/devices/<int:pk>/revoke/",
+        devices.DeviceRevokeView.as_view(),
+        name="officer-device-revoke",
+    ),
+    path("officer/erasures/", people.ErasuresOwedView.as_view(), name="officer-erasures"),
+    path("officer/people/", people.PeopleView.as_view(), name="officer-people"),
+    path(
+        "officer/people/<int:pk>/consent/",
+        people.ConsentDisclosureView.as_view(),
+        name="officer-person-consent",
+    ),
+    path("officer/aggregates/", people.AggregatesView.as_view(), name="officer-aggregates"),
+    # Privacy officers and legal
+    path("audit/", audit.AuditLogView.as_view(), name="audit"),
+]

@@ -1,0 +1,84 @@
+"""Reads the server-rendered pages need beyond the domain selectors."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from governance.models import (
+    ConsentAction,
+    ConsentEvent,
+    ConsentState,
+    Employee,
+    Notice,
+    OwedErasure,
+)
+
+
+@dataclass(frozen=True)
+class ConsentSummary:
+    granted: int
+    needs_review: int
+    erasures_pending: int
+
+
+def consent_summary_for(*, employee: Employee) -> ConsentSummary:
+    states = ConsentState.objects.filter(employee=employee)
+    return ConsentSummary(
+        granted=states.filter(state=ConsentState.State.GRANTED).count(),
+        needs_review=states.filter(state=ConsentState.State.LAPSED).count(),
+        erasures_pending=OwedErasure.objects.filter(employee=employee).count(),
+    )
+
+
+def erasure_pending_scopes_for(*, employee: Employee) -> set[tuple[int, int, int]]:
+    """(purpose, application, data kind) ids of this person's scopes with an erasure owed."""
+    return set(
+        OwedErasure.objects.filter(employee=employee).values_list(
+            "purpose_id", "application_id", "data_kind_id"
+        )
+    )
+
+
+def notice_published(*, version: int) -> Notice | None:
+    return (
+        Notice.objects.filter(version=version, status=Notice.Status.PUBLISHED)
+        .prefetch_related("purposes", "applications", "data_kinds")
+        .first()
+    )
+
+
+def notice_by_version(*, version: int) -> Notice | None:
+    return (
+        Notice.objects.filter(version=version)
+        .select_related("created_by", "published_by")
+        .prefetch_related("purposes", "applications", "data_kinds")
+        .first()
+    )
+
+
+def notice_lapsed_count(*, notice: Notice) -> int:
+    """How many consents this (material) notice lapsed."""
+    return ConsentEvent.objects.filter(notice=notice, action=ConsentAction.LAPSED).count()
+
+
+def notice_grants_to_lapse(*, notice: Notice) -> int:
+    """Grants given under older versions: what publishing this as material would lapse."""
+    return ConsentState.objects.filter(
+        state=ConsentState.State.GRANTED, notice__version__lt=notice.version
+    ).count()
+
+
+def employees_directory(*, query: str = ""):
+    """People for officers: who they are and where they work, never their consent."""
+    qs = Employee.objects.select_related("user").order_by("employee_number")
+    query = query.strip()
+    if query:
+        qs = qs.filter(
+            Q(employee_number__icontains=query)
+            | Q(user__first_name__icontains=query)
+            | Q(user__last_name__icontains=query)
+            | Q(user__email__icontains=query)
+            | Q(department__icontains=query)
+            | Q(country__iexact=query)
+        )
+    return qs

@@ -1,0 +1,184 @@
+"""Officer pages for what may be recorded: one set of views serves each catalogue kind."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views import View
+
+from governance.models import Application, DataKind, Purpose, SafeguardRule
+from governance.selectors import catalogue as selectors
+from governance.services.catalogue import catalogue_create, catalogue_disable, catalogue_update
+from governance.views.access import OfficerRequiredMixin
+from governance.views.forms import (
+    ApplicationForm,
+    DataKindForm,
+    PurposeForm,
+    SafeguardForm,
+    apply_service_errors,
+)
+
+
+@dataclass(frozen=True)
+class CatalogueKind:
+    slug: str  # URL segment and url-name prefix
+    model: type[models.Model]
+    form: type[forms.ModelForm]
+    title: str
+    singular: str
+    rows: Callable[[], Iterable[models.Model]]  # the selector listing them
+    columns: tuple[tuple[str, str], ...]  # (attribute, heading)
+    intro: str
+
+
+KINDS = [
+    CatalogueKind(
+        slug="applications",
+        model=Application,
+        form=ApplicationForm,
+        title="Applications",
+        singular="application",
+        rows=selectors.applications_list,
+        columns=(("name", "Name"), ("slug", "Slug"), ("identifiers", "Executables / bundle ids")),
+        intro="The applications the capture client may record. Disabled applications are "
+        "never offered for consent and nothing from them is stored.",
+    ),
+    CatalogueKind(
+        slug="data-kinds",
+        model=DataKind,
+        form=DataKindForm,
+        title="Data kinds",
+        singular="data kind",
+        rows=selectors.data_kinds_list,
+        columns=(("name", "Name"), ("slug", "Slug"), ("pii_category", "PII category")),
+        intro="The kinds of interaction the capture client records.",
+    ),
+    CatalogueKind(
+        slug="purposes",
+        model=Purpose,
+        form=PurposeForm,
+        title="Purposes",
+        singular="purpose",
+        rows=selectors.purposes_list,
+        columns=(("name", "Name"), ("slug", "Slug"), ("get_use_display", "Use")),
+        intro="Why data is processed — and, as prohibited purposes, what it must never serve.",
+    ),
+    CatalogueKind(
+        slug="safeguards",
+        model=SafeguardRule,
+        form=SafeguardForm,
+        title="Safeguards",
+        singular="safeguard",
+        rows=selectors.safeguards_list,
+        columns=(("name", "Name"), ("get_kind_display", "Kind"), ("setting", "Setting")),
+        intro="Rules applied before anything is stored: excluded applications and window "
+        "titles, redaction of personal data typed as text, keystroke-timing coarsening.",
+    ),
+]
+
+
+def _cell(obj, attribute: str):
+    if attribute == "setting":
+        return (
+            obj.application
+            or obj.pattern
+            or obj.get_detector_display()
+            or (f"{obj.resolution_ms} ms" if obj.resolution_ms else "")
+        )
+    value = getattr(obj, attribute)
+    value = value() if callable(value) else value
+    return ", ".join(value) if isinstance(value, list) else value
+
+
+class CatalogueListView(OfficerRequiredMixin, View):
+    kind: CatalogueKind = None
+
+    def get(self, request):
+        rows = [
+            {"obj": obj, "cells": [_cell(obj, attr) for attr, _ in self.kind.columns]}
+            for obj in self.kind.rows()
+        ]
+        return render(request, "catalogue/list.html", {"kind": self.kind, "rows": rows})
+
+
+class CatalogueFormView(OfficerRequiredMixin, View):
+    """Create (no pk) or edit (pk): the form validates, the service writes."""
+
+    kind: CatalogueKind = None
+
+    def get(self, request, pk=None):
+        instance = self._instance(pk)
+        return self.render(self.kind.form(instance=instance), instance)
+
+    def post(self, request, pk=None):
+        instance = self._instance(pk)
+        # The form validates a scratch copy; the service re-reads and writes the row.
+        scratch = type(instance).objects.get(pk=pk) if instance else None
+        form = self.kind.form(request.POST, instance=scratch)
+        if form.is_valid():
+            try:
+                if instance is None:
+                    obj = catalogue_create(self.kind.model, actor=request.user, **form.cleaned_data)
+                else:
+                    obj = catalogue_update(instance, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                verb = "Created" if instance is None else "Saved"
+                messages.success(request, f"{verb} {self.kind.singular} “{obj}”.")
+                return redirect(f"officer-{self.kind.slug}")
+        return self.render(form, instance, status=400)
+
+    def _instance(self, pk):
+        return None if pk is None else get_object_or_404(self.kind.model, pk=pk)
+
+    def render(self, form, instance, status=200):
+        context = {"kind": self.kind, "form": form, "instance": instance}
+        return render(self.request, "catalogue/form.html", context, status=status)
+
+
+class CatalogueToggleView(OfficerRequiredMixin, View):
+    """POST enabled=0 disables, enabled=1 enables again; nothing is ever deleted."""
+
+    kind: CatalogueKind = None
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        instance = get_object_or_404(self.kind.model, pk=pk)
+        enable = request.POST.get("enabled") == "1"
+        try:
+            if enable:
+                catalogue_update(instance, actor=request.user, enabled=True)
+            else:
+                catalogue_disable(instance, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            state = "Enabled" if enable else "Disabled"
+            messages.success(request, f"{state} {self.kind.singular} “{instance}”.")
+        return redirect(f"officer-{self.kind.slug}")
+
+
+def catalogue_urls() -> list:
+    patterns = []
+    for kind in KINDS:
+        base = f"officer/{kind.slug}/"
+        name = f"officer-{kind.slug}"
+        patterns += [
+            path(base, CatalogueListView.as_view(kind=kind), name=name),
+            path(f"{base}new/", CatalogueFormView.as_view(kind=kind), name=f"{name}-new"),
+            path(
+                f"{base}<int:pk>/edit/", CatalogueFormView.as_view(kind=kind), name=f"{name}-edit"
+            ),
+            path(
+                f"{base}<int:pk>/enabled/",
+                CatalogueToggleView.as_view(kind=kind),
+                name=f"{name}-toggle",
+            ),
+        ]
+    return patterns

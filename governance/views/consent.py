@@ -1,0 +1,176 @@
+"""The employee's own consent: controls per scope, withdraw everything, history, receipts."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect
+from django.views import View
+from django.views.generic import TemplateView
+
+from governance.models import ConsentState
+from governance.selectors.audit import audit_events_about
+from governance.selectors.consent import (
+    consent_event_for,
+    consent_history_for,
+    consent_scopes_for,
+    owed_erasures_for,
+)
+from governance.selectors.notices import notice_current
+from governance.selectors.pages import erasure_pending_scopes_for
+from governance.services.consent import consent_grant, consent_withdraw, consent_withdraw_all
+from governance.services.receipts import consent_receipt
+from governance.services.scopes import scope_resolve
+from governance.views.access import EmployeeRequiredMixin, web_context
+from governance.views.forms import ScopeForm, service_error_messages
+
+HISTORY_PAGE_SIZE = 50
+
+
+class MyConsentView(EmployeeRequiredMixin, TemplateView):
+    template_name = "consent/my_consent.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        notice = notice_current()
+        rows = consent_scopes_for(employee=self.employee, notice=notice)
+        pending = erasure_pending_scopes_for(employee=self.employee)
+        history = Paginator(consent_history_for(employee=self.employee), HISTORY_PAGE_SIZE)
+        context.update(
+            notice=notice,
+            matrices=scope_matrices(rows, pending),
+            unoffered=[row for row in rows if not row.offered],
+            needs_review=sum(row.state == ConsentState.State.LAPSED for row in rows),
+            granted=sum(row.state == ConsentState.State.GRANTED for row in rows),
+            history=history.get_page(self.request.GET.get("page")),
+            erasures=owed_erasures_for(employee=self.employee),
+        )
+        return context
+
+
+def scope_matrices(rows, pending: set) -> list[dict]:
+    """Offered scopes as one table per purpose: applications × data kinds."""
+    matrices: dict[int, dict] = {}
+    for row in rows:
+        if not row.offered:
+            continue
+        matrix = matrices.setdefault(
+            row.purpose.pk, {"purpose": row.purpose, "kinds": [], "apps": {}}
+        )
+        if row.data_kind not in matrix["kinds"]:
+            matrix["kinds"].append(row.data_kind)
+        cells = matrix["apps"].setdefault(row.application, [])
+        key = (row.purpose.pk, row.application.pk, row.data_kind.pk)
+        cells.append({"row": row, "erasure_pending": key in pending})
+    return [
+        {"purpose": m["purpose"], "kinds": m["kinds"], "apps": list(m["apps"].items())}
+        for m in matrices.values()
+    ]
+
+
+class ScopeChangeView(EmployeeRequiredMixin, View):
+    """POST one scope's Grant or Withdraw button."""
+
+    http_method_names = ["post"]
+    change = None  # staticmethod(consent_grant) or staticmethod(consent_withdraw)
+    for_withdrawal = False
+
+    def post(self, request):
+        form = ScopeForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError(form.errors.as_data())
+            scope = scope_resolve(**form.cleaned_data, for_withdrawal=self.for_withdrawal)
+            event = self.change(
+                employee=self.employee,
+                scope=scope,
+                actor=request.user,
+                context=web_context(request),
+            )
+        except ValidationError as exc:
+            for message in service_error_messages(exc):
+                messages.error(request, message)
+            return redirect("consent")
+        messages.success(request, self.confirmation(scope, event))
+        return redirect("consent")
+
+    def confirmation(self, scope, event) -> str:
+        raise NotImplementedError
+
+
+def _scope_label(scope) -> str:
+    return f"{scope.data_kind.name} in {scope.application.name} ({scope.purpose.name})"
+
+
+class GrantView(ScopeChangeView):
+    change = staticmethod(consent_grant)
+
+    def confirmation(self, scope, event) -> str:
+        if event is None:
+            return f"{_scope_label(scope)} was already granted; nothing changed."
+        return f"Granted: {_scope_label(scope)}. Your receipt is in the history below."
+
+
+class WithdrawView(ScopeChangeView):
+    change = staticmethod(consent_withdraw)
+    for_withdrawal = True
+
+    def confirmation(self, scope, event) -> str:
+        if event is None:
+            return f"{_scope_label(scope)} was not granted; nothing changed."
+        return (
+            f"Withdrawn: {_scope_label(scope)}. Nothing more is recorded for it, "
+            "and erasure of what was recorded is pending."
+        )
+
+
+class WithdrawAllView(EmployeeRequiredMixin, TemplateView):
+    """GET asks for confirmation; POST withdraws every scope in one transaction."""
+
+    template_name = "consent/withdraw_all.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = consent_scopes_for(employee=self.employee)
+        context["active"] = [
+            row for row in rows if row.state not in ("not_given", ConsentState.State.WITHDRAWN)
+        ]
+        return context
+
+    def post(self, request):
+        events = consent_withdraw_all(
+            employee=self.employee, actor=request.user, context=web_context(request)
+        )
+        if events:
+            messages.success(
+                request,
+                f"Withdrew everything: {len(events)} scope{'s' if len(events) != 1 else ''}. "
+                "Nothing more is recorded, and erasure of what was recorded is pending.",
+            )
+        else:
+            messages.info(request, "You had nothing to withdraw; nothing changed.")
+        return redirect("consent")
+
+
+class ReceiptDownloadView(EmployeeRequiredMixin, View):
+    def get(self, request, receipt_id):
+        event = consent_event_for(employee=self.employee, receipt_id=receipt_id)
+        if event is None:
+            raise Http404("No such receipt.")
+        response = JsonResponse(consent_receipt(event), json_dumps_params={"indent": 2})
+        response["Content-Disposition"] = (
+            f'attachment; filename="consent-receipt-{event.receipt_id}.json"'
+        )
+        return response
+
+
+class AccessLogView(EmployeeRequiredMixin, TemplateView):
+    """Every audit event about the signed-in person: who did what with their data."""
+
+    template_name = "consent/access_log.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        events = Paginator(audit_events_about(employee=self.employee), 50)
+        context["events"] = events.get_page(self.request.GET.get("page"))
+        return context

@@ -1,0 +1,208 @@
+"""Forms render and check input; every write still goes through a service."""
+
+import re
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from governance.models import Application, DataKind, Notice, Purpose, SafeguardRule
+
+
+def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form; unknown keys become form-wide errors."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        target = field if field in form.fields else None
+        if target is None and field not in (NON_FIELD_ERRORS, "non_field_errors"):
+            errors = [ValidationError(f"{field}: {message}") for e in errors for message in e]
+        form.add_error(target, errors)
+
+
+def service_error_messages(exc: ValidationError) -> list[str]:
+    """Flatten a service's ValidationError for a message banner."""
+    if not hasattr(exc, "error_dict"):
+        return list(exc.messages)
+    labels = {"non_field_errors": "", NON_FIELD_ERRORS: ""}
+    out = []
+    for field, errors in exc.error_dict.items():
+        prefix = labels.get(field, field.replace("_", " ").capitalize() + ": ")
+        out.extend(prefix + message for error in errors for message in error)
+    return out
+
+
+class ScopeForm(forms.Form):
+    """One consent scope, named by slugs, as posted by a Grant or Withdraw button."""
+
+    purpose = forms.SlugField(max_length=64)
+    application = forms.SlugField(max_length=64)
+    data_kind = forms.SlugField(max_length=32)
+
+
+class LinesField(forms.CharField):
+    """A list of short strings typed one per line (commas also separate)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [item.strip() for item in re.split(r"[\n,]", text) if item.strip()]
+
+
+class SlugFixedOnEdit(forms.ModelForm):
+    """A slug names scopes in receipts, audit details and notice hashes: it never changes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["slug"].disabled = True
+            self.fields["slug"].help_text = "Fixed once created: receipts and audit records use it."
+
+
+class ApplicationForm(SlugFixedOnEdit):
+    identifiers = LinesField(
+        required=False,
+        label="Executables or bundle ids",
+        help_text="One per line, e.g. code, com.microsoft.VSCode.",
+    )
+
+    class Meta:
+        model = Application
+        fields = ["name", "slug", "identifiers", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class DataKindForm(SlugFixedOnEdit):
+    class Meta:
+        model = DataKind
+        fields = ["name", "slug", "description", "pii_category"]
+        labels = {"pii_category": "PII category"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class PurposeForm(SlugFixedOnEdit):
+    class Meta:
+        model = Purpose
+        fields = [
+            "name",
+            "slug",
+            "use",
+            "description",
+            "category",
+            "termination",
+            "third_party_disclosure",
+        ]
+        labels = {"use": "Use", "third_party_disclosure": "Disclosed to third parties"}
+        help_texts = {
+            "use": "Prohibited purposes name what the data must never serve; "
+            "nobody can consent to them.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class SafeguardForm(forms.ModelForm):
+    class Meta:
+        model = SafeguardRule
+        fields = ["kind", "name", "application", "pattern", "detector", "resolution_ms"]
+        labels = {"resolution_ms": "Resolution (ms)", "application": "Application to exclude"}
+        help_texts = {
+            "application": "For excluded applications.",
+            "pattern": "For window title patterns: a regular expression.",
+            "detector": "For redaction detectors.",
+            "resolution_ms": "For keystroke timing: timestamps are rounded to this.",
+        }
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    language = forms.CharField(max_length=16, initial="en", help_text="e.g. en, de, fr")
+    body = forms.CharField(label="Notice text", widget=forms.Textarea(attrs={"rows": 12}))
+    purposes = forms.ModelMultipleChoiceField(
+        queryset=Purpose.objects.filter(enabled=True, use=Purpose.Use.PERMITTED),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only permitted purposes can be consented to.",
+    )
+    applications = forms.ModelMultipleChoiceField(
+        queryset=Application.objects.filter(enabled=True), widget=forms.CheckboxSelectMultiple
+    )
+    data_kinds = forms.ModelMultipleChoiceField(
+        queryset=DataKind.objects.filter(enabled=True), widget=forms.CheckboxSelectMultiple
+    )
+    effective_at = forms.DateTimeField(
+        label="Effective from (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave empty to take effect when published.",
+    )
+    material_change = forms.BooleanField(
+        required=False,
+        label="Material change",
+        help_text="Consents given under earlier versions lapse; people are asked again.",
+    )
+
+    @classmethod
+    def initial_from(cls, notice: Notice) -> dict:
+        return {
+            "title": notice.title,
+            "language": notice.language,
+            "body": notice.body,
+            "purposes": list(notice.purposes.all()),
+            "applications": list(notice.applications.all()),
+            "data_kinds": list(notice.data_kinds.all()),
+            "material_change": notice.material_change,
+        }
+
+
+class PublishForm(forms.Form):
+    material_change = forms.BooleanField(
+        required=False,
+        label="This version is a material change",
+        help_text="Every consent given under an earlier version lapses and shows as "
+        "“needs your review” until the person grants it again.",
+    )
+
+
+class DeviceForm(forms.Form):
+    name = forms.CharField(
+        max_length=200, label="Device name", help_text="e.g. the laptop's asset tag."
+    )
+
+
+class DisclosureForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why do you need to see this person's consent?",
+        help_text="Recorded in the audit log, which the person can read.",
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(
+        required=False, label="Action starts with", help_text="e.g. consent. or notice.published"
+    )
+    subject = forms.CharField(required=False, label="Subject pseudonym")
+
+
+class AggregateForm(forms.Form):
+    group_by = forms.ChoiceField(
+        choices=[("department", "Department"), ("country", "Country")],
+        initial="department",
+        required=False,
+        label="Group by",
+    )
+    purpose = forms.ModelChoiceField(
+        queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED),
+        required=False,
+        empty_label="Any purpose",
+    )
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(required=False, label="Search people", max_length=100)

@@ -1,0 +1,173 @@
+"""Notices: anyone signed in reads a published version; officers draft and publish."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from governance.selectors.notices import notice_current, notice_list
+from governance.selectors.pages import (
+    notice_by_version,
+    notice_grants_to_lapse,
+    notice_lapsed_count,
+    notice_published,
+)
+from governance.services.notices import notice_create, notice_publish, notice_update
+from governance.views.access import OfficerRequiredMixin
+from governance.views.forms import NoticeForm, PublishForm, apply_service_errors
+
+
+class NoticePublicView(LoginRequiredMixin, TemplateView):
+    """A published notice: the policyUrl every consent receipt points to."""
+
+    template_name = "notices/public.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        notice = notice_published(version=kwargs["version"])
+        if notice is None:
+            raise Http404("No published notice with this version.")
+        current = notice_current()
+        context.update(notice=notice, current=current)
+        return context
+
+
+class NoticeListView(OfficerRequiredMixin, TemplateView):
+    template_name = "notices/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["notices"] = notice_list().select_related("created_by", "published_by")
+        context["current"] = notice_current()
+        return context
+
+
+def _notice_fields(cleaned: dict) -> dict:
+    fields = dict(cleaned)
+    if fields.get("effective_at") is None:
+        fields.pop("effective_at", None)
+    return fields
+
+
+class NoticeCreateView(OfficerRequiredMixin, View):
+    template_name = "notices/form.html"
+
+    def get(self, request):
+        latest = notice_list().first()
+        initial = NoticeForm.initial_from(latest) if latest else {}
+        initial["material_change"] = False
+        return self.render(NoticeForm(initial=initial), based_on=latest)
+
+    def post(self, request):
+        form = NoticeForm(request.POST)
+        if form.is_valid():
+            try:
+                notice = notice_create(actor=request.user, **_notice_fields(form.cleaned_data))
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Draft version {notice.version} saved.")
+                return redirect("officer-notice", version=notice.version)
+        return self.render(form, status=400)
+
+    def render(self, form, *, based_on=None, status=200):
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "notice": None, "based_on": based_on},
+            status=status,
+        )
+
+
+class NoticeEditView(OfficerRequiredMixin, View):
+    template_name = "notices/form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.notice = notice_by_version(version=kwargs["version"])
+        if self.notice is None:
+            raise Http404("No such notice.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, version):
+        if self.notice.is_published:
+            messages.info(request, "A published notice never changes; draft a new version.")
+            return redirect("officer-notice", version=version)
+        form = NoticeForm(initial={**NoticeForm.initial_from(self.notice), "effective_at": None})
+        return self.render(form)
+
+    def post(self, request, version):
+        form = NoticeForm(request.POST)
+        if form.is_valid():
+            try:
+                notice_update(
+                    notice=self.notice, actor=request.user, **_notice_fields(form.cleaned_data)
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Draft version {version} saved.")
+                return redirect("officer-notice", version=version)
+        return self.render(form, status=400)
+
+    def render(self, form, status=200):
+        return render(
+            self.request, self.template_name, {"form": form, "notice": self.notice}, status=status
+        )
+
+
+class NoticeDetailView(OfficerRequiredMixin, View):
+    template_name = "notices/detail.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.notice = notice_by_version(version=kwargs["version"])
+        if self.notice is None:
+            raise Http404("No such notice.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, version):
+        form = PublishForm(initial={"material_change": self.notice.material_change})
+        return self.render(form)
+
+    def post(self, request, version):
+        """Publish, first recording the material-change choice made on this form."""
+        form = PublishForm(request.POST)
+        if not form.is_valid():
+            return self.render(form, status=400)
+        material = form.cleaned_data["material_change"]
+        try:
+            # notice_publish takes no material flag: set it on the draft in the same transaction.
+            with transaction.atomic():
+                if not self.notice.is_published and material != self.notice.material_change:
+                    notice_update(notice=self.notice, actor=request.user, material_change=material)
+                notice = notice_publish(notice=self.notice, actor=request.user)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+            return self.render(form, status=400)
+        # notice_publish returns its own row, read before the lapse was applied.
+        notice.refresh_from_db()
+        message = f"Published version {notice.version}."
+        if notice.material_change:
+            if notice.lapse_applied_at is not None:
+                lapsed = notice_lapsed_count(notice=notice)
+                message += (
+                    f" It is a material change: {lapsed} consent{'s' if lapsed != 1 else ''} "
+                    "given under earlier versions lapsed and now need review."
+                )
+            else:
+                message += " It is a material change: older consents lapse when it takes effect."
+        messages.success(request, message)
+        return redirect("officer-notice", version=notice.version)
+
+    def render(self, form, status=200):
+        notice = self.notice
+        context = {"notice": notice, "form": form, "now": timezone.now()}
+        if notice.is_published:
+            context["lapsed"] = notice_lapsed_count(notice=notice)
+        else:
+            context["would_lapse"] = notice_grants_to_lapse(notice=notice)
+        return render(self.request, self.template_name, context, status=status)

@@ -1,0 +1,96 @@
+"""Officer views of people: a directory without consent, an audited consent view, aggregates."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from governance.models import Employee
+from governance.selectors.consent import consent_aggregates, owed_erasures_all
+from governance.selectors.pages import employees_directory
+from governance.services.disclosure import employee_consent_disclose
+from governance.views.access import OfficerRequiredMixin
+from governance.views.forms import (
+    AggregateForm,
+    DisclosureForm,
+    PeopleSearchForm,
+    apply_service_errors,
+)
+
+
+class PeopleView(OfficerRequiredMixin, TemplateView):
+    template_name = "people/list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        search = PeopleSearchForm(self.request.GET)
+        query = search.cleaned_data["q"] if search.is_valid() else ""
+        people = Paginator(employees_directory(query=query), 50)
+        context.update(search=search, people=people.get_page(self.request.GET.get("page")))
+        return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConsentDisclosureView(OfficerRequiredMixin, View):
+    """GET asks why; POST with a reason audits the look and shows the person's consent."""
+
+    template_name = "people/disclosure.html"
+
+    def get(self, request, pk):
+        person = get_object_or_404(Employee.objects.select_related("user"), pk=pk)
+        return self.render(person, DisclosureForm())
+
+    def post(self, request, pk):
+        person = get_object_or_404(Employee.objects.select_related("user"), pk=pk)
+        form = DisclosureForm(request.POST)
+        if form.is_valid():
+            try:
+                disclosed = employee_consent_disclose(
+                    viewer=request.user, employee=person, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                return self.render(
+                    person, form, disclosed=disclosed, reason=form.cleaned_data["reason"]
+                )
+        return self.render(person, form, status=400)
+
+    def render(self, person, form, *, status=200, **extra):
+        context = {"person": person, "form": form, **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class AggregatesView(OfficerRequiredMixin, TemplateView):
+    template_name = "people/aggregates.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = AggregateForm(self.request.GET or None)
+        group_by, purpose = "department", None
+        if form.is_bound and form.is_valid():
+            group_by = form.cleaned_data["group_by"] or group_by
+            purpose = form.cleaned_data["purpose"]
+        rows = consent_aggregates(group_by=group_by, purpose=purpose)
+        context.update(
+            form=form,
+            rows=rows,
+            group_by=group_by,
+            purpose=purpose,
+            min_group_size=settings.MIN_GROUP_SIZE,
+        )
+        return context
+
+
+class ErasuresOwedView(OfficerRequiredMixin, TemplateView):
+    template_name = "people/erasures.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        erasures = Paginator(owed_erasures_all(), 50)
+        context["erasures"] = erasures.get_page(self.request.GET.get("page"))
+        return context
