@@ -22,6 +22,14 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.notices.notices_apply_due",
         "schedule": 60.0,
     },
+    "sessions-refresh": {
+        "task": "governance.tasks.ingestion.sessions_refresh",
+        "schedule": 30.0,
+    },
+    "event-partitions-maintain": {
+        "task": "governance.tasks.ingestion.event_partitions_maintain",
+        "schedule": 3600.0,
+    },
 }
 
 

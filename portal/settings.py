@@ -226,6 +226,11 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 30)
 # from SECRET_KEY so development needs no extra secret; production sets its own.
 RECEIPT_SIGNING_KEY = env_str("RECEIPT_SIGNING_KEY")
 
+# Ingestion. Window titles are stored only as a keyed hash (key defaults from SECRET_KEY).
+WINDOW_TITLE_HASH_KEY = env_str("WINDOW_TITLE_HASH_KEY")
+INGEST_DEFAULT_PURPOSE = env_str("INGEST_DEFAULT_PURPOSE", "train-computer-use-models")
+INGEST_QUOTA_EVENTS_PER_MINUTE = env_int("INGEST_QUOTA_EVENTS_PER_MINUTE", 600_000)
+
 # The data controller named on every consent receipt.
 CONTROLLER = {
     "piiController": env_str("CONTROLLER_NAME", "Example Corp"),

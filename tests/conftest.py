@@ -79,7 +79,11 @@ def transactional_db(transactional_db):
 
 @pytest.fixture(autouse=True)
 def _evidence_triggers_on(request, django_db_blocker):
-    if request.node.get_closest_marker("django_db") or any(
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        # Route `django_db(transaction=True)` through the override above, too.
+        request.getfixturevalue("transactional_db")
+    if marker or any(
         name in request.fixturenames for name in ("db", "transactional_db", "live_server")
     ):
         with django_db_blocker.unblock(), connection.cursor() as cursor:

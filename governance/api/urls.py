@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from governance.api.views import audit, catalogue, devices, me, notices, officer
+from governance.api.views import audit, catalogue, devices, ingest, me, notices, officer
 
 router = SimpleRouter(trailing_slash=False)
 router.register("applications", catalogue.ApplicationViewSet, basename="api-application")
@@ -14,6 +14,7 @@ router.register("notices", notices.NoticeViewSet, basename="api-notice")
 router.register("devices", devices.DeviceViewSet, basename="api-device")
 
 urlpatterns = [
+    path("ingest/batches", ingest.IngestBatchView.as_view(), name="api-ingest-batches"),
     path("me/consents", me.MyConsentsView.as_view(), name="api-my-consents"),
     path("me/consents/grant", me.MyConsentGrantView.as_view(), name="api-my-consent-grant"),
     path(

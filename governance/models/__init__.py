@@ -3,10 +3,26 @@ from governance.models.catalogue import Application, DataKind, Purpose, Safeguar
 from governance.models.consent import ConsentAction, ConsentEvent, ConsentMethod, ConsentState
 from governance.models.devices import CaptureDevice
 from governance.models.erasure import OwedErasure
+from governance.models.ingestion import (
+    ActivityDay,
+    DropTally,
+    EventType,
+    IngestBatch,
+    InteractionEvent,
+    SessionRefresh,
+    SessionSummary,
+)
 from governance.models.notices import Notice
 from governance.models.people import Employee, Role
 
 __all__ = [
+    "ActivityDay",
+    "DropTally",
+    "EventType",
+    "IngestBatch",
+    "InteractionEvent",
+    "SessionRefresh",
+    "SessionSummary",
     "Application",
     "AuditEvent",
     "CaptureDevice",

@@ -35,6 +35,9 @@ class Employee(models.Model):
     subject_id = models.CharField(
         max_length=40, unique=True, default=new_subject_id, editable=False
     )
+    processing_restricted_at = models.DateTimeField(
+        null=True, blank=True, help_text="While set, nothing of this person is ingested (Art. 18)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,172 @@
+"""POST /api/v1/ingest/batches: capture devices post event batches with a bearer token.
+
+The body is read raw and decoded by msgspec in one pass; DRF only routes,
+authenticates and documents. A rejected batch stores nothing.
+"""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from governance.models import CaptureDevice
+from governance.services.devices import device_authenticate
+from governance.services.ingestion import (
+    MAX_BODY_BYTES,
+    MAX_EVENTS,
+    BatchIdTaken,
+    BatchInvalid,
+    PurposeInvalid,
+    QuotaExceeded,
+    batch_decode,
+    ingest_batch,
+)
+
+
+class DeviceTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <device token>`; only the token's hash is stored."""
+
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword or len(parts) != 2:
+            return None
+        device = device_authenticate(parts[1].decode("latin-1"))
+        if device is None:
+            raise exceptions.AuthenticationFailed("Unknown or revoked device token.")
+        return (DevicePrincipal(device), device)
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="ingest"'
+
+
+class DeviceTokenScheme(OpenApiAuthenticationExtension):
+    target_class = DeviceTokenAuthentication
+    name = "deviceToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A capture device token, shown once when the device is registered.",
+        }
+
+
+class DevicePrincipal:
+    """What request.user is for a device: authenticated, but no person and no roles."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_superuser = False
+    is_staff = False
+
+    def __init__(self, device: CaptureDevice):
+        self.device = device
+        self.pk = None
+
+    def get_username(self) -> str:
+        return f"device:{self.device.pk}"
+
+
+class IsCaptureDevice(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, CaptureDevice)
+
+
+class RawBodyParser(BaseParser):
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read(MAX_BODY_BYTES + 1) if stream is not None else b""
+
+
+class TooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Batch too large."
+    default_code = "too_large"
+
+
+BATCH_EXAMPLE = {
+    "batch_id": "0b7e3c7e-6a5e-4c55-9a53-8f4cf6e0b8a1",
+    "device_id": "laptop-42",
+    "events": [
+        {
+            "employee": "alice@example.com",
+            "ts": "2026-11-29T09:15:02.123Z",
+            "app": "code",
+            "type": "key_down",
+            "session_id": "s-1",
+            "window_title": "main.py - project",
+            "secure_input": False,
+            "key": {"code": "KeyA", "char": "a"},
+        }
+    ],
+}
+
+
+class IngestBatchView(APIView):
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsCaptureDevice]
+    parser_classes = [RawBodyParser]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="ingest_batch",
+        summary="Post a batch of interaction events (capture device token)",
+        description=(
+            "At most 10,000 events and 8 MiB. Each event is checked against the employee's "
+            "consent for purpose × application × data kind inside the write transaction; "
+            "excluded apps, password fields and typed personal data are dropped or redacted "
+            "before storage. The same batch_id again returns the first result."
+        ),
+        request={"application/json": OpenApiTypes.OBJECT},
+        examples=[OpenApiExample("One keystroke", value=BATCH_EXAMPLE, request_only=True)],
+        responses={
+            200: OpenApiResponse(
+                description="{batch_id, accepted, dropped: {reason: n}, redacted}"
+            ),
+            400: OpenApiResponse(description="Problems, each with the event index and field"),
+            401: OpenApiResponse(description="Missing, unknown or revoked device token"),
+            413: OpenApiResponse(description="Over 10,000 events or 8 MiB"),
+            429: OpenApiResponse(description="Device quota exceeded; see Retry-After"),
+        },
+        tags=["ingest"],
+    )
+    def post(self, request):
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > MAX_BODY_BYTES:
+            raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
+        body = request.data
+        if len(body) > MAX_BODY_BYTES:
+            raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
+        try:
+            batch = batch_decode(body)
+        except BatchInvalid as exc:
+            return Response({"problems": exc.problems}, status=status.HTTP_400_BAD_REQUEST)
+        if len(batch.events) > MAX_EVENTS:
+            raise TooLarge(f"At most {MAX_EVENTS} events per batch.")
+        try:
+            result = ingest_batch(device=request.auth, batch=batch)
+        except PurposeInvalid as exc:
+            return Response(
+                {"problems": [{"index": None, "field": "purpose", "message": str(exc)}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        except BatchIdTaken:
+            return Response(
+                {"problems": [{"index": None, "field": "batch_id", "message": "already used"}]},
+                status=status.HTTP_409_CONFLICT,
+            )
+        except QuotaExceeded as exc:
+            return Response(
+                {"detail": str(exc)},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        return Response(result.as_json())

@@ -1,0 +1,886 @@
+"""Find personal data and secrets in typed text and map them back to key events.
+
+Pure Python (no Django), so the ingestion gateway can call it on every batch and
+the tests can run it alone. The whole API::
+
+    class Detector(StrEnum)       # CARD_NUMBER, NATIONAL_ID, EMAIL, PHONE, IBAN, SECRET
+    ALL: frozenset[Detector]      # every detector (the default)
+
+    @dataclass(frozen=True)
+    class Span: start, end, detector   # text[start:end] is personal data
+
+    find_pii(text, enabled=ALL) -> list[Span]        # sorted, non-overlapping
+    redact_keystrokes(keys, enabled=ALL, context="") -> list[Detector | None]
+    carry_over(keys, context="", limit=128) -> str
+    marker(detector) -> str                           # "[CARD_NUMBER]"
+
+Keystrokes
+----------
+``keys`` is ``[(code, char), ...]`` for the text-producing key events (key_down)
+of one device + session, in typing order. The text is reassembled from the
+``char`` values: ``None``/``""`` (Shift, Control, ...) adds nothing; code
+``Backspace`` deletes the last character; ``Enter``/``NumpadEnter`` add "\\n"
+and ``Tab`` adds "\\t" whatever their ``char``; navigation keys (arrows,
+Home/End, PageUp/PageDown, Escape) add a "\\n" separator, because the caret or the
+spreadsheet cell moved; ``Delete`` adds nothing. The detectors run once over the
+whole reassembled text, and the result has one entry per key event: the
+detector whose match covers the event, or ``None``.
+
+An event is covered when its character ended up inside a match, when it lies
+between two characters of a match (a typo typed and deleted inside it, a Shift
+press), or when it is one of up to 16 non-surviving events (Shift, a deleted
+typo) right before the match's first character. A match that was typed and then
+deleted again is still found: every run of Backspaces is checked together with
+the 48 characters before it, and the events of a match found there are covered.
+
+The gateway must replace the ``char`` of a covered event by ``marker(label)``
+and drop its ``code`` too (``Digit4``/``KeyJ`` reveal the key); the key_up event
+of a covered key_down gets the same treatment.
+
+Batches
+-------
+``context`` is the tail of the session's text from earlier batches (what
+``carry_over`` returned for the previous batch; ``""`` for the first). A match
+that starts in the context covers the new events that continue it; the result
+covers only ``keys``. ``carry_over(keys, context, limit)`` returns the tail to
+keep (at most ``limit`` characters; inside an unterminated PEM private key it
+also keeps the ``-----BEGIN ... PRIVATE KEY-----`` line, so the rest of a long key
+is still recognised in later batches).
+
+Earlier batches are stored before later ones arrive, so the end of every batch
+is treated with suspicion ("tail guard"): a trailing run of digits (2 or more)
+or a trailing fragment that can only be the start of an email (has "@"), an IBAN
+(country code + check digits), a NINO, a known token prefix (AKIA, ghp_, xoxb-,
+eyJ, -----BEGIN), a keyword assignment (``API_KEY=...``) or a random-looking
+token of 12+ characters is covered as if it were a match. This costs a few
+characters of clean text per batch that happens to end in a number; it keeps a
+card number whose first half arrives in one batch from being stored in clear.
+
+Detectors (and the decisions behind them)
+-----------------------------------------
+card_number
+    13-19 digits, either contiguous or grouped by one kind of single separator
+    (space or dash) as cards are printed: 4-4-4-4, 4-4-4-1..3, 4-4-4-4-1..3,
+    4-6-5 (Amex), 4-6-4 (Diners). It must pass the Luhn check and start with an
+    issuer prefix of a card network (Visa 4; Mastercard 51-55, 2221-2720;
+    Amex 34/37; Diners 300-305/36/38/39; Discover 6011/644-649/65; JCB
+    3528-3589; UnionPay 62; Maestro 50/56-58/6x; Mir 2200-2204) with a length that
+    network issues. Digit runs of other shapes are searched for a valid window.
+national_id
+    US SSN as AAA-GG-SSSS or AAA GG SSSS, rejecting area 000, 666, 900-999,
+    group 00 and serial 0000. Nine digits without separators count only after a
+    label on the same line (``SSN``, ``SS#``, ``social security (number)``,
+    ``soc. sec.``) within 24 characters: bare nine-digit numbers (order numbers,
+    ZIP+4 without dash, routing numbers) are far more common than bare SSNs.
+    UK NINO: two prefix letters (not D F I Q U V; second not O; not BG GB KN NK
+    NT TN ZZ), six digits, suffix A-D, spaces optional, either case. A NINO
+    without its suffix letter is not matched.
+email
+    ``local@domain.tld``: local part of ``[A-Za-z0-9._%+-]`` (so ``email=`` or a
+    quote before it stays out), dot-separated domain labels, a 2-24 letter TLD
+    that is not a file extension (``icon@2x.png`` is an image, not an address).
+phone
+    International: ``+`` or ``00``, country code, 8-15 digits in total, with
+    single spaces, dots, dashes, slashes or a bracketed group (``+44 (0)20 ...``).
+    North American: ``(555) 123-4567``, ``555-123-4567``, ``555.123.4567``,
+    ``555 123 4567``, optional leading ``1``, area code starting 2-9 (the
+    exchange is not checked: ``555-123-4567``-style numbers are typed a lot).
+    National with trunk prefix: ``0`` + non-zero digit, 9-12 digits, grouped
+    (``030 1234 5678``, ``06 12 34 56 78``, ``089/1234567``) or 10-11 digits
+    contiguous. After a label (tel, phone, mobile, cell, fax, call, whatsapp)
+    any 7-15 digit number. Dates, times, versions, prices, IPs and short numbers
+    do not have these shapes; a card number wins over a phone number.
+iban
+    Country code from the IBAN registry, two check digits, the BBAN; spaces
+    between characters allowed, either case; length must equal the country's
+    IBAN length and the ISO 7064 mod-97 check must give 1.
+secret
+    AWS access key ids (AKIA/ASIA + 16), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_
+    + 36 or more, github_pat_ + 22 or more), Slack tokens (xoxa- xoxb- xoxp- xoxr-
+    xoxs-), Stripe/Google/GitLab/npm/SendGrid keys by prefix, JWTs (three base64url segments whose header decodes to a JSON object
+    with "alg"), PEM private keys (the ``-----BEGIN ... PRIVATE KEY-----`` line,
+    every base64 line after it as far as typed and the END line), Bearer tokens,
+    passwords in URLs (``scheme://user:PASSWORD@``), values assigned to a
+    secret-named key (``AWS_SECRET_ACCESS_KEY=...``, ``"password": "..."``; the
+    value must mix at least two of lower/upper/digit/symbol and not look like
+    code, a URL or a placeholder such as ``${VAR}``), and long random tokens.
+    A random token (``looks_random``) is 24+ characters of ``[A-Za-z0-9+/_=-]``
+    that is not hex (UUIDs, hashes, colours), has at least two of
+    upper/lower/digit, a Shannon entropy of at least 3.5 bits per character, at
+    least 25 % changes between upper/lower/digit from one character to the next,
+    and a "wordiness" below 0.45: common English letter pairs inside its
+    camelCase/snake_case words, per letter (identifiers score 0.55-0.8, random
+    base62 below 0.45 in 999 of 1000). ``calculate_monthly_revenue_total`` (one
+    class), ``getHTTPResponseCodeV2Handler`` (wordy), URL and file paths
+    (wordy), UUIDs and SHAs (hex) do not match; a random 24-character
+    base62/base64 key matches with probability above 0.998, lowercase+digit
+    (base36) keys with about 0.9-0.95.
+
+Known limits: the reassembly assumes the caret stays at the end of the text
+(mouse clicks and Ctrl shortcuts are invisible); selected text deleted at once is
+not seen as deleted; a NINO without suffix, an SSN or phone number written as
+bare digits without a label, and hex-only secrets without a secret-named key are
+not found.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from itertools import compress
+
+__all__ = [
+    "ALL",
+    "Detector",
+    "Span",
+    "carry_over",
+    "find_pii",
+    "marker",
+    "redact_keystrokes",
+]
+
+
+class Detector(StrEnum):
+    CARD_NUMBER = "card_number"
+    NATIONAL_ID = "national_id"
+    EMAIL = "email"
+    PHONE = "phone"
+    IBAN = "iban"
+    SECRET = "secret"
+
+
+ALL: frozenset[Detector] = frozenset(Detector)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    detector: Detector
+
+
+def marker(detector: Detector | str) -> str:
+    """The text that replaces a redacted character, e.g. ``[CARD_NUMBER]``."""
+    return f"[{Detector(detector).name}]"
+
+
+# When two matches overlap they become one span labelled by the stronger one.
+_CARD, _IBAN, _NID, _EMAIL, _PHONE, _SECRET = (
+    Detector.CARD_NUMBER,
+    Detector.IBAN,
+    Detector.NATIONAL_ID,
+    Detector.EMAIL,
+    Detector.PHONE,
+    Detector.SECRET,
+)
+_PRIORITY = {_SECRET: 0, _CARD: 1, _IBAN: 2, _NID: 3, _EMAIL: 4, _PHONE: 5}
+
+# --------------------------------------------------------------------------- cards
+
+_CARD_RUN = re.compile(r"(?<![\w.,])(?=(?:\d[ -]?){13})\d+(?:[ -]\d+)*")
+_DIGIT_GROUP = re.compile(r"\d+")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    double = False
+    for ch in reversed(digits):
+        d = ord(ch) - 48
+        if double:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+        double = not double
+    return total % 10 == 0
+
+
+def _card_issuer_ok(d: str) -> bool:
+    n = len(d)
+    first = d[0]
+    if first == "4":
+        return n in (13, 16, 19)
+    p2 = int(d[:2])
+    p3 = int(d[:3])
+    p4 = int(d[:4])
+    if 51 <= p2 <= 55 or 2221 <= p4 <= 2720:
+        return n == 16
+    if 2200 <= p4 <= 2204:
+        return 16 <= n <= 19
+    if p2 in (34, 37):
+        return n == 15
+    if 300 <= p3 <= 305 or p2 in (36, 38, 39):
+        return 14 <= n <= 19
+    if p4 == 6011 or 644 <= p3 <= 649 or p2 == 65 or 3528 <= p4 <= 3589 or p2 == 62:
+        return 16 <= n <= 19
+    if p2 in (50, 56, 57, 58) or first == "6":
+        return 13 <= n <= 19
+    return False
+
+
+def _card_grouping_ok(lens: tuple[int, ...]) -> bool:
+    n = len(lens)
+    if n == 1:
+        return 13 <= lens[0] <= 19
+    if lens in ((4, 6, 5), (4, 6, 4)):
+        return True
+    if n in (4, 5) and all(x == 4 for x in lens[:-1]):
+        return 1 <= lens[-1] <= (4 if n == 4 else 3)
+    return False
+
+
+def _cards(text: str, out: list) -> None:
+    for m in _CARD_RUN.finditer(text):
+        base = m.start()
+        run = m.group()
+        groups = [(g.start(), g.end()) for g in _DIGIT_GROUP.finditer(run)]
+        after = m.end()
+        # The run must not continue as a decimal or as a word.
+        tail_ok = after >= len(text) or not (
+            text[after].isalnum()
+            or text[after] == "_"
+            or (text[after] in ".," and after + 1 < len(text) and text[after + 1].isdigit())
+        )
+        i = 0
+        ng = len(groups)
+        while i < ng:
+            found = None
+            total = 0
+            for j in range(i, ng):
+                total += groups[j][1] - groups[j][0]
+                if total > 19:
+                    break
+                if total < 13:
+                    continue
+                if j == ng - 1 and not tail_ok:
+                    continue
+                if j > i:
+                    seps = {run[groups[k][1]] for k in range(i, j)}
+                    if len(seps) != 1:
+                        continue
+                lens = tuple(groups[k][1] - groups[k][0] for k in range(i, j + 1))
+                if not _card_grouping_ok(lens):
+                    continue
+                digits = "".join(run[groups[k][0] : groups[k][1]] for k in range(i, j + 1))
+                if _luhn(digits) and _card_issuer_ok(digits):
+                    found = j  # keep looking for a longer window
+            if found is None:
+                i += 1
+                continue
+            out.append((base + groups[i][0], base + groups[found][1], _CARD))
+            i = found + 1
+
+
+# ---------------------------------------------------------------- national ids
+
+_SSN = re.compile(
+    r"(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-]|[.,]\d)"
+    r"|(?<![\w-])(?<!\d )(\d{3}) (\d{2}) (\d{4})(?!\w|[ .,-]\d)"
+)
+_SSN_LABELLED = re.compile(
+    r"(?i)\b(?:ssn|ss\#|social[ -]security(?:[ -](?:number|no\b\.?|\#))?|soc\.?[ ]?sec\b\.?)"
+    r"[^\n\d]{0,24}?(?<!\d)(\d{9})(?!\d)"
+)
+_NINO = re.compile(
+    r"(?i)(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?(\d\d) ?(\d\d) ?(\d\d) ?([A-D])"
+    r"(?![A-Za-z0-9])"
+)
+_NINO_BAD_PREFIX = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+
+
+def _ssn_ok(area: str, group: str, serial: str) -> bool:
+    a = int(area)
+    return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
+
+
+def _national_ids(text: str, out: list) -> None:
+    for m in _SSN.finditer(text):
+        parts = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
+        if _ssn_ok(*parts):
+            out.append((m.start(), m.end(), _NID))
+    for m in _SSN_LABELLED.finditer(text):
+        d = m.group(1)
+        if _ssn_ok(d[:3], d[3:5], d[5:]):
+            out.append((m.start(1), m.end(1), _NID))
+    for m in _NINO.finditer(text):
+        if m.group(1).upper() not in _NINO_BAD_PREFIX:
+            out.append((m.start(), m.end(), _NID))
+
+
+# ---------------------------------------------------------------------- emails
+
+_EMAIL_DOMAIN = re.compile(
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,24}))(?![A-Za-z0-9_-])"
+)
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_FILE_EXTENSIONS_TEXT = (
+    "png jpg jpeg gif svg webp ico bmp tif tiff css scss sass less html htm json yaml yml toml xml "
+    "txt csv tsv log exe dll zip tar tgz bz2 pdf doc docx xls xlsx ppt pptx mp3 mp4 wav mov avi "
+    "webm woff woff2 ttf otf eot lock java class jar kt cpp hpp swift php vue jsx tsx bak tmp ini "
+    "cfg conf env sql sqlite db pyc whl gz js ts py rb go rs sh md"
+)
+_FILE_EXTENSIONS = frozenset(_FILE_EXTENSIONS_TEXT.split())
+
+
+def _emails(text: str, out: list) -> None:
+    for m in _EMAIL_DOMAIN.finditer(text):
+        if m.group(2).lower() in _FILE_EXTENSIONS:
+            continue
+        at = m.start()
+        i = at
+        stop = max(0, at - 64)
+        while i > stop and text[i - 1] in _LOCAL_CHARS:
+            i -= 1
+        while i < at and text[i] == ".":
+            i += 1
+        if i == at or text[at - 1] == ".":
+            continue
+        if i > 0 and text[i - 1] == ":" and "://" in text[max(0, i - 80) : i]:
+            continue  # user:password@host in a URL: the password is a secret
+        out.append((i, m.end(), _EMAIL))
+
+
+# ---------------------------------------------------------------------- phones
+
+_PHONE_RE = re.compile(
+    # international: +CC or 00CC, groups with single separators, "(0)" allowed
+    r"(?P<intl>(?<![\w+])(?<!\d )(?:\+|(?<!\d)00)[1-9](?:[ .\-/]?(?:\(\d{1,4}\)|\d))+)(?![\w]|[.,]\d)"
+    # North American with optional leading 1
+    r"|(?P<nanp>(?<![\w+.,/:-])(?<!\d )(?:1[ .-]?)?(?:\((?P<a1>\d{3})\)[ .-]?|(?P<a2>\d{3})(?P<s1>[ .-]))"
+    r"(?P<ex>\d{3})(?P<s2>[ .-])\d{4})(?![\w]|[.,:/-]?\d)"
+    # national with trunk prefix 0, grouped or contiguous
+    r"|(?P<trunk>(?<![\w+.,/:-])(?<!\d )0[1-9]\d{0,4}(?:[ ./-]\d{2,8}){1,4})(?![\w]|[.,:/-]?\d)"
+    r"|(?P<trunkc>(?<![\w+.,/:-])(?<!\d )0[1-9]\d{8,9})(?![\w]|[.,:/-]?\d)"
+    # any number after a phone label
+    r"|(?i:\b(?:tel|phone|telephone|mobile|mob|cell|fax|call|whatsapp)\b)\.?[^\w\n(+]{0,6}"
+    r"(?i:(?:number|no|nr|num)\b\.?[^\w\n]{0,3})?"
+    r"(?P<lab>\+?\(?\d(?:[ .\-/]?\(?\d\)?)+)(?![\w]|[.,:/-]?\d)"
+)
+
+
+def _count_digits(s: str) -> int:
+    return sum(ch.isdigit() for ch in s)
+
+
+_LAST_GROUP = re.compile(r"[ .\-/]\(?\d+\)?\Z")
+
+
+def _trimmed(s: str, most: int, trunk_in_brackets: bool) -> tuple[int, int]:
+    """Cut trailing groups off ``s`` until it has at most ``most`` digits: (length, digits).
+
+    A bracketed trunk prefix ``(0)`` of an international number is not counted.
+    """
+    digits = _count_digits(s) - (s.count("(0)") if trunk_in_brackets else 0)
+    while digits > most:
+        m = _LAST_GROUP.search(s)
+        if m is None:
+            return 0, 0
+        digits -= _count_digits(m.group())
+        s = s[: m.start()]
+    return len(s), digits
+
+
+_IBAN_BEFORE = re.compile(r"(?i)(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4})* \Z")
+_PHONE_DIGITS = {"intl": (8, 15), "trunk": (9, 12), "lab": (7, 15)}
+
+
+def _phones(text: str, out: list) -> None:
+    for m in _PHONE_RE.finditer(text):
+        kind = m.lastgroup
+        if kind == "nanp":
+            area = m.group("a1") or m.group("a2")
+            if area[0] in "01":
+                continue
+            if m.group("s1") and m.group("s1") != m.group("s2"):
+                continue
+            out.append((m.start(kind), m.end(kind), _PHONE))
+        elif kind == "trunkc":
+            out.append((m.start(kind), m.end(kind), _PHONE))
+        elif _IBAN_BEFORE.search(text, max(0, m.start(kind) - 40), m.start(kind)):
+            continue  # the digits of an IBAN-shaped string (with wrong check digits)
+        else:
+            least, most = _PHONE_DIGITS[kind]
+            if kind == "lab":  # after a label the whole number must fit
+                size, digits = len(m.group(kind)), _count_digits(m.group(kind))
+            else:
+                size, digits = _trimmed(m.group(kind), most, trunk_in_brackets=kind == "intl")
+            if least <= digits <= most:
+                out.append((m.start(kind), m.start(kind) + size, _PHONE))
+
+
+# ----------------------------------------------------------------------- IBANs
+
+IBAN_LENGTHS: dict[str, int] = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22,
+    "BH": 22, "BI": 27, "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24,
+    "DE": 22, "DJ": 27, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
+    "FK": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27,
+    "GT": 28, "HN": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
+    "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20,
+    "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24,
+    "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
+    "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    "YE": 30,
+}  # fmt: skip
+_COUNTRY_ALT = "|".join(sorted(IBAN_LENGTHS))
+_IBAN_START = re.compile(rf"(?i)(?<![A-Za-z0-9])(?:{_COUNTRY_ALT})\d\d(?= ?[A-Za-z0-9])")
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def iban_valid(iban: str) -> bool:
+    """Length for the country and the mod-97 check of a compact IBAN."""
+    iban = iban.upper()
+    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban.isalnum():
+        return False
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+def _ibans(text: str, out: list) -> None:
+    n = len(text)
+    for m in _IBAN_START.finditer(text):
+        start = m.start()
+        need = IBAN_LENGTHS[text[start : start + 2].upper()] - 4
+        i = m.end()
+        chars = [text[start : start + 4]]
+        while need and i < n:
+            ch = text[i]
+            if ch in _ALNUM:
+                chars.append(ch)
+                need -= 1
+                i += 1
+            elif ch == " " and i + 1 < n and text[i + 1] in _ALNUM:
+                i += 1
+            else:
+                break
+        if need or (i < n and text[i] in _ALNUM):
+            continue
+        if iban_valid("".join(chars)):
+            out.append((start, i, _IBAN))
+
+
+# --------------------------------------------------------------------- secrets
+
+_B64 = r"A-Za-z0-9+/="
+_PEM_HEAD = r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
+_PEM_BODY = (
+    rf"(?:[^{_B64}\-]{{1,12}}(?:[{_B64}]{{16,}}"
+    rf"|[{_B64}]+(?=[^{_B64}\-]{{0,12}}(?:-----END|\Z))"
+    r"|(?:Proc-Type|DEK-Info|Comment|Version):[^\n]*))*"
+)
+_PEM_END = rf"(?:[^{_B64}\-]{{0,12}}-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?"
+_PEM_OPEN = re.compile(_PEM_HEAD + _PEM_BODY + r"\Z")
+_PEM_HEAD_RE = re.compile(_PEM_HEAD)
+_NON_B64 = re.compile(rf"[^{_B64}]")
+
+_SECRET_SPECIFIC = re.compile(
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,255}(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])"
+    # a few more issuers with a fixed prefix: Stripe, Google, GitLab, npm, SendGrid
+    r"|(?<![A-Za-z0-9_])(?:[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[A-Za-z0-9_-]{35}"
+    r"|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})"
+    r"(?![A-Za-z0-9_-])"
+    r"|(?P<jwt>(?<![A-Za-z0-9_-])(?P<head>e[wy][A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*)"
+    r"(?![A-Za-z0-9_.-])"
+    r"|"
+    + _PEM_HEAD
+    + _PEM_BODY
+    + _PEM_END
+    + r"|(?i:\bbearer)\s+(?P<bearer>[A-Za-z0-9._~+/=-]{16,})"
+    r"|[a-z][a-z0-9+.-]{1,15}://[^\s:/@\"']{1,64}:(?P<urlpw>[^\s:/@\"']{1,128})@"
+)
+_KEYWORD = (
+    r"(?:api[ _-]?key|apikey|secret(?:[ _-]?(?:access[ _-]?)?key)?|token|passw(?:or)?d|pwd"
+    r"|credentials?|private[ _-]?key|access[ _-]?key|auth[ _-]?key)"
+)
+_SECRET_ASSIGNED = re.compile(
+    # "key": "value" / key = 'value' / KEY="value"
+    rf"{_KEYWORD}[A-Za-z0-9_.-]*[\"']?[ \t]*(?::|=|:=|=>)[ \t]*[\"'](?P<q>[^\s\"'`]{{8,256}})[\"']"
+    # KEY=value, key: value, key = value (dotenv, YAML, INI, prose)
+    rf"|{_KEYWORD}[A-Za-z0-9_.-]*[\"']?[ \t]*[=:][ \t]*(?P<u>[^\s\"'`]{{8,256}})",
+    re.IGNORECASE,
+)
+# Values that are not secrets: placeholders, URLs, identifiers made of words.
+_NOT_SECRET_VALUE = re.compile(
+    r"[$<{%].*|.*://.*|[A-Z]?[a-z]+|[A-Z]+|[a-z]+(?:[_-][a-z]+)+|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+"
+    r"|[A-Z]+(?:_[A-Z]+)+"
+    # another assignment: the key of the next value, not a value
+    r"|[A-Za-z_][A-Za-z0-9_.-]*[=:].*"
+)
+# Unquoted values that are code: attribute paths, calls, subscripts.
+_EXPRESSION = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+.*|[A-Za-z_][A-Za-z0-9_.]*[(\[].*"
+)
+_PLACEHOLDERS = frozenset(
+    ("changeme", "password", "your_password", "yourpassword", "xxxxxxxx", "redacted", "none")
+)
+
+_TOKEN = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/_=-])")
+_HEXISH = re.compile(r"[0-9a-fA-F-]+")
+_SEGMENTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# The most frequent letter pairs of English words: identifiers are made of them,
+# random tokens rarely are.
+_BIGRAMS_TEXT = (
+    "th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as ou io le "
+    "ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns di fo ho pe ec "
+    "pr no ct us ac ot il tr ly nc et ut ss so rs un lo wa ge ie wh ee wi em ad ol rt po we na "
+    "ul ni ts mo ow pa im mi ai sh ir su id os iv ia am fi ci vi pl ig tu ev ld ry mp fe bl ab "
+    "gh ty op wo sa ay ex ke fr oo av ag if ap gr od bo sp rd do uc bu ei ov by rm ep tt oc fa "
+    "ef cu rn sc gi da yo cr cl du ga qu ue ff ba ey ls va um pp ua up lu go ht ru ug ds lt pi "
+    "rc rr eg au ck ew mu br bi pt ak pu ui rg ib"
+)
+_BIGRAMS = frozenset(_BIGRAMS_TEXT.split())
+
+#: Random-token thresholds (see the module docstring).
+TOKEN_MIN_LENGTH = 24
+TOKEN_MIN_ENTROPY = 3.5
+TOKEN_MIN_CLASS_CHANGES = 0.25
+TOKEN_MAX_WORDINESS = 0.45
+
+
+def _class_of(ch: str) -> int:
+    if ch.isdigit():
+        return 0
+    if ch.isupper():
+        return 1
+    if ch.islower():
+        return 2
+    return 3
+
+
+def shannon_entropy(s: str) -> float:
+    """Bits per character of the character distribution of ``s``."""
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values())
+
+
+def wordiness(s: str) -> float:
+    """Common English letter pairs inside camelCase/snake_case words, per letter."""
+    letters = sum(ch.isalpha() for ch in s)
+    if not letters:
+        return 0.0
+    pairs = 0
+    for seg in _SEGMENTS.findall(s):
+        seg = seg.lower()
+        pairs += sum(seg[i : i + 2] in _BIGRAMS for i in range(len(seg) - 1))
+    return pairs / letters
+
+
+def looks_random(token: str, min_length: int = TOKEN_MIN_LENGTH) -> bool:
+    """Whether ``token`` looks like a generated secret rather than a word or identifier."""
+    core = token.rstrip("=")
+    if len(core) < min_length or _HEXISH.fullmatch(core):
+        return False
+    kinds = [_class_of(ch) for ch in core if ch.isalnum()]
+    if len(kinds) < min_length * 0.75 or len(set(kinds)) < 2:
+        return False
+    changes = sum(a != b for a, b in zip(kinds, kinds[1:], strict=False)) / (len(kinds) - 1)
+    if changes < TOKEN_MIN_CLASS_CHANGES or wordiness(core) >= TOKEN_MAX_WORDINESS:
+        return False
+    return shannon_entropy(core) >= min(TOKEN_MIN_ENTROPY, math.log2(len(core)) - 0.6)
+
+
+def _jwt_header_ok(segment: str) -> bool:
+    try:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except ValueError:
+        return False
+    return isinstance(header, dict) and "alg" in header
+
+
+def _value_is_secret(value: str, quoted: bool) -> bool:
+    if value.lower() in _PLACEHOLDERS or _NOT_SECRET_VALUE.fullmatch(value):
+        return False
+    if not quoted and _EXPRESSION.fullmatch(value):
+        return False
+    kinds = {_class_of(ch) for ch in value}
+    return len(kinds) >= 2
+
+
+def _secrets(text: str, out: list, random_tokens: bool = True) -> None:
+    for m in _SECRET_SPECIFIC.finditer(text):
+        if m.group("jwt") is not None:
+            if not _jwt_header_ok(m.group("head")):
+                continue
+            out.append((m.start(), m.end(), _SECRET))
+        elif m.group("bearer") is not None:
+            if not _NOT_SECRET_VALUE.fullmatch(m.group("bearer")):
+                out.append((m.start("bearer"), m.end("bearer"), _SECRET))
+        elif m.group("urlpw") is not None:
+            out.append((m.start("urlpw"), m.end("urlpw"), _SECRET))
+        else:
+            out.append((m.start(), m.end(), _SECRET))
+    pos = 0
+    while m := _SECRET_ASSIGNED.search(text, pos):
+        group = "q" if m.group("q") is not None else "u"
+        value = m.group(group)
+        if group == "u":
+            value = value.rstrip(".,;:)]}")
+        if len(value) >= 8 and _value_is_secret(value, quoted=group == "q"):
+            out.append((m.start(group), m.start(group) + len(value), _SECRET))
+            pos = m.end()
+        else:  # "token: password: hunter2!": the value may itself be the next key
+            pos = m.start(group)
+    if not random_tokens:
+        return
+    for m in _TOKEN.finditer(text):
+        if m.end() - m.start() >= TOKEN_MIN_LENGTH and looks_random(m.group()):
+            out.append((m.start(), m.end(), _SECRET))
+
+
+# ------------------------------------------------------------------ tail guard
+
+_TAIL = re.compile(
+    rf"(?P<iban>(?i:(?<![A-Za-z0-9])(?:{_COUNTRY_ALT})\d{{1,2}}(?: ?[A-Za-z0-9]){{0,32}} ?))\Z"
+    r"|(?P<nino>(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d ?\d(?: ?\d){0,4}(?: ?[A-D])?)\Z"
+    r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]*)\Z"
+    r"|(?<![A-Za-z0-9_-])(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{0,16}|gh[pousr]_[A-Za-z0-9]*|github_pat_[A-Za-z0-9_]*"
+    r"|xox[abprs]-[A-Za-z0-9-]*|eyJ[A-Za-z0-9_.-]*|-----B[A-Z0-9 -]*)\Z"
+    rf"|(?i:{_KEYWORD})[A-Za-z0-9_.-]*[\"']?[ \t]*[=:][ \t]*[\"']?(?P<value>[^\s\"'`]+)\Z"
+    r"|(?P<num>(?<![\w.,])[+(]?\d[\d .()/-]*)\Z"
+    r"|(?<![A-Za-z0-9+/_=-])(?P<token>[A-Za-z0-9+/_=-]{12,})\Z"
+)
+_TAIL_WINDOW = 160
+
+
+def _tail(text: str, enabled: frozenset[Detector], out: list) -> None:
+    start = max(0, len(text) - _TAIL_WINDOW)
+    m = _TAIL.search(text, start)
+    if m is None:
+        return
+    kind = m.lastgroup
+    if kind == "num":
+        frag = m.group("num")
+        if _count_digits(frag) < 2:
+            return
+        if frag[0] in "+(0":
+            prefer = _PHONE
+        elif re.fullmatch(r"\d{3}-\d{0,2}(?:-\d{0,4})?", frag.rstrip()):
+            prefer = _NID
+        else:
+            prefer = _CARD
+        for det in (prefer, _CARD, _PHONE, _NID, _IBAN):
+            if det in enabled:
+                out.append((m.start(kind), m.end(kind), det))
+                return
+        return
+    if kind == "token" and not looks_random(m.group("token"), min_length=12):
+        return
+    det = {"iban": _IBAN, "nino": _NID, "email": _EMAIL}.get(kind, _SECRET)
+    if det in enabled:
+        out.append((m.start(kind), m.end(kind), det))
+
+
+# ----------------------------------------------------------------------- search
+
+_DETECTORS = (
+    (_CARD, _cards),
+    (_NID, _national_ids),
+    (_EMAIL, _emails),
+    (_PHONE, _phones),
+    (_IBAN, _ibans),
+    (_SECRET, _secrets),
+)
+
+
+def _merge(raw: list) -> list[Span]:
+    raw.sort(key=lambda t: (t[0], -t[1]))
+    spans: list[Span] = []
+    cur_s = cur_e = -1
+    cur_d = None
+    for s, e, d in raw:
+        if s < cur_e:
+            if e > cur_e:
+                cur_e = e
+            if _PRIORITY[d] < _PRIORITY[cur_d]:
+                cur_d = d
+            continue
+        if cur_d is not None:
+            spans.append(Span(cur_s, cur_e, cur_d))
+        cur_s, cur_e, cur_d = s, e, d
+    if cur_d is not None:
+        spans.append(Span(cur_s, cur_e, cur_d))
+    return spans
+
+
+def _detect(
+    text: str, enabled: Iterable[Detector], at_end: bool, random_tokens: bool = True
+) -> list[Span]:
+    raw: list = []
+    for det, fn in _DETECTORS:
+        if det in enabled:
+            if fn is _secrets:
+                fn(text, raw, random_tokens)
+            else:
+                fn(text, raw)
+    if at_end and text:
+        _tail(text, frozenset(enabled), raw)
+    return _merge(raw)
+
+
+def find_pii(text: str, enabled: frozenset[Detector] = ALL) -> list[Span]:
+    """Every match of the enabled detectors in ``text``: sorted, non-overlapping."""
+    return _detect(text, enabled, at_end=False)
+
+
+# ------------------------------------------------------------------ keystrokes
+
+_SEPARATOR_KEYS = ("ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End")
+_SEPARATOR_KEYS += ("PageUp", "PageDown", "Escape")
+_SPECIAL: dict[str | None, str] = {
+    "Backspace": "\b",
+    "Enter": "\n",
+    "NumpadEnter": "\n",
+    "Tab": "\t",
+    **dict.fromkeys(_SEPARATOR_KEYS, "\n"),
+}
+_BACKSPACE_RUNS = re.compile("\b+")
+# Between deleted stretches: no detector matches across a line holding a dash.
+_SEGMENT_BREAK = "\n-\n"
+_SEGMENT_BREAK_OWNERS = (-1,) * len(_SEGMENT_BREAK)
+#: Characters before a run of Backspaces that are checked together with it.
+DELETED_CONTEXT = 48
+#: Events before a match's first character that are covered with it when they
+#: did not survive (Shift, a deleted typo).
+_LEAD_EVENTS = 16
+
+
+def _normalise(keys: Sequence[tuple[str | None, str | None]]) -> tuple[str, list[int] | None]:
+    """The typed characters (Backspace as "\\b") and, per character, its event index.
+
+    The index list is ``None`` when every event typed exactly one character.
+    """
+    special = _SPECIAL
+    chars = [special.get(code) or ch or "" for code, ch in keys]
+    joined = "".join(chars)
+    if "\r" in joined:
+        joined = joined.replace("\r", "\n")
+    if len(joined) == len(chars):
+        return joined, None
+    owners = list(compress(range(len(chars)), chars))
+    if len(owners) != len(joined):  # some event typed several characters (IME, paste)
+        owners = [i for i, c in enumerate(chars) for _ in c]
+    return joined, owners
+
+
+@dataclass(slots=True)
+class _Typed:
+    text: str  # context + the text the batch left
+    owners: list[int] | None  # event per text position (-1: context); None: identity
+    offset: int  # with owners None: text position of event 0
+    deleted: str  # deleted stretches with their context, separated by _SEGMENT_BREAK
+    deleted_owners: list[int]
+
+
+def _reassemble(keys, context: str, want_deleted: bool) -> _Typed:
+    joined, owners = _normalise(keys)
+    if "\b" not in joined:
+        return _Typed(context + joined, owners, len(context), "", [])
+    if owners is None:
+        owners = list(range(len(joined)))
+    buf: list[str] = list(context)
+    own: list[int] = [-1] * len(context)
+    deleted: list[str] = []
+    deleted_owners: list[int] = []
+    pos = 0
+    for run in _BACKSPACE_RUNS.finditer(joined):
+        s, e = run.span()
+        buf.extend(joined[pos:s])
+        own.extend(owners[pos:s])
+        pos = e
+        k = min(e - s, len(buf))
+        if not k:
+            continue
+        cut = len(buf) - k
+        if want_deleted and own[-1] >= 0:
+            lo = max(0, cut - DELETED_CONTEXT)
+            deleted.append("".join(buf[lo:]))
+            deleted.append(_SEGMENT_BREAK)
+            deleted_owners.extend(own[lo:])
+            deleted_owners.extend(_SEGMENT_BREAK_OWNERS)
+        del buf[cut:]
+        del own[cut:]
+    buf.extend(joined[pos:])
+    own.extend(owners[pos:])
+    return _Typed("".join(buf), own, 0, "".join(deleted), deleted_owners)
+
+
+def _cover(labels: list, spans: list[Span], typed: _Typed) -> None:
+    owners, offset = typed.owners, typed.offset
+    for span in spans:
+        if owners is None:
+            a = span.start - offset
+            b = span.end - 1 - offset
+            if b < 0:
+                continue
+            a = max(a, 0)
+        else:
+            e = span.end - 1 - offset
+            if e < 0:
+                continue
+            b = owners[e]
+            if b < 0:
+                continue
+            s = span.start - offset
+            if s < 0 or owners[s] < 0:
+                a = 0
+            else:
+                a = owners[s]
+                before = owners[s - 1] if s > 0 else -1
+                a = max(before + 1, a - _LEAD_EVENTS)
+        labels[a : b + 1] = [span.detector] * (b + 1 - a)
+
+
+def redact_keystrokes(
+    keys: Sequence[tuple[str | None, str | None]],
+    enabled: frozenset[Detector] = ALL,
+    context: str = "",
+) -> list[Detector | None]:
+    """Per key event, the detector whose match covers it, or ``None``.
+
+    ``keys`` are ``(code, char)`` pairs in typing order for one device + session;
+    ``context`` is what ``carry_over`` returned for the previous batch.
+    """
+    labels: list[Detector | None] = [None] * len(keys)
+    if not keys or not enabled:
+        return labels
+    typed = _reassemble(keys, context, want_deleted=True)
+    _cover(labels, _detect(typed.text, enabled, at_end=True), typed)
+    if typed.deleted:
+        owners = typed.deleted_owners
+        # Not the random-token test: a typo inside a hash or UUID looks random.
+        for span in _detect(typed.deleted, enabled, at_end=False, random_tokens=False):
+            events = [i for i in owners[span.start : span.end] if i >= 0]
+            if events:
+                a, b = min(events), max(events)
+                labels[a : b + 1] = [span.detector] * (b + 1 - a)
+    return labels
+
+
+def carry_over(
+    keys: Sequence[tuple[str | None, str | None]], context: str = "", limit: int = 128
+) -> str:
+    """The tail of the session's text to pass as ``context`` with the next batch."""
+    text = _reassemble(keys, context, want_deleted=False).text
+    tail = text[-limit:] if limit > 0 else ""
+    begin = text.rfind("-----BEGIN")
+    if begin >= 0 and begin < len(text) - len(tail):
+        head = _PEM_HEAD_RE.match(text, begin)
+        if head and _PEM_OPEN.match(text, begin):
+            # Still inside a private key: keep its header so the rest stays a match.
+            keep = max(0, limit - len(head.group()) - 1)
+            body = text[-keep:] if keep else ""
+            # Start the kept body at a line break, not inside a base64 line.
+            cut = _NON_B64.search(body)
+            tail = head.group() + "\n" + (body[cut.start() :] if cut else body)
+    return tail

@@ -1,0 +1,61 @@
+from collections.abc import Iterator
+
+from django.db import connection
+
+from governance.models import InteractionEvent
+from governance.models.ingestion import EVENT_TABLE
+from governance.stores.base import EVERYTHING, SubjectScope, register
+
+EXPORT_COLUMNS = (
+    "ts, event_type, application_id, data_kind_id, purpose_id, consent_version, device_id, "
+    "session_id, key_code, key_char, redaction, pointer_x, pointer_y, button, scroll_dx, "
+    "scroll_dy, menu_path, title_hash"
+)
+
+
+def scope_sql(scope: SubjectScope, prefix: str = "") -> tuple[str, list]:
+    """SQL conditions (after the subject) for a scope, with their parameters."""
+    clauses, params = [], []
+    for column, ids in (
+        ("purpose_id", scope.purpose_ids),
+        ("application_id", scope.application_ids),
+        ("data_kind_id", scope.data_kind_ids),
+    ):
+        if ids is not None:
+            clauses.append(f"{prefix}{column} = ANY(%s)")
+            params.append(sorted(ids))
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+@register
+class EventsStore:
+    name = "events"
+    description = "Raw interaction events in PostgreSQL, partitioned by day"
+    models = (InteractionEvent,)
+
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+        where, params = scope_sql(scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
+                [subject, *params],
+            )
+            return cursor.fetchone()[0]
+
+    def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
+        """Stream rows with a server-side cursor: never a subject's whole history in memory."""
+        where, params = scope_sql(scope)
+        names = [c.strip() for c in EXPORT_COLUMNS.split(",")]
+        with connection.cursor() as django_cursor:
+            raw = django_cursor.cursor.connection.cursor(name="events_export")
+            try:
+                raw.itersize = 5000
+                raw.execute(
+                    f"SELECT {EXPORT_COLUMNS} FROM {EVENT_TABLE} "
+                    f"WHERE subject = %s{where} ORDER BY ts, id",
+                    [subject, *params],
+                )
+                for row in raw:
+                    yield dict(zip(names, row, strict=True))
+            finally:
+                raw.close()
