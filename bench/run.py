@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["bench.consent"]
+BENCHMARKS = ["bench.ingest", "bench.consent"]
 
 
 def main() -> int:
