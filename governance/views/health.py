@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 
 from governance.models import AuditEvent, CaptureDevice, ConsentState, OwedErasure
 from governance.services.health import health_check
+from governance.services.metrics import ingest_counters
 
 
 def _is_healthy(checks: dict[str, dict]) -> bool:
@@ -45,6 +46,28 @@ class PortalCollector(Collector):
         yield health
         if checks["database"]["status"] == "ok":
             yield from self._database_metrics()
+        if checks["redis"]["status"] == "ok":
+            yield from self._ingest_metrics()
+
+    def _ingest_metrics(self):
+        """Counted in Redis by every web process after each batch commits."""
+        counters = ingest_counters()
+        yield CounterMetricFamily(
+            "portal_ingest_batches", "Event batches stored.", value=counters.get("batches", 0)
+        )
+        events = CounterMetricFamily(
+            "portal_ingest_events", "Events by outcome and reason.", labels=["outcome", "reason"]
+        )
+        events.add_metric(["accepted", ""], counters.get("accepted", 0))
+        for key, value in sorted(counters.items()):
+            if key.startswith("dropped:"):
+                events.add_metric(["dropped", key.split(":", 1)[1]], value)
+        yield events
+        yield CounterMetricFamily(
+            "portal_ingest_redacted_keystrokes",
+            "Keystrokes whose character was replaced by a class marker.",
+            value=counters.get("redacted", 0),
+        )
 
     def _database_metrics(self):
         consent = GaugeMetricFamily(

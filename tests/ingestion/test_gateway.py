@@ -284,3 +284,14 @@ def test_events_of_a_day_without_partition_land_in_default_and_are_adopted(
         cursor.execute(f"SELECT count(*) FROM {partition_name(far.date())}")
         assert cursor.fetchone()[0] == 1
     assert InteractionEvent.objects.count() == 1
+
+
+def test_metrics_count_accepted_dropped_and_redacted(
+    client, token, alice_consents_all, redaction_rules, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, token, batch([*typed("mail me at a.b@example.com"), event(app="nope")]))
+    text = client.get("/metrics").content.decode()
+    assert 'portal_ingest_events_total{outcome="accepted",reason=""} 26.0' in text
+    assert 'portal_ingest_events_total{outcome="dropped",reason="unknown_app"} 1.0' in text
+    assert "portal_ingest_redacted_keystrokes_total 15.0" in text
