@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from governance.api.views import audit, catalogue, devices, ingest, me, notices, officer
+from governance.api.views import audit, catalogue, devices, ingest, me, my_data, notices, officer
 
 router = SimpleRouter(trailing_slash=False)
 router.register("applications", catalogue.ApplicationViewSet, basename="api-application")
@@ -27,11 +27,17 @@ urlpatterns = [
     ),
     path("me/erasures", me.MyErasuresView.as_view(), name="api-my-erasures"),
     path("me/access-log", me.MyAccessLogView.as_view(), name="api-my-access-log"),
+    path("me/data", my_data.MyDataView.as_view(), name="api-my-data"),
     path("erasures/owed", officer.OwedErasuresView.as_view(), name="api-erasures-owed"),
     path(
         "employees/<str:employee_number>/consent-disclosure",
         officer.ConsentDisclosureView.as_view(),
         name="api-consent-disclosure",
+    ),
+    path(
+        "employees/<str:employee_number>/restriction",
+        officer.ProcessingRestrictionView.as_view(),
+        name="api-processing-restriction",
     ),
     path(
         "reports/consent-aggregates",

@@ -3,7 +3,11 @@
 from django.conf import settings
 from rest_framework import serializers
 
-from governance.api.serializers.base import StrictCharField, StrictSerializer
+from governance.api.serializers.base import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictSerializer,
+)
 from governance.api.serializers.consent import (
     ConsentEventSerializer,
     ScopeStateSerializer,
@@ -53,3 +57,14 @@ class ConsentAggregatesSerializer(serializers.Serializer):
     purpose = serializers.CharField(allow_null=True)
     min_group_size = serializers.IntegerField(default=lambda: settings.MIN_GROUP_SIZE)
     rows = AggregateRowSerializer(many=True)
+
+
+class RestrictionSerializer(StrictSerializer):
+    restricted = StrictBooleanField()
+    reason = StrictCharField(max_length=500)
+
+
+class RestrictionStateSerializer(serializers.Serializer):
+    employee_number = serializers.CharField()
+    restricted = serializers.BooleanField()
+    restricted_since = serializers.DateTimeField(allow_null=True)

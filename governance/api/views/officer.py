@@ -19,11 +19,14 @@ from governance.api.serializers.officer import (
     ConsentAggregatesSerializer,
     ConsentDisclosureSerializer,
     DisclosureReasonSerializer,
+    RestrictionSerializer,
+    RestrictionStateSerializer,
 )
 from governance.api.views.base import JSONBodyMixin
 from governance.models import Employee, OwedErasure
 from governance.selectors.consent import consent_aggregates, owed_erasures_all
 from governance.services.disclosure import employee_consent_disclose
+from governance.services.restriction import employee_processing_restrict
 
 
 @extend_schema(
@@ -88,3 +91,32 @@ class ConsentAggregatesView(APIView):
         rows = consent_aggregates(group_by=group_by, purpose=purpose)
         body = {"group_by": group_by, "purpose": purpose.slug if purpose else None, "rows": rows}
         return Response(ConsentAggregatesSerializer(body).data)
+
+
+class ProcessingRestrictionView(JSONBodyMixin, APIView):
+    """Restrict (or resume) processing of one person's interaction data."""
+
+    permission_classes = [IsPrivacyOfficer]
+
+    @extend_schema(
+        tags=["disclosure"],
+        summary="Restrict or resume ingestion of one employee's data (Art. 18), audited",
+        request=RestrictionSerializer,
+        responses={200: RestrictionStateSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request, employee_number):
+        employee = get_object_or_404(Employee, employee_number=employee_number)
+        serializer = RestrictionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        employee = employee_processing_restrict(
+            employee=employee, actor=request.user, **serializer.validated_data
+        )
+        return Response(
+            RestrictionStateSerializer(
+                {
+                    "employee_number": employee.employee_number,
+                    "restricted": employee.processing_restricted_at is not None,
+                    "restricted_since": employee.processing_restricted_at,
+                }
+            ).data
+        )

@@ -1,0 +1,35 @@
+"""Restriction of processing (GDPR Art. 18): while set, nothing of the person is ingested.
+
+The employee row is locked FOR UPDATE here and read FOR SHARE by the ingestion
+gate in its write transaction, so once this returns no later batch stores
+anything of that person.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from governance.models import Employee
+from governance.services.audit import audit_record
+
+
+def employee_processing_restrict(
+    *, employee: Employee, restricted: bool, reason: str, actor
+) -> Employee:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["Say why processing is restricted or resumed."]})
+    with transaction.atomic():
+        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        if (employee.processing_restricted_at is not None) == restricted:
+            return employee
+        employee.processing_restricted_at = timezone.now() if restricted else None
+        employee.save(update_fields=["processing_restricted_at"])
+        audit_record(
+            actor=actor,
+            action="processing.restricted" if restricted else "processing.resumed",
+            target=employee,
+            subject=employee.subject_id,
+            details={"reason": reason[:500]},
+        )
+    return employee
