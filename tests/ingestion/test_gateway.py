@@ -141,6 +141,7 @@ def test_typed_card_number_is_redacted_before_storage(
     assert "4111" not in stored and stored.startswith("pay with") and stored.endswith("thanks")
     redacted = InteractionEvent.objects.exclude(redaction=None)
     assert {r.key_char for r in redacted} == {"[CARD_NUMBER]"}
+    assert {r.key_code for r in redacted} == {None}  # Digit4 would give the digit away
     day = ActivityDay.objects.get(data_kind__slug="key")
     assert day.redacted == result["redacted"]
 
@@ -295,3 +296,21 @@ def test_metrics_count_accepted_dropped_and_redacted(
     assert 'portal_ingest_events_total{outcome="accepted",reason=""} 26.0' in text
     assert 'portal_ingest_events_total{outcome="dropped",reason="unknown_app"} 1.0' in text
     assert "portal_ingest_redacted_keystrokes_total 15.0" in text
+
+
+def test_key_up_follows_its_key_down_and_unpaired_key_ups_reveal_nothing(
+    client, token, alice_consents_all, redaction_rules
+):
+    events = []
+    for i, ch in enumerate("card 4111111111111111 ok"):
+        code = f"Digit{ch}" if ch.isdigit() else "Other"
+        events.append(event(key={"code": code, "char": ch}, ts=stamp(i * 100)))
+        events.append(event(type="key_up", key={"code": code, "char": ch}, ts=stamp(i * 100 + 50)))
+    events.append(event(type="key_up", key={"code": "Digit7", "char": "7"}, ts=stamp(9000)))
+    post(client, token, batch(events))
+    ups = InteractionEvent.objects.filter(event_type="key_up")
+    assert not ups.filter(key_code__startswith="Digit").exclude(redaction=None).exists()
+    assert ups.filter(redaction="card_number").count() == 16
+    assert not ups.filter(key_char__regex=r"[0-9]").exists()
+    orphan = ups.get(ts__gte=datetime.now(UTC) - timedelta(days=1), key_code=None, redaction=None)
+    assert orphan.key_char is None

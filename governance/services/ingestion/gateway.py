@@ -233,18 +233,26 @@ def _store(
         batch_id=str(batch.batch_id),
         accepted=len(kept),
         dropped=dict(dropped),
-        redacted=sum(1 for r in redactions.values() if r is not None),
+        redacted=sum(1 for r in redactions.values() if r is not None and r is not UNPAIRED),
         sessions=sessions,
     )
 
 
+UNPAIRED = object()  # a key_up whose key_down is not in this batch: its key stays unknown
+
+
 def _redact(device, kept, policy: SafeguardPolicy) -> dict[int, object]:
-    """Per kept key event index: the detector whose match covers its char, or None."""
+    """Per kept key event index: the detector whose match covers it, UNPAIRED, or None.
+
+    Typed text is reassembled from key_down events per session, in time order.
+    A key_up inherits its key_down's verdict; one whose key_down came in an
+    earlier batch keeps neither code nor char, since that verdict is unknown here.
+    """
     if not policy.detectors:
         return {}
     by_session: dict[tuple, list] = defaultdict(list)
     for index, event, subject, *_ in kept:
-        if event.type == "key_down" and not event.secure_input:
+        if event.type in KEY_TYPES and not event.secure_input and event.key is not None:
             by_session[(subject, event.session_id)].append((event.ts, index, event))
     if not by_session:
         return {}
@@ -253,13 +261,19 @@ def _redact(device, kept, policy: SafeguardPolicy) -> dict[int, object]:
     contexts = redis.mget(keys)
     result: dict[int, object] = {}
     pipe = redis.pipeline()
-    for key, context, typed in zip(keys, contexts, by_session.values(), strict=True):
-        typed.sort(key=lambda item: item[0])
-        strokes = [(e.key.code, e.key.char) if e.key else (None, None) for _, _, e in typed]
+    for key, context, session_keys in zip(keys, contexts, by_session.values(), strict=True):
+        session_keys.sort(key=lambda item: (item[0], item[1]))
+        downs = [(i, e) for _, i, e in session_keys if e.type == "key_down"]
+        strokes = [(e.key.code, e.key.char) for _, e in downs]
         context_text = context.decode() if context else ""
-        classes = redact_keystrokes(strokes, policy.detectors, context=context_text)
-        for (_, index, _), found in zip(typed, classes, strict=True):
-            result[index] = found
+        verdicts = redact_keystrokes(strokes, policy.detectors, context=context_text)
+        pressed: dict[str | None, object] = {}
+        verdict_of = dict(zip((i for i, _ in downs), verdicts, strict=True))
+        for _, index, event in session_keys:
+            if event.type == "key_down":
+                result[index] = pressed[event.key.code] = verdict_of[index]
+            else:
+                result[index] = pressed.pop(event.key.code, UNPAIRED)
         pipe.set(key, carry_over(strokes, context_text), ex=CONTEXT_TTL)
     pipe.execute()
     return result
@@ -279,9 +293,11 @@ def _rows(device, batch, purpose, kept, redactions, policy: SafeguardPolicy):
             if coarsen is not None:
                 ts = coarsen(ts)
             if e.key is not None and not e.secure_input:
-                code, char = e.key.code, e.key.char
                 found = redactions.get(index)
-                if found is not None:
+                if found is None:
+                    code, char = e.key.code, e.key.char
+                elif found is not UNPAIRED:
+                    # The code (Digit4, KeyJ) would reveal the character too.
                     char, redaction = marker(found), str(found)
         pointer, scroll = e.pointer, e.scroll
         yield (
@@ -316,7 +332,7 @@ def _summaries(kept, redactions, drops_by_subject, device) -> None:
         key = (subject, event.ts.astimezone(UTC).date(), app_id, kind_id)
         entry = activity.setdefault(key, [0, 0, event.ts])
         entry[0] += 1
-        entry[1] += redactions.get(index) is not None
+        entry[1] += redactions.get(index) not in (None, UNPAIRED)
         entry[2] = max(entry[2], event.ts)
     with connection.cursor() as cursor:
         if activity:
