@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance.views import audit, consent, devices, health, home, notices, people
+from governance.views import audit, consent, devices, health, home, my_data, notices, people
 from governance.views.catalogue import catalogue_urls
 
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
         name="consent-receipt",
     ),
     path("consent/access-log/", consent.AccessLogView.as_view(), name="consent-access-log"),
+    path("my-data/", my_data.MyDataView.as_view(), name="my-data"),
     path("notices/<int:version>/", notices.NoticePublicView.as_view(), name="notice"),
     # Privacy officers
     *catalogue_urls(),
