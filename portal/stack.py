@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -397,6 +398,32 @@ def _start_portal(stack: Stack, processes: ExitStack, port: int) -> None:
     web += ["--workers", os.environ.get("WEB_CONCURRENCY", "2"), "--threads", "4"]
     web += ["--graceful-timeout", "10", "--no-control-socket"]
     _wait_until_listening(port, processes.enter_context(child(stack, "web", web)))
+    _feed_demo_once(stack, processes, port)
+
+
+def _feed_demo_once(stack: Stack, processes: ExitStack, port: int) -> None:
+    """On the first start, a few minutes of simulated capture for the demo employees.
+
+    In the background and not watched by _supervise: it is meant to finish, and
+    the portal runs on without it if it fails. The marker is written only on
+    success, so an interrupted feed runs again on the next start.
+    """
+    marker = data_dir() / "demo_fed"
+    if marker.exists():
+        return
+    argv = [sys.executable, "manage.py", "simulate_capture", "--employees", "50"]
+    argv += ["--minutes", "3", "--url", f"http://127.0.0.1:{port}", "--no-progress"]
+    proc = spawn(argv, stack.env)
+    processes.callback(stop_process, "simulate_capture", proc)
+
+    def report() -> None:
+        if proc.wait() == 0:
+            marker.touch()
+            log("fed the demo employees 3 minutes of simulated capture")
+        elif proc.returncode > 0:  # failed, or stopped with everything else
+            log(f"simulate_capture ended with code {proc.returncode}; it runs again next start")
+
+    threading.Thread(target=report, name="demo-feed", daemon=True).start()
 
 
 def run(port: int) -> None:

@@ -230,7 +230,10 @@ def _catalogue(officer):
 
 def _consents(employees, rng: random.Random):
     notice = Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by("-version").first()
-    purposes = list(notice.purposes.all())
+    # Capture runs under the default ingest purpose: that is the consent that matters.
+    purposes = sorted(
+        notice.purposes.all(), key=lambda p: p.slug != settings.INGEST_DEFAULT_PURPOSE
+    )
     applications = list(notice.applications.all())
     kinds = list(notice.data_kinds.all())
     context = RequestContext(ip_address="127.0.0.1", user_agent="demo seed")
