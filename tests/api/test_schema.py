@@ -69,3 +69,12 @@ def test_docs_page_is_served(client):
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_api_docs_are_served_without_any_cdn(client, olivia):
+    client.force_login(olivia)
+    page = client.get("/api/docs/").content.decode()
+    assert "cdn" not in page.lower() and "jsdelivr" not in page
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    asset = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+    assert client.get(asset).status_code == 200
