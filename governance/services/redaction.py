@@ -1,7 +1,7 @@
 """Find personal data and secrets in typed text and map them back to key events.
 
-Pure Python (no Django), so the ingestion gateway can call it on every batch and
-the tests can run it alone. The whole API::
+Pure Python (no Django at import), so the ingestion gateway can call it on every
+batch and the tests and the benchmark can run it alone. The whole API::
 
     class Detector(StrEnum)       # CARD_NUMBER, NATIONAL_ID, EMAIL, PHONE, IBAN, SECRET
     ALL: frozenset[Detector]      # every detector (the default)
@@ -16,45 +16,53 @@ the tests can run it alone. The whole API::
 
 Keystrokes
 ----------
-``keys`` is ``[(code, char), ...]`` for the text-producing key events (key_down)
-of one device + session, in typing order. The text is reassembled from the
-``char`` values: ``None``/``""`` (Shift, Control, ...) adds nothing; code
-``Backspace`` deletes the last character; ``Enter``/``NumpadEnter`` add "\\n"
-and ``Tab`` adds "\\t" whatever their ``char``; navigation keys (arrows,
-Home/End, PageUp/PageDown, Escape) add a "\\n" separator, because the caret or the
-spreadsheet cell moved; ``Delete`` adds nothing. The detectors run once over the
-whole reassembled text, and the result has one entry per key event: the
-detector whose match covers the event, or ``None``.
+``keys`` is ``[(code, char), ...]``: the key_down events of one device + session
+in typing order. The text is reassembled from the ``char`` values: ``None`` or
+``""`` (Shift, Control, ...) adds nothing; code ``Backspace`` deletes the last
+character; ``Enter``/``NumpadEnter`` add "\\n" and ``Tab`` adds "\\t" whatever
+their ``char`` ("\\r" also becomes "\\n"); navigation keys (arrows, Home/End,
+PageUp/PageDown, Escape) add a "\\n", because the caret or the spreadsheet cell
+moved; ``Delete`` adds nothing; a ``char`` of several characters (IME, dead keys)
+adds them all. The detectors run once over the whole reassembled text; the result
+has one entry per event: the detector whose match covers the event, or ``None``.
 
 An event is covered when its character ended up inside a match, when it lies
-between two characters of a match (a typo typed and deleted inside it, a Shift
-press), or when it is one of up to 16 non-surviving events (Shift, a deleted
-typo) right before the match's first character. A match that was typed and then
-deleted again is still found: every run of Backspaces is checked together with
-the 48 characters before it, and the events of a match found there are covered.
+between two characters of a match in time (a typo typed and deleted inside it, a
+Shift press), or when it is one of up to 16 events right before the match's first
+character that left nothing in the text (Shift, a typo deleted at once). A match
+typed and then deleted again is still found: the text as it stood before every
+run of Backspaces is checked, from a word boundary at least 48 characters back;
+a match found there covers its events (a random-looking token only if 12 or more
+of its characters were deleted: a typo inside a UUID must not turn it into one).
 
-The gateway must replace the ``char`` of a covered event by ``marker(label)``
-and drop its ``code`` too (``Digit4``/``KeyJ`` reveal the key); the key_up event
-of a covered key_down gets the same treatment.
+The gateway must replace the ``char`` of a covered event by ``marker(label)`` and
+drop its ``code`` too (``Digit4``/``KeyJ`` give the key away); the key_up of a
+covered key_down gets the same treatment. A covered event without a char (Shift,
+Backspace) only needs its code dropped.
 
 Batches
 -------
-``context`` is the tail of the session's text from earlier batches (what
-``carry_over`` returned for the previous batch; ``""`` for the first). A match
+``context`` is the tail of the session's text from earlier batches: what
+``carry_over`` returned for the previous batch, ``""`` for the first. A match
 that starts in the context covers the new events that continue it; the result
-covers only ``keys``. ``carry_over(keys, context, limit)`` returns the tail to
-keep (at most ``limit`` characters; inside an unterminated PEM private key it
-also keeps the ``-----BEGIN ... PRIVATE KEY-----`` line, so the rest of a long key
-is still recognised in later batches).
+covers only ``keys``. ``carry_over(keys, context, limit)`` returns at most
+``limit`` characters of the text; inside an unterminated PEM private key it keeps
+the ``-----BEGIN ... PRIVATE KEY-----`` line in front of them, so the rest of a
+long key is still recognised batches later.
 
-Earlier batches are stored before later ones arrive, so the end of every batch
-is treated with suspicion ("tail guard"): a trailing run of digits (2 or more)
-or a trailing fragment that can only be the start of an email (has "@"), an IBAN
-(country code + check digits), a NINO, a known token prefix (AKIA, ghp_, xoxb-,
-eyJ, -----BEGIN), a keyword assignment (``API_KEY=...``) or a random-looking
-token of 12+ characters is covered as if it were a match. This costs a few
-characters of clean text per batch that happens to end in a number; it keeps a
-card number whose first half arrives in one batch from being stored in clear.
+An earlier batch is stored before the next one arrives, so the end of every batch
+is held under suspicion ("tail guard"): a fragment at the very end that may still
+grow into a match is covered as if it were one. The fragments: an IBAN start
+(country code + check digits, e.g. ``DE89 3704``), a NINO start (``AB 12 3``),
+anything with an ``@`` (``john.smith@exa``), a known token prefix (``AKIA``,
+``ghp_``, ``xoxb-``, ``eyJ``, ``-----BEGIN``/``-----END``), the value after a
+secret-named key (``API_KEY=sk_l``, unless it is a plain word, a path or code), a
+number with 2 or more digits (or a lone ``+``), and a random-looking token of 8 or
+more characters. Nothing is held after a final Enter or Tab. Holding numbers costs
+clean characters (a batch that ends in "at 10" loses the "10"); it is what keeps
+the first half of a card number from being stored in clear. The part of an email
+address typed before its ``@`` cannot be told from any other word: when a batch
+ends there, that part stays in the earlier batch unredacted.
 
 Detectors (and the decisions behind them)
 -----------------------------------------
@@ -62,16 +70,18 @@ card_number
     13-19 digits, either contiguous or grouped by one kind of single separator
     (space or dash) as cards are printed: 4-4-4-4, 4-4-4-1..3, 4-4-4-4-1..3,
     4-6-5 (Amex), 4-6-4 (Diners). It must pass the Luhn check and start with an
-    issuer prefix of a card network (Visa 4; Mastercard 51-55, 2221-2720;
-    Amex 34/37; Diners 300-305/36/38/39; Discover 6011/644-649/65; JCB
-    3528-3589; UnionPay 62; Maestro 50/56-58/6x; Mir 2200-2204) with a length that
-    network issues. Digit runs of other shapes are searched for a valid window.
+    issuer prefix of a card network (Visa 4; Mastercard 51-55, 2221-2720; Amex
+    34/37; Diners 300-305/36/38/39; Discover 6011/644-649/65; JCB 3528-3589;
+    UnionPay 62; Maestro 50/56-58/6x; Mir 2200-2204) with a length that network
+    issues. A longer run of digit groups is searched for such a window ("card
+    4111 1111 1111 1111 123"), unless it follows an IBAN-shaped prefix.
 national_id
-    US SSN as AAA-GG-SSSS or AAA GG SSSS, rejecting area 000, 666, 900-999,
+    US SSN as AAA-GG-SSSS or AAA GG SSSS, rejecting area 000, 666 and 900-999,
     group 00 and serial 0000. Nine digits without separators count only after a
-    label on the same line (``SSN``, ``SS#``, ``social security (number)``,
+    label on the same line (``SSN``, ``SS#``, ``social security (number/no.)``,
     ``soc. sec.``) within 24 characters: bare nine-digit numbers (order numbers,
-    ZIP+4 without dash, routing numbers) are far more common than bare SSNs.
+    ZIP+4 without its dash, routing numbers) are far more common than bare SSNs,
+    so an SSN column of bare digits in a spreadsheet is not found.
     UK NINO: two prefix letters (not D F I Q U V; second not O; not BG GB KN NK
     NT TN ZZ), six digits, suffix A-D, spaces optional, either case. A NINO
     without its suffix letter is not matched.
@@ -79,48 +89,60 @@ email
     ``local@domain.tld``: local part of ``[A-Za-z0-9._%+-]`` (so ``email=`` or a
     quote before it stays out), dot-separated domain labels, a 2-24 letter TLD
     that is not a file extension (``icon@2x.png`` is an image, not an address).
+    ``user:password@host`` in a URL is a secret, not an address.
 phone
-    International: ``+`` or ``00``, country code, 8-15 digits in total, with
-    single spaces, dots, dashes, slashes or a bracketed group (``+44 (0)20 ...``).
-    North American: ``(555) 123-4567``, ``555-123-4567``, ``555.123.4567``,
-    ``555 123 4567``, optional leading ``1``, area code starting 2-9 (the
-    exchange is not checked: ``555-123-4567``-style numbers are typed a lot).
-    National with trunk prefix: ``0`` + non-zero digit, 9-12 digits, grouped
-    (``030 1234 5678``, ``06 12 34 56 78``, ``089/1234567``) or 10-11 digits
-    contiguous. After a label (tel, phone, mobile, cell, fax, call, whatsapp)
-    any 7-15 digit number. Dates, times, versions, prices, IPs and short numbers
-    do not have these shapes; a card number wins over a phone number.
+    International: ``+`` or ``00``, country code, 8-15 digits in all, single
+    spaces, dots, dashes or slashes between groups, a bracketed group allowed
+    (``+44 (0)20 7946 0958``). North American: ``(555) 123-4567``,
+    ``555-123-4567``, ``555.123.4567``, ``555 123 4567``, optional leading ``1``,
+    area code starting 2-9 (the exchange is not checked: ``555-123-4567``-style
+    numbers are typed a lot). National with trunk prefix: ``0`` and a non-zero
+    digit, 9-12 digits grouped (``030 1234 5678``, ``06 12 34 56 78``,
+    ``06.12.34.56.78``, ``089/1234567``) or 10-11 contiguous (``02079460958``).
+    After a label (tel, phone, mobile, cell, fax, call, whatsapp) any number of
+    7-15 digits. None of these may touch a letter, a decimal, a date or time
+    separator or another digit group, nor follow an IBAN-shaped prefix. Dates,
+    times, versions, prices, IPs and short numbers do not have these shapes; a
+    bare ten-digit number without a label is not a phone number.
 iban
-    Country code from the IBAN registry, two check digits, the BBAN; spaces
-    between characters allowed, either case; length must equal the country's
-    IBAN length and the ISO 7064 mod-97 check must give 1.
+    Country code from the IBAN registry, two check digits, the BBAN; single
+    spaces anywhere, either case; the length must be the country's IBAN length
+    and the ISO 7064 mod-97 check must give 1.
 secret
     AWS access key ids (AKIA/ASIA + 16), GitHub tokens (ghp_ gho_ ghu_ ghs_ ghr_
-    + 36 or more, github_pat_ + 22 or more), Slack tokens (xoxa- xoxb- xoxp- xoxr-
-    xoxs-), Stripe/Google/GitLab/npm/SendGrid keys by prefix, JWTs (three base64url segments whose header decodes to a JSON object
-    with "alg"), PEM private keys (the ``-----BEGIN ... PRIVATE KEY-----`` line,
-    every base64 line after it as far as typed and the END line), Bearer tokens,
-    passwords in URLs (``scheme://user:PASSWORD@``), values assigned to a
-    secret-named key (``AWS_SECRET_ACCESS_KEY=...``, ``"password": "..."``; the
-    value must mix at least two of lower/upper/digit/symbol and not look like
-    code, a URL or a placeholder such as ``${VAR}``), and long random tokens.
+    + 36 or more, github_pat_ + 22 or more), Slack tokens (xoxa- xoxb- xoxp-
+    xoxr- xoxs-), Stripe, Google, GitLab, npm and SendGrid keys by prefix, JWTs
+    (three base64url segments whose header decodes to a JSON object with "alg"),
+    PEM private keys (the ``-----BEGIN ... PRIVATE KEY-----`` line, the base64
+    lines after it as far as typed, the END line), Bearer tokens, passwords in
+    URLs (``scheme://user:PASSWORD@``), values assigned to a secret-named key
+    (``aws_secret_access_key = ...``, ``AWS secret key: ...``, ``DB_PASSWORD=...``,
+    ``"password": "..."``; the value must mix at least two of lower/upper/digit/
+    symbol and not be a word, words joined by ``_ - .``, a path, a URL, code such
+    as ``os.environ[...]`` or a placeholder such as ``${VAR}``), and random tokens.
     A random token (``looks_random``) is 24+ characters of ``[A-Za-z0-9+/_=-]``
-    that is not hex (UUIDs, hashes, colours), has at least two of
-    upper/lower/digit, a Shannon entropy of at least 3.5 bits per character, at
-    least 25 % changes between upper/lower/digit from one character to the next,
-    and a "wordiness" below 0.45: common English letter pairs inside its
-    camelCase/snake_case words, per letter (identifiers score 0.55-0.8, random
-    base62 below 0.45 in 999 of 1000). ``calculate_monthly_revenue_total`` (one
-    class), ``getHTTPResponseCodeV2Handler`` (wordy), URL and file paths
-    (wordy), UUIDs and SHAs (hex) do not match; a random 24-character
-    base62/base64 key matches with probability above 0.998, lowercase+digit
-    (base36) keys with about 0.9-0.95.
+    that is not hex (UUIDs, hashes, colours), nor a subresource-integrity hash
+    (``sha512-...``) or data URL payload, has at least two of upper/lower/digit,
+    a Shannon entropy of at least 3.5 bits per character, at least 25 % changes
+    between upper/lower/digit from one character to the next, and a "wordiness"
+    below 0.45: common English letter pairs inside its camelCase/snake_case
+    words, per letter (identifiers score 0.55-0.8; random base62 stays below
+    0.45 999 times in 1000). ``calculate_monthly_revenue_total`` (one class),
+    ``getHTTPResponseCodeV2Handler`` (wordy), URL and file paths (wordy), UUIDs
+    and SHAs (hex) do not match; a random 24-character base62/base64 key matches
+    with probability above 0.998, a lowercase+digit (base36) key only with about
+    0.9-0.95, and other base64 data (an encoded image outside a data URL) looks
+    random too.
+
+When matches overlap they become one span, labelled in this order of strength:
+a specific secret, IBAN, card number, national id, email, phone, random token.
 
 Known limits: the reassembly assumes the caret stays at the end of the text
-(mouse clicks and Ctrl shortcuts are invisible); selected text deleted at once is
-not seen as deleted; a NINO without suffix, an SSN or phone number written as
-bare digits without a label, and hex-only secrets without a secret-named key are
-not found.
+(mouse clicks and Ctrl shortcuts are invisible, arrows only separate); selected
+text deleted at once is not seen as deleted; a NINO without its suffix, an SSN or
+a phone number written as bare digits without a label, and hex-only or
+lowercase+digit secrets without a prefix or a secret-named key are not found;
+a bank account number with a leading zero may be taken for a phone number.
 """
 
 from __future__ import annotations
@@ -170,7 +192,6 @@ def marker(detector: Detector | str) -> str:
     return f"[{Detector(detector).name}]"
 
 
-# When two matches overlap they become one span labelled by the stronger one.
 _CARD, _IBAN, _NID, _EMAIL, _PHONE, _SECRET = (
     Detector.CARD_NUMBER,
     Detector.IBAN,
@@ -179,12 +200,50 @@ _CARD, _IBAN, _NID, _EMAIL, _PHONE, _SECRET = (
     Detector.PHONE,
     Detector.SECRET,
 )
-_PRIORITY = {_SECRET: 0, _CARD: 1, _IBAN: 2, _NID: 3, _EMAIL: 4, _PHONE: 5}
+# When two matches overlap they become one span labelled by the stronger one.
+# A random-looking token is the weakest evidence: a contiguous IBAN looks random too.
+_RANDOM_TOKEN = "random_token"
+_PRIORITY = {_SECRET: 0, _IBAN: 1, _CARD: 2, _NID: 3, _EMAIL: 4, _PHONE: 5, _RANDOM_TOKEN: 6}
+
+
+@dataclass(slots=True)
+class _Text:
+    """The text to scan, and its lower-case form for the keyword rules."""
+
+    text: str
+    low: str  # text.lower(), or text itself when lowering changed the length
+    folded: bool  # low is usable with the lower-case patterns
+
+    @classmethod
+    def of(cls, text: str) -> _Text:
+        low = text.lower()
+        if len(low) == len(text):
+            return cls(text, low, True)
+        return cls(text, text, False)
+
+    def finditer(self, pair: tuple[re.Pattern, re.Pattern]):
+        """Matches of a keyword pattern: ``pair`` is (lower-case, case-insensitive)."""
+        return pair[0].finditer(self.low) if self.folded else pair[1].finditer(self.text)
+
+    def search(self, pair: tuple[re.Pattern, re.Pattern], pos: int):
+        return pair[0].search(self.low, pos) if self.folded else pair[1].search(self.text, pos)
+
+    def mentions(self, words: tuple[str, ...]) -> bool:
+        """A cheap pre-check before a keyword pattern runs: ``words`` are lower-case."""
+        low = self.low
+        return not self.folded or any(word in low for word in words)
+
+
+def _keyword_pattern(pattern: str) -> tuple[re.Pattern, re.Pattern]:
+    return re.compile(pattern), re.compile(pattern, re.IGNORECASE)
+
 
 # --------------------------------------------------------------------------- cards
 
 _CARD_RUN = re.compile(r"(?<![\w.,])(?=(?:\d[ -]?){13})\d+(?:[ -]\d+)*")
 _DIGIT_GROUP = re.compile(r"\d+")
+# The end of an IBAN-shaped prefix: digits after it belong to the IBAN.
+_IBAN_BEFORE = re.compile(r"(?i)(?<![A-Za-z0-9])[A-Z]{2}\d{2}[A-Z0-9]*(?: [A-Z0-9]{1,4})* \Z")
 
 
 def _luhn(digits: str) -> bool:
@@ -235,17 +294,19 @@ def _card_grouping_ok(lens: tuple[int, ...]) -> bool:
     return False
 
 
-def _cards(text: str, out: list) -> None:
+def _cards(t: _Text, out: list) -> None:
+    text = t.text
+    n = len(text)
     for m in _CARD_RUN.finditer(text):
         base = m.start()
         run = m.group()
         groups = [(g.start(), g.end()) for g in _DIGIT_GROUP.finditer(run)]
         after = m.end()
         # The run must not continue as a decimal or as a word.
-        tail_ok = after >= len(text) or not (
+        tail_ok = after >= n or not (
             text[after].isalnum()
             or text[after] == "_"
-            or (text[after] in ".," and after + 1 < len(text) and text[after + 1].isdigit())
+            or (text[after] in ".," and after + 1 < n and text[after + 1].isdigit())
         )
         i = 0
         ng = len(groups)
@@ -256,14 +317,10 @@ def _cards(text: str, out: list) -> None:
                 total += groups[j][1] - groups[j][0]
                 if total > 19:
                     break
-                if total < 13:
+                if total < 13 or (j == ng - 1 and not tail_ok):
                     continue
-                if j == ng - 1 and not tail_ok:
-                    continue
-                if j > i:
-                    seps = {run[groups[k][1]] for k in range(i, j)}
-                    if len(seps) != 1:
-                        continue
+                if j > i and len({run[groups[k][1]] for k in range(i, j)}) != 1:
+                    continue  # mixed separators
                 lens = tuple(groups[k][1] - groups[k][0] for k in range(i, j + 1))
                 if not _card_grouping_ok(lens):
                     continue
@@ -273,20 +330,20 @@ def _cards(text: str, out: list) -> None:
             if found is None:
                 i += 1
                 continue
+            if _IBAN_BEFORE.search(text, max(0, base - 40), base):
+                break  # groups of an IBAN with wrong check digits
             out.append((base + groups[i][0], base + groups[found][1], _CARD))
             i = found + 1
 
 
 # ---------------------------------------------------------------- national ids
 
-_SSN = re.compile(
-    r"(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-]|[.,]\d)"
-    r"|(?<![\w-])(?<!\d )(\d{3}) (\d{2}) (\d{4})(?!\w|[ .,-]\d)"
-)
-_SSN_LABELLED = re.compile(
-    r"(?i)\b(?:ssn|ss\#|social[ -]security(?:[ -](?:number|no\b\.?|\#))?|soc\.?[ ]?sec\b\.?)"
+_SSN = re.compile(r"(?<![\w-])(\d{3})([- ])(\d\d)\2(\d{4})(?![\w-]|[.,]\d)")
+_SSN_LABELLED = _keyword_pattern(
+    r"\b(?:ssn|ss\#|social[ -]security(?:[ -](?:number|no\b\.?|\#))?|soc\.?[ ]?sec\b\.?)"
     r"[^\n\d]{0,24}?(?<!\d)(\d{9})(?!\d)"
 )
+_SSN_LABEL_WORDS = ("ssn", "ss#", "soc")
 _NINO = re.compile(
     r"(?i)(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]) ?(\d\d) ?(\d\d) ?(\d\d) ?([A-D])"
     r"(?![A-Za-z0-9])"
@@ -299,15 +356,23 @@ def _ssn_ok(area: str, group: str, serial: str) -> bool:
     return a != 0 and a != 666 and a < 900 and group != "00" and serial != "0000"
 
 
-def _national_ids(text: str, out: list) -> None:
+def _national_ids(t: _Text, out: list) -> None:
+    text = t.text
     for m in _SSN.finditer(text):
-        parts = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
-        if _ssn_ok(*parts):
+        if m.group(2) == " ":
+            # Spaced: not a piece of a longer run of digit groups.
+            s, e = m.span()
+            if (s >= 2 and text[s - 1] == " " and text[s - 2].isdigit()) or (
+                e + 1 < len(text) and text[e] in " .,-" and text[e + 1].isdigit()
+            ):
+                continue
+        if _ssn_ok(m.group(1), m.group(3), m.group(4)):
             out.append((m.start(), m.end(), _NID))
-    for m in _SSN_LABELLED.finditer(text):
-        d = m.group(1)
-        if _ssn_ok(d[:3], d[3:5], d[5:]):
-            out.append((m.start(1), m.end(1), _NID))
+    if t.mentions(_SSN_LABEL_WORDS):
+        for m in t.finditer(_SSN_LABELLED):
+            d = m.group(1)
+            if _ssn_ok(d[:3], d[3:5], d[5:]):
+                out.append((m.start(1), m.end(1), _NID))
     for m in _NINO.finditer(text):
         if m.group(1).upper() not in _NINO_BAD_PREFIX:
             out.append((m.start(), m.end(), _NID))
@@ -328,7 +393,8 @@ _FILE_EXTENSIONS_TEXT = (
 _FILE_EXTENSIONS = frozenset(_FILE_EXTENSIONS_TEXT.split())
 
 
-def _emails(text: str, out: list) -> None:
+def _emails(t: _Text, out: list) -> None:
+    text = t.text
     for m in _EMAIL_DOMAIN.finditer(text):
         if m.group(2).lower() in _FILE_EXTENSIONS:
             continue
@@ -348,27 +414,30 @@ def _emails(text: str, out: list) -> None:
 
 # ---------------------------------------------------------------------- phones
 
-_PHONE_RE = re.compile(
-    # international: +CC or 00CC, groups with single separators, "(0)" allowed
-    r"(?P<intl>(?<![\w+])(?<!\d )(?:\+|(?<!\d)00)[1-9](?:[ .\-/]?(?:\(\d{1,4}\)|\d))+)(?![\w]|[.,]\d)"
-    # North American with optional leading 1
-    r"|(?P<nanp>(?<![\w+.,/:-])(?<!\d )(?:1[ .-]?)?(?:\((?P<a1>\d{3})\)[ .-]?|(?P<a2>\d{3})(?P<s1>[ .-]))"
-    r"(?P<ex>\d{3})(?P<s2>[ .-])\d{4})(?![\w]|[.,:/-]?\d)"
-    # national with trunk prefix 0, grouped or contiguous
-    r"|(?P<trunk>(?<![\w+.,/:-])(?<!\d )0[1-9]\d{0,4}(?:[ ./-]\d{2,8}){1,4})(?![\w]|[.,:/-]?\d)"
-    r"|(?P<trunkc>(?<![\w+.,/:-])(?<!\d )0[1-9]\d{8,9})(?![\w]|[.,:/-]?\d)"
-    # any number after a phone label
-    r"|(?i:\b(?:tel|phone|telephone|mobile|mob|cell|fax|call|whatsapp)\b)\.?[^\w\n(+]{0,6}"
-    r"(?i:(?:number|no|nr|num)\b\.?[^\w\n]{0,3})?"
-    r"(?P<lab>\+?\(?\d(?:[ .\-/]?\(?\d\)?)+)(?![\w]|[.,:/-]?\d)"
+# Not glued to a word, a decimal, a date, a time or another digit group.
+_PHONE_BEFORE = r"(?<![\w+.,/:-])(?<!\d )"
+_PHONE_INTL = re.compile(
+    r"(?<![\w+])(?<!\d )(?:\+|(?<![.,/:-])00)[1-9](?:[ .\-/]?(?:\(\d{1,4}\)|\d))+"
+    r"(?![\w]|[.,]\d)"
 )
+_PHONE_NANP = re.compile(
+    _PHONE_BEFORE + r"(?:1[ .-]?)?(?:\(([2-9]\d\d)\)[ .-]?|([2-9]\d\d)([ .-]))\d{3}([ .-])\d{4}"
+    r"(?![\w]|[.,:/-]?\d)"
+)
+_PHONE_TRUNK = re.compile(
+    _PHONE_BEFORE + r"0[1-9](?:\d{0,4}(?:[ ./-]\d{2,8}){1,4}|\d{8,9})(?![\w]|[.,:/-]?\d)"
+)
+_PHONE_LABELLED = _keyword_pattern(
+    r"\b(?:tel|phone|telephone|mobile|mob|cell|fax|call|whatsapp)\b\.?[^\w\n(+]{0,6}"
+    r"(?:(?:number|no|nr|num)\b\.?[^\w\n(+]{0,3})?"
+    r"(\+?\(?\d(?:[ .\-/]?\(?\d\)?)+)(?![\w]|[.,:/-]?\d)"
+)
+_PHONE_LABEL_WORDS = ("tel", "phone", "mob", "cell", "fax", "call", "whatsapp")
+_LAST_GROUP = re.compile(r"[ .\-/]\(?\d+\)?\Z")
 
 
 def _count_digits(s: str) -> int:
     return sum(ch.isdigit() for ch in s)
-
-
-_LAST_GROUP = re.compile(r"[ .\-/]\(?\d+\)?\Z")
 
 
 def _trimmed(s: str, most: int, trunk_in_brackets: bool) -> tuple[int, int]:
@@ -386,32 +455,24 @@ def _trimmed(s: str, most: int, trunk_in_brackets: bool) -> tuple[int, int]:
     return len(s), digits
 
 
-_IBAN_BEFORE = re.compile(r"(?i)(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{1,4})* \Z")
-_PHONE_DIGITS = {"intl": (8, 15), "trunk": (9, 12), "lab": (7, 15)}
-
-
-def _phones(text: str, out: list) -> None:
-    for m in _PHONE_RE.finditer(text):
-        kind = m.lastgroup
-        if kind == "nanp":
-            area = m.group("a1") or m.group("a2")
-            if area[0] in "01":
-                continue
-            if m.group("s1") and m.group("s1") != m.group("s2"):
-                continue
-            out.append((m.start(kind), m.end(kind), _PHONE))
-        elif kind == "trunkc":
-            out.append((m.start(kind), m.end(kind), _PHONE))
-        elif _IBAN_BEFORE.search(text, max(0, m.start(kind) - 40), m.start(kind)):
-            continue  # the digits of an IBAN-shaped string (with wrong check digits)
-        else:
-            least, most = _PHONE_DIGITS[kind]
-            if kind == "lab":  # after a label the whole number must fit
-                size, digits = len(m.group(kind)), _count_digits(m.group(kind))
-            else:
-                size, digits = _trimmed(m.group(kind), most, trunk_in_brackets=kind == "intl")
-            if least <= digits <= most:
-                out.append((m.start(kind), m.start(kind) + size, _PHONE))
+def _phones(t: _Text, out: list) -> None:
+    text = t.text
+    for m in _PHONE_INTL.finditer(text):
+        size, digits = _trimmed(m.group(), 15, trunk_in_brackets=True)
+        if digits >= 8 and not _IBAN_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            out.append((m.start(), m.start() + size, _PHONE))
+    for m in _PHONE_NANP.finditer(text):
+        if m.group(3) and m.group(3) != m.group(4):
+            continue  # 555-123.4567
+        out.append((m.start(), m.end(), _PHONE))
+    for m in _PHONE_TRUNK.finditer(text):
+        size, digits = _trimmed(m.group(), 12, trunk_in_brackets=False)
+        if digits >= 9 and not _IBAN_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+            out.append((m.start(), m.start() + size, _PHONE))
+    if t.mentions(_PHONE_LABEL_WORDS):
+        for m in t.finditer(_PHONE_LABELLED):
+            if 7 <= _count_digits(m.group(1)) <= 15:
+                out.append((m.start(1), m.end(1), _PHONE))
 
 
 # ----------------------------------------------------------------------- IBANs
@@ -426,12 +487,10 @@ IBAN_LENGTHS: dict[str, int] = {
     "LU": 20, "LV": 21, "LY": 25, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MN": 20,
     "MR": 27, "MT": 31, "MU": 30, "NI": 28, "NL": 18, "NO": 15, "OM": 23, "PK": 24,
     "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33, "SA": 24,
-    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25,
-    "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-    "YE": 30,
+    "SC": 31, "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
+    "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }  # fmt: skip
-_COUNTRY_ALT = "|".join(sorted(IBAN_LENGTHS))
-_IBAN_START = re.compile(rf"(?i)(?<![A-Za-z0-9])(?:{_COUNTRY_ALT})\d\d(?= ?[A-Za-z0-9])")
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d\d(?= ?[A-Za-z0-9])")
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 
 
@@ -444,11 +503,15 @@ def iban_valid(iban: str) -> bool:
     return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
 
 
-def _ibans(text: str, out: list) -> None:
+def _ibans(t: _Text, out: list) -> None:
+    text = t.text
     n = len(text)
     for m in _IBAN_START.finditer(text):
         start = m.start()
-        need = IBAN_LENGTHS[text[start : start + 2].upper()] - 4
+        length = IBAN_LENGTHS.get(text[start : start + 2].upper())
+        if length is None:
+            continue
+        need = length - 4
         i = m.end()
         chars = [text[start : start + 4]]
         while need and i < n:
@@ -471,49 +534,59 @@ def _ibans(text: str, out: list) -> None:
 
 _B64 = r"A-Za-z0-9+/="
 _PEM_HEAD = r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----"
-_PEM_BODY = (
-    rf"(?:[^{_B64}\-]{{1,12}}(?:[{_B64}]{{16,}}"
-    rf"|[{_B64}]+(?=[^{_B64}\-]{{0,12}}(?:-----END|\Z))"
-    r"|(?:Proc-Type|DEK-Info|Comment|Version):[^\n]*))*"
-)
+_PEM_SEP = rf"[^{_B64}\-]{{1,12}}"
+
+
+def _pem_body(last_line_until: str) -> str:
+    """Base64 lines (16+ characters, or any length before ``last_line_until``)."""
+    return (
+        rf"(?:{_PEM_SEP}(?:[{_B64}]{{16,}}"
+        rf"|[{_B64}]+(?=[^{_B64}\-]{{0,12}}(?:{last_line_until}))"
+        r"|(?:Proc-Type|DEK-Info|Comment|Version):[^\n]*))*"
+    )
+
+
 _PEM_END = rf"(?:[^{_B64}\-]{{0,12}}-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?"
-_PEM_OPEN = re.compile(_PEM_HEAD + _PEM_BODY + r"\Z")
+_PEM = re.compile(_PEM_HEAD + _pem_body("-----END") + _PEM_END)
+# At the end of a batch a short last line may be a line still being typed.
+_PEM_AT_END = re.compile(_PEM_HEAD + _pem_body(r"-----END|\Z") + _PEM_END)
+_PEM_OPEN = re.compile(_PEM_HEAD + _pem_body(r"-----END|\Z") + rf"[^{_B64}\-]{{0,12}}\Z")
 _PEM_HEAD_RE = re.compile(_PEM_HEAD)
 _NON_B64 = re.compile(rf"[^{_B64}]")
 
-_SECRET_SPECIFIC = re.compile(
-    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
-    r"|(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])"
-    r"|(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,255}(?![A-Za-z0-9_])"
-    r"|(?<![A-Za-z0-9])xox[abprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])"
+_PREFIXED_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9_])(?:"
+    r"(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+    r"|gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9_])"
+    r"|github_pat_[A-Za-z0-9_]{22,255}(?![A-Za-z0-9_])"
+    r"|xox[abprs]-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])"
     # a few more issuers with a fixed prefix: Stripe, Google, GitLab, npm, SendGrid
-    r"|(?<![A-Za-z0-9_])(?:[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[A-Za-z0-9_-]{35}"
-    r"|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})"
-    r"(?![A-Za-z0-9_-])"
-    r"|(?P<jwt>(?<![A-Za-z0-9_-])(?P<head>e[wy][A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*)"
-    r"(?![A-Za-z0-9_.-])"
-    r"|"
-    + _PEM_HEAD
-    + _PEM_BODY
-    + _PEM_END
-    + r"|(?i:\bbearer)\s+(?P<bearer>[A-Za-z0-9._~+/=-]{16,})"
-    r"|[a-z][a-z0-9+.-]{1,15}://[^\s:/@\"']{1,64}:(?P<urlpw>[^\s:/@\"']{1,128})@"
+    r"|(?:[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[A-Za-z0-9_-]{35}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|npm_[A-Za-z0-9]{36}|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,})(?![A-Za-z0-9_-]))"
 )
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9_-])(e[wy][A-Za-z0-9_-]{8,})\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"
+    r"(?![A-Za-z0-9_.-])"
+)
+_URL_PASSWORD = re.compile(r"://[^\s:/@\"']{1,64}:([^\s:/@\"']{1,128})@")
+_BEARER = _keyword_pattern(r"\bbearer\s+([a-z0-9._~+/=-]{16,})")
 _KEYWORD = (
     r"(?:api[ _-]?key|apikey|secret(?:[ _-]?(?:access[ _-]?)?key)?|token|passw(?:or)?d|pwd"
     r"|credentials?|private[ _-]?key|access[ _-]?key|auth[ _-]?key)"
 )
-_SECRET_ASSIGNED = re.compile(
+_KEYWORD_WORDS = ("key", "secret", "token", "passw", "pwd", "credential")
+_BEARER_WORD = ("bearer",)
+_SECRET_ASSIGNED = _keyword_pattern(
     # "key": "value" / key = 'value' / KEY="value"
-    rf"{_KEYWORD}[A-Za-z0-9_.-]*[\"']?[ \t]*(?::|=|:=|=>)[ \t]*[\"'](?P<q>[^\s\"'`]{{8,256}})[\"']"
+    rf"{_KEYWORD}[a-z0-9_.-]*[\"']?[ \t]*(?::|=|:=|=>)[ \t]*[\"']([^\s\"'`]{{8,256}})[\"']"
     # KEY=value, key: value, key = value (dotenv, YAML, INI, prose)
-    rf"|{_KEYWORD}[A-Za-z0-9_.-]*[\"']?[ \t]*[=:][ \t]*(?P<u>[^\s\"'`]{{8,256}})",
-    re.IGNORECASE,
+    rf"|{_KEYWORD}[a-z0-9_.-]*[\"']?[ \t]*[=:][ \t]*([^\s\"'`]{{8,256}})"
 )
 # Values that are not secrets: placeholders, URLs, identifiers made of words.
 _NOT_SECRET_VALUE = re.compile(
-    r"[$<{%].*|.*://.*|[A-Z]?[a-z]+|[A-Z]+|[a-z]+(?:[_-][a-z]+)+|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+"
-    r"|[A-Z]+(?:_[A-Z]+)+"
+    r"[$<{%].*|.*://.*|[A-Za-z]+|[A-Za-z]+(?:[-_.][A-Za-z]+)+|[A-Za-z][a-z]+(?:[A-Z][a-z]+)+"
+    # a file path
+    r"|(?:~|\.{1,2})?/[\w./-]*|[A-Za-z]:\\[\w.\\ -]*"
     # another assignment: the key of the next value, not a value
     r"|[A-Za-z_][A-Za-z0-9_.-]*[=:].*"
 )
@@ -603,82 +676,136 @@ def _value_is_secret(value: str, quoted: bool) -> bool:
         return False
     if not quoted and _EXPRESSION.fullmatch(value):
         return False
-    kinds = {_class_of(ch) for ch in value}
-    return len(kinds) >= 2
+    return len({_class_of(ch) for ch in value}) >= 2
 
 
-def _secrets(text: str, out: list, random_tokens: bool = True) -> None:
-    for m in _SECRET_SPECIFIC.finditer(text):
-        if m.group("jwt") is not None:
-            if not _jwt_header_ok(m.group("head")):
-                continue
+def _secrets(t: _Text, out: list, random_tokens: bool = True, at_end: bool = False) -> None:
+    text = t.text
+    for m in _PREFIXED_TOKEN.finditer(text):
+        out.append((m.start(), m.end(), _SECRET))
+    for m in _JWT.finditer(text):
+        if _jwt_header_ok(m.group(1)):
             out.append((m.start(), m.end(), _SECRET))
-        elif m.group("bearer") is not None:
-            if not _NOT_SECRET_VALUE.fullmatch(m.group("bearer")):
-                out.append((m.start("bearer"), m.end("bearer"), _SECRET))
-        elif m.group("urlpw") is not None:
-            out.append((m.start("urlpw"), m.end("urlpw"), _SECRET))
-        else:
+    if "-----BEGIN" in text:
+        for m in (_PEM_AT_END if at_end else _PEM).finditer(text):
             out.append((m.start(), m.end(), _SECRET))
-    pos = 0
-    while m := _SECRET_ASSIGNED.search(text, pos):
-        group = "q" if m.group("q") is not None else "u"
-        value = m.group(group)
-        if group == "u":
-            value = value.rstrip(".,;:)]}")
-        if len(value) >= 8 and _value_is_secret(value, quoted=group == "q"):
-            out.append((m.start(group), m.start(group) + len(value), _SECRET))
-            pos = m.end()
-        else:  # "token: password: hunter2!": the value may itself be the next key
-            pos = m.start(group)
-    if not random_tokens:
-        return
+    if "://" in text:
+        for m in _URL_PASSWORD.finditer(text):
+            out.append((m.start(1), m.end(1), _SECRET))
+    if t.mentions(_BEARER_WORD):
+        for m in t.finditer(_BEARER):
+            if not _NOT_SECRET_VALUE.fullmatch(text[m.start(1) : m.end(1)]):
+                out.append((m.start(1), m.end(1), _SECRET))
+    if t.mentions(_KEYWORD_WORDS):
+        pos = 0
+        while m := t.search(_SECRET_ASSIGNED, pos):
+            quoted = m.group(1) is not None
+            g = 1 if quoted else 2
+            value = text[m.start(g) : m.end(g)]
+            if not quoted:
+                value = value.rstrip(".,;:)]}")
+            if len(value) >= 8 and _value_is_secret(value, quoted):
+                out.append((m.start(g), m.start(g) + len(value), _SECRET))
+                pos = m.end()
+            else:  # "token: password: hunter2!": the value may itself be the next key
+                pos = m.start(g)
+    if random_tokens:
+        out.extend((s, e, _RANDOM_TOKEN) for s, e in _random_tokens(text))
+
+
+_ENCODED_DATA = re.compile(r"sha(?:1|256|384|512)-")
+
+
+def _random_tokens(text: str):
+    """(start, end) of every random-looking token that is not encoded data."""
     for m in _TOKEN.finditer(text):
-        if m.end() - m.start() >= TOKEN_MIN_LENGTH and looks_random(m.group()):
-            out.append((m.start(), m.end(), _SECRET))
+        s, e = m.span()
+        if e - s < TOKEN_MIN_LENGTH or not looks_random(m.group()):
+            continue
+        if _ENCODED_DATA.match(text, s) or text.endswith("base64,", 0, s):
+            continue  # a subresource-integrity hash or a data: URL, not a secret
+        while text[s] == "/":  # the "//" of a URL is not part of it
+            s += 1
+        yield s, e
 
 
 # ------------------------------------------------------------------ tail guard
 
-_TAIL = re.compile(
-    rf"(?P<iban>(?i:(?<![A-Za-z0-9])(?:{_COUNTRY_ALT})\d{{1,2}}(?: ?[A-Za-z0-9]){{0,32}} ?))\Z"
-    r"|(?P<nino>(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d ?\d(?: ?\d){0,4}(?: ?[A-D])?)\Z"
-    r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]*)\Z"
-    r"|(?<![A-Za-z0-9_-])(?P<secret>(?:AKIA|ASIA)[A-Z0-9]{0,16}|gh[pousr]_[A-Za-z0-9]*|github_pat_[A-Za-z0-9_]*"
-    r"|xox[abprs]-[A-Za-z0-9-]*|eyJ[A-Za-z0-9_.-]*|-----B[A-Z0-9 -]*)\Z"
-    rf"|(?i:{_KEYWORD})[A-Za-z0-9_.-]*[\"']?[ \t]*[=:][ \t]*[\"']?(?P<value>[^\s\"'`]+)\Z"
-    r"|(?P<num>(?<![\w.,])[+(]?\d[\d .()/-]*)\Z"
-    r"|(?<![A-Za-z0-9+/_=-])(?P<token>[A-Za-z0-9+/_=-]{12,})\Z"
+# Each rule matches a fragment at the very end of the text that may still grow
+# into personal data; the first rule that matches and passes its check wins.
+_TAIL_RULES = (
+    (_IBAN, re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{1,2}(?: ?[A-Za-z0-9]){0,32} ?\Z")),
+    (
+        _NID,
+        re.compile(
+            r"(?i)(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d ?\d ?\d(?: ?\d){0,3}"
+            r"(?: ?[A-D])? ?\Z"
+        ),
+    ),
+    (_EMAIL, re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]*\Z")),
+    (
+        _SECRET,
+        re.compile(
+            r"(?<![A-Za-z0-9_-])(?:(?:AKIA|ASIA)[A-Z0-9]{0,16}|gh[pousr]_[A-Za-z0-9]*"
+            r"|github_pat_[A-Za-z0-9_]*|xox[abprs]-[A-Za-z0-9-]*|eyJ[A-Za-z0-9_.-]*"
+            r"|-----[BE][A-Z0-9 -]*)\Z"
+        ),
+    ),
+    (
+        "value",
+        re.compile(rf"(?i:{_KEYWORD})[A-Za-z0-9_.-]*[\"']?[ \t]*[=:][ \t]*[\"']?([^\s\"'`]+)\Z"),
+    ),
+    ("number", re.compile(r"(?<![\w.,:/-])(?:\+|\(|\+?\d(?:[\d .()/-]*[\d ()-])?)\Z")),
+    (_SECRET, re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{8,}\Z")),
 )
-_TAIL_WINDOW = 160
+_TAIL_WINDOW = 64
+_TAIL_NID = re.compile(r"\d{3}-\d{0,2}(?:-\d{0,4})?")
+#: Digits a trailing number needs before it is held back ("+" needs one).
+TAIL_MIN_DIGITS = 2
+
+
+def _tail_number(frag: str) -> Detector | None:
+    digits = _count_digits(frag)
+    if frag[0] in "+(":
+        return _PHONE if frag[0] == "+" or digits >= TAIL_MIN_DIGITS else None
+    if digits < TAIL_MIN_DIGITS:
+        return None
+    if frag[0] == "0":
+        return _PHONE
+    return _NID if _TAIL_NID.fullmatch(frag.rstrip()) else _CARD
 
 
 def _tail(text: str, enabled: frozenset[Detector], out: list) -> None:
-    start = max(0, len(text) - _TAIL_WINDOW)
-    m = _TAIL.search(text, start)
-    if m is None:
-        return
-    kind = m.lastgroup
-    if kind == "num":
-        frag = m.group("num")
-        if _count_digits(frag) < 2:
-            return
-        if frag[0] in "+(0":
-            prefer = _PHONE
-        elif re.fullmatch(r"\d{3}-\d{0,2}(?:-\d{0,4})?", frag.rstrip()):
-            prefer = _NID
+    if text[-1] in "\n\t":
+        return  # the last thing typed ended a line or a cell
+    window = max(0, len(text) - _TAIL_WINDOW)
+    for rule, pattern in _TAIL_RULES:
+        m = pattern.search(text, window)
+        if m is None:
+            continue
+        frag = m.group()
+        start = m.start()
+        det: Detector | None
+        if rule == "number":
+            det = _tail_number(frag)
+            if det is not None and det not in enabled:
+                det = next((d for d in (_CARD, _PHONE, _NID, _IBAN) if d in enabled), None)
+        elif rule == "value":
+            start = m.start(1)
+            value = m.group(1)
+            det = _SECRET
+            if _NOT_SECRET_VALUE.fullmatch(value) or _EXPRESSION.fullmatch(value):
+                det = None  # a word, a path, code: not the start of a secret
+        elif rule is _IBAN:
+            det = _IBAN if frag[:2].upper() in IBAN_LENGTHS else None
+        elif rule is _SECRET and pattern is _TAIL_RULES[-1][1]:
+            det = _SECRET if looks_random(frag, min_length=8) else None
         else:
-            prefer = _CARD
-        for det in (prefer, _CARD, _PHONE, _NID, _IBAN):
+            det = rule
+        if det is not None:
             if det in enabled:
-                out.append((m.start(kind), m.end(kind), det))
-                return
-        return
-    if kind == "token" and not looks_random(m.group("token"), min_length=12):
-        return
-    det = {"iban": _IBAN, "nino": _NID, "email": _EMAIL}.get(kind, _SECRET)
-    if det in enabled:
-        out.append((m.start(kind), m.end(kind), det))
+                out.append((start, len(text), det))
+            return
 
 
 # ----------------------------------------------------------------------- search
@@ -689,7 +816,6 @@ _DETECTORS = (
     (_EMAIL, _emails),
     (_PHONE, _phones),
     (_IBAN, _ibans),
-    (_SECRET, _secrets),
 )
 
 
@@ -706,10 +832,10 @@ def _merge(raw: list) -> list[Span]:
                 cur_d = d
             continue
         if cur_d is not None:
-            spans.append(Span(cur_s, cur_e, cur_d))
+            spans.append(Span(cur_s, cur_e, _SECRET if cur_d is _RANDOM_TOKEN else cur_d))
         cur_s, cur_e, cur_d = s, e, d
     if cur_d is not None:
-        spans.append(Span(cur_s, cur_e, cur_d))
+        spans.append(Span(cur_s, cur_e, _SECRET if cur_d is _RANDOM_TOKEN else cur_d))
     return spans
 
 
@@ -717,13 +843,15 @@ def _detect(
     text: str, enabled: Iterable[Detector], at_end: bool, random_tokens: bool = True
 ) -> list[Span]:
     raw: list = []
+    if not text:
+        return []
+    t = _Text.of(text)
     for det, fn in _DETECTORS:
         if det in enabled:
-            if fn is _secrets:
-                fn(text, raw, random_tokens)
-            else:
-                fn(text, raw)
-    if at_end and text:
+            fn(t, raw)
+    if _SECRET in enabled:
+        _secrets(t, raw, random_tokens, at_end)
+    if at_end:
         _tail(text, frozenset(enabled), raw)
     return _merge(raw)
 
@@ -737,7 +865,7 @@ def find_pii(text: str, enabled: frozenset[Detector] = ALL) -> list[Span]:
 
 _SEPARATOR_KEYS = ("ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Home", "End")
 _SEPARATOR_KEYS += ("PageUp", "PageDown", "Escape")
-_SPECIAL: dict[str | None, str] = {
+_SPECIAL: dict[str, str] = {
     "Backspace": "\b",
     "Enter": "\n",
     "NumpadEnter": "\n",
@@ -750,6 +878,7 @@ _SEGMENT_BREAK = "\n-\n"
 _SEGMENT_BREAK_OWNERS = (-1,) * len(_SEGMENT_BREAK)
 #: Characters before a run of Backspaces that are checked together with it.
 DELETED_CONTEXT = 48
+_DELETED_TOKEN_CHARS = 12
 #: Events before a match's first character that are covered with it when they
 #: did not survive (Shift, a deleted typo).
 _LEAD_EVENTS = 16
@@ -761,15 +890,15 @@ def _normalise(keys: Sequence[tuple[str | None, str | None]]) -> tuple[str, list
     The index list is ``None`` when every event typed exactly one character.
     """
     special = _SPECIAL
-    chars = [special.get(code) or ch or "" for code, ch in keys]
-    joined = "".join(chars)
+    chars = [special.get(code, ch) for code, ch in keys]
+    joined = "".join(filter(None, chars))
     if "\r" in joined:
         joined = joined.replace("\r", "\n")
     if len(joined) == len(chars):
         return joined, None
     owners = list(compress(range(len(chars)), chars))
     if len(owners) != len(joined):  # some event typed several characters (IME, paste)
-        owners = [i for i, c in enumerate(chars) for _ in c]
+        owners = [i for i, c in enumerate(chars) if c for _ in c]
     return joined, owners
 
 
@@ -780,18 +909,20 @@ class _Typed:
     offset: int  # with owners None: text position of event 0
     deleted: str  # deleted stretches with their context, separated by _SEGMENT_BREAK
     deleted_owners: list[int]
+    deleted_mask: list[int]  # 1 where the character of ``deleted`` was deleted
 
 
 def _reassemble(keys, context: str, want_deleted: bool) -> _Typed:
     joined, owners = _normalise(keys)
     if "\b" not in joined:
-        return _Typed(context + joined, owners, len(context), "", [])
+        return _Typed(context + joined, owners, len(context), "", [], [])
     if owners is None:
         owners = list(range(len(joined)))
     buf: list[str] = list(context)
     own: list[int] = [-1] * len(context)
     deleted: list[str] = []
     deleted_owners: list[int] = []
+    deleted_mask: list[int] = []
     pos = 0
     for run in _BACKSPACE_RUNS.finditer(joined):
         s, e = run.span()
@@ -804,15 +935,24 @@ def _reassemble(keys, context: str, want_deleted: bool) -> _Typed:
         cut = len(buf) - k
         if want_deleted and own[-1] >= 0:
             lo = max(0, cut - DELETED_CONTEXT)
+            # Start the context at a word boundary, not inside a number or token.
+            floor = max(0, lo - DELETED_CONTEXT)
+            while lo > floor and not (
+                buf[lo - 1].isspace() and (lo < 2 or not buf[lo - 2].isdigit())
+            ):
+                lo -= 1
             deleted.append("".join(buf[lo:]))
             deleted.append(_SEGMENT_BREAK)
             deleted_owners.extend(own[lo:])
             deleted_owners.extend(_SEGMENT_BREAK_OWNERS)
+            deleted_mask.extend([0] * (cut - lo))
+            deleted_mask.extend([1] * k)
+            deleted_mask.extend([0] * len(_SEGMENT_BREAK))
         del buf[cut:]
         del own[cut:]
     buf.extend(joined[pos:])
     own.extend(owners[pos:])
-    return _Typed("".join(buf), own, 0, "".join(deleted), deleted_owners)
+    return _Typed("".join(buf), own, 0, "".join(deleted), deleted_owners, deleted_mask)
 
 
 def _cover(labels: list, spans: list[Span], typed: _Typed) -> None:
@@ -857,13 +997,23 @@ def redact_keystrokes(
     typed = _reassemble(keys, context, want_deleted=True)
     _cover(labels, _detect(typed.text, enabled, at_end=True), typed)
     if typed.deleted:
-        owners = typed.deleted_owners
-        # Not the random-token test: a typo inside a hash or UUID looks random.
-        for span in _detect(typed.deleted, enabled, at_end=False, random_tokens=False):
-            events = [i for i in owners[span.start : span.end] if i >= 0]
+        owners, mask = typed.deleted_owners, typed.deleted_mask
+        found = [
+            (x.start, x.end, x.detector) for x in _detect(typed.deleted, enabled, False, False)
+        ]
+        if _SECRET in enabled:
+            # A typo inside a hash or UUID looks random too: a random token counts
+            # here only when most of it was deleted.
+            found += [
+                (s, e, _SECRET)
+                for s, e in _random_tokens(typed.deleted)
+                if sum(mask[s:e]) >= _DELETED_TOKEN_CHARS
+            ]
+        for s, e, detector in found:
+            events = [i for i in owners[s:e] if i >= 0]
             if events:
                 a, b = min(events), max(events)
-                labels[a : b + 1] = [span.detector] * (b + 1 - a)
+                labels[a : b + 1] = [detector] * (b + 1 - a)
     return labels
 
 
@@ -876,10 +1026,10 @@ def carry_over(
     begin = text.rfind("-----BEGIN")
     if begin >= 0 and begin < len(text) - len(tail):
         head = _PEM_HEAD_RE.match(text, begin)
-        if head and _PEM_OPEN.match(text, begin):
+        keep = limit - len(head.group()) - 1 if head else 0
+        if keep > 0 and _PEM_OPEN.match(text, begin):
             # Still inside a private key: keep its header so the rest stays a match.
-            keep = max(0, limit - len(head.group()) - 1)
-            body = text[-keep:] if keep else ""
+            body = text[-keep:]
             # Start the kept body at a line break, not inside a base64 line.
             cut = _NON_B64.search(body)
             tail = head.group() + "\n" + (body[cut.start() :] if cut else body)
