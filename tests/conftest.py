@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 
 from governance.models import Role
+from governance.models.ingestion import EVENT_TABLE
 from governance.services.scopes import Scope
 from tests.factories import PASSWORD, make_catalogue, make_user, publish_notice
 
@@ -75,6 +76,8 @@ def transactional_db(transactional_db):
     yield transactional_db
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
+        # The partitioned events table is not a Django-managed model: flush skips it.
+        cursor.execute(f"TRUNCATE {EVENT_TABLE}")
 
 
 @pytest.fixture(autouse=True)
