@@ -2,7 +2,8 @@ from governance.models.audit import AuditEvent
 from governance.models.catalogue import Application, DataKind, Purpose, SafeguardRule
 from governance.models.consent import ConsentAction, ConsentEvent, ConsentMethod, ConsentState
 from governance.models.devices import CaptureDevice
-from governance.models.erasure import OwedErasure
+from governance.models.erasure import ErasureCause, ErasureJob, ErasureStep, OwedErasure
+from governance.models.holds import LegalHold
 from governance.models.ingestion import (
     ActivityDay,
     DropTally,
@@ -14,6 +15,7 @@ from governance.models.ingestion import (
 )
 from governance.models.notices import Notice
 from governance.models.people import Employee, Role
+from governance.models.retention import RetentionPolicy, RetentionRun
 
 __all__ = [
     "ActivityDay",
@@ -32,6 +34,12 @@ __all__ = [
     "ConsentState",
     "DataKind",
     "Employee",
+    "ErasureCause",
+    "ErasureJob",
+    "ErasureStep",
+    "LegalHold",
+    "RetentionPolicy",
+    "RetentionRun",
     "Notice",
     "OwedErasure",
     "Purpose",

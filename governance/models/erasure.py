@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from governance.models.catalogue import Application, DataKind, Purpose
@@ -25,7 +27,94 @@ class OwedErasure(models.Model):
     )
     state = models.CharField(max_length=16, choices=State.choices, default=State.OWED)
     created_at = models.DateTimeField()
+    job = models.ForeignKey(
+        "ErasureJob", null=True, blank=True, on_delete=models.PROTECT, related_name="owed"
+    )
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "created_at"])]
+
+
+class ErasureCause(models.TextChoices):
+    CONSENT_WITHDRAWAL = "consent_withdrawal", "Consent withdrawn"
+    OFFICER = "officer", "Privacy officer"
+    REQUEST = "request", "Data subject request"
+
+
+class ErasureJob(models.Model):
+    """Erase one subject's data (all of it, or one scope) from every registered store.
+
+    A saga kept in PostgreSQL: one ErasureStep per store, each driven by a task
+    that can die and be re-driven. The job issues a signed receipt once, when
+    every step has verified zero residue.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "In progress"
+        VERIFIED = "verified", "Done"
+        BLOCKED_BY_HOLD = "blocked_by_hold", "Partly deferred by a legal hold"
+        FAILED = "failed", "Failed"
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="erasure_jobs")
+    subject = models.CharField(max_length=40)
+    cause = models.CharField(max_length=32, choices=ErasureCause.choices)
+    cause_ref = models.CharField(max_length=64, blank=True)
+    # Empty lists mean "every": an officer's or a request's erasure covers everything.
+    purpose_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    application_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    data_kind_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    receipt = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            models.Index(fields=["employee", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"erasure #{self.pk} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (self.State.VERIFIED, self.State.FAILED)
+
+
+class ErasureStep(models.Model):
+    """The part of an ErasureJob that concerns one store."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        VERIFIED = "verified", "Verified"
+        BLOCKED_BY_HOLD = "blocked_by_hold", "Blocked by hold"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(ErasureJob, on_delete=models.PROTECT, related_name="steps")
+    store = models.CharField(max_length=32)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    rows_before = models.BigIntegerField(null=True, blank=True)
+    rows_deleted = models.BigIntegerField(default=0)
+    rows_after = models.BigIntegerField(null=True, blank=True)
+    rows_held = models.BigIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["job", "store"]
+        constraints = [models.UniqueConstraint(fields=["job", "store"], name="one_step_per_store")]
+        indexes = [models.Index(fields=["state", "lease_until"])]

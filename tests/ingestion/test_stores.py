@@ -5,12 +5,12 @@ import time
 import pytest
 from django.apps import apps
 
-from governance.models import AuditEvent, InteractionEvent, SessionSummary
+from governance.models import AuditEvent, ErasureJob, InteractionEvent, SessionSummary
 from governance.stores import EVERYTHING, SubjectScope, stores
 from tests.ingestion.helpers import batch, event, post, stamp
 
-# Evidence, not interaction data: kept by law, never erased with a person's data.
-EVIDENCE = {AuditEvent}
+# Evidence, not interaction data: the audit log and the erasure jobs that prove deletion.
+EVIDENCE = {AuditEvent, ErasureJob}
 
 
 def test_every_model_holding_subject_data_is_in_a_registered_store():
