@@ -4,6 +4,7 @@ import os
 import time
 
 from celery import Celery, bootsteps
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
@@ -25,6 +26,14 @@ app.conf.beat_schedule = {
     "sessions-refresh": {
         "task": "governance.tasks.ingestion.sessions_refresh",
         "schedule": 30.0,
+    },
+    "erasure-reconcile": {
+        "task": "governance.tasks.erasure.erasure_reconcile",
+        "schedule": 30.0,
+    },
+    "retention-enforce": {
+        "task": "governance.tasks.retention.retention_enforce",
+        "schedule": crontab(hour=3, minute=15),
     },
     "event-partitions-maintain": {
         "task": "governance.tasks.ingestion.event_partitions_maintain",

@@ -7,10 +7,12 @@ officer, leo is legal, ada is an admin.
 import pytest
 from django.db import connection
 
-from governance.models import Role
+from governance.models import Role, SafeguardRule
 from governance.models.ingestion import EVENT_TABLE
+from governance.services.consent import RequestContext, consent_grant
 from governance.services.scopes import Scope
 from tests.factories import PASSWORD, make_catalogue, make_user, publish_notice
+from tests.ingestion.helpers import device_with_token
 
 pytest_plugins = ["tests.worker"]
 
@@ -92,3 +94,48 @@ def _evidence_triggers_on(request, django_db_blocker):
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = DEFAULT")
     yield
+
+
+# Capture: a device, a clean Redis, and alice consenting to everything in VS Code.
+
+
+@pytest.fixture
+def device(olivia):
+    return device_with_token(olivia)
+
+
+@pytest.fixture
+def token(device):
+    return device[1]
+
+
+@pytest.fixture
+def redis_clean():
+    from governance.services.health import redis_client
+
+    client = redis_client()
+    for key in client.scan_iter("portal:*"):
+        client.delete(key)
+    yield client
+
+
+@pytest.fixture
+def alice_consents_all(catalogue, alice, redis_clean):
+    """Alice granted every data kind in VS Code (not in Calc)."""
+    vscode = catalogue["applications"][0]
+    for kind in catalogue["kinds"]:
+        consent_grant(
+            employee=alice.employee,
+            scope=Scope(catalogue["purpose"], vscode, kind),
+            actor=alice,
+            context=RequestContext(),
+        )
+    return alice
+
+
+@pytest.fixture
+def redaction_rules(db):
+    return [
+        SafeguardRule.objects.create(kind="redaction_detector", name=value, detector=value)
+        for value, _ in SafeguardRule.Detector.choices
+    ]

@@ -7,144 +7,307 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0005_partitioned_events'),
+        ("governance", "0005_partitioned_events"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ErasureJob',
+            name="ErasureJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=40)),
-                ('cause', models.CharField(choices=[('consent_withdrawal', 'Consent withdrawn'), ('officer', 'Privacy officer'), ('request', 'Data subject request')], max_length=32)),
-                ('cause_ref', models.CharField(blank=True, max_length=64)),
-                ('purpose_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, default=list, size=None)),
-                ('application_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, default=list, size=None)),
-                ('data_kind_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, default=list, size=None)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('running', 'In progress'), ('verified', 'Done'), ('blocked_by_hold', 'Partly deferred by a legal hold'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField()),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('receipt', models.JSONField(blank=True, null=True)),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='erasure_jobs', to='governance.employee')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=40)),
+                (
+                    "cause",
+                    models.CharField(
+                        choices=[
+                            ("consent_withdrawal", "Consent withdrawn"),
+                            ("officer", "Privacy officer"),
+                            ("request", "Data subject request"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("cause_ref", models.CharField(blank=True, max_length=64)),
+                (
+                    "purpose_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "application_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "data_kind_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(), blank=True, default=list, size=None
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "In progress"),
+                            ("verified", "Done"),
+                            ("blocked_by_hold", "Partly deferred by a legal hold"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField()),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("receipt", models.JSONField(blank=True, null=True)),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="erasure_jobs",
+                        to="governance.employee",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='owederasure',
-            name='job',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='owed', to='governance.erasurejob'),
+            model_name="owederasure",
+            name="job",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="owed",
+                to="governance.erasurejob",
+            ),
         ),
         migrations.CreateModel(
-            name='ErasureStep',
+            name="ErasureStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('store', models.CharField(max_length=32)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('verified', 'Verified'), ('blocked_by_hold', 'Blocked by hold'), ('failed', 'Failed')], default='pending', max_length=16)),
-                ('rows_before', models.BigIntegerField(blank=True, null=True)),
-                ('rows_deleted', models.BigIntegerField(default=0)),
-                ('rows_after', models.BigIntegerField(blank=True, null=True)),
-                ('rows_held', models.BigIntegerField(default=0)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='steps', to='governance.erasurejob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("store", models.CharField(max_length=32)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("verified", "Verified"),
+                            ("blocked_by_hold", "Blocked by hold"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("rows_before", models.BigIntegerField(blank=True, null=True)),
+                ("rows_deleted", models.BigIntegerField(default=0)),
+                ("rows_after", models.BigIntegerField(blank=True, null=True)),
+                ("rows_held", models.BigIntegerField(default=0)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="steps",
+                        to="governance.erasurejob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['job', 'store'],
+                "ordering": ["job", "store"],
             },
         ),
         migrations.CreateModel(
-            name='LegalHold',
+            name="LegalHold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('matter', models.CharField(max_length=200)),
-                ('reason', models.TextField()),
-                ('starts', models.DateTimeField(blank=True, null=True)),
-                ('ends', models.DateTimeField(blank=True, null=True)),
-                ('stores', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=32), blank=True, default=list, size=None)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('release_reason', models.TextField(blank=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('custodians', models.ManyToManyField(related_name='legal_holds', to='governance.employee')),
-                ('released_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("matter", models.CharField(max_length=200)),
+                ("reason", models.TextField()),
+                ("starts", models.DateTimeField(blank=True, null=True)),
+                ("ends", models.DateTimeField(blank=True, null=True)),
+                (
+                    "stores",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=32),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("release_reason", models.TextField(blank=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "custodians",
+                    models.ManyToManyField(related_name="legal_holds", to="governance.employee"),
+                ),
+                (
+                    "released_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionPolicy',
+            name="RetentionPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('store', models.CharField(max_length=32)),
-                ('keep_days', models.PositiveIntegerField()),
-                ('enabled', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('applications', models.ManyToManyField(blank=True, related_name='+', to='governance.application')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('data_kinds', models.ManyToManyField(blank=True, related_name='+', to='governance.datakind')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("store", models.CharField(max_length=32)),
+                ("keep_days", models.PositiveIntegerField()),
+                ("enabled", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "applications",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="governance.application"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "data_kinds",
+                    models.ManyToManyField(blank=True, related_name="+", to="governance.datakind"),
+                ),
             ],
             options={
-                'ordering': ['store', 'name'],
+                "ordering": ["store", "name"],
             },
         ),
         migrations.CreateModel(
-            name='RetentionRun',
+            name="RetentionRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('store', models.CharField(max_length=32)),
-                ('cutoff', models.DateTimeField()),
-                ('dry_run', models.BooleanField(default=False)),
-                ('rows_removed', models.BigIntegerField(default=0)),
-                ('rows_held', models.BigIntegerField(default=0)),
-                ('partitions_dropped', models.JSONField(blank=True, default=list)),
-                ('started_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('policy', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='runs', to='governance.retentionpolicy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("store", models.CharField(max_length=32)),
+                ("cutoff", models.DateTimeField()),
+                ("dry_run", models.BooleanField(default=False)),
+                ("rows_removed", models.BigIntegerField(default=0)),
+                ("rows_held", models.BigIntegerField(default=0)),
+                ("partitions_dropped", models.JSONField(blank=True, default=list)),
+                ("started_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("duration_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="runs",
+                        to="governance.retentionpolicy",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-pk'],
+                "ordering": ["-started_at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='erasurejob',
-            index=models.Index(fields=['state', 'created_at'], name='governance__state_1e49a6_idx'),
+            model_name="erasurejob",
+            index=models.Index(fields=["state", "created_at"], name="governance__state_1e49a6_idx"),
         ),
         migrations.AddIndex(
-            model_name='erasurejob',
-            index=models.Index(fields=['employee', '-created_at'], name='governance__employe_c98703_idx'),
+            model_name="erasurejob",
+            index=models.Index(
+                fields=["employee", "-created_at"], name="governance__employe_c98703_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='erasurestep',
-            index=models.Index(fields=['state', 'lease_until'], name='governance__state_2d8b39_idx'),
+            model_name="erasurestep",
+            index=models.Index(
+                fields=["state", "lease_until"], name="governance__state_2d8b39_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='erasurestep',
-            constraint=models.UniqueConstraint(fields=('job', 'store'), name='one_step_per_store'),
+            model_name="erasurestep",
+            constraint=models.UniqueConstraint(fields=("job", "store"), name="one_step_per_store"),
         ),
         migrations.AddIndex(
-            model_name='legalhold',
-            index=models.Index(fields=['released_at'], name='governance__release_4458a9_idx'),
+            model_name="legalhold",
+            index=models.Index(fields=["released_at"], name="governance__release_4458a9_idx"),
         ),
         migrations.AddIndex(
-            model_name='retentionrun',
-            index=models.Index(fields=['store', '-started_at'], name='governance__store_319c73_idx'),
+            model_name="retentionrun",
+            index=models.Index(
+                fields=["store", "-started_at"], name="governance__store_319c73_idx"
+            ),
         ),
     ]

@@ -162,7 +162,15 @@ def _withdraw_locked(
     OwedErasure.objects.create(
         employee=employee, cause=event, created_at=event.occurred_at, **_scope_fields(scope)
     )
+    # The owed row is the durable record; this only saves waiting for the beat reconciler.
+    transaction.on_commit(_schedule_owed_erasures)
     return event
+
+
+def _schedule_owed_erasures() -> None:
+    from governance.tasks.erasure import owed_erasures_schedule
+
+    owed_erasures_schedule.delay()
 
 
 def consent_withdraw(

@@ -9,6 +9,7 @@ from django.db import connection
 AUDIT_CHAIN = 0x41554449  # "AUDI": one total order for the audit hash chain
 NOTICES = 0x4E4F5443  # "NOTC": notice numbering/publication vs. grants reading the notice
 CONSENT = 0x434F4E53  # "CONS": with the employee id, all consent writes of one person
+HOLDS = 0x484F4C44  # "HOLD": hold changes (exclusive) vs. every deleting batch (shared)
 
 
 def lock_audit_chain() -> None:
@@ -23,6 +24,13 @@ def lock_notices(*, shared: bool = False) -> None:
 
 def lock_employee_consent(employee_id: int) -> None:
     _execute("SELECT pg_advisory_xact_lock(%s, %s)", [CONSENT, employee_id & 0x7FFFFFFF])
+
+
+def lock_holds(*, shared: bool = False) -> None:
+    """Shared by each deleting transaction, which then reads the holds it must respect;
+    exclusive while a hold is placed or changed, so no batch deletes past a new hold."""
+    fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    _execute(f"SELECT {fn}(%s)", [HOLDS])
 
 
 def _execute(sql: str, params: list) -> None:

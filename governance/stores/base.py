@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from governance.stores.holds import HoldWindow
+
 
 @dataclass(frozen=True)
 class SubjectScope:
@@ -27,10 +29,20 @@ class Store(Protocol):
     name: ClassVar[str]
     description: ClassVar[str]
     models: ClassVar[tuple]  # the Django models (tables) whose rows this store answers for
+    # Erasure runs stores in stages: derived stores (stage 1) after their sources (stage 0).
+    stage: ClassVar[int]
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int: ...
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]: ...
+
+    def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
+        """Rows in scope that the holds preserve."""
+
+    def erase_batch(
+        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
+    ) -> int:
+        """Delete up to `limit` rows in scope that no hold covers; return how many went."""
 
 
 REGISTRY: dict[str, Store] = {}

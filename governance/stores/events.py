@@ -5,6 +5,7 @@ from django.db import connection
 from governance.models import InteractionEvent
 from governance.models.ingestion import EVENT_TABLE
 from governance.stores.base import EVERYTHING, SubjectScope, register
+from governance.stores.holds import HoldWindow, held_sql
 
 EXPORT_COLUMNS = (
     "ts, event_type, application_id, data_kind_id, purpose_id, consent_version, device_id, "
@@ -32,6 +33,7 @@ class EventsStore:
     name = "events"
     description = "Raw interaction events in PostgreSQL, partitioned by day"
     models = (InteractionEvent,)
+    stage = 0
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = scope_sql(scope)
@@ -59,3 +61,30 @@ class EventsStore:
                     yield dict(zip(names, row, strict=True))
             finally:
                 raw.close()
+
+    def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
+        if not holds:
+            return 0
+        where, params = scope_sql(scope)
+        held, held_params = held_sql(holds, "ts")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where} AND {held}",
+                [subject, *params, *held_params],
+            )
+            return cursor.fetchone()[0]
+
+    def erase_batch(
+        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
+    ) -> int:
+        """One batch, by primary key (ts, id), so partitions are pruned row by row."""
+        where, params = scope_sql(scope)
+        held, held_params = held_sql(holds, "ts")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""DELETE FROM {EVENT_TABLE} WHERE (ts, id) IN (
+                        SELECT ts, id FROM {EVENT_TABLE}
+                        WHERE subject = %s{where} AND NOT {held} LIMIT %s)""",
+                [subject, *params, *held_params, limit],
+            )
+            return cursor.rowcount

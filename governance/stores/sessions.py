@@ -1,15 +1,29 @@
 from collections.abc import Iterator
 
-from governance.models import ActivityDay, DropTally, SessionRefresh, SessionSummary
+from django.db import connection
+
+from governance.models import ActivityDay, DataKind, DropTally, SessionRefresh, SessionSummary
 from governance.stores.base import EVERYTHING, SubjectScope, register
+from governance.stores.holds import HoldWindow, held_day_sql, held_sql
 
 
-def _scoped(queryset, scope: SubjectScope, *, kinds: bool = True):
+def _kind_slugs(scope: SubjectScope) -> list[str] | None:
+    if scope.data_kind_ids is None:
+        return None
+    return list(DataKind.objects.filter(pk__in=scope.data_kind_ids).values_list("slug", flat=True))
+
+
+def _summaries_sql(scope: SubjectScope) -> tuple[str, list]:
+    """Summaries touched by a scope: of its applications, holding counts of its kinds."""
+    clauses, params = [], []
     if scope.application_ids is not None:
-        queryset = queryset.filter(application_id__in=scope.application_ids)
-    if kinds and scope.data_kind_ids is not None:
-        queryset = queryset.filter(data_kind_id__in=scope.data_kind_ids)
-    return queryset
+        clauses.append("application_id = ANY(%s)")
+        params.append(sorted(scope.application_ids))
+    slugs = _kind_slugs(scope)
+    if slugs is not None:
+        clauses.append("counts ?| %s")
+        params.append(slugs)
+    return "".join(f" AND {c}" for c in clauses), params
 
 
 @register
@@ -18,14 +32,24 @@ class SessionsStore:
     description = "Per-session summaries derived from events (app, span, counts, active time)"
     # Pending refreshes name the subject too: they go with the summaries.
     models = (SessionSummary, SessionRefresh)
+    stage = 1  # derived from events: erased after them, rebuilt from what is left
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
-        summaries = _scoped(SessionSummary.objects.filter(subject=subject), scope, kinds=False)
-        pending = SessionRefresh.objects.filter(subject=subject) if scope == EVERYTHING else None
-        return summaries.count() + (pending.count() if pending is not None else 0)
+        where, params = _summaries_sql(scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM governance_sessionsummary WHERE subject = %s{where}",
+                [subject, *params],
+            )
+            summaries = cursor.fetchone()[0]
+        if scope != EVERYTHING:
+            return summaries
+        return summaries + SessionRefresh.objects.filter(subject=subject).count()
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
-        rows = _scoped(SessionSummary.objects.filter(subject=subject), scope, kinds=False)
+        rows = SessionSummary.objects.filter(subject=subject)
+        if scope.application_ids is not None:
+            rows = rows.filter(application_id__in=scope.application_ids)
         yield from (
             rows.order_by("started_at")
             .values(
@@ -41,23 +65,95 @@ class SessionsStore:
             .iterator(chunk_size=2000)
         )
 
+    def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
+        if not holds:
+            return 0
+        where, params = _summaries_sql(scope)
+        held, held_params = held_sql(holds, "started_at")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT count(*) FROM governance_sessionsummary
+                    WHERE subject = %s{where} AND {held}""",
+                [subject, *params, *held_params],
+            )
+            return cursor.fetchone()[0]
+
+    def erase_batch(
+        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
+    ) -> int:
+        """Everything: delete the summaries. A scope: rebuild them from the events left."""
+        from governance.services.sessions import session_summary_rebuild
+
+        where, params = _summaries_sql(scope)
+        held, held_params = held_sql(holds, "started_at")
+        with connection.cursor() as cursor:
+            if scope == EVERYTHING:
+                cursor.execute(
+                    "DELETE FROM governance_sessionrefresh WHERE subject = %s", [subject]
+                )
+                cursor.execute(
+                    f"""DELETE FROM governance_sessionsummary WHERE id IN (
+                            SELECT id FROM governance_sessionsummary
+                            WHERE subject = %s AND NOT {held} LIMIT %s)""",
+                    [subject, *held_params, limit],
+                )
+                return cursor.rowcount
+            cursor.execute(
+                f"""SELECT DISTINCT device_id, session_id FROM governance_sessionsummary
+                    WHERE subject = %s{where} AND NOT {held} LIMIT %s""",
+                [subject, *params, *held_params, limit],
+            )
+            sessions = cursor.fetchall()
+            for device_id, session_id in sessions:
+                session_summary_rebuild(
+                    cursor, subject=subject, device_id=device_id, session_id=session_id
+                )
+            return len(sessions)
+
+
+def _activity_sql(scope: SubjectScope) -> tuple[str, list]:
+    clauses, params = [], []
+    if scope.application_ids is not None:
+        clauses.append("application_id = ANY(%s)")
+        params.append(sorted(scope.application_ids))
+    if scope.data_kind_ids is not None:
+        clauses.append("data_kind_id = ANY(%s)")
+        params.append(sorted(scope.data_kind_ids))
+    return "".join(f" AND {c}" for c in clauses), params
+
 
 @register
 class ActivityStore:
     name = "activity"
     description = "Daily counts of stored, redacted and dropped events per person"
     models = (ActivityDay, DropTally)
+    stage = 1
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
-        days = _scoped(ActivityDay.objects.filter(subject=subject), scope).count()
-        everything = scope == EVERYTHING
-        return days + (DropTally.objects.filter(subject=subject).count() if everything else 0)
+        where, params = _activity_sql(scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM governance_activityday WHERE subject = %s{where}",
+                [subject, *params],
+            )
+            days = cursor.fetchone()[0]
+        if scope != EVERYTHING:
+            return days
+        return days + DropTally.objects.filter(subject=subject).count()
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
-        days = _scoped(ActivityDay.objects.filter(subject=subject), scope).order_by("day")
-        for row in days.values(
-            "day", "application__slug", "data_kind__slug", "events", "redacted", "last_recorded"
-        ).iterator(chunk_size=2000):
+        days = ActivityDay.objects.filter(subject=subject)
+        if scope.application_ids is not None:
+            days = days.filter(application_id__in=scope.application_ids)
+        if scope.data_kind_ids is not None:
+            days = days.filter(data_kind_id__in=scope.data_kind_ids)
+        for row in (
+            days.order_by("day")
+            .values(
+                "day", "application__slug", "data_kind__slug", "events", "redacted", "last_recorded"
+            )
+            .iterator(chunk_size=2000)
+        ):
             yield {"record": "stored", **row}
         if scope == EVERYTHING:
             for row in (
@@ -66,3 +162,43 @@ class ActivityStore:
                 .values("day", "reason", "events")
             ):
                 yield {"record": "not_stored", **row}
+
+    def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
+        if not holds:
+            return 0
+        where, params = _activity_sql(scope)
+        held, held_params = held_day_sql(holds, "day")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM governance_activityday WHERE subject = %s{where} AND {held}",
+                [subject, *params, *held_params],
+            )
+            held_days = cursor.fetchone()[0]
+            if scope != EVERYTHING:
+                return held_days
+            cursor.execute(
+                f"SELECT count(*) FROM governance_droptally WHERE subject = %s AND {held}",
+                [subject, *held_params],
+            )
+            return held_days + cursor.fetchone()[0]
+
+    def erase_batch(
+        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
+    ) -> int:
+        where, params = _activity_sql(scope)
+        held, held_params = held_day_sql(holds, "day")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""DELETE FROM governance_activityday WHERE id IN (
+                        SELECT id FROM governance_activityday
+                        WHERE subject = %s{where} AND NOT {held} LIMIT %s)""",
+                [subject, *params, *held_params, limit],
+            )
+            deleted = cursor.rowcount
+            if scope == EVERYTHING:
+                cursor.execute(
+                    f"DELETE FROM governance_droptally WHERE subject = %s AND NOT {held}",
+                    [subject, *held_params],
+                )
+                deleted += cursor.rowcount
+            return deleted

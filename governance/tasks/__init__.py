@@ -1,4 +1,22 @@
+from governance.tasks.erasure import (
+    erasure_deferred_resume,
+    erasure_job_advance,
+    erasure_reconcile,
+    erasure_step_run,
+    owed_erasures_schedule,
+)
 from governance.tasks.ingestion import event_partitions_maintain, sessions_refresh
 from governance.tasks.notices import notices_apply_due
+from governance.tasks.retention import retention_enforce
 
-__all__ = ["event_partitions_maintain", "notices_apply_due", "sessions_refresh"]
+__all__ = [
+    "erasure_deferred_resume",
+    "erasure_job_advance",
+    "erasure_reconcile",
+    "erasure_step_run",
+    "event_partitions_maintain",
+    "notices_apply_due",
+    "owed_erasures_schedule",
+    "retention_enforce",
+    "sessions_refresh",
+]

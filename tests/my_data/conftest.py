@@ -1,7 +1,7 @@
 """A day of alice's capture, posted through the real ingest endpoint.
 
-The ingestion fixtures (a device token, alice's consents in VS Code) are
-imported so these tests feed the summaries exactly as capture clients do.
+The capture fixtures (a device token, alice's consents in VS Code) come from
+tests/conftest.py, so these tests feed the summaries exactly as capture clients do.
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -12,13 +12,6 @@ from rest_framework.test import APIClient
 
 from governance.models import SafeguardRule
 from governance.services.sessions import sessions_refresh_pending
-from tests.ingestion.conftest import (  # noqa: F401 (fixtures)
-    alice_consents_all,
-    device,
-    redaction_rules,
-    redis_clean,
-    token,
-)
 from tests.ingestion.helpers import batch, event, post, stamp
 
 TODAY = datetime.combine(datetime.now(UTC).date(), time(0, 1), tzinfo=UTC)
@@ -38,7 +31,7 @@ def keys(text: str, base: datetime, session_id: str, start_ms: int = 0) -> list[
 
 
 @pytest.fixture
-def recorded(client, token, alice_consents_all, bob, redaction_rules):  # noqa: F811
+def recorded(client, token, alice_consents_all, bob, redaction_rules):
     """Two sessions of alice in VS Code on two days, with drops of every reason she can have.
 
     Returns what the endpoint answered, plus what was posted for alice alone.

@@ -1,0 +1,367 @@
+"""The erasure engine: a saga in PostgreSQL that erases one subject from every store.
+
+A job has one step per registered store. Each step is claimed with a
+conditional UPDATE and a lease (so two workers never run it at once and a
+dead worker's step is taken over), deletes in batches that each commit with
+their progress, and is verified only by a fresh count that finds no rows left
+except those a legal hold preserves. When every step has verified, the job
+issues one signed receipt, anchored to the audit chain.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from governance.models import (
+    Application,
+    DataKind,
+    Employee,
+    ErasureCause,
+    ErasureJob,
+    ErasureStep,
+    OwedErasure,
+    Purpose,
+)
+from governance.services.audit import audit_record
+from governance.services.holds import hold_windows
+from governance.services.locks import lock_holds
+from governance.services.signing import public_key_b64, sign_document
+from governance.stores import REGISTRY, SubjectScope, store
+
+BATCH_SIZE = 20_000
+LEASE = timedelta(minutes=5)
+STALE_PENDING = timedelta(seconds=30)
+MAX_ATTEMPTS = 10
+MAX_VERIFY_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    state: str
+    deleted: int
+
+
+def job_scope(job: ErasureJob) -> SubjectScope:
+    return SubjectScope(
+        purpose_ids=frozenset(job.purpose_ids) or None,
+        application_ids=frozenset(job.application_ids) or None,
+        data_kind_ids=frozenset(job.data_kind_ids) or None,
+    )
+
+
+def erasure_job_create(
+    *,
+    employee: Employee,
+    cause: str,
+    actor=None,
+    purposes: list[Purpose] = (),
+    applications: list[Application] = (),
+    data_kinds: list[DataKind] = (),
+    cause_ref: str = "",
+    reason: str = "",
+) -> ErasureJob:
+    """Create a job with a pending step per store; its tasks start after commit."""
+    with transaction.atomic():
+        job = ErasureJob.objects.create(
+            employee=employee,
+            subject=employee.subject_id,
+            cause=cause,
+            cause_ref=cause_ref,
+            purpose_ids=sorted(p.pk for p in purposes),
+            application_ids=sorted(a.pk for a in applications),
+            data_kind_ids=sorted(k.pk for k in data_kinds),
+            requested_by=actor if getattr(actor, "pk", None) else None,
+            reason=reason[:500],
+            created_at=timezone.now(),
+        )
+        ErasureStep.objects.bulk_create(ErasureStep(job=job, store=name) for name in REGISTRY)
+        audit_record(
+            actor=actor,
+            action="erasure.requested",
+            target=job,
+            subject=job.subject,
+            details={"cause": cause, "cause_ref": cause_ref, "scope": _scope_details(job)},
+        )
+        transaction.on_commit(lambda: _enqueue_advance(job.pk))
+    return job
+
+
+def _scope_details(job: ErasureJob) -> dict:
+    def slugs(model, ids):
+        return sorted(model.objects.filter(pk__in=ids).values_list("slug", flat=True)) or "all"
+
+    return {
+        "purposes": slugs(Purpose, job.purpose_ids),
+        "applications": slugs(Application, job.application_ids),
+        "data_kinds": slugs(DataKind, job.data_kind_ids),
+    }
+
+
+def owed_erasures_schedule(*, limit: int = 500) -> int:
+    """Turn erasures owed after withdrawals into jobs (each exactly once)."""
+    scheduled = 0
+    with transaction.atomic():
+        owed = list(
+            OwedErasure.objects.select_for_update(skip_locked=True)
+            .filter(state=OwedErasure.State.OWED)
+            .select_related("employee", "purpose", "application", "data_kind", "cause")
+            .order_by("pk")[:limit]
+        )
+        for item in owed:
+            job = erasure_job_create(
+                employee=item.employee,
+                cause=ErasureCause.CONSENT_WITHDRAWAL,
+                purposes=[item.purpose],
+                applications=[item.application],
+                data_kinds=[item.data_kind],
+                cause_ref=str(item.cause.receipt_id),
+            )
+            item.state = OwedErasure.State.SCHEDULED
+            item.job = job
+            item.save(update_fields=["state", "job"])
+            scheduled += 1
+    return scheduled
+
+
+def _enqueue_advance(job_id: int) -> None:
+    from governance.tasks.erasure import erasure_job_advance
+
+    erasure_job_advance.delay(job_id)
+
+
+def _enqueue_step(step_id: int) -> None:
+    from governance.tasks.erasure import erasure_step_run
+
+    erasure_step_run.delay(step_id)
+
+
+TERMINAL = (ErasureStep.State.VERIFIED, ErasureStep.State.BLOCKED_BY_HOLD, ErasureStep.State.FAILED)
+
+
+def erasure_job_advance(job_id: int) -> None:
+    """Start the steps of the earliest unfinished stage, or finish the job."""
+    steps = list(ErasureStep.objects.filter(job_id=job_id))
+    open_steps = [s for s in steps if s.state not in TERMINAL]
+    if not open_steps:
+        erasure_job_finish(job_id)
+        return
+    stage = min(REGISTRY[s.store].stage for s in open_steps)
+    ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.PENDING).update(
+        state=ErasureJob.State.RUNNING, started_at=timezone.now()
+    )
+    for step in open_steps:
+        if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING:
+            _enqueue_step(step.pk)
+
+
+def _claim(step_id: int) -> ErasureStep | None:
+    """Take the step: pending, or running under an expired lease (its worker died)."""
+    now = timezone.now()
+    claimable = Q(state=ErasureStep.State.PENDING) | Q(
+        state=ErasureStep.State.RUNNING, lease_until__lt=now
+    )
+    updated = ErasureStep.objects.filter(claimable, pk=step_id).update(
+        state=ErasureStep.State.RUNNING,
+        lease_until=now + LEASE,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), Value(now)),
+    )
+    if updated != 1:
+        return None
+    return ErasureStep.objects.select_related("job").get(pk=step_id)
+
+
+def _earlier_stage_open(step: ErasureStep) -> bool:
+    stage = REGISTRY[step.store].stage
+    return any(
+        REGISTRY[other.store].stage < stage and other.state not in TERMINAL
+        for other in ErasureStep.objects.filter(job_id=step.job_id).exclude(pk=step.pk)
+    )
+
+
+def erasure_step_run(step_id: int) -> StepOutcome | None:
+    """Run one step to a verified, blocked or failed end. Safe to call twice."""
+    step = _claim(step_id)
+    if step is None:
+        return None
+    if _earlier_stage_open(step):
+        _release(step, error="")
+        return None
+    try:
+        outcome = _erase(step)
+    except Exception as exc:
+        _release(step, error=f"{exc.__class__.__name__}: {exc}")
+        raise
+    erasure_job_advance(step.job_id)
+    return outcome
+
+
+def _release(step: ErasureStep, *, error: str) -> None:
+    failed = step.attempts >= MAX_ATTEMPTS
+    ErasureStep.objects.filter(pk=step.pk).update(
+        state=ErasureStep.State.FAILED if failed else ErasureStep.State.PENDING,
+        lease_until=None,
+        last_error=error[:2000],
+    )
+    if failed:
+        erasure_job_advance(step.job_id)
+
+
+def _erase(step: ErasureStep) -> StepOutcome:
+    job, target = step.job, store(step.store)
+    scope = job_scope(job)
+    if step.rows_before is None:
+        step.rows_before = target.count(job.subject, scope)
+        ErasureStep.objects.filter(pk=step.pk).update(rows_before=step.rows_before)
+    deleted = 0
+    for _ in range(MAX_VERIFY_ROUNDS):
+        while True:
+            with transaction.atomic():
+                lock_holds(shared=True)
+                holds = hold_windows(employee_id=job.employee_id, store=step.store)
+                n = target.erase_batch(job.subject, scope, holds, BATCH_SIZE)
+                ErasureStep.objects.filter(pk=step.pk).update(
+                    rows_deleted=F("rows_deleted") + n, lease_until=timezone.now() + LEASE
+                )
+            deleted += n
+            if n == 0:
+                break
+        with transaction.atomic():
+            lock_holds(shared=True)
+            holds = hold_windows(employee_id=job.employee_id, store=step.store)
+            remaining = target.count(job.subject, scope)
+            held = target.count_held(job.subject, scope, holds) if holds else 0
+            if remaining - held == 0:
+                state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
+                ErasureStep.objects.filter(pk=step.pk).update(
+                    state=state,
+                    rows_after=remaining,
+                    rows_held=held,
+                    lease_until=None,
+                    finished_at=timezone.now(),
+                    last_error="",
+                )
+                return StepOutcome(state, deleted)
+    raise RuntimeError("rows keep arriving in scope; is consent still granted?")
+
+
+def erasure_job_finish(job_id: int) -> ErasureJob:
+    """Settle the job's state from its steps; issue the receipt once when all verified."""
+    with transaction.atomic():
+        job = ErasureJob.objects.select_for_update().get(pk=job_id)
+        if job.state == ErasureJob.State.VERIFIED:
+            return job
+        steps = list(job.steps.order_by("store"))
+        states = {s.state for s in steps}
+        if not states <= set(TERMINAL):
+            return job
+        if ErasureStep.State.FAILED in states:
+            new_state = ErasureJob.State.FAILED
+        elif ErasureStep.State.BLOCKED_BY_HOLD in states:
+            new_state = ErasureJob.State.BLOCKED_BY_HOLD
+        else:
+            new_state = ErasureJob.State.VERIFIED
+        if new_state == job.state:
+            return job
+        job.state = new_state
+        details = {"steps": {s.store: _step_counts(s) for s in steps}}
+        if new_state == ErasureJob.State.VERIFIED:
+            job.completed_at = timezone.now()
+            anchor = audit_record(
+                action="erasure.completed",
+                actor=None,
+                target=job,
+                subject=job.subject,
+                details=details,
+            )
+            job.receipt = _receipt(job, steps, anchor)
+        else:
+            audit_record(
+                action=f"erasure.{new_state}",
+                actor=None,
+                target=job,
+                subject=job.subject,
+                details=details,
+            )
+        job.save(update_fields=["state", "completed_at", "receipt"])
+    return job
+
+
+def _step_counts(step: ErasureStep) -> dict:
+    return {
+        "rows_before": step.rows_before,
+        "rows_deleted": step.rows_deleted,
+        "rows_after": step.rows_after,
+        "rows_held": step.rows_held,
+        "state": step.state,
+    }
+
+
+def _receipt(job: ErasureJob, steps: list[ErasureStep], anchor) -> dict:
+    return sign_document(
+        {
+            "type": "erasure-receipt",
+            "version": 1,
+            "job": job.pk,
+            "subject": job.subject,
+            "cause": job.cause,
+            "scope": _scope_details(job),
+            "requested_at": job.created_at.isoformat(),
+            "completed_at": job.completed_at.isoformat(),
+            "stores": {
+                s.store: {
+                    "rows_before": s.rows_before,
+                    "rows_deleted": s.rows_deleted,
+                    "rows_after": s.rows_after,
+                    "started_at": s.started_at.isoformat() if s.started_at else None,
+                    "finished_at": s.finished_at.isoformat() if s.finished_at else None,
+                }
+                for s in steps
+            },
+            "audit": {"seq": anchor.seq, "hash": anchor.hash},
+            "publicKey": public_key_b64(),
+        }
+    )
+
+
+def erasure_deferred_resume() -> int:
+    """After a hold changed: run blocked steps again; they delete what is no longer held."""
+    with transaction.atomic():
+        steps = list(
+            ErasureStep.objects.select_for_update(skip_locked=True).filter(
+                state=ErasureStep.State.BLOCKED_BY_HOLD
+            )
+        )
+        job_ids = {s.job_id for s in steps}
+        ErasureStep.objects.filter(pk__in=[s.pk for s in steps]).update(
+            state=ErasureStep.State.PENDING, finished_at=None
+        )
+        ErasureJob.objects.filter(pk__in=job_ids).update(state=ErasureJob.State.RUNNING)
+        for job_id in job_ids:
+            transaction.on_commit(lambda job_id=job_id: _enqueue_advance(job_id))
+    return len(steps)
+
+
+def erasure_reconcile() -> dict[str, int]:
+    """Beat: schedule owed erasures, re-drive steps left pending or with expired leases,
+    and settle jobs whose steps have all ended. Every action here is idempotent."""
+    now = timezone.now()
+    scheduled = owed_erasures_schedule()
+    stale = ErasureStep.objects.filter(
+        Q(state=ErasureStep.State.PENDING, updated_at__lt=now - STALE_PENDING)
+        | Q(state=ErasureStep.State.RUNNING, lease_until__lt=now)
+    )
+    job_ids = set(stale.values_list("job_id", flat=True))
+    unsettled = ErasureJob.objects.filter(
+        state__in=[ErasureJob.State.PENDING, ErasureJob.State.RUNNING]
+    ).values_list("pk", flat=True)
+    job_ids |= set(unsettled)
+    expired = ErasureStep.objects.filter(state=ErasureStep.State.RUNNING, lease_until__lt=now)
+    expired.update(state=ErasureStep.State.PENDING, lease_until=None)
+    for job_id in job_ids:
+        _enqueue_advance(job_id)
+    return {"scheduled": scheduled, "redriven": len(job_ids)}

@@ -1,0 +1,46 @@
+"""Legal hold windows as SQL: which of a subject's rows a store must keep."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class HoldWindow:
+    """Rows whose time is in [starts, ends) are held; None is an open bound."""
+
+    starts: datetime | None = None
+    ends: datetime | None = None
+
+
+def held_sql(windows: list[HoldWindow], column: str) -> tuple[str, list]:
+    """A condition true for held rows ("FALSE" when nothing is held), with parameters."""
+    if not windows:
+        return "FALSE", []
+    parts, params = [], []
+    for window in windows:
+        bounds = []
+        if window.starts is not None:
+            bounds.append(f"{column} >= %s")
+            params.append(window.starts)
+        if window.ends is not None:
+            bounds.append(f"{column} < %s")
+            params.append(window.ends)
+        parts.append("(" + " AND ".join(bounds) + ")" if bounds else "TRUE")
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def held_day_sql(windows: list[HoldWindow], column: str) -> tuple[str, list]:
+    """Like held_sql for a date column: a day is held when it overlaps a window."""
+    if not windows:
+        return "FALSE", []
+    parts, params = [], []
+    for window in windows:
+        bounds = []
+        if window.starts is not None:
+            bounds.append(f"{column} >= %s::date")
+            params.append(window.starts)
+        if window.ends is not None:
+            bounds.append(f"{column} <= %s::date")
+            params.append(window.ends)
+        parts.append("(" + " AND ".join(bounds) + ")" if bounds else "TRUE")
+    return "(" + " OR ".join(parts) + ")", params
