@@ -11,6 +11,7 @@ issues one signed receipt, anchored to the audit chain.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
@@ -32,8 +33,8 @@ from governance.services.locks import lock_holds
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
 
-BATCH_SIZE = 20_000
-LEASE = timedelta(minutes=5)
+BATCH_SIZE = settings.ERASURE_BATCH_SIZE
+LEASE = timedelta(seconds=settings.ERASURE_LEASE_SECONDS)
 STALE_PENDING = timedelta(seconds=30)
 MAX_ATTEMPTS = 10
 MAX_VERIFY_ROUNDS = 5
@@ -133,29 +134,34 @@ def _enqueue_advance(job_id: int) -> None:
     erasure_job_advance.delay(job_id)
 
 
-def _enqueue_step(step_id: int) -> None:
-    from governance.tasks.erasure import erasure_step_run
-
-    erasure_step_run.delay(step_id)
-
-
 TERMINAL = (ErasureStep.State.VERIFIED, ErasureStep.State.BLOCKED_BY_HOLD, ErasureStep.State.FAILED)
 
 
 def erasure_job_advance(job_id: int) -> None:
-    """Start the steps of the earliest unfinished stage, or finish the job."""
-    steps = list(ErasureStep.objects.filter(job_id=job_id))
-    open_steps = [s for s in steps if s.state not in TERMINAL]
-    if not open_steps:
-        erasure_job_finish(job_id)
-        return
-    stage = min(REGISTRY[s.store].stage for s in open_steps)
+    """Run the job's open steps stage by stage in this process, then settle the job.
+
+    Steps run inline rather than as further tasks: stages are sequential anyway,
+    and every hop through the broker would add latency for nothing. A step that
+    another worker holds is left to it (that worker advances the job when done);
+    a dead worker's step is taken over once its lease expires (the reconciler).
+    """
     ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.PENDING).update(
         state=ErasureJob.State.RUNNING, started_at=timezone.now()
     )
-    for step in open_steps:
-        if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING:
-            _enqueue_step(step.pk)
+    while True:
+        steps = list(ErasureStep.objects.filter(job_id=job_id))
+        open_steps = [s for s in steps if s.state not in TERMINAL]
+        if not open_steps:
+            erasure_job_finish(job_id)
+            return
+        stage = min(REGISTRY[s.store].stage for s in open_steps)
+        ran = [
+            erasure_step_run(step.pk, advance=False)
+            for step in open_steps
+            if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING
+        ]
+        if not any(ran):
+            return  # held by another worker, or released for a retry: not ours to drive
 
 
 def _claim(step_id: int) -> ErasureStep | None:
@@ -183,7 +189,7 @@ def _earlier_stage_open(step: ErasureStep) -> bool:
     )
 
 
-def erasure_step_run(step_id: int) -> StepOutcome | None:
+def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | None:
     """Run one step to a verified, blocked or failed end. Safe to call twice."""
     step = _claim(step_id)
     if step is None:
@@ -196,7 +202,8 @@ def erasure_step_run(step_id: int) -> StepOutcome | None:
     except Exception as exc:
         _release(step, error=f"{exc.__class__.__name__}: {exc}")
         raise
-    erasure_job_advance(step.job_id)
+    if advance:
+        erasure_job_advance(step.job_id)
     return outcome
 
 
@@ -219,16 +226,17 @@ def _erase(step: ErasureStep) -> StepOutcome:
         ErasureStep.objects.filter(pk=step.pk).update(rows_before=step.rows_before)
     deleted = 0
     for _ in range(MAX_VERIFY_ROUNDS):
+        position = None  # where the store left off: a store-defined resume token
         while True:
             with transaction.atomic():
                 lock_holds(shared=True)
                 holds = hold_windows(employee_id=job.employee_id, store=step.store)
-                n = target.erase_batch(job.subject, scope, holds, BATCH_SIZE)
+                n, position = target.erase_batch(job.subject, scope, holds, BATCH_SIZE, position)
                 ErasureStep.objects.filter(pk=step.pk).update(
                     rows_deleted=F("rows_deleted") + n, lease_until=timezone.now() + LEASE
                 )
             deleted += n
-            if n == 0:
+            if position is None:
                 break
         with transaction.atomic():
             lock_holds(shared=True)

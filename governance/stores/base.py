@@ -40,9 +40,16 @@ class Store(Protocol):
         """Rows in scope that the holds preserve."""
 
     def erase_batch(
-        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
-    ) -> int:
-        """Delete up to `limit` rows in scope that no hold covers; return how many went."""
+        self,
+        subject: str,
+        scope: SubjectScope,
+        holds: list[HoldWindow],
+        limit: int,
+        position: object = None,
+    ) -> tuple[int, object]:
+        """Delete up to `limit` rows in scope that no hold covers, starting at `position`
+        (None: the beginning). Returns how many went and where to go on from, or None
+        when nothing deletable is left. Each call runs in its own transaction."""
 
 
 REGISTRY: dict[str, Store] = {}

@@ -75,16 +75,35 @@ class EventsStore:
             return cursor.fetchone()[0]
 
     def erase_batch(
-        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
-    ) -> int:
-        """One batch, by primary key (ts, id), so partitions are pruned row by row."""
+        self,
+        subject: str,
+        scope: SubjectScope,
+        holds: list[HoldWindow],
+        limit: int,
+        position: int | None = None,
+    ) -> tuple[int, int | None]:
+        """One batch from one day partition at a time, by ctid: each DELETE is a plain
+        index scan of one table, with no join back through the partitioned parent.
+        `position` is the index of the partition being worked on."""
+        from governance.services.partitions import DEFAULT_PARTITION, event_partitions
+
+        partitions = [*event_partitions(), DEFAULT_PARTITION]
         where, params = scope_sql(scope)
         held, held_params = held_sql(holds, "ts")
+        index = position or 0
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"""DELETE FROM {EVENT_TABLE} WHERE (ts, id) IN (
-                        SELECT ts, id FROM {EVENT_TABLE}
-                        WHERE subject = %s{where} AND NOT {held} LIMIT %s)""",
-                [subject, *params, *held_params, limit],
-            )
-            return cursor.rowcount
+            while index < len(partitions):
+                table = partitions[index]
+                cursor.execute(
+                    f"""DELETE FROM {table} WHERE ctid = ANY(ARRAY(
+                            SELECT ctid FROM {table}
+                            WHERE subject = %s{where} AND NOT {held} LIMIT %s))""",
+                    [subject, *params, *held_params, limit],
+                )
+                deleted = cursor.rowcount
+                if deleted == limit:
+                    return deleted, index  # this partition may hold more
+                index += 1
+                if deleted:
+                    return deleted, index if index < len(partitions) else None
+        return 0, None

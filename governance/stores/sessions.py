@@ -79,9 +79,18 @@ class SessionsStore:
             return cursor.fetchone()[0]
 
     def erase_batch(
-        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
-    ) -> int:
+        self,
+        subject: str,
+        scope: SubjectScope,
+        holds: list[HoldWindow],
+        limit: int,
+        position: object = None,
+    ) -> tuple[int, object]:
         """Everything: delete the summaries. A scope: rebuild them from the events left."""
+        done = self._erase(subject, scope, holds, limit)
+        return done, ("more" if done >= limit else None)
+
+    def _erase(self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int):
         from governance.services.sessions import session_summary_rebuild
 
         where, params = _summaries_sql(scope)
@@ -183,8 +192,17 @@ class ActivityStore:
             return held_days + cursor.fetchone()[0]
 
     def erase_batch(
-        self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int
-    ) -> int:
+        self,
+        subject: str,
+        scope: SubjectScope,
+        holds: list[HoldWindow],
+        limit: int,
+        position: object = None,
+    ) -> tuple[int, object]:
+        done = self._erase(subject, scope, holds, limit)
+        return done, ("more" if done >= limit else None)
+
+    def _erase(self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int):
         where, params = _activity_sql(scope)
         held, held_params = held_day_sql(holds, "day")
         with connection.cursor() as cursor:
