@@ -223,6 +223,11 @@ CELERY_TASK_QUEUES_NAMES = ["ingest", "erasure", "exports", "default"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
+# Erasure: rows deleted per committed batch, and how long a step's claim lasts
+# without progress before the reconciler hands it to another worker.
+ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 20_000)
+ERASURE_LEASE_SECONDS = env_int("ERASURE_LEASE_SECONDS", 5 * 60)
+
 WORKER_HEARTBEAT_KEY = "portal:worker:heartbeat"
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 5)
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 30)
