@@ -13,7 +13,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from governance.models import AuditEvent, CaptureDevice, ConsentState, OwedErasure
+from governance.models import (
+    AuditEvent,
+    CaptureDevice,
+    ConsentState,
+    ErasureJob,
+    LegalHold,
+    OwedErasure,
+)
 from governance.services.health import health_check
 from governance.services.metrics import ingest_counters
 
@@ -87,6 +94,14 @@ class PortalCollector(Collector):
         # so the head is the count without scanning an ever-growing table.
         head = AuditEvent.objects.aggregate(head=Max("seq"))["head"] or 0
         yield CounterMetricFamily("portal_audit_events", "Audit events recorded.", value=head)
+
+        jobs = GaugeMetricFamily("portal_erasure_jobs", "Erasure jobs by state.", labels=["state"])
+        by_state = dict(ErasureJob.objects.values_list("state").annotate(n=Count("pk")))
+        for state in ErasureJob.State:
+            jobs.add_metric([state.value], by_state.get(state.value, 0))
+        yield jobs
+        holds = LegalHold.objects.filter(released_at__isnull=True).count()
+        yield GaugeMetricFamily("portal_legal_holds_active", "Legal holds in force.", value=holds)
 
         devices = CaptureDevice.objects.filter(revoked_at__isnull=True).count()
         yield GaugeMetricFamily(
