@@ -12,35 +12,26 @@ class HoldWindow:
     ends: datetime | None = None
 
 
-def held_sql(windows: list[HoldWindow], column: str) -> tuple[str, list]:
-    """A condition true for held rows ("FALSE" when nothing is held), with parameters."""
+def held_sql(windows: list[HoldWindow], column: str, *, by_day: bool = False) -> tuple[str, list]:
+    """A condition true for held rows ("FALSE" when nothing is held), with parameters.
+
+    With `by_day`, `column` is a date and a day is held when it overlaps a window.
+    """
     if not windows:
         return "FALSE", []
+    lower, upper, cast = (">=", "<=", "::date") if by_day else (">=", "<", "")
     parts, params = [], []
     for window in windows:
         bounds = []
         if window.starts is not None:
-            bounds.append(f"{column} >= %s")
+            bounds.append(f"{column} {lower} %s{cast}")
             params.append(window.starts)
         if window.ends is not None:
-            bounds.append(f"{column} < %s")
+            bounds.append(f"{column} {upper} %s{cast}")
             params.append(window.ends)
         parts.append("(" + " AND ".join(bounds) + ")" if bounds else "TRUE")
     return "(" + " OR ".join(parts) + ")", params
 
 
 def held_day_sql(windows: list[HoldWindow], column: str) -> tuple[str, list]:
-    """Like held_sql for a date column: a day is held when it overlaps a window."""
-    if not windows:
-        return "FALSE", []
-    parts, params = [], []
-    for window in windows:
-        bounds = []
-        if window.starts is not None:
-            bounds.append(f"{column} >= %s::date")
-            params.append(window.starts)
-        if window.ends is not None:
-            bounds.append(f"{column} <= %s::date")
-            params.append(window.ends)
-        parts.append("(" + " AND ".join(bounds) + ")" if bounds else "TRUE")
-    return "(" + " OR ".join(parts) + ")", params
+    return held_sql(windows, column, by_day=True)

@@ -4,7 +4,7 @@ from django.db import connection
 
 from governance.models import ActivityDay, DataKind, DropTally, SessionRefresh, SessionSummary
 from governance.stores.base import EVERYTHING, SubjectScope, register
-from governance.stores.holds import HoldWindow, held_day_sql, held_sql
+from governance.stores.holds import HoldWindow, held_sql
 
 
 def _kind_slugs(scope: SubjectScope) -> list[str] | None:
@@ -26,8 +26,23 @@ def _summaries_sql(scope: SubjectScope) -> tuple[str, list]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
+class SmallStore:
+    """A store small per subject: each batch is one statement, repeated while it fills."""
+
+    def erase_batch(
+        self,
+        subject: str,
+        scope: SubjectScope,
+        holds: list[HoldWindow],
+        limit: int,
+        position: object = None,
+    ) -> tuple[int, object]:
+        done = self._erase(subject, scope, holds, limit)
+        return done, ("more" if done >= limit else None)
+
+
 @register
-class SessionsStore:
+class SessionsStore(SmallStore):
     name = "sessions"
     description = "Per-session summaries derived from events (app, span, counts, active time)"
     # Pending refreshes name the subject too: they go with the summaries.
@@ -78,19 +93,8 @@ class SessionsStore:
             )
             return cursor.fetchone()[0]
 
-    def erase_batch(
-        self,
-        subject: str,
-        scope: SubjectScope,
-        holds: list[HoldWindow],
-        limit: int,
-        position: object = None,
-    ) -> tuple[int, object]:
-        """Everything: delete the summaries. A scope: rebuild them from the events left."""
-        done = self._erase(subject, scope, holds, limit)
-        return done, ("more" if done >= limit else None)
-
     def _erase(self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int):
+        """Everything: delete the summaries. A scope: rebuild them from the events left."""
         from governance.services.sessions import session_summary_rebuild
 
         where, params = _summaries_sql(scope)
@@ -132,7 +136,7 @@ def _activity_sql(scope: SubjectScope) -> tuple[str, list]:
 
 
 @register
-class ActivityStore:
+class ActivityStore(SmallStore):
     name = "activity"
     description = "Daily counts of stored, redacted and dropped events per person"
     models = (ActivityDay, DropTally)
@@ -176,7 +180,7 @@ class ActivityStore:
         if not holds:
             return 0
         where, params = _activity_sql(scope)
-        held, held_params = held_day_sql(holds, "day")
+        held, held_params = held_sql(holds, "day", by_day=True)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM governance_activityday WHERE subject = %s{where} AND {held}",
@@ -191,20 +195,9 @@ class ActivityStore:
             )
             return held_days + cursor.fetchone()[0]
 
-    def erase_batch(
-        self,
-        subject: str,
-        scope: SubjectScope,
-        holds: list[HoldWindow],
-        limit: int,
-        position: object = None,
-    ) -> tuple[int, object]:
-        done = self._erase(subject, scope, holds, limit)
-        return done, ("more" if done >= limit else None)
-
     def _erase(self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int):
         where, params = _activity_sql(scope)
-        held, held_params = held_day_sql(holds, "day")
+        held, held_params = held_sql(holds, "day", by_day=True)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""DELETE FROM governance_activityday WHERE id IN (
