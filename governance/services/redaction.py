@@ -11,8 +11,12 @@ batch and the tests and the benchmark can run it alone. The whole API::
 
     find_pii(text, enabled=ALL) -> list[Span]        # sorted, non-overlapping
     redact_keystrokes(keys, enabled=ALL, context="") -> list[Detector | None]
+    redact_keystrokes_across(keys, enabled=ALL, context="")
+        -> tuple[list[Detector | None], list[tuple[int, Detector]]]
     carry_over(keys, context="", limit=128) -> str
+    carry_over_owners(keys, context="", limit=128) -> tuple[str, list[int | None]]
     marker(detector) -> str                           # "[CARD_NUMBER]"
+    LEAD_EVENTS = 16
 
 Keystrokes
 ----------
@@ -28,8 +32,9 @@ has one entry per event: the detector whose match covers the event, or ``None``.
 
 An event is covered when its character ended up inside a match, when it lies
 between two characters of a match in time (a typo typed and deleted inside it, a
-Shift press), or when it is one of up to 16 events right before the match's first
-character that left nothing in the text (Shift, a typo deleted at once). A match
+Shift press), or when it is one of up to ``LEAD_EVENTS`` (16) events right before
+the match's first character that left nothing in the text (Shift, a typo deleted
+at once). A match
 typed and then deleted again is still found: the text as it stood before every
 run of Backspaces is checked, from a word boundary at least 48 characters back;
 a match found there covers its events (a random-looking token only if 12 or more
@@ -46,23 +51,53 @@ Batches
 ``carry_over`` returned for the previous batch, ``""`` for the first. A match
 that starts in the context covers the new events that continue it; the result
 covers only ``keys``. ``carry_over(keys, context, limit)`` returns at most
-``limit`` characters of the text; inside an unterminated PEM private key it keeps
-the ``-----BEGIN ... PRIVATE KEY-----`` line in front of them, so the rest of a
-long key is still recognised batches later.
+``limit`` characters of the text; inside an unterminated PEM private key (also
+one whose ``-----END`` line is half typed) it keeps the ``-----BEGIN ... PRIVATE
+KEY-----`` line in front of them, so the rest of a long key is still recognised
+batches later.
 
-An earlier batch is stored before the next one arrives, so the end of every batch
-is held under suspicion ("tail guard"): a fragment at the very end that may still
-grow into a match is covered as if it were one. The fragments: an IBAN start
-(country code + check digits, e.g. ``DE89 3704``), a NINO start (``AB 12 3``),
-anything with an ``@`` (``john.smith@exa``), a known token prefix (``AKIA``,
-``ghp_``, ``xoxb-``, ``eyJ``, ``-----BEGIN``/``-----END``), the value after a
-secret-named key (``API_KEY=sk_l``, unless it is a plain word, a path or code), a
-number with 2 or more digits (or a lone ``+``), and a random-looking token of 8 or
-more characters. Nothing is held after a final Enter or Tab. Holding numbers costs
-clean characters (a batch that ends in "at 10" loses the "10"); it is what keeps
-the first half of a card number from being stored in clear. The part of an email
-address typed before its ``@`` cannot be told from any other word: when a batch
-ends there, that part stays in the earlier batch unredacted.
+Retroactive redaction. An earlier batch is stored before the next one arrives,
+so the part of a match typed in it may already be stored in clear when the next
+batch reveals the match ("john.smith" ends one batch, "@example.com" starts the
+next). ``redact_keystrokes_across`` returns, with the labels, the context
+characters inside a match that continues into ``keys`` (or that ends right where
+``keys`` deleted context characters with Backspace, "...1111x" then Backspace):
+``(offset, detector)`` pairs in text order, offset 1 being the last character of
+the context. ``carry_over_owners`` returns, with the tail, where each of its
+characters came from: the index of the event in ``keys`` that typed it, ``-k``
+for the k-th character from the end of ``context``, ``None`` for the line break
+put after a kept private key header. A caller that keeps, per tail character,
+what it needs to find the stored event (the gateway keeps its ``ts``) can so
+redact the stored events of those characters, the events between them and the
+end of the earlier batches, and up to ``LEAD_EVENTS`` events right before the
+first one that left nothing in the text: what ``redact_keystrokes`` would have
+covered had the whole match come in one batch. Only what is still in the
+context (``limit`` characters) can be reached that way.
+
+The tail guard. Until the next batch comes, the end of every batch is held
+under suspicion: a fragment at the very end that may still grow into a match is
+covered as if it were one, so that it is never stored in clear, not even for the
+seconds until retroactive redaction (nor for good if the next batch never comes
+or comes after the context expired). The fragments: an IBAN start (country code
++ check digits, e.g. ``DE89 3704``), a NINO start (``AB 12 3``), anything with
+an ``@`` (``john.smith@exa``), a known token prefix (``AKIA``, ``ghp_``,
+``xoxb-``, ``eyJ``, ``-----BEGIN``/``-----END``), the value after a secret-named
+key (``API_KEY=sk_l``, unless it is a plain word, a path or code), a random-
+looking token of 8 or more characters, a lone ``+``, and a number with 2 or more
+digits that can still become a card number, SSN or phone number: its digits and
+separators are a prefix of a shape those detectors accept (a card needs a card
+network's first digits and a card grouping; an SSN 3-2-4 digits not starting
+with 9; a phone number a leading 0, ``+``, or North American grouping), or it
+follows a phone or SSN label. The number is held from the first digit group
+where such a shape can start (``ref 12 4111 1111`` holds ``4111 1111``).
+Nothing is held after a final Enter or Tab. Holding numbers costs clean
+characters (a batch that ends in "at 10" loses the "10": it may be the start of
+an SSN); dates, decimals, prices and versions (``2023-05-28``, ``49.99``,
+``8943``) are not held, and if a typo makes a number take such a shape at a
+batch's end (``4111 1111 11111`` before its Backspace), the number is stored
+and redacted retroactively. The part of an email address typed before its ``@``
+cannot be told from any other word and is not held: it is redacted
+retroactively.
 
 Detectors (and the decisions behind them)
 -----------------------------------------
@@ -161,10 +196,13 @@ __all__ = [
     "ALL",
     "Detector",
     "Span",
+    "LEAD_EVENTS",
     "carry_over",
+    "carry_over_owners",
     "find_pii",
     "marker",
     "redact_keystrokes",
+    "redact_keystrokes_across",
 ]
 
 
@@ -550,7 +588,11 @@ _PEM_END = rf"(?:[^{_B64}\-]{{0,12}}-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?----
 _PEM = re.compile(_PEM_HEAD + _pem_body("-----END") + _PEM_END)
 # At the end of a batch a short last line may be a line still being typed.
 _PEM_AT_END = re.compile(_PEM_HEAD + _pem_body(r"-----END|\Z") + _PEM_END)
-_PEM_OPEN = re.compile(_PEM_HEAD + _pem_body(r"-----END|\Z") + rf"[^{_B64}\-]{{0,12}}\Z")
+# Still open at the end of the text: nothing, or only the start of its END line, after it.
+_PEM_END_START = r"(?:-{1,5}(?:E(?:N(?:D[A-Z0-9 ]*)?)?)?)?\Z"
+_PEM_OPEN = re.compile(
+    _PEM_HEAD + _pem_body(rf"-----END|{_PEM_END_START}") + rf"[^{_B64}\-]{{0,12}}{_PEM_END_START}"
+)
 _PEM_HEAD_RE = re.compile(_PEM_HEAD)
 _NON_B64 = re.compile(rf"[^{_B64}]")
 
@@ -762,17 +804,85 @@ _TAIL_WINDOW = 64
 _TAIL_NID = re.compile(r"\d{3}-\d{0,2}(?:-\d{0,4})?")
 #: Digits a trailing number needs before it is held back ("+" needs one).
 TAIL_MIN_DIGITS = 2
+# What a trailing number may still grow into: prefixes of the shapes the number
+# detectors accept. A number none of them can continue (a date, a decimal, a year
+# followed by more digits) is not held.
+_CARD_PREFIX = re.compile(
+    r"\d{1,19}|\d{4}([ -])(?:\d{0,4}|\d{4}\1(?:\d{0,4}|\d{4}\1(?:\d{0,4}|\d{4}\1\d{0,3}))"
+    r"|\d{5,6}|\d{6}\1\d{0,5})"
+)
+# The first two digits of every card network's issuer prefixes.
+_CARD_STARTS = frozenset(f"{n:02d}" for n in (*range(22, 28), 30, *range(34, 59), *range(60, 70)))
+_SSN_PREFIX = re.compile(r"\d{1,3}|\d{3}([- ])(?:\d{0,2}|\d\d\1\d{0,4})")
+_NANP_PREFIX = re.compile(
+    r"(?:1[ .-]?)?(?:[2-9]\d{0,2}|[2-9]\d\d([ .-])(?:\d{0,3}|\d{3}\1\d{0,4})"
+    r"|\((?:[2-9]\d{0,2}(?:\)[ .-]?(?:\d{0,3}|\d{3}[ .-]\d{0,4}))?)?)?"
+)
+_TRUNK_PREFIX = re.compile(
+    r"0(?:[1-9](?:\d{0,9}|\d{0,4}(?:[ ./-]\d{2,8}){0,3}[ ./-]\d{0,8}))?|00[1-9][\d .()/-]*"
+)
+_SSN_LABELS = (*_SSN_LABEL_WORDS, "social", "sec")
+_NUMBER_LABELS = _PHONE_LABEL_WORDS + _SSN_LABELS
 
 
-def _tail_number(frag: str) -> Detector | None:
-    digits = _count_digits(frag)
-    if frag[0] in "+(":
-        return _PHONE if frag[0] == "+" or digits >= TAIL_MIN_DIGITS else None
-    if digits < TAIL_MIN_DIGITS:
-        return None
-    if frag[0] == "0":
-        return _PHONE
-    return _NID if _TAIL_NID.fullmatch(frag.rstrip()) else _CARD
+def _number_hold(
+    text: str, start: int, enabled: frozenset[Detector]
+) -> tuple[int, Detector] | None:
+    """Where to hold the trailing number ``text[start:]`` from and as what, or ``None``
+    when no enabled detector can still match a number that starts there."""
+    frag = text[start:]
+    if frag[0] == "+":
+        return (start, _PHONE) if _PHONE in enabled else None
+    if (  # "(555) 12": a bracketed area code
+        start
+        and text[start - 1] == "("
+        and _PHONE in enabled
+        and _count_digits(frag) >= TAIL_MIN_DIGITS
+        and _NANP_PREFIX.fullmatch(text, start - 1)
+    ):
+        return start - 1, _PHONE
+    labelled: tuple[Detector, ...] | None = None
+    for i in range(len(frag)):
+        ch = frag[i]
+        if i and frag[i - 1] not in " -":
+            continue
+        if not (ch.isdigit() or (i == 0 and ch == "(")):
+            continue
+        f = frag[i:]
+        digits = _count_digits(f)
+        if digits < TAIL_MIN_DIGITS:
+            break
+        ssn = (
+            (i == 0 or frag[i - 1] == " ")
+            and ch != "9"
+            and f[:3] not in ("000", "666")
+            and _SSN_PREFIX.fullmatch(f) is not None
+        )
+        found: list[Detector] = []
+        if i == 0 and ch == "0" and _TRUNK_PREFIX.fullmatch(f):
+            found.append(_PHONE)
+        if ssn and _TAIL_NID.fullmatch(f.rstrip()):
+            found.append(_NID)
+        if ch in "23456" and f[:2] in _CARD_STARTS and _CARD_PREFIX.fullmatch(f):
+            found.append(_CARD)
+        if i == 0 and _NANP_PREFIX.fullmatch(f):
+            found.append(_PHONE)
+        if ssn:
+            found.append(_NID)
+        if i == 0 and digits <= 15:
+            if labelled is None:
+                before = text[max(0, start - 40) : start].lower()
+                before = before[before.rfind("\n") + 1 :]
+                labelled = ()
+                if any(word in before for word in _SSN_LABELS):
+                    labelled = (_NID, _PHONE)
+                elif any(word in before for word in _PHONE_LABEL_WORDS):
+                    labelled = (_PHONE,)
+            found += labelled
+        for det in found:
+            if det in enabled:
+                return start + i, det
+    return None
 
 
 def _tail(text: str, enabled: frozenset[Detector], out: list) -> None:
@@ -787,9 +897,10 @@ def _tail(text: str, enabled: frozenset[Detector], out: list) -> None:
         start = m.start()
         det: Detector | None
         if rule == "number":
-            det = _tail_number(frag)
-            if det is not None and det not in enabled:
-                det = next((d for d in (_CARD, _PHONE, _NID, _IBAN) if d in enabled), None)
+            hold = _number_hold(text, start, enabled)
+            det = None
+            if hold is not None:
+                start, det = hold
         elif rule == "value":
             start = m.start(1)
             value = m.group(1)
@@ -875,13 +986,13 @@ _SPECIAL: dict[str, str] = {
 _BACKSPACE_RUNS = re.compile("\b+")
 # Between deleted stretches: no detector matches across a line holding a dash.
 _SEGMENT_BREAK = "\n-\n"
-_SEGMENT_BREAK_OWNERS = (-1,) * len(_SEGMENT_BREAK)
+_SEGMENT_BREAK_OWNERS = (None,) * len(_SEGMENT_BREAK)
 #: Characters before a run of Backspaces that are checked together with it.
 DELETED_CONTEXT = 48
 _DELETED_TOKEN_CHARS = 12
 #: Events before a match's first character that are covered with it when they
 #: did not survive (Shift, a deleted typo).
-_LEAD_EVENTS = 16
+LEAD_EVENTS = 16
 
 
 def _normalise(keys: Sequence[tuple[str | None, str | None]]) -> tuple[str, list[int] | None]:
@@ -894,7 +1005,7 @@ def _normalise(keys: Sequence[tuple[str | None, str | None]]) -> tuple[str, list
     joined = "".join(filter(None, chars))
     if "\r" in joined:
         joined = joined.replace("\r", "\n")
-    if len(joined) == len(chars):
+    if len(joined) == len(chars) and all(chars):  # not "jo" + Shift: one each
         return joined, None
     owners = list(compress(range(len(chars)), chars))
     if len(owners) != len(joined):  # some event typed several characters (IME, paste)
@@ -905,24 +1016,30 @@ def _normalise(keys: Sequence[tuple[str | None, str | None]]) -> tuple[str, list
 @dataclass(slots=True)
 class _Typed:
     text: str  # context + the text the batch left
-    owners: list[int] | None  # event per text position (-1: context); None: identity
-    offset: int  # with owners None: text position of event 0
+    # Per text position from ``offset`` on: the event that typed it (>= 0) or, for a
+    # character of the context, minus its offset from the end of the context (the
+    # last context character is -1). None: identity (position - offset).
+    owners: list[int] | None
+    offset: int  # text position of owners[0]: len(context), or 0 once Backspace was seen
+    # Where Backspace cut into the context: the context characters left, else -1.
+    context_cut: int
     deleted: str  # deleted stretches with their context, separated by _SEGMENT_BREAK
-    deleted_owners: list[int]
+    deleted_owners: list[int | None]  # as owners; None for the separators
     deleted_mask: list[int]  # 1 where the character of ``deleted`` was deleted
 
 
 def _reassemble(keys, context: str, want_deleted: bool) -> _Typed:
     joined, owners = _normalise(keys)
     if "\b" not in joined:
-        return _Typed(context + joined, owners, len(context), "", [], [])
+        return _Typed(context + joined, owners, len(context), -1, "", [], [])
     if owners is None:
         owners = list(range(len(joined)))
     buf: list[str] = list(context)
-    own: list[int] = [-1] * len(context)
+    own: list[int] = list(range(-len(context), 0))
     deleted: list[str] = []
-    deleted_owners: list[int] = []
+    deleted_owners: list[int | None] = []
     deleted_mask: list[int] = []
+    kept = len(context)
     pos = 0
     for run in _BACKSPACE_RUNS.finditer(joined):
         s, e = run.span()
@@ -933,6 +1050,7 @@ def _reassemble(keys, context: str, want_deleted: bool) -> _Typed:
         if not k:
             continue
         cut = len(buf) - k
+        kept = min(kept, cut)
         if want_deleted and own[-1] >= 0:
             lo = max(0, cut - DELETED_CONTEXT)
             # Start the context at a word boundary, not inside a number or token.
@@ -952,10 +1070,29 @@ def _reassemble(keys, context: str, want_deleted: bool) -> _Typed:
         del own[cut:]
     buf.extend(joined[pos:])
     own.extend(owners[pos:])
-    return _Typed("".join(buf), own, 0, "".join(deleted), deleted_owners, deleted_mask)
+    cut_at = kept if kept < len(context) else -1
+    return _Typed("".join(buf), own, 0, cut_at, "".join(deleted), deleted_owners, deleted_mask)
 
 
-def _cover(labels: list, spans: list[Span], typed: _Typed) -> None:
+def _context_offsets(typed: _Typed, start: int, end: int) -> list[int]:
+    """Offsets from the end of the context (1: its last character) of the context
+    characters at text positions ``start:end``."""
+    offset = typed.offset
+    if offset:  # no Backspace: the context is text[:offset], intact
+        return list(range(offset - start, offset - min(end, offset), -1))
+    owners = typed.owners
+    if owners is None:
+        return []
+    found = []
+    for p in range(start, end):
+        i = owners[p]
+        if i >= 0:  # the context is a prefix of the text
+            break
+        found.append(-i)
+    return found
+
+
+def _cover(labels: list, spans: list[Span], typed: _Typed, hits: dict[int, Detector]) -> None:
     owners, offset = typed.owners, typed.offset
     for span in spans:
         if owners is None:
@@ -963,21 +1100,31 @@ def _cover(labels: list, spans: list[Span], typed: _Typed) -> None:
             b = span.end - 1 - offset
             if b < 0:
                 continue
-            a = max(a, 0)
+            if a < 0:
+                a = 0
+                for k in range(offset - span.start, 0, -1):
+                    hits.setdefault(k, span.detector)
         else:
             e = span.end - 1 - offset
             if e < 0:
                 continue
             b = owners[e]
             if b < 0:
+                # The match lies in the context: judged with its batch, unless this
+                # batch deleted what followed it ("4111 1111 1111 1111x", Backspace).
+                if span.end == typed.context_cut:
+                    for k in _context_offsets(typed, span.start, span.end):
+                        hits.setdefault(k, span.detector)
                 continue
             s = span.start - offset
             if s < 0 or owners[s] < 0:
                 a = 0
+                for k in _context_offsets(typed, span.start, span.end):
+                    hits.setdefault(k, span.detector)
             else:
                 a = owners[s]
                 before = owners[s - 1] if s > 0 else -1
-                a = max(before + 1, a - _LEAD_EVENTS)
+                a = max(before + 1, a - LEAD_EVENTS, 0)
         labels[a : b + 1] = [span.detector] * (b + 1 - a)
 
 
@@ -991,11 +1138,25 @@ def redact_keystrokes(
     ``keys`` are ``(code, char)`` pairs in typing order for one device + session;
     ``context`` is what ``carry_over`` returned for the previous batch.
     """
+    return redact_keystrokes_across(keys, enabled, context)[0]
+
+
+def redact_keystrokes_across(
+    keys: Sequence[tuple[str | None, str | None]],
+    enabled: frozenset[Detector] = ALL,
+    context: str = "",
+) -> tuple[list[Detector | None], list[tuple[int, Detector]]]:
+    """``redact_keystrokes``, plus the context characters inside a match that
+    continues into ``keys``: ``(offset, detector)`` pairs in text order, where
+    offset 1 is the last character of ``context``. Those characters were stored
+    with an earlier batch, before the match could be seen.
+    """
     labels: list[Detector | None] = [None] * len(keys)
+    hits: dict[int, Detector] = {}
     if not keys or not enabled:
-        return labels
+        return labels, []
     typed = _reassemble(keys, context, want_deleted=True)
-    _cover(labels, _detect(typed.text, enabled, at_end=True), typed)
+    _cover(labels, _detect(typed.text, enabled, at_end=True), typed, hits)
     if typed.deleted:
         owners, mask = typed.deleted_owners, typed.deleted_mask
         found = [
@@ -1010,21 +1171,28 @@ def redact_keystrokes(
                 if sum(mask[s:e]) >= _DELETED_TOKEN_CHARS
             ]
         for s, e, detector in found:
-            events = [i for i in owners[s:e] if i >= 0]
+            events = [i for i in owners[s:e] if i is not None and i >= 0]
             if events:
                 a, b = min(events), max(events)
                 labels[a : b + 1] = [detector] * (b + 1 - a)
-    return labels
+                for i in owners[s:e]:
+                    if i is not None and i < 0:
+                        hits.setdefault(-i, detector)
+    return labels, sorted(hits.items(), reverse=True)
 
 
-def carry_over(
-    keys: Sequence[tuple[str | None, str | None]], context: str = "", limit: int = 128
-) -> str:
-    """The tail of the session's text to pass as ``context`` with the next batch."""
-    text = _reassemble(keys, context, want_deleted=False).text
-    tail = text[-limit:] if limit > 0 else ""
+def _carry(keys, context: str, limit: int) -> tuple[str, _Typed, list[int], list[int]]:
+    """The carried tail: its text, the reassembly, and the text positions it is made of,
+    as two runs ``range(*first)`` and ``range(*second)`` with a line break between them
+    when ``first`` is not empty (a private key's header kept in front of its body)."""
+    typed = _reassemble(keys, context, want_deleted=False)
+    text = typed.text
+    n = len(text)
+    size = min(limit, n) if limit > 0 else 0
+    tail = text[n - size :]
+    first, second = [0, 0], [n - size, n]
     begin = text.rfind("-----BEGIN")
-    if begin >= 0 and begin < len(text) - len(tail):
+    if begin >= 0 and begin < n - size:
         head = _PEM_HEAD_RE.match(text, begin)
         keep = limit - len(head.group()) - 1 if head else 0
         if keep > 0 and _PEM_OPEN.match(text, begin):
@@ -1032,5 +1200,41 @@ def carry_over(
             body = text[-keep:]
             # Start the kept body at a line break, not inside a base64 line.
             cut = _NON_B64.search(body)
-            tail = head.group() + "\n" + (body[cut.start() :] if cut else body)
-    return tail
+            skip = cut.start() if cut else 0
+            tail = head.group() + "\n" + body[skip:]
+            first = [begin, head.end()]
+            second = [n - len(body) + skip, n]
+    return tail, typed, first, second
+
+
+def carry_over(
+    keys: Sequence[tuple[str | None, str | None]], context: str = "", limit: int = 128
+) -> str:
+    """The tail of the session's text to pass as ``context`` with the next batch."""
+    return _carry(keys, context, limit)[0]
+
+
+def carry_over_owners(
+    keys: Sequence[tuple[str | None, str | None]], context: str = "", limit: int = 128
+) -> tuple[str, list[int | None]]:
+    """``carry_over``, and per character of it where it came from: the index in ``keys``
+    of the event that typed it, a negative ``-k`` for the k-th character from the end of
+    ``context`` (so ``previous_sources[-k]`` if the caller keeps a list parallel to the
+    context), or ``None`` for the line break put after a kept private key header."""
+    tail, typed, first, second = _carry(keys, context, limit)
+    owners, offset = typed.owners, typed.offset
+
+    def source(positions: range) -> list[int]:
+        start, stop = positions.start - offset, positions.stop - offset
+        if owners is None:
+            return list(range(start, stop))
+        if start < 0:  # no Backspace: the context is text[:offset], intact
+            return [*range(start, min(stop, 0)), *owners[0 : max(stop, 0)]]
+        return owners[start:stop]
+
+    sources: list[int | None] = []
+    if first[1] > first[0]:
+        sources += source(range(*first))
+        sources.append(None)
+    sources += source(range(*second))
+    return tail, sources

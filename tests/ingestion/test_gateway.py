@@ -1,7 +1,8 @@
 """The ingestion endpoint: consent gate, safeguards, idempotency, limits and errors."""
 
+import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
@@ -15,7 +16,16 @@ from governance.models import (
 )
 from governance.services.consent import RequestContext, consent_withdraw
 from governance.services.devices import device_revoke
+from governance.services.health import redis_client
+from governance.services.ingestion.gateway import (
+    CONTEXT_LIMIT,
+    stamps_decode,
+    stamps_encode,
+    stored_micros,
+)
+from governance.services.ingestion.safeguards import SafeguardPolicy
 from governance.services.scopes import Scope
+from tests.ingestion.corpus import key_code
 from tests.ingestion.helpers import batch, event, post, stamp, typed
 
 
@@ -314,3 +324,156 @@ def test_key_up_follows_its_key_down_and_unpaired_key_ups_reveal_nothing(
     assert not ups.filter(key_char__regex=r"[0-9]").exists()
     orphan = ups.get(ts__gte=datetime.now(UTC) - timedelta(days=1), key_code=None, redaction=None)
     assert orphan.key_char is None
+
+
+# ------------------------------------------------- personal data split across batches
+
+
+def _keys(text: str, base: datetime, start_ms: int = 0) -> list[dict]:
+    """A key_down and, 60 ms later, its key_up per character of ``text``, 120 ms apart;
+    "^" is a Shift press and "\\b" a Backspace."""
+    events = []
+    for i, ch in enumerate(text):
+        special = {"^": "ShiftLeft", "\b": "Backspace"}.get(ch)
+        key = {"code": special, "char": None} if special else {"code": key_code(ch), "char": ch}
+        at = start_ms + i * 120
+        events.append(event(key=key, ts=stamp(at, base)))
+        events.append(event(type="key_up", key=key, ts=stamp(at + 60, base)))
+    return events
+
+
+def _clear(event_type: str) -> list[tuple]:
+    """(code, char) of the stored, unredacted key events of one type, in time order."""
+    rows = InteractionEvent.objects.filter(event_type=event_type, redaction=None).order_by("ts")
+    return [(r.key_code, r.key_char) for r in rows if r.key_code or r.key_char]
+
+
+def _as_typed(text: str) -> list[tuple]:
+    return [("ShiftLeft", None) if ch == "^" else (key_code(ch), ch) for ch in text]
+
+
+def test_an_email_split_across_two_batches_is_redacted_in_both(
+    client, token, alice_consents_all, redaction_rules
+):
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    head = "write to ^John.Smith"
+    first = _keys(head, base)
+    second = _keys("@example.com thanks", base, start_ms=len(head) * 120)
+    # The last key of the first batch is released in the second.
+    first, second = first[:-1], [first[-1], *second]
+
+    r1 = post(client, token, batch(first)).json()
+    # Before its "@" an address is a word like any other: stored in clear for now.
+    assert r1["redacted"] == 0
+    assert _clear("key_down") == _as_typed("write to ^John.Smith")
+
+    r2 = post(client, token, batch(second)).json()
+    assert r2["accepted"] == len(second)
+    # Nothing stored reveals a character of the address, as code or as char,
+    # in either batch; what was typed before and after it stays.
+    assert _clear("key_down") == _as_typed("write to  thanks")
+    assert _clear("key_up") == _as_typed("write to  thanks")
+    email = InteractionEvent.objects.exclude(redaction=None)
+    downs = email.filter(event_type="key_down")
+    assert downs.count() == len("^John.Smith@example.com")  # the Shift before it too
+    # Every key_up of the address but the one released in the second batch, which
+    # was stored without code or char (its key_down was not in that batch).
+    assert email.filter(event_type="key_up").count() == len("^John.Smith@example.com") - 1
+    assert {(r.key_code, r.key_char, r.redaction) for r in email} == {(None, "[EMAIL]", "email")}
+    # The first batch's part was redacted by the second: counted there.
+    assert r2["redacted"] == email.count()
+    assert sorted(IngestBatch.objects.values_list("redacted", flat=True)) == [0, email.count()]
+    day = ActivityDay.objects.get(data_kind__slug="key")
+    assert day.redacted == r1["redacted"] + r2["redacted"] == email.count()
+    assert day.events == len(first) + len(second)
+
+
+def test_a_card_number_split_across_batches_with_a_pause_is_redacted_in_both(
+    client, token, alice_consents_all, redaction_rules
+):
+    SafeguardRule.objects.create(kind="keystroke_timing", name="1s", resolution_ms=1000)
+    base = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=5)
+    # The batch ends on a typo: "11111" is no card grouping, so nothing is held.
+    head = "pay with 4111 1111 11111"
+    r1 = post(client, token, batch(_keys(head, base))).json()
+    assert r1["redacted"] == 0
+    assert _clear("key_down") == _as_typed(head)
+
+    # Twenty seconds later the typo is deleted and the number finished.
+    rest = _keys("\b 1111 thanks", base, start_ms=len(head) * 120 + 20_000)
+    r2 = post(client, token, batch(rest)).json()
+    assert _clear("key_down") == _as_typed("pay with  thanks")
+    # The key_up of the space before the card was released in the same coarsened
+    # second as the card's first digit was pressed: a tie, redacted with it.
+    assert _clear("key_up") == _as_typed("pay with") + _as_typed(" thanks")
+    card = InteractionEvent.objects.exclude(redaction=None)
+    assert {(r.key_code, r.key_char, r.redaction) for r in card} == {
+        (None, "[CARD_NUMBER]", "card_number")
+    }
+    stored = InteractionEvent.objects.filter(event_type__in=("key_down", "key_up"))
+    assert not stored.filter(key_char__regex=r"[0-9]").exists()
+    assert not stored.filter(key_code__startswith="Digit").exists()
+    # 16 digits, 3 spaces, the typo and its Backspace; their key_ups; the tie.
+    assert card.filter(event_type="key_down").count() == 21
+    assert card.count() == 21 * 2 + 1
+    day = ActivityDay.objects.get(data_kind__slug="key")
+    assert day.redacted == r1["redacted"] + r2["redacted"] == card.count()
+
+
+def test_a_match_inside_the_earlier_batch_alone_is_not_redacted_again(
+    client, token, alice_consents_all, redaction_rules
+):
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    first = post(client, token, batch(_keys("mail a.b@example.com now", base))).json()
+    second = post(client, token, batch(_keys(" or later", base, start_ms=5_000))).json()
+    assert first["redacted"] == 2 * len("a.b@example.com") and second["redacted"] == 0
+    assert _clear("key_down") == _as_typed("mail  now or later")
+    assert ActivityDay.objects.get(data_kind__slug="key").redacted == first["redacted"]
+
+
+def test_the_typed_tail_keeps_the_stored_time_of_each_character(
+    client, token, alice_consents_all, redaction_rules, device
+):
+    SafeguardRule.objects.create(kind="keystroke_timing", name="50ms", resolution_ms=50)
+    base = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=5)
+    text = "the quick brown fox jumps over the lazy dog " * 5
+    post(client, token, batch(_keys(text, base)))
+    suffix = f"{device[0].pk}:{alice_consents_all.employee.subject_id}:s-1"
+    tail = redis_client().get(f"portal:typed:{suffix}").decode()
+    end, stamps = stamps_decode(redis_client().get(f"portal:typed-ts:{suffix}"), len(tail))
+    assert tail == text[-CONTEXT_LIMIT:]
+
+    def micros(rows):
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return [(r.ts - epoch) // timedelta(microseconds=1) for r in rows.order_by("ts")]
+
+    rows = InteractionEvent.objects.all()
+    # As stored: coarsened to 50 ms, the key_down of each character of the tail.
+    assert stamps == micros(rows.filter(event_type="key_down"))[-CONTEXT_LIMIT:]
+    assert all(stamp % 50_000 == 0 for stamp in stamps)
+    assert end == max(micros(rows))  # the last key_up
+
+
+def test_stamps_encode_and_decode():
+    stamps = [1_700_000_000_000_000, None, 1_700_000_000_120_000, 1_699_999_999_000_000]
+    raw = stamps_encode(1_700_000_000_500_000, stamps)
+    assert stamps_decode(raw, len(stamps)) == (1_700_000_000_500_000, stamps)
+    # Not as many stamps as characters, or not stamps at all: nothing is known.
+    assert stamps_decode(raw, len(stamps) + 1) == (None, [None] * (len(stamps) + 1))
+    assert stamps_decode(None, 2) == (None, [None, None])
+    assert stamps_decode(b"x,1", 1) == (None, [None])
+    assert stamps_decode(b'{"a": 1}', 1) == (None, [None])
+    assert stamps_decode(stamps_encode(None, []), 0) == (None, [])
+
+
+def test_stored_micros_is_the_coarsened_time_of_the_row():
+    rng = random.Random(3)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    zones = [UTC, timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=-8))]
+    for _ in range(2000):
+        ts = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(microseconds=rng.randrange(10**14))
+        ts = ts.astimezone(rng.choice(zones))
+        step = rng.choice([0, 1, 7, 50, 333, 1000, 60_000])
+        policy = SafeguardPolicy(apps={}, key_resolution_ms=step)
+        stored = policy.coarsen(ts) if step > 1 else ts
+        assert stored_micros(ts, step) == (stored - epoch) // timedelta(microseconds=1)

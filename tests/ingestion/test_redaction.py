@@ -15,14 +15,17 @@ import pytest
 
 from governance.services.redaction import (
     ALL,
+    LEAD_EVENTS,
     Detector,
     Span,
     carry_over,
+    carry_over_owners,
     find_pii,
     iban_valid,
     looks_random,
     marker,
     redact_keystrokes,
+    redact_keystrokes_across,
 )
 from tests.ingestion.corpus import (
     CLASSES,
@@ -545,7 +548,17 @@ def test_the_tail_guard_covers_only_what_could_still_become_personal_data():
         ("key AKIA12", "AKIA12"),
         ("DB_PASSWORD=Sum3", "Sum3"),
         ("api_key = settings.API", ""),  # code, not the start of a secret
-        ("meeting at 10", "10"),  # the price of holding digits
+        ("meeting at 10", "10"),  # the price of holding digits: an SSN may start so
+        ("pay with 4111 1111", "4111 1111"),
+        ("ref 12 4111 1111", "4111 1111"),  # held from where a card can start
+        ("call (555) 12", "(555) 12"),
+        ("call 555-12", "555-12"),
+        ("mobile 0151 2", "0151 2"),
+        ("SSN 12345", "12345"),  # nine bare digits count after a label
+        ("due on 2023-05-28", ""),  # a date, a decimal, a price: no card or phone
+        ("total 49.99", ""),
+        ("version 2.6", ""),
+        ("order 8943", ""),
         ("done.\n", ""),
         ("hello world", ""),
     ]:
@@ -558,6 +571,66 @@ def test_the_tail_guard_covers_only_what_could_still_become_personal_data():
 def test_backspaces_reach_into_the_context():
     labels = redact_keystrokes(keys_for("\b\b1111 ok"), context="card 4111 1111 1111 99")
     assert [label is not None for label in labels] == [True] * 6 + [False] * 3
+
+
+def test_a_match_that_began_in_the_context_names_its_context_characters():
+    labels, hits = redact_keystrokes_across(
+        keys_for("@example.com ok"), context="write to john.smith"
+    )
+    assert [label is not None for label in labels] == [True] * 12 + [False] * 3
+    assert hits == [(k, Detector.EMAIL) for k in range(10, 0, -1)]  # "john.smith"
+    assert redact_keystrokes(keys_for("@example.com ok"), context="write to john.smith") == labels
+
+
+def test_context_characters_are_named_only_for_a_match_this_batch_changes():
+    # A match wholly inside an unchanged context was judged with its own batch.
+    assert redact_keystrokes_across(keys_for(" more"), context="mail a@b.co")[1] == []
+    assert redact_keystrokes_across(keys_for("hello"), context="")[1] == []
+    # Backspace reaching into the context: the card goes on in the new keys.
+    _, hits = redact_keystrokes_across(keys_for("\b\b1111 ok"), context="card 4111 1111 1111 99")
+    assert [k for k, _ in hits] == list(range(17, 2, -1))  # "4111 1111 1111 "
+    # A typo stored after a card, deleted by the next batch: the card is whole only now.
+    _, hits = redact_keystrokes_across(keys_for("\b ok"), context="pay 4111 1111 1111 1111x")
+    assert hits == [(k, Detector.CARD_NUMBER) for k in range(20, 1, -1)]
+    # Typed and deleted again across the boundary, the deleted stretch is checked too.
+    _, hits = redact_keystrokes_across(keys_for("@example.com" + "\b" * 30), context="john.smith")
+    assert [k for k, _ in hits] == list(range(10, 0, -1))
+
+
+def test_carry_over_owners_names_the_event_of_each_character():
+    keys = keys_for("ab\bc")
+    assert carry_over_owners(keys, "xyz") == ("xyzac", [-3, -2, -1, 0, 3])
+    assert carry_over_owners(keys, "xyz", limit=2) == ("ac", [0, 3])
+    assert carry_over_owners(keys_for("^Hi"), "") == ("Hi", [1, 2])  # after a Shift
+    multi = [("KeyJ", "jo"), ("ShiftLeft", None), ("KeyX", "x")]
+    assert carry_over_owners(multi, "q") == ("qjox", [-1, 0, 0, 2])
+    assert carry_over_owners([], "abc", limit=2) == ("bc", [-2, -1])
+    assert carry_over_owners(keys, "", limit=0) == ("", [])
+    line = "ABCDEFGHabcdefgh" * 4 + "\n"
+    text = "-----BEGIN PRIVATE KEY-----\n" + line * 4
+    tail, sources = carry_over_owners(keys_for(text))
+    assert tail == carry_over(keys_for(text)) and tail.startswith("-----BEGIN PRIVATE KEY-----\n")
+    assert len(sources) == len(tail)
+    header = len("-----BEGIN PRIVATE KEY-----")
+    assert sources[:header] == list(range(header)) and sources[header] is None
+    assert all(
+        text[i] == ch for i, ch in zip(sources[header + 1 :], tail[header + 1 :], strict=True)
+    )
+    # The header in the context, a batch with an event typing several characters.
+    more = [("Unidentified", line[:8]), ("ShiftLeft", None), *keys_for(line[8:] + line * 2)]
+    tail2, sources2 = carry_over_owners(more, context=tail)
+    assert tail2.startswith("-----BEGIN PRIVATE KEY-----\n") and len(sources2) == len(tail2)
+    assert sources2[:header] == list(range(-len(tail), -len(tail) + header))
+    assert sources2[header] is None and sources2[-1] == len(more) - 1
+
+
+def test_a_private_key_cut_inside_its_end_line_stays_recognisable():
+    line = "ABCDEFGHabcdefgh" * 4 + "\n"
+    first = keys_for("-----BEGIN PRIVATE KEY-----\n" + line * 3 + "-----END PRI")
+    context = carry_over(first)
+    assert context.startswith("-----BEGIN PRIVATE KEY-----\n")
+    labels = redact_keystrokes(keys_for("VATE KEY-----\nthanks"), context=context)
+    assert all(labels[: len("VATE KEY-----")]) and not any(labels[-len("thanks") :])
 
 
 def test_carry_over_keeps_a_long_private_key_recognisable():
@@ -711,21 +784,44 @@ def test_recall_and_false_positives_on_whole_sequences(corpus):
     assert tally.erased["hit"] / tally.erased["chars"] >= MIN_RECALL
 
 
-def _in_batches(keys, cuts) -> list:
-    labels, context, start = [], "", 0
+def _in_batches(keys, cuts) -> tuple[list, list]:
+    """Labels per event as each batch was stored, and after retroactive redaction.
+
+    As the gateway does: the context's characters are tracked back to the events
+    that typed them (``carry_over_owners``); when a later batch reveals a match
+    that began in the context, the stored key events from its first character in
+    the context to the end of the earlier batches are redacted, and up to
+    LEAD_EVENTS events right before that character which left nothing in the text
+    (a Shift press, a typo deleted at once).
+    """
+    stored: list = []
+    final: list = []
+    context, sources, start = "", [], 0
     for cut in [*cuts, len(keys)]:
         part = keys[start:cut]
-        labels += redact_keystrokes(part, context=context)
-        context = carry_over(part, context)
+        labels, hits = redact_keystrokes_across(part, context=context)
+        known = [offset for offset, _ in hits if sources[-offset] is not None]
+        if known:
+            top = max(known)
+            first = sources[-top]
+            if top < len(sources) and sources[-top - 1] is not None:
+                first = max(sources[-top - 1] + 1, first - LEAD_EVENTS)
+            for i in range(first, start):
+                if final[i] is None:
+                    final[i] = hits[0][1]
+        stored += labels
+        final += labels
+        context, owners = carry_over_owners(part, context)
+        sources = [None if i is None else start + i if i >= 0 else sources[i] for i in owners]
         start = cut
-    return labels
+    return stored, final
 
 
 def test_recall_holds_when_each_sequence_is_split_into_two_batches(corpus):
     rng = random.Random(7)
     tally = Tally()
     for sample in corpus:
-        tally.add(sample, _in_batches(sample.keys, [rng.randrange(1, len(sample.keys))]))
+        tally.add(sample, _in_batches(sample.keys, [rng.randrange(1, len(sample.keys))])[1])
     print(tally.report("each sequence split at a random point into two batches"))
     tally.assert_thresholds()
 
@@ -733,21 +829,30 @@ def test_recall_holds_when_each_sequence_is_split_into_two_batches(corpus):
 def test_recall_with_small_batches(corpus):
     """Batches of 20-200 key events: a few seconds of typing each.
 
-    What an email address had before its "@" was in an earlier batch, stored
-    before the "@" arrived: that is the one loss that grows as batches shrink
-    (the tail guard cannot hold back every word in case it becomes an address).
-    Numbers held back at the end of each batch cost clean characters, most in
-    spreadsheets.
+    Measured as stored in the end, retroactive redaction included: what an email
+    address had before its "@" was stored with an earlier batch, before the "@"
+    arrived, and is redacted when the batch with the "@" comes (the tail guard
+    cannot hold back every word in case it becomes an address). As each batch is
+    first stored, those characters are still in clear: that recall is checked
+    too, with the email's lower bar. Numbers held back at the end of each batch
+    cost clean characters, most in spreadsheets; only a number that can still
+    become a card, SSN or phone number is held.
     """
     rng = random.Random(11)
-    tally = Tally()
+    stored, final = Tally(), Tally()
     for sample in corpus:
         cuts, at = [], 0
         while (at := at + rng.randint(20, 200)) < len(sample.keys):
             cuts.append(at)
-        tally.add(sample, _in_batches(sample.keys, cuts))
-    print(tally.report("batches of 20-200 key events"))
+        first, last = _in_batches(sample.keys, cuts)
+        stored.add(sample, first)
+        final.add(sample, last)
+    print(stored.report("batches of 20-200 key events, as each batch is first stored"))
+    print(final.report("batches of 20-200 key events, with retroactive redaction"))
+    final.assert_thresholds()
     for cls in CLASSES:
-        assert tally.recall(cls) >= (0.95 if cls == EMAIL else MIN_RECALL), cls
-    assert tally.false_positives() <= MAX_FALSE_POSITIVES
-    assert all(tally.false_positives(genre) <= 2 * MAX_FALSE_POSITIVES for genre in GENRES)
+        assert stored.recall(cls) >= (0.95 if cls == EMAIL else MIN_RECALL), cls
+    # Retroactive redaction only adds to what the batches redacted.
+    assert sum(final.wrong.values()) - sum(stored.wrong.values()) < 0.0005 * sum(
+        final.clean.values()
+    )

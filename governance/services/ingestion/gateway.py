@@ -5,13 +5,29 @@ granted ConsentState rows FOR SHARE (a concurrent withdrawal holds them FOR
 UPDATE, so it either commits first and we see it, or waits for our commit and
 then owes erasure of what we stored), COPY the accepted rows, and record the
 summaries. Nothing of a rejected batch is written.
+
+Typed personal data split across batches: the gateway keeps each session's typed
+tail in Redis (``portal:typed:{device}:{subject}:{session}``, at most 128
+characters) and, beside it (``portal:typed-ts:...``), the stored ``ts`` of the
+key_down that typed each of those characters. When a later batch reveals that a
+match began in that tail ("john.smith" in one batch, "@example.com" in the
+next), the key events of the earlier batches that were stored in clear are
+redacted in the transaction that stores the later batch: the session's key_down
+and key_up rows from the match's first character to the end of the earlier
+batches (the events between two characters of a match), and up to 16 key_downs
+right before it that left nothing in the text (Shift, a typo deleted at once),
+as within a batch. Rows are found by subject, device, session and ``ts`` as
+stored, i.e. after coarsening: key events that share the first character's
+coarsened ``ts`` are redacted with it, even one typed just before it (the
+conservative side of a tie).
 """
 
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, date, datetime, timedelta
 
+import orjson
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -25,7 +41,13 @@ from governance.services.ingestion.safeguards import (
     title_hash,
 )
 from governance.services.ingestion.schema import Batch, Event
-from governance.services.redaction import carry_over, marker, redact_keystrokes
+from governance.services.redaction import (
+    LEAD_EVENTS,
+    Detector,
+    carry_over_owners,
+    marker,
+    redact_keystrokes_across,
+)
 
 COPY_COLUMNS = (
     "ts, subject, purpose_id, application_id, data_kind_id, event_type, consent_version, "
@@ -39,6 +61,7 @@ COPY_TYPES = [
 ]  # fmt: skip
 KEY_TYPES = ("key_down", "key_up")
 CONTEXT_TTL = 3600  # seconds a session's typed tail is kept for detection across batches
+CONTEXT_LIMIT = 128  # characters of it
 
 
 class DropReason:
@@ -224,16 +247,19 @@ def _store(
             drops_by_subject[(subject, event.ts.astimezone(UTC).date(), reason)] += 1
             continue
         kept.append((index, event, subject, app.pk, kind_id, version))
-    redactions = _redact(device, kept, policy)
+    redactions, earlier = _redact(device, kept, policy)
     rows = _rows(device, batch, purpose, kept, redactions, policy)
     _copy(rows)
-    _summaries(kept, redactions, drops_by_subject, device)
+    # Matches that began in an earlier batch: redact what that batch stored in clear.
+    redacted_earlier = _redact_stored(device, batch, earlier) if earlier else Counter()
+    _summaries(kept, redactions, drops_by_subject, device, redacted_earlier)
     sessions = {(subject, device.pk, event.session_id) for _, event, subject, *_ in kept}
     return IngestResult(
         batch_id=str(batch.batch_id),
         accepted=len(kept),
         dropped=dict(dropped),
-        redacted=sum(1 for r in redactions.values() if r is not None and r is not UNPAIRED),
+        redacted=sum(1 for r in redactions.values() if r is not None and r is not UNPAIRED)
+        + sum(redacted_earlier.values()),
         sessions=sessions,
     )
 
@@ -241,32 +267,112 @@ def _store(
 UNPAIRED = object()  # a key_up whose key_down is not in this batch: its key stays unknown
 
 
-def _redact(device, kept, policy: SafeguardPolicy) -> dict[int, object]:
-    """Per kept key event index: the detector whose match covers it, UNPAIRED, or None.
+@dataclass(frozen=True)
+class EarlierMatch:
+    """A match that began in characters stored with an earlier batch of the session."""
+
+    subject: str
+    session_id: str
+    detector: Detector
+    first: datetime  # stored ts of its first character in the earlier batches
+    before: datetime | None  # stored ts of the character before that one, if known
+    end: datetime  # the latest stored ts of the session's key events before this batch
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def stored_micros(ts: datetime, resolution_ms: int = 0) -> int:
+    """Microseconds since the epoch of ``ts`` as a key event's row stores it: what
+    ``SafeguardPolicy.coarsen`` does (milliseconds, floored to the resolution within
+    the minute), in integers, as it runs for every character of the typed tail."""
+    micros = (ts - _EPOCH) // _MICROSECOND
+    if resolution_ms <= 1:
+        return micros
+    minute = micros - micros % 60_000_000
+    millis = (micros - minute) // 1000
+    return minute + (millis - millis % resolution_ms) * 1000
+
+
+def _from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def stamps_encode(end: int | None, stamps: list[int | None]) -> bytes:
+    """``end`` and one stamp per tail character (microseconds since the epoch, or
+    None) as a JSON array: ``[end, stamp, ...]``."""
+    return orjson.dumps([end, *stamps])
+
+
+def stamps_decode(raw: bytes | str | None, length: int) -> tuple[int | None, list[int | None]]:
+    """The inverse of ``stamps_encode``; all unknown unless it has ``length`` stamps."""
+    try:
+        values = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        values = None
+    if not isinstance(values, list) or len(values) != length + 1:
+        return None, [None] * length
+    return values[0], values[1:]
+
+
+def _earlier_match(subject, session_id, hits, stamps, end) -> EarlierMatch | None:
+    """Where a match revealed by this batch began in the stored tail, if that is known."""
+    if end is None:
+        return None
+    known = [offset for offset, _ in hits if stamps[-offset] is not None]
+    if not known:
+        return None
+    top = max(known)
+    before = stamps[-top - 1] if top < len(stamps) else None
+    return EarlierMatch(
+        subject,
+        session_id,
+        hits[0][1],
+        _from_micros(stamps[-top]),
+        None if before is None else _from_micros(before),
+        _from_micros(end),
+    )
+
+
+def _redact(device, kept, policy: SafeguardPolicy) -> tuple[dict[int, object], list]:
+    """Per kept key event index: the detector whose match covers it, UNPAIRED, or None;
+    and the matches that began in characters stored with earlier batches.
 
     Typed text is reassembled from key_down events per session, in time order.
     A key_up inherits its key_down's verdict; one whose key_down came in an
     earlier batch keeps neither code nor char, since that verdict is unknown here.
     """
     if not policy.detectors:
-        return {}
+        return {}, []
     by_session: dict[tuple, list] = defaultdict(list)
     for index, event, subject, *_ in kept:
         if event.type in KEY_TYPES and not event.secure_input and event.key is not None:
             by_session[(subject, event.session_id)].append((event.ts, index, event))
     if not by_session:
-        return {}
+        return {}, []
     redis = redis_client()
     keys = [f"portal:typed:{device.pk}:{s}:{sid}" for s, sid in by_session]
-    contexts = redis.mget(keys)
+    stamp_keys = [f"portal:typed-ts:{device.pk}:{s}:{sid}" for s, sid in by_session]
+    stored = redis.mget(keys + stamp_keys)
+    contexts, stamp_values = stored[: len(keys)], stored[len(keys) :]
+    resolution = policy.key_resolution_ms
     result: dict[int, object] = {}
+    earlier: list[EarlierMatch] = []
     pipe = redis.pipeline()
-    for key, context, session_keys in zip(keys, contexts, by_session.values(), strict=True):
+    for (subject, session_id), key, stamp_key, context, raw_stamps, session_keys in zip(
+        by_session, keys, stamp_keys, contexts, stamp_values, by_session.values(), strict=True
+    ):
         session_keys.sort(key=lambda item: (item[0], item[1]))
         downs = [(i, e) for _, i, e in session_keys if e.type == "key_down"]
         strokes = [(e.key.code, e.key.char) for _, e in downs]
         context_text = context.decode() if context else ""
-        verdicts = redact_keystrokes(strokes, policy.detectors, context=context_text)
+        verdicts, hits = redact_keystrokes_across(strokes, policy.detectors, context=context_text)
+        end, stamps = stamps_decode(raw_stamps, len(context_text))
+        if hits:
+            match = _earlier_match(subject, session_id, hits, stamps, end)
+            if match is not None:
+                earlier.append(match)
         pressed: dict[str | None, object] = {}
         verdict_of = dict(zip((i for i, _ in downs), verdicts, strict=True))
         for _, index, event in session_keys:
@@ -274,9 +380,66 @@ def _redact(device, kept, policy: SafeguardPolicy) -> dict[int, object]:
                 result[index] = pressed[event.key.code] = verdict_of[index]
             else:
                 result[index] = pressed.pop(event.key.code, UNPAIRED)
-        pipe.set(key, carry_over(strokes, context_text), ex=CONTEXT_TTL)
+        tail, sources = carry_over_owners(strokes, context_text, CONTEXT_LIMIT)
+        tail_stamps: list[int | None] = []
+        for source in sources:
+            if source is None:
+                tail_stamps.append(None)
+            elif source < 0:
+                tail_stamps.append(stamps[source])
+            else:
+                tail_stamps.append(stored_micros(downs[source][1].ts, resolution))
+        # Coarsening floors: the latest stays the latest.
+        last_micros = stored_micros(session_keys[-1][0], resolution)
+        end = last_micros if end is None else max(end, last_micros)
+        pipe.set(key, tail, ex=CONTEXT_TTL)
+        pipe.set(stamp_key, stamps_encode(end, tail_stamps), ex=CONTEXT_TTL)
     pipe.execute()
-    return result
+    return result, earlier
+
+
+def _redact_stored(device, batch, earlier: list[EarlierMatch]) -> Counter:
+    """Redact the key events that earlier batches of the session stored in clear for
+    matches that began there; per (subject, day, application, data kind), how many."""
+    redacted: Counter = Counter()
+    with connection.cursor() as cursor:
+        for match in earlier:
+            scope = [device.pk, match.session_id, match.subject]
+            first = match.first
+            if match.before is not None and match.before < first:
+                # Events right before the first character that left nothing in the text.
+                cursor.execute(
+                    f"""SELECT min(ts) FROM (
+                           SELECT ts FROM {EVENT_TABLE}
+                           WHERE device_id = %s AND session_id = %s AND subject = %s
+                             AND event_type = 'key_down' AND ts > %s AND ts < %s
+                             AND batch_id <> %s
+                           ORDER BY ts DESC LIMIT %s) lead""",
+                    [*scope, match.before, first, batch.batch_id, LEAD_EVENTS],
+                )
+                lead = cursor.fetchone()[0]
+                if lead is not None:
+                    first = lead
+            cursor.execute(
+                f"""UPDATE {EVENT_TABLE}
+                    SET key_char = %s, key_code = NULL, redaction = %s
+                    WHERE device_id = %s AND session_id = %s AND subject = %s
+                      AND ts >= %s AND ts <= %s AND batch_id <> %s
+                      AND event_type IN ('key_down', 'key_up') AND redaction IS NULL
+                      AND (key_code IS NOT NULL OR key_char IS NOT NULL)
+                    RETURNING ts, application_id, data_kind_id""",
+                [
+                    marker(match.detector),
+                    str(match.detector),
+                    *scope,
+                    first,
+                    match.end,
+                    batch.batch_id,
+                ],
+            )
+            for ts, app_id, kind_id in cursor.fetchall():
+                redacted[(match.subject, ts.astimezone(UTC).date(), app_id, kind_id)] += 1
+    return redacted
 
 
 def _rows(device, batch, purpose, kept, redactions, policy: SafeguardPolicy):
@@ -324,8 +487,14 @@ def _copy(rows) -> None:
             copy.write_row(row)
 
 
-def _summaries(kept, redactions, drops_by_subject, device) -> None:
-    """Keep the per-day summaries in step with the rows, in the same transaction."""
+def _summaries(
+    kept, redactions, drops_by_subject, device, redacted_earlier: Counter | None = None
+) -> None:
+    """Keep the per-day summaries in step with the rows, in the same transaction.
+
+    ``redacted_earlier``: rows of earlier batches redacted now, per (subject, day,
+    application, data kind); they count as redacted, not as new events.
+    """
     now = timezone.now()
     activity: dict[tuple, list] = {}
     for index, event, subject, app_id, kind_id, _ in kept:
@@ -334,6 +503,11 @@ def _summaries(kept, redactions, drops_by_subject, device) -> None:
         entry[0] += 1
         entry[1] += redactions.get(index) not in (None, UNPAIRED)
         entry[2] = max(entry[2], event.ts)
+    for key, n in (redacted_earlier or {}).items():
+        day: date = key[1]
+        # Recorded before, so the day's last_recorded is already later than this.
+        entry = activity.setdefault(key, [0, 0, datetime.combine(day, datetime.min.time(), UTC)])
+        entry[1] += n
     with connection.cursor() as cursor:
         if activity:
             cursor.executemany(
