@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["bench.ingest", "bench.redaction", "bench.consent"]
+BENCHMARKS = ["bench.ingest", "bench.redaction", "bench.consent", "bench.retention"]
 
 
 def main() -> int:

@@ -34,6 +34,16 @@ class IsPrivacyOfficer(BasePermission):
         return user_has_role(request.user, Role.PRIVACY_OFFICER)
 
 
+class IsLegal(BasePermission):
+    """Legal holds are legal's alone: a matter and its custodians are not for anyone else,
+    and officers learn of a hold only as an erasure partly deferred."""
+
+    message = "Only legal may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return user_has_role(request.user, Role.LEGAL)
+
+
 class IsOfficerOrLegal(BasePermission):
     message = "Only privacy officers and legal may do this."
 

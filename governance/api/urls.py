@@ -3,7 +3,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from governance.api.views import audit, catalogue, devices, ingest, me, my_data, notices, officer
+from governance.api.views import (
+    audit,
+    catalogue,
+    devices,
+    erasure,
+    holds,
+    ingest,
+    me,
+    my_data,
+    notices,
+    officer,
+    retention,
+)
 
 router = SimpleRouter(trailing_slash=False)
 router.register("applications", catalogue.ApplicationViewSet, basename="api-application")
@@ -12,6 +24,10 @@ router.register("purposes", catalogue.PurposeViewSet, basename="api-purpose")
 router.register("safeguards", catalogue.SafeguardViewSet, basename="api-safeguard")
 router.register("notices", notices.NoticeViewSet, basename="api-notice")
 router.register("devices", devices.DeviceViewSet, basename="api-device")
+router.register("legal-holds", holds.LegalHoldViewSet, basename="api-legal-hold")
+router.register(
+    "retention-policies", retention.RetentionPolicyViewSet, basename="api-retention-policy"
+)
 
 urlpatterns = [
     path("ingest/batches", ingest.IngestBatchView.as_view(), name="api-ingest-batches"),
@@ -25,10 +41,18 @@ urlpatterns = [
         me.MyConsentReceiptView.as_view(),
         name="api-my-consent-receipt",
     ),
-    path("me/erasures", me.MyErasuresView.as_view(), name="api-my-erasures"),
+    path("me/erasures", erasure.MyErasuresView.as_view(), name="api-my-erasures"),
+    path("me/erasures/<int:job_id>", erasure.MyErasureView.as_view(), name="api-my-erasure"),
+    path(
+        "me/erasures/<int:job_id>/receipt",
+        erasure.MyErasureReceiptView.as_view(),
+        name="api-my-erasure-receipt",
+    ),
     path("me/access-log", me.MyAccessLogView.as_view(), name="api-my-access-log"),
     path("me/data", my_data.MyDataView.as_view(), name="api-my-data"),
     path("erasures/owed", officer.OwedErasuresView.as_view(), name="api-erasures-owed"),
+    path("erasure-jobs", erasure.ErasureJobsView.as_view(), name="api-erasure-jobs"),
+    path("erasure-jobs/<int:job_id>", erasure.ErasureJobView.as_view(), name="api-erasure-job"),
     path(
         "employees/<str:employee_number>/consent-disclosure",
         officer.ConsentDisclosureView.as_view(),
@@ -44,6 +68,7 @@ urlpatterns = [
         officer.ConsentAggregatesView.as_view(),
         name="api-consent-aggregates",
     ),
+    path("retention-runs", retention.RetentionRunsView.as_view(), name="api-retention-runs"),
     path("audit/events", audit.AuditEventsView.as_view(), name="api-audit-events"),
     path("audit/verify", audit.AuditVerifyView.as_view(), name="api-audit-verify"),
     *router.urls,

@@ -242,7 +242,7 @@ def _erase(step: ErasureStep) -> StepOutcome:
             lock_holds(shared=True)
             holds = hold_windows(employee_id=job.employee_id, store=step.store)
             remaining = target.count(job.subject, scope)
-            held = target.count_held(job.subject, scope, holds) if holds else 0
+            held = target.count_held(job.subject, scope, holds)
             if remaining - held == 0:
                 state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
                 ErasureStep.objects.filter(pk=step.pk).update(

@@ -10,6 +10,8 @@ AUDIT_CHAIN = 0x41554449  # "AUDI": one total order for the audit hash chain
 NOTICES = 0x4E4F5443  # "NOTC": notice numbering/publication vs. grants reading the notice
 CONSENT = 0x434F4E53  # "CONS": with the employee id, all consent writes of one person
 HOLDS = 0x484F4C44  # "HOLD": hold changes (exclusive) vs. every deleting batch (shared)
+RETENTION_POLICIES = 0x52504F4C  # "RPOL": policy changes (exclusive) vs. retention batches (shared)
+RETENTION_RUN = 0x52455445  # "RETE": one retention enforcement at a time (session-scoped)
 
 
 def lock_audit_chain() -> None:
@@ -31,6 +33,29 @@ def lock_holds(*, shared: bool = False) -> None:
     exclusive while a hold is placed or changed, so no batch deletes past a new hold."""
     fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     _execute(f"SELECT {fn}(%s)", [HOLDS])
+
+
+def lock_retention_policies(*, shared: bool = False) -> None:
+    """Exclusive while a retention policy changes; shared by each retention batch, which
+    then re-reads the policies, so no batch deletes by a keep an officer just lengthened."""
+    fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    _execute(f"SELECT {fn}(%s)", [RETENTION_POLICIES])
+
+
+def retention_run_try_lock() -> bool:
+    """Claim the one retention enforcement; False when another process holds it.
+
+    The one session-scoped lock here: an enforcement commits many batches, so a
+    transaction lock cannot span it. It goes with `retention_run_unlock()`, or
+    with the connection when the process dies, so it cannot outlive its run.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [RETENTION_RUN])
+        return cursor.fetchone()[0]
+
+
+def retention_run_unlock() -> None:
+    _execute("SELECT pg_advisory_unlock(%s)", [RETENTION_RUN])
 
 
 def _execute(sql: str, params: list) -> None:

@@ -1,5 +1,794 @@
-"""Retention enforcement: written next (placeholder so imports resolve)."""
+"""Retention: officers' policies, what they would delete now, and their enforcement.
+
+A policy keeps a store's data of some applications × data kinds (empty: all)
+for N days. Where several enabled policies cover the same data the longest
+keep wins; data no policy covers is kept. The rules, longest keep first (ties:
+the older policy), are matched to each row in SQL: a row's *winner* is the
+first rule that could cover it, and the row expires at the winner's cut-off.
+How rows name what they hold:
+
+- events and activity days name one application and one data kind;
+- a session summary names one application and the kinds it counts: it goes
+  only when every kind it counts is covered, and it is kept as long as the
+  longest policy covering any of them (a summary counting nothing counts as
+  "any kind");
+- a drop tally names neither: only a policy for all applications and kinds
+  covers it, and it is kept as long as the longest policy of its store.
+
+Enforcement, per store and under one run lock: a day partition of the events
+table holding no row that is unexpired or held is detached and dropped;
+everything else expired is deleted in committed batches. Each deleting
+transaction takes the hold lock (shared) and re-reads the holds, so no held row
+is ever deleted, and the policy lock (shared) and re-reads the policies, so a
+keep lengthened mid-run is obeyed from the next batch. Each policy × store gets
+a RetentionRun whose counts change in the same transaction as the rows they
+count: the evidence stays exact even when a run dies midway.
+
+Partitions are detached with a plain `DETACH PARTITION` and dropped in the
+same transaction. `DETACH ... CONCURRENTLY` is not possible here: PostgreSQL
+refuses it while the table has a DEFAULT partition (ours takes strays), and
+it cannot run inside a transaction block, while the drop must share the
+transaction that holds the hold lock and has checked that no held row is in
+the day. The day's partition is locked in SHARE mode first (writers of other
+days carry on), then the parent's ACCESS EXCLUSIVE lock is taken for a few
+milliseconds under a short lock_timeout; if it is not granted in time, that
+day is deleted in batches instead.
+"""
+
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from governance.models import (
+    ActivityDay,
+    Application,
+    DataKind,
+    DropTally,
+    RetentionPolicy,
+    RetentionRun,
+    SessionSummary,
+)
+from governance.models.ingestion import EVENT_TABLE
+from governance.services.audit import audit_record
+from governance.services.holds import hold_windows_by_subject
+from governance.services.locks import (
+    lock_holds,
+    lock_retention_policies,
+    retention_run_try_lock,
+    retention_run_unlock,
+)
+from governance.services.partitions import DEFAULT_PARTITION, event_partitions, partition_name
+from governance.stores import REGISTRY
+from governance.stores.holds import HoldWindow, held_day_sql, held_sql
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 50_000
+MAX_KEEP_DAYS = 36_500
+DROP_LOCK_TIMEOUT = "2s"
+MAX_REPLANS = 3
+
+# ---------------------------------------------------------------------------
+# Officer writes
 
 
-def retention_enforce():
-    raise NotImplementedError("retention enforcement is not built yet")
+EDITABLE = {"name", "store", "keep_days", "applications", "data_kinds", "enabled"}
+
+
+def _validate(*, name, store, keep_days) -> None:
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = ["Name the policy."]
+    elif len(name.strip()) > RetentionPolicy._meta.get_field("name").max_length:
+        errors["name"] = ["Keep the name under 120 characters."]
+    if store not in REGISTRY:
+        errors["store"] = [f"Unknown store; choose one of: {', '.join(sorted(REGISTRY))}."]
+    if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 1:
+        errors["keep_days"] = ["Keep data for at least one whole day."]
+    elif keep_days > MAX_KEEP_DAYS:
+        errors["keep_days"] = [f"At most {MAX_KEEP_DAYS} days."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _policy_details(policy: RetentionPolicy) -> dict:
+    def slugs(related):
+        return sorted(related.values_list("slug", flat=True)) or "all"
+
+    return {
+        "name": policy.name,
+        "store": policy.store,
+        "keep_days": policy.keep_days,
+        "applications": slugs(policy.applications),
+        "data_kinds": slugs(policy.data_kinds),
+        "enabled": policy.enabled,
+    }
+
+
+def retention_policy_create(
+    *,
+    actor,
+    name: str,
+    store: str,
+    keep_days: int,
+    applications: Iterable[Application] = (),
+    data_kinds: Iterable[DataKind] = (),
+    enabled: bool = True,
+) -> RetentionPolicy:
+    _validate(name=name, store=store, keep_days=keep_days)
+    with transaction.atomic():
+        lock_retention_policies()
+        policy = RetentionPolicy.objects.create(
+            name=name.strip(),
+            store=store,
+            keep_days=keep_days,
+            enabled=enabled,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        policy.applications.set(applications)
+        policy.data_kinds.set(data_kinds)
+        audit_record(
+            actor=actor,
+            action="retention_policy.created",
+            target=policy,
+            details=_policy_details(policy),
+        )
+    return policy
+
+
+def retention_policy_update(*, policy: RetentionPolicy, actor, **fields) -> RetentionPolicy:
+    """Change any of name, store, keep_days, applications, data_kinds, enabled.
+
+    Takes effect for the next batch of a run in progress (the policy lock)."""
+    unknown = sorted(set(fields) - EDITABLE)
+    if unknown:
+        raise ValidationError({name: ["This field cannot be set."] for name in unknown})
+    with transaction.atomic():
+        lock_retention_policies()
+        policy = RetentionPolicy.objects.select_for_update().get(pk=policy.pk)
+        before = _policy_details(policy)
+        _validate(
+            name=fields.get("name", policy.name),
+            store=fields.get("store", policy.store),
+            keep_days=fields.get("keep_days", policy.keep_days),
+        )
+        for name in ("name", "store", "keep_days", "enabled"):
+            if name in fields:
+                value = fields[name].strip() if name == "name" else fields[name]
+                setattr(policy, name, value)
+        if "applications" in fields:
+            policy.applications.set(fields["applications"])
+        if "data_kinds" in fields:
+            policy.data_kinds.set(fields["data_kinds"])
+        after = _policy_details(policy)
+        changed = sorted(k for k in after if after[k] != before[k])
+        if not changed:
+            return policy
+        policy.save()
+        verb = "updated"
+        if changed == ["enabled"]:
+            verb = "enabled" if policy.enabled else "disabled"
+        audit_record(
+            actor=actor,
+            action=f"retention_policy.{verb}",
+            target=policy,
+            details={**after, "changed": changed},
+        )
+    return policy
+
+
+def retention_policy_disable(*, policy: RetentionPolicy, actor) -> RetentionPolicy:
+    return retention_policy_update(policy=policy, actor=actor, enabled=False)
+
+
+# ---------------------------------------------------------------------------
+# Which keep applies to which data
+
+
+@dataclass(frozen=True)
+class KeepRule:
+    """One enabled policy as the engine applies it; None means every application/kind."""
+
+    policy_id: int
+    name: str
+    keep_days: int
+    application_ids: frozenset[int] | None
+    data_kind_ids: frozenset[int] | None
+    data_kind_slugs: frozenset[str] | None
+
+    def covers(self, application_id: int, data_kind_id: int) -> bool:
+        return (self.application_ids is None or application_id in self.application_ids) and (
+            self.data_kind_ids is None or data_kind_id in self.data_kind_ids
+        )
+
+    def cutoff(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.keep_days)
+
+    @property
+    def covers_everything(self) -> bool:
+        return self.application_ids is None and self.data_kind_ids is None
+
+
+@dataclass(frozen=True)
+class EffectiveKeep:
+    """A store's enabled policies, longest keep first: the first that covers data wins."""
+
+    store: str
+    rules: tuple[KeepRule, ...]
+
+    def winner(self, application_id: int, data_kind_id: int) -> KeepRule | None:
+        return next((r for r in self.rules if r.covers(application_id, data_kind_id)), None)
+
+    def keep_days(self, application_id: int, data_kind_id: int) -> int | None:
+        """Days this store keeps data of this application and kind; None: kept indefinitely."""
+        rule = self.winner(application_id, data_kind_id)
+        return rule.keep_days if rule else None
+
+    def matrix(self) -> list[tuple[Application, DataKind, KeepRule | None]]:
+        """The winner for every application × data kind of the catalogue (for pages)."""
+        kinds = list(DataKind.objects.order_by("slug"))
+        return [
+            (app, kind, self.winner(app.pk, kind.pk))
+            for app in Application.objects.order_by("slug")
+            for kind in kinds
+        ]
+
+
+def _load_rules(store: str) -> tuple[KeepRule, ...]:
+    policies = RetentionPolicy.objects.filter(store=store, enabled=True).prefetch_related(
+        "applications", "data_kinds"
+    )
+    rules = []
+    for policy in policies:
+        kinds = list(policy.data_kinds.all())
+        rules.append(
+            KeepRule(
+                policy_id=policy.pk,
+                name=policy.name,
+                keep_days=policy.keep_days,
+                application_ids=frozenset(a.pk for a in policy.applications.all()) or None,
+                data_kind_ids=frozenset(k.pk for k in kinds) or None,
+                data_kind_slugs=frozenset(k.slug for k in kinds) or None,
+            )
+        )
+    return tuple(sorted(rules, key=lambda r: (-r.keep_days, r.policy_id)))
+
+
+def effective_keep(store: str) -> EffectiveKeep:
+    return EffectiveKeep(store=store, rules=_load_rules(store))
+
+
+# ---------------------------------------------------------------------------
+# The rules as SQL
+
+
+@dataclass(frozen=True)
+class Fragment:
+    sql: str
+    params: tuple = ()
+
+
+TRUE, FALSE = Fragment("TRUE"), Fragment("FALSE")
+
+
+def _sql(*pieces: str | Fragment) -> Fragment:
+    sql, params = [], []
+    for piece in pieces:
+        if isinstance(piece, Fragment):
+            sql.append(piece.sql)
+            params.extend(piece.params)
+        else:
+            sql.append(piece)
+    return Fragment("".join(sql), tuple(params))
+
+
+def _param(value) -> Fragment:
+    return Fragment("%s", (value,))
+
+
+def _joined(parts: list[Fragment], op: str, empty: Fragment) -> Fragment:
+    if not parts:
+        return empty
+    pieces: list[str | Fragment] = ["("]
+    for i, part in enumerate(parts):
+        pieces += [f" {op} " if i else "", part]
+    return _sql(*pieces, ")")
+
+
+def _all(parts: list[Fragment]) -> Fragment:
+    return _joined(parts, "AND", TRUE)
+
+
+def _any(parts: list[Fragment]) -> Fragment:
+    return _joined(parts, "OR", FALSE)
+
+
+@dataclass(frozen=True)
+class RetainedTable:
+    """A table of a store, as retention reads it.
+
+    shape: "app_kind" (one application and data kind per row), "app_counts"
+    (one application, kinds as the keys of `counts`) or "none" (neither).
+    """
+
+    table: str
+    time_column: str
+    keys: tuple[str, ...]
+    shape: str
+    by_day: bool = False  # a date column: a row goes once its whole day is past the cut-off
+    partitioned: bool = False
+
+
+RETAINED: dict[str, tuple[RetainedTable, ...]] = {
+    "events": (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),),
+    "sessions": (
+        RetainedTable(SessionSummary._meta.db_table, "started_at", ("id",), "app_counts"),
+    ),
+    "activity": (
+        RetainedTable(ActivityDay._meta.db_table, "day", ("id",), "app_kind", by_day=True),
+        RetainedTable(DropTally._meta.db_table, "day", ("id",), "none", by_day=True),
+    ),
+}
+
+
+def _application_is(rule: KeepRule) -> Fragment:
+    if rule.application_ids is None:
+        return TRUE
+    return _sql("application_id = ANY(", _param(sorted(rule.application_ids)), ")")
+
+
+def _could_cover(rule: KeepRule, table: RetainedTable) -> Fragment:
+    """True for rows this rule covers, or covers part of (a summary's kinds)."""
+    if table.shape == "none":
+        return TRUE  # a row naming nothing could be about anything
+    parts = [_application_is(rule)]
+    if rule.data_kind_ids is not None:
+        if table.shape == "app_kind":
+            parts.append(_sql("data_kind_id = ANY(", _param(sorted(rule.data_kind_ids)), ")"))
+        else:
+            slugs = _param(sorted(rule.data_kind_slugs))
+            parts.append(_sql("(counts ?| ", slugs, " OR counts = '{}'::jsonb)"))
+    return _all(parts)
+
+
+def _wholly_covered(rules: tuple[KeepRule, ...], table: RetainedTable) -> Fragment:
+    """True for rows every part of which some rule covers."""
+    if table.shape == "app_kind":
+        return TRUE  # one part: covered when it has a winner
+    if table.shape == "none":
+        return TRUE if any(r.covers_everything for r in rules) else FALSE
+
+    def covers_kind(rule: KeepRule) -> Fragment:  # of the summary's kind `k.slug`
+        if rule.data_kind_slugs is None:
+            return _application_is(rule)
+        slugs = _param(sorted(rule.data_kind_slugs))
+        return _all([_application_is(rule), _sql("k.slug = ANY(", slugs, ")")])
+
+    each_kind = _any([covers_kind(r) for r in rules])
+    any_kind = _any([_application_is(r) for r in rules if r.data_kind_ids is None])
+    return _sql(
+        "(NOT EXISTS (SELECT 1 FROM jsonb_object_keys(counts) AS k(slug) WHERE NOT ",
+        each_kind,
+        ") AND (counts <> '{}'::jsonb OR ",
+        any_kind,
+        "))",
+    )
+
+
+class Plan:
+    """The rules of one store at one moment, as SQL for each of its tables."""
+
+    def __init__(self, rules: tuple[KeepRule, ...], now: datetime):
+        self.rules = rules
+        self.now = now
+        self.cutoffs = {r.policy_id: r.cutoff(now) for r in rules}
+        # Rows at or after the youngest cut-off are kept whatever else holds.
+        self.youngest = max(self.cutoffs.values())
+
+    def cutoff_value(self, rule: KeepRule, table: RetainedTable):
+        cutoff = self.cutoffs[rule.policy_id]
+        return cutoff.astimezone(UTC).date() if table.by_day else cutoff
+
+    def youngest_value(self, table: RetainedTable):
+        return self.youngest.astimezone(UTC).date() if table.by_day else self.youngest
+
+    def winner(self, table: RetainedTable) -> Fragment:
+        """The id of the policy that decides each row's keep (NULL: none covers it)."""
+        whens = [
+            _sql(" WHEN ", _could_cover(r, table), " THEN ", _param(r.policy_id))
+            for r in self.rules
+        ]
+        return _sql("(CASE", *whens, " END)")
+
+    def expired(self, table: RetainedTable) -> Fragment:
+        whens = [
+            _sql(" WHEN ", _could_cover(r, table), " THEN ", _param(self.cutoff_value(r, table)))
+            for r in self.rules
+        ]
+        return _sql(
+            "COALESCE(",
+            _wholly_covered(self.rules, table),
+            f" AND {table.time_column} < (CASE",
+            *whens,
+            " END), FALSE)",
+        )
+
+    def before_youngest(self, table: RetainedTable) -> Fragment:
+        return _sql(f"{table.time_column} < ", _param(self.youngest_value(table)))
+
+    def whole_day_expires(self, day_end: datetime) -> bool:
+        """Every row of a day ending then is expired, whatever it holds."""
+        return any(r.covers_everything for r in self.rules) and all(
+            cutoff >= day_end for cutoff in self.cutoffs.values()
+        )
+
+
+def _held(windows_by_subject: dict[str, list[HoldWindow]], table: RetainedTable) -> Fragment:
+    """True for rows a legal hold preserves. Custodians sharing windows share a clause."""
+    subjects_by_windows: dict[frozenset, list[str]] = defaultdict(list)
+    for subject, windows in windows_by_subject.items():
+        subjects_by_windows[frozenset(windows)].append(subject)
+    to_sql = held_day_sql if table.by_day else held_sql
+    parts = []
+    for windows, subjects in subjects_by_windows.items():
+        sql, params = to_sql(list(windows), table.time_column)
+        inside = Fragment(sql, tuple(params))
+        parts.append(_sql("(subject = ANY(", _param(sorted(subjects)), ") AND ", inside, ")"))
+    return _any(parts)
+
+
+def _execute(cursor, fragment: Fragment) -> None:
+    cursor.execute(fragment.sql, list(fragment.params))
+
+
+def _any_row(cursor, table: str, condition: Fragment) -> bool:
+    _execute(cursor, _sql(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE ", condition, ")"))
+    return cursor.fetchone()[0]
+
+
+# ---------------------------------------------------------------------------
+# Dry run
+
+
+@dataclass(frozen=True)
+class RetentionPreview:
+    """What one policy would delete from one store now, and what holds keep of it."""
+
+    policy: RetentionPolicy
+    store: str
+    cutoff: datetime
+    rows: int
+    rows_held: int
+
+
+def _expired_counts(plan: Plan, table: RetainedTable, held: Fragment) -> list[tuple]:
+    """(policy id, rows not held, rows held) of the expired rows of one table."""
+    with connection.cursor() as cursor:
+        _execute(
+            cursor,
+            _sql(
+                "SELECT ", plan.winner(table), " AS policy, ",
+                "count(*) FILTER (WHERE NOT ", held, "), count(*) FILTER (WHERE ", held, ") ",
+                f"FROM {table.table} WHERE ", plan.before_youngest(table),
+                " AND ", plan.expired(table), " GROUP BY 1",
+            ),
+        )  # fmt: skip
+        return cursor.fetchall()
+
+
+def retention_dry_run(*, now: datetime | None = None) -> list[RetentionPreview]:
+    """Per enabled policy and store: rows it would delete now (longest keep wins, held rows
+    not counted) and rows it would delete but for a legal hold."""
+    now = now or timezone.now()
+    previews = []
+    for store in REGISTRY:
+        rules = _load_rules(store)
+        if not rules or store not in RETAINED:
+            continue
+        plan = Plan(rules, now)
+        windows = hold_windows_by_subject(store=store)
+        rows, held = Counter(), Counter()
+        for table in RETAINED[store]:
+            for policy_id, free, kept in _expired_counts(plan, table, _held(windows, table)):
+                rows[policy_id] += free
+                held[policy_id] += kept
+        policies = RetentionPolicy.objects.in_bulk([r.policy_id for r in rules])
+        previews += [
+            RetentionPreview(
+                policy=policies[r.policy_id],
+                store=store,
+                cutoff=plan.cutoffs[r.policy_id],
+                rows=rows[r.policy_id],
+                rows_held=held[r.policy_id],
+            )
+            for r in rules
+        ]
+    return previews
+
+
+# ---------------------------------------------------------------------------
+# Enforcement
+
+
+class PoliciesChanged(Exception):
+    """An officer changed the store's policies while a run was deleting by them."""
+
+
+def retention_enforce(
+    *, now: datetime | None = None, batch_size: int = BATCH_SIZE
+) -> list[RetentionRun]:
+    """Enforce every enabled policy on every store; one RetentionRun per policy × store.
+
+    Safe to call twice or concurrently: a second caller while one runs returns []
+    at once, and a run after a finished one finds nothing more to delete.
+    """
+    now = now or timezone.now()
+    if not retention_run_try_lock():
+        logger.info("retention: another enforcement is running; this one stops")
+        return []
+    try:
+        RetentionRun.objects.filter(finished_at__isnull=True, dry_run=False, error="").update(
+            error="interrupted: the enforcing process stopped before finishing"
+        )
+        runs = []
+        for name in REGISTRY:
+            runs += _enforce_store(name, now, batch_size)
+        return runs
+    finally:
+        retention_run_unlock()
+
+
+def _enforce_store(store: str, now: datetime, batch_size: int) -> list[RetentionRun]:
+    runs: list[RetentionRun] = []
+    for _ in range(MAX_REPLANS + 1):
+        rules = _load_rules(store)
+        if not rules:
+            return runs
+        enforcement = StoreEnforcement(store, rules, now, batch_size)
+        if store not in RETAINED:
+            return runs + enforcement.finish(error="this store has no retention support yet")
+        try:
+            enforcement.execute()
+        except PoliciesChanged:
+            runs += enforcement.finish(
+                error="stopped: the policies changed during the run; it went on under the new ones"
+            )
+            continue
+        except Exception as exc:
+            logger.exception("retention of store %s failed", store)
+            return runs + enforcement.finish(error=f"{exc.__class__.__name__}: {exc}")
+        return runs + enforcement.finish()
+    return runs
+
+
+def _day_of(partition: str) -> date | None:
+    try:
+        day = datetime.strptime(partition.removeprefix(f"{EVENT_TABLE}_p"), "%Y%m%d").date()
+    except ValueError:
+        return None
+    return day if partition_name(day) == partition else None
+
+
+def _lock_refused(exc: OperationalError) -> bool:
+    # lock_not_available (our lock_timeout) or deadlock_detected (a writer of that day).
+    return getattr(exc.__cause__, "sqlstate", None) in ("55P03", "40P01")
+
+
+@contextmanager
+def _lock_timeout(cursor, value: str):
+    cursor.execute("SELECT current_setting('lock_timeout')")
+    previous = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [value])
+    yield
+    cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+
+@dataclass
+class StoreEnforcement:
+    """One pass of a store's policies: its runs, counts and deleting transactions."""
+
+    store: str
+    rules: tuple[KeepRule, ...]
+    now: datetime
+    batch_size: int
+    runs: dict[int, RetentionRun] = field(default_factory=dict)
+    removed: Counter = field(default_factory=Counter)
+    dropped: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def __post_init__(self):
+        self.plan = Plan(self.rules, self.now)
+        self.started = time.monotonic()
+        started_at = timezone.now()
+        for rule in self.rules:
+            self.runs[rule.policy_id] = RetentionRun.objects.create(
+                policy_id=rule.policy_id,
+                store=self.store,
+                cutoff=self.plan.cutoffs[rule.policy_id],
+                started_at=started_at,
+            )
+
+    def execute(self) -> None:
+        for table in RETAINED[self.store]:
+            if table.partitioned:
+                self._events(table)
+            else:
+                self._delete_batches(table, table.table)
+
+    def _guard(self) -> dict[str, list[HoldWindow]]:
+        """Start of every deleting transaction: the holds and policies as they now stand."""
+        lock_holds(shared=True)
+        lock_retention_policies(shared=True)
+        if _load_rules(self.store) != self.rules:
+            raise PoliciesChanged
+        return hold_windows_by_subject(store=self.store)
+
+    def _record(self, counts: dict[int, int], partition: str | None = None) -> None:
+        """Add to the runs' evidence, inside the transaction that deleted the rows."""
+        for policy_id, n in counts.items():
+            self.removed[policy_id] += n
+            updates = {"rows_removed": F("rows_removed") + n}
+            if partition:
+                self.dropped[policy_id].append(partition)
+                updates["partitions_dropped"] = self.dropped[policy_id]
+            RetentionRun.objects.filter(pk=self.runs[policy_id].pk).update(**updates)
+
+    def _events(self, table: RetainedTable) -> None:
+        youngest = self.plan.youngest
+        for partition in event_partitions():
+            day = _day_of(partition)
+            if day is not None:
+                start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+                end = start + timedelta(days=1)
+                if start >= youngest:
+                    continue
+                if end <= youngest and self._drop(table, partition, end):
+                    continue
+            self._delete_batches(table, partition)
+        self._delete_batches(table, DEFAULT_PARTITION)
+
+    def _drop(self, table: RetainedTable, partition: str, day_end: datetime) -> bool:
+        """Detach and drop a day partition when none of its rows is unexpired or held."""
+        whole_day = self.plan.whole_day_expires(day_end)
+        if not whole_day:
+            with transaction.atomic(), connection.cursor() as cursor:  # early exit, no locks
+                if _any_row(cursor, partition, _sql("NOT ", self.plan.expired(table))):
+                    return False
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                windows = self._guard()
+                with _lock_timeout(cursor, DROP_LOCK_TIMEOUT):
+                    # Nothing enters or leaves the day from here; other days carry on.
+                    cursor.execute(f"LOCK TABLE {partition} IN SHARE MODE")
+                    # By the subject index: cheap.
+                    if windows and _any_row(cursor, partition, _held(windows, table)):
+                        return False
+                    counts = self._day_counts(cursor, table, partition, whole_day)
+                    if counts is None:
+                        return False
+                    cursor.execute(f"ALTER TABLE {EVENT_TABLE} DETACH PARTITION {partition}")
+                    cursor.execute(f"DROP TABLE {partition}")
+                # An empty day goes on the evidence of the policy that made it a candidate.
+                self._record(counts or {self.rules[-1].policy_id: 0}, partition=partition)
+            return True
+        except OperationalError as exc:
+            if not _lock_refused(exc):
+                raise
+            logger.warning("retention: %s busy; deleting it in batches instead", partition)
+            return False
+
+    def _day_counts(self, cursor, table, partition: str, whole_day: bool) -> dict | None:
+        """Rows of a locked day by the policy that expires them; None if any is unexpired.
+
+        This count is the evidence of what the drop removes: the one part of a
+        drop whose time grows with the day."""
+        if whole_day and self.rules[0].covers_everything:
+            # Every row is expired and the longest policy covers it: a plain count.
+            cursor.execute(f"SELECT count(*) FROM {partition}")
+            n = cursor.fetchone()[0]
+            return {self.rules[0].policy_id: n} if n else {}
+        expired = self.plan.expired(table)
+        _execute(
+            cursor,
+            _sql(
+                "SELECT ", self.plan.winner(table), ", count(*), ",
+                "count(*) FILTER (WHERE NOT ", expired, ") ",
+                f"FROM {partition} GROUP BY 1",
+            ),
+        )  # fmt: skip
+        rows = cursor.fetchall()
+        if any(unexpired for _, _, unexpired in rows):
+            return None
+        return {policy_id: n for policy_id, n, _ in rows}
+
+    def _delete_batches(self, table: RetainedTable, physical: str) -> None:
+        """Delete a table's expired, unheld rows in committed batches, in key order."""
+        keys = ", ".join(table.keys)
+        keys_desc = ", ".join(f"{k} DESC" for k in table.keys)
+        after: tuple | None = None
+        while True:
+            with transaction.atomic(), connection.cursor() as cursor:
+                held = _held(self._guard(), table)
+                resume = TRUE
+                if after is not None:
+                    marks = ", ".join(["%s"] * len(after))
+                    resume = Fragment(f"({keys}) > ({marks})", after)
+                _execute(
+                    cursor,
+                    _sql(
+                        f"WITH batch AS MATERIALIZED (SELECT ctid, {keys} FROM {physical} WHERE ",
+                        self.plan.before_youngest(table), " AND ", resume,
+                        " AND ", self.plan.expired(table), " AND NOT ", held,
+                        f" ORDER BY {keys} LIMIT ", _param(self.batch_size), "), ",
+                        f"gone AS (DELETE FROM {physical} WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) ",
+                        "RETURNING ", self.plan.winner(table), " AS policy), ",
+                        f"last AS (SELECT {keys} FROM batch ORDER BY {keys_desc} LIMIT 1) ",
+                        "SELECT last.*, g.policy, g.n FROM last LEFT JOIN ",
+                        "(SELECT policy, count(*) AS n FROM gone GROUP BY policy) g ON TRUE",
+                    ),
+                )  # fmt: skip
+                rows = cursor.fetchall()
+                if not rows:
+                    return
+                width = len(table.keys)
+                after = tuple(rows[0][:width])
+                self._record({r[width]: r[width + 1] for r in rows if r[width] is not None})
+
+    def _held_counts(self) -> Counter:
+        held = Counter()
+        with transaction.atomic():
+            lock_holds(shared=True)
+            windows = hold_windows_by_subject(store=self.store)
+            if not windows:
+                return held
+            for table in RETAINED.get(self.store, ()):
+                for policy_id, _, kept in _expired_counts(self.plan, table, _held(windows, table)):
+                    held[policy_id] += kept
+        return held
+
+    def finish(self, error: str = "") -> list[RetentionRun]:
+        """Close the runs with their totals and audit each, in one transaction."""
+        held = Counter() if error else self._held_counts()
+        finished_at = timezone.now()
+        duration_ms = int((time.monotonic() - self.started) * 1000)
+        with transaction.atomic():
+            for policy_id, run in self.runs.items():
+                run.rows_removed = self.removed[policy_id]
+                run.rows_held = held[policy_id]
+                run.partitions_dropped = list(self.dropped[policy_id])
+                run.finished_at = finished_at
+                run.duration_ms = duration_ms
+                run.error = error[:2000]
+                run.save(
+                    update_fields=[
+                        "rows_removed",
+                        "rows_held",
+                        "partitions_dropped",
+                        "finished_at",
+                        "duration_ms",
+                        "error",
+                    ]
+                )
+                audit_record(
+                    actor=None,
+                    action="retention.enforced",
+                    target=run,
+                    details={
+                        "policy": policy_id,
+                        "store": self.store,
+                        "cutoff": run.cutoff.isoformat(),
+                        "rows_removed": run.rows_removed,
+                        "rows_held": run.rows_held,
+                        "partitions_dropped": run.partitions_dropped,
+                        "error": run.error,
+                    },
+                )
+        return list(self.runs.values())

@@ -81,15 +81,28 @@ class SessionsStore(SmallStore):
         )
 
     def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
-        if not holds:
-            return 0
+        """Summaries a hold keeps: their own window is held, or (for a scoped erasure,
+        which rebuilds summaries from the events left) in-scope source events are still
+        there, which after the events step means a hold on the events keeps them."""
+        from governance.models.ingestion import EVENT_TABLE
+        from governance.stores.events import scope_sql
+
         where, params = _summaries_sql(scope)
         held, held_params = held_sql(holds, "started_at")
+        conditions, condition_params = [held], list(held_params)
+        if scope != EVERYTHING:
+            source_where, source_params = scope_sql(scope, prefix="e.")
+            conditions.append(
+                f"""EXISTS (SELECT 1 FROM {EVENT_TABLE} e WHERE e.subject = s.subject
+                    AND e.device_id = s.device_id AND e.session_id = s.session_id
+                    AND e.application_id = s.application_id{source_where})"""
+            )
+            condition_params += source_params
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""SELECT count(*) FROM governance_sessionsummary
-                    WHERE subject = %s{where} AND {held}""",
-                [subject, *params, *held_params],
+                f"""SELECT count(*) FROM governance_sessionsummary s
+                    WHERE subject = %s{where} AND ({" OR ".join(conditions)})""",
+                [subject, *params, *condition_params],
             )
             return cursor.fetchone()[0]
 

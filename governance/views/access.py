@@ -43,6 +43,10 @@ class OfficerRequiredMixin(RoleRequiredMixin):
     roles = (Role.PRIVACY_OFFICER,)
 
 
+class LegalRequiredMixin(RoleRequiredMixin):
+    roles = (Role.LEGAL,)
+
+
 class AuditorRequiredMixin(RoleRequiredMixin):
     roles = (Role.PRIVACY_OFFICER, Role.LEGAL)
 

@@ -14,10 +14,9 @@ from governance.selectors.consent import (
     consent_event_for,
     consent_history_for,
     consent_scopes_for,
-    owed_erasures_for,
 )
+from governance.selectors.erasure import erasure_scope_states_for, my_erasures
 from governance.selectors.notices import notice_current
-from governance.selectors.pages import erasure_pending_scopes_for
 from governance.services.consent import consent_grant, consent_withdraw, consent_withdraw_all
 from governance.services.receipts import consent_receipt
 from governance.services.scopes import scope_resolve
@@ -25,6 +24,7 @@ from governance.views.access import EmployeeRequiredMixin, web_context
 from governance.views.forms import ScopeForm, service_error_messages
 
 HISTORY_PAGE_SIZE = 50
+RECENT_ERASURES = 5
 
 
 class MyConsentView(EmployeeRequiredMixin, TemplateView):
@@ -34,22 +34,25 @@ class MyConsentView(EmployeeRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         notice = notice_current()
         rows = consent_scopes_for(employee=self.employee, notice=notice)
-        pending = erasure_pending_scopes_for(employee=self.employee)
+        erasing = erasure_scope_states_for(employee=self.employee)
         history = Paginator(consent_history_for(employee=self.employee), HISTORY_PAGE_SIZE)
         context.update(
             notice=notice,
-            matrices=scope_matrices(rows, pending),
+            matrices=scope_matrices(rows, erasing),
             unoffered=[row for row in rows if not row.offered],
             needs_review=sum(row.state == ConsentState.State.LAPSED for row in rows),
             granted=sum(row.state == ConsentState.State.GRANTED for row in rows),
             history=history.get_page(self.request.GET.get("page")),
-            erasures=owed_erasures_for(employee=self.employee),
+            erasures=my_erasures(employee=self.employee, limit=RECENT_ERASURES),
         )
         return context
 
 
-def scope_matrices(rows, pending: set) -> list[dict]:
-    """Offered scopes as one table per purpose: applications × data kinds."""
+def scope_matrices(rows, erasing: dict) -> list[dict]:
+    """Offered scopes as one table per purpose: applications × data kinds.
+
+    `erasing` maps scope ids to the state of the scope's latest erasure.
+    """
     matrices: dict[int, dict] = {}
     for row in rows:
         if not row.offered:
@@ -61,7 +64,7 @@ def scope_matrices(rows, pending: set) -> list[dict]:
             matrix["kinds"].append(row.data_kind)
         cells = matrix["apps"].setdefault(row.application, [])
         key = (row.purpose.pk, row.application.pk, row.data_kind.pk)
-        cells.append({"row": row, "erasure_pending": key in pending})
+        cells.append({"row": row, "erasure": erasing.get(key)})
     return [
         {"purpose": m["purpose"], "kinds": m["kinds"], "apps": list(m["apps"].items())}
         for m in matrices.values()

@@ -5,7 +5,17 @@ import re
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from governance.models import Application, DataKind, Notice, Purpose, SafeguardRule
+from governance.models import (
+    Application,
+    DataKind,
+    ErasureCause,
+    ErasureJob,
+    Notice,
+    Purpose,
+    SafeguardRule,
+)
+from governance.selectors.holds import employees_by_work_email
+from governance.stores import REGISTRY
 
 
 def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -206,3 +216,125 @@ class AggregateForm(forms.Form):
 
 class PeopleSearchForm(forms.Form):
     q = forms.CharField(required=False, label="Search people", max_length=100)
+
+
+class ErasureStartForm(forms.Form):
+    employee = forms.CharField(
+        max_length=254,
+        label="Employee number or work email",
+        help_text="e.g. E1042 or jane.doe@example.com.",
+    )
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Recorded on the job and in the audit log, e.g. the ticket of a request.",
+    )
+    confirm = forms.BooleanField(
+        label="I understand this erases everything recorded about this person, in every "
+        "store, and cannot be undone.",
+        error_messages={"required": "Tick this to confirm the erasure."},
+    )
+
+
+class ErasureJobFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[("", "Any state"), *ErasureJob.State.choices], required=False
+    )
+    cause = forms.ChoiceField(choices=[("", "Any cause"), *ErasureCause.choices], required=False)
+
+
+def _store_choices() -> list[tuple[str, str]]:
+    return [(name, f"{name} — {store.description}") for name, store in sorted(REGISTRY.items())]
+
+
+class LegalHoldForm(forms.Form):
+    """A hold's fields; `custodians` cleans to Employee rows, naming any email nobody has."""
+
+    matter = forms.CharField(max_length=200, help_text="e.g. Smith v. Example Corp (case 24-118).")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the data must be preserved. Legal and the audit log see it; "
+        "the custodians do not.",
+    )
+    custodians = LinesField(
+        label="Custodians (work emails)",
+        help_text="One per line. Their data is preserved.",
+    )
+    starts = forms.DateTimeField(
+        label="From (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Empty: from the beginning.",
+    )
+    ends = forms.DateTimeField(
+        label="Until (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Empty: open-ended.",
+    )
+    stores = forms.MultipleChoiceField(
+        choices=_store_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every store, including stores added later.",
+    )
+
+    def clean_custodians(self):
+        employees, unknown = employees_by_work_email(self.cleaned_data["custodians"])
+        if unknown:
+            raise ValidationError([f"No employee has the work email {email}." for email in unknown])
+        if not employees:
+            raise ValidationError("Name at least one custodian.")
+        return employees
+
+    @classmethod
+    def initial_from(cls, hold) -> dict:
+        return {
+            "matter": hold.matter,
+            "reason": hold.reason,
+            "custodians": [c.work_email for c in hold.custodians.all()],
+            "starts": hold.starts,
+            "ends": hold.ends,
+            "stores": hold.stores,
+        }
+
+
+class LegalHoldReleaseForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why may the data go now?",
+        help_text="Recorded in the audit log, e.g. “Settled on 2025-03-02”.",
+    )
+
+
+class RetentionPolicyForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text="e.g. Raw keystrokes: 30 days.")
+    store = forms.ChoiceField(choices=_store_choices)
+    keep_days = forms.IntegerField(
+        min_value=1, label="Keep (days)", help_text="Data older than this goes at the next run."
+    )
+    applications = forms.ModelMultipleChoiceField(
+        queryset=Application.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every application.",
+    )
+    data_kinds = forms.ModelMultipleChoiceField(
+        queryset=DataKind.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every data kind.",
+    )
+    enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
+
+    @classmethod
+    def initial_from(cls, policy) -> dict:
+        return {
+            "name": policy.name,
+            "store": policy.store,
+            "keep_days": policy.keep_days,
+            "applications": list(policy.applications.all()),
+            "data_kinds": list(policy.data_kinds.all()),
+            "enabled": policy.enabled,
+        }

@@ -1,6 +1,18 @@
 from django.urls import path
 
-from governance.views import audit, consent, devices, health, home, my_data, notices, people
+from governance.views import (
+    audit,
+    consent,
+    devices,
+    erasure,
+    health,
+    holds,
+    home,
+    my_data,
+    notices,
+    people,
+    retention,
+)
 from governance.views.catalogue import catalogue_urls
 
 urlpatterns = [
@@ -18,6 +30,12 @@ urlpatterns = [
         name="consent-receipt",
     ),
     path("consent/access-log/", consent.AccessLogView.as_view(), name="consent-access-log"),
+    path("consent/erasures/", erasure.MyErasuresView.as_view(), name="my-erasures"),
+    path(
+        "consent/erasures/<int:job_id>/receipt.json",
+        erasure.MyErasureReceiptView.as_view(),
+        name="my-erasure-receipt",
+    ),
     path("my-data/", my_data.MyDataView.as_view(), name="my-data"),
     path("notices/<int:version>/", notices.NoticePublicView.as_view(), name="notice"),
     # Privacy officers
@@ -41,6 +59,37 @@ urlpatterns = [
         name="officer-device-revoke",
     ),
     path("officer/erasures/", people.ErasuresOwedView.as_view(), name="officer-erasures"),
+    path("officer/erasure-jobs/", erasure.ErasureJobsView.as_view(), name="officer-erasure-jobs"),
+    path(
+        "officer/erasure-jobs/<int:job_id>/",
+        erasure.ErasureJobDetailView.as_view(),
+        name="officer-erasure-job",
+    ),
+    path(
+        "officer/erasure-jobs/<int:job_id>/receipt.json",
+        erasure.ErasureJobReceiptView.as_view(),
+        name="officer-erasure-job-receipt",
+    ),
+    path("officer/retention/", retention.PoliciesView.as_view(), name="officer-retention"),
+    path(
+        "officer/retention/new/", retention.PolicyFormView.as_view(), name="officer-retention-new"
+    ),
+    path(
+        "officer/retention/<int:pk>/edit/",
+        retention.PolicyFormView.as_view(),
+        name="officer-retention-edit",
+    ),
+    path(
+        "officer/retention/<int:pk>/disable/",
+        retention.PolicyDisableView.as_view(),
+        name="officer-retention-disable",
+    ),
+    path(
+        "officer/retention/dry-run/",
+        retention.DryRunView.as_view(),
+        name="officer-retention-dry-run",
+    ),
+    path("officer/retention/runs/", retention.RunsView.as_view(), name="officer-retention-runs"),
     path("officer/people/", people.PeopleView.as_view(), name="officer-people"),
     path(
         "officer/people/<int:pk>/consent/",
@@ -48,6 +97,14 @@ urlpatterns = [
         name="officer-person-consent",
     ),
     path("officer/aggregates/", people.AggregatesView.as_view(), name="officer-aggregates"),
+    # Legal
+    path("legal/holds/", holds.HoldListView.as_view(), name="legal-holds"),
+    path("legal/holds/new/", holds.HoldCreateView.as_view(), name="legal-hold-new"),
+    path("legal/holds/<int:pk>/", holds.HoldDetailView.as_view(), name="legal-hold"),
+    path("legal/holds/<int:pk>/edit/", holds.HoldEditView.as_view(), name="legal-hold-edit"),
+    path(
+        "legal/holds/<int:pk>/release/", holds.HoldReleaseView.as_view(), name="legal-hold-release"
+    ),
     # Privacy officers and legal
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
 ]

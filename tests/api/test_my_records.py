@@ -1,4 +1,4 @@
-"""An employee's owed erasures and the log of who did what with their data."""
+"""An employee's erasures and the log of who did what with their data."""
 
 import json
 
@@ -21,11 +21,18 @@ def test_my_erasures_lists_what_is_owed_to_me_only(client_as, alice, bob, scope,
 
     assert body["count"] == 1
     [row] = body["results"]
-    assert row["cause_receipt_id"] == str(mine.receipt_id)
-    assert row["state"] == "owed"
+    assert row["id"] is None  # owed, not yet scheduled as a job
+    assert row["cause"] == "consent_withdrawal"
+    assert row["cause_ref"] == str(mine.receipt_id)
+    assert row["state"] == "pending"
     assert row["state_display"] == "Pending"
-    assert row["subject"] == alice.employee.subject_id
-    assert {k: row[k] for k in ("purpose", "application", "data_kind")} == scope.as_slugs()
+    assert row["scope"] == {
+        "everything": False,
+        "purposes": [scope.purpose.slug],
+        "applications": [scope.application.slug],
+        "data_kinds": [scope.data_kind.slug],
+    }
+    assert bob.employee.subject_id not in json.dumps(body)
 
 
 def test_my_access_log_shows_an_officer_looking_at_my_consent(client_as, alice, olivia, scope):

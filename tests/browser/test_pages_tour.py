@@ -44,7 +44,8 @@ OFFICER_PAGES = [
     ("Devices", "Capture devices", "officer-devices"),
     ("People", "People", "officer-people"),
     ("Aggregates", "Consent aggregates", "officer-aggregates"),
-    ("Erasures", "Erasures owed", "officer-erasures"),
+    ("Retention", "Retention", "officer-retention"),
+    ("Erasures", "Erasures", "officer-erasure-jobs"),
     ("Audit log", "Audit log", "audit-log"),
 ]
 

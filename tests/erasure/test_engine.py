@@ -113,3 +113,34 @@ def test_every_store_counts_zero_after_a_full_erasure(alice_data, olivia, store_
     drive(erasure_job_create(employee=employee, cause="officer", actor=olivia))
     assert REGISTRY[store_name].count(employee.subject_id) == 0
     assert ErasureStep.objects.get(store=store_name).rows_after == 0
+
+
+def test_scoped_erasure_under_a_hold_on_events_only_is_deferred_not_failed(
+    alice_data, catalogue, leo
+):
+    """Summaries rebuilt from held events are kept because of that hold, not a failure."""
+    employee = alice_data.employee
+    hold = legal_hold_create(
+        actor=leo, matter="M", reason="r", custodians=[employee], stores=["events"]
+    )
+    key = next(k for k in catalogue["kinds"] if k.slug == "key")
+    job = drive(
+        erasure_job_create(
+            employee=employee,
+            cause="officer",
+            purposes=[catalogue["purpose"]],
+            applications=[catalogue["applications"][0]],
+            data_kinds=[key],
+        )
+    )
+    assert job.state == "blocked_by_hold"
+    assert job.steps.get(store="events").state == "blocked_by_hold"
+    assert job.steps.get(store="sessions").state == "blocked_by_hold"
+    legal_hold_release(hold=hold, actor=leo)
+    erasure_deferred_resume()
+    job = drive(job)
+    assert job.state == "verified"
+    assert not InteractionEvent.objects.filter(subject=employee.subject_id, data_kind=key).exists()
+    assert all(
+        "key" not in s.counts for s in SessionSummary.objects.filter(subject=employee.subject_id)
+    )

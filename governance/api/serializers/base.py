@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from django.db import models
 from rest_framework import serializers
 
+from governance.api.schema import NamedEnumField
+from governance.stores import REGISTRY
+
 
 class StrictFieldsMixin:
     """Reject keys the endpoint does not take, reported with the other field errors."""
@@ -61,6 +64,31 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: "30", 30.0 and true are type errors."""
+
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StoreNameField(NamedEnumField):
+    """The name of a registered store (governance.stores.REGISTRY)."""
+
+    enum_name = "StoreEnum"
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=sorted(REGISTRY), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
 
 
 class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):

@@ -1,4 +1,4 @@
-"""The caller's own consent, receipts, owed erasures and access log.
+"""The caller's own consent, receipts and access log (their erasures: views.erasure).
 
 Every query here is scoped to `request.user.employee`; nothing takes an
 employee id, so nobody can reach another person's records through /me.
@@ -21,12 +21,11 @@ from governance.api.serializers.audit import AccessLogEntrySerializer
 from governance.api.serializers.consent import (
     ConsentChangeSerializer,
     MyConsentsSerializer,
-    OwedErasureSerializer,
     ScopeSerializer,
     WithdrawSerializer,
 )
 from governance.api.views.base import JSONBodyMixin
-from governance.models import AuditEvent, ConsentMethod, OwedErasure
+from governance.models import AuditEvent, ConsentMethod
 from governance.selectors.audit import audit_events_about
 from governance.selectors.consent import (
     consent_event_for,
@@ -177,20 +176,6 @@ class MyConsentReceiptView(APIView):
             f'attachment; filename="consent-receipt-{event.receipt_id}.json"'
         )
         return response
-
-
-@extend_schema(tags=[TAG], summary="Erasures owed to me because I withdrew consent")
-class MyErasuresView(generics.ListAPIView):
-    permission_classes = [IsEmployee]
-    serializer_class = OwedErasureSerializer
-    queryset = OwedErasure.objects.none()  # for the schema; rows come from get_queryset
-
-    def get_queryset(self):
-        return (
-            owed_erasures_for(employee=self.request.user.employee)
-            .select_related("employee")
-            .order_by("-created_at", "-pk")
-        )
 
 
 @extend_schema(tags=[TAG], summary="Who did what with my data (the audit log about me)")

@@ -32,3 +32,161 @@
     update();
   }
 })();
+
+// Erasure progress. An element with data-erasure-poll="<JSON url>" holds jobs
+// ([data-erasure-job="<id>"], with data-state) and their store steps
+// ([data-step="<store>"]); fields to update carry data-field. While any job is
+// unfinished, its JSON is fetched every 1.5 s and the bars, badges and counts
+// move. data-poll-mode: "one" (the url is one job), "ids" (a list filtered by
+// ?id=...), or "list" (the caller's whole list: when an owed erasure becomes a
+// job, the page reloads to show it). Without this script the page shows the
+// state as of loading.
+(function () {
+  "use strict";
+
+  var FINISHED = ["verified", "blocked_by_hold", "failed"];
+  var POLL_MS = 1500;
+
+  function isFinished(state) {
+    return FINISHED.indexOf(state) !== -1;
+  }
+
+  // Fields that belong to `owner` itself, not to a step (or job) nested in it.
+  function own(owner, field) {
+    var all = owner.querySelectorAll('[data-field="' + field + '"]');
+    return Array.prototype.filter.call(all, function (el) {
+      return el.parentElement.closest("[data-step], [data-erasure-job]") === owner;
+    });
+  }
+
+  function setText(owner, field, value) {
+    own(owner, field).forEach(function (el) {
+      el.textContent = value === null || value === undefined ? "—" : String(value);
+    });
+  }
+
+  function setState(owner, state, label, percent) {
+    owner.setAttribute("data-state", state);
+    own(owner, "state_display").forEach(function (badge) {
+      badge.textContent = label;
+      badge.className = badge.className.replace(/\bbadge-job-[a-z_]+/, "badge-job-" + state);
+    });
+    own(owner, "progress").forEach(function (bar) {
+      bar.value = percent;
+      bar.textContent = percent + "%";
+      bar.className = bar.className.replace(/\bprogress-[a-z_]+/, "progress-" + state);
+    });
+    setText(owner, "percent", percent + "%");
+  }
+
+  function updateJob(root, job, item) {
+    setState(job, item.state, item.state_display, item.progress.percent);
+    setText(job, "stores_done", item.progress.stores_done);
+    if (item.note !== undefined) {
+      own(job, "note").forEach(function (el) {
+        el.textContent = item.note;
+        el.hidden = !item.note;
+      });
+    }
+    var done = Boolean(item.receipt_url || item.receipt);
+    own(job, "receipt").forEach(function (el) {
+      el.hidden = !done;
+    });
+    own(job, "no-receipt").forEach(function (el) {
+      el.hidden = done;
+    });
+    var scope = job.querySelector("[data-step]") ? job : root;
+    (item.steps || []).forEach(function (step) {
+      var row = scope.querySelector('[data-step="' + step.store + '"]');
+      if (!row) {
+        return;
+      }
+      setState(row, step.state, step.state_display, step.percent);
+      ["rows_before", "rows_deleted", "rows_after", "rows_held", "attempts"].forEach(
+        function (field) {
+          if (field in step) {
+            setText(row, field, step[field]);
+          }
+        }
+      );
+    });
+  }
+
+  function watch(root) {
+    var mode = root.getAttribute("data-poll-mode") || "one";
+    var base = root.getAttribute("data-erasure-poll");
+
+    function waiting() {
+      var jobs = root.querySelectorAll("[data-erasure-job]");
+      return Array.prototype.filter.call(jobs, function (job) {
+        return !isFinished(job.getAttribute("data-state"));
+      });
+    }
+
+    function tick() {
+      var open = waiting();
+      var owed = root.querySelectorAll("[data-erasure-owed]").length;
+      if (!open.length && !owed) {
+        return;
+      }
+      if (document.hidden) {
+        window.setTimeout(tick, POLL_MS);
+        return;
+      }
+      var url = base;
+      if (mode === "ids") {
+        var ids = open.map(function (job) {
+          return job.getAttribute("data-erasure-job");
+        });
+        url += (url.indexOf("?") === -1 ? "?" : "&") + "id=" + ids.join(",");
+      }
+      window
+        .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("HTTP " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (body) {
+          var items = mode === "one" ? [body] : body.results;
+          var reload = false;
+          items.forEach(function (item) {
+            if (item.id === null) {
+              return;
+            }
+            var job = root.querySelector('[data-erasure-job="' + item.id + '"]');
+            if (!job) {
+              reload = reload || mode === "list";
+              return;
+            }
+            var was = job.getAttribute("data-state");
+            updateJob(root, job, item);
+            if (root.hasAttribute("data-reload-on-finish") && was !== item.state) {
+              reload = reload || isFinished(item.state);
+            }
+          });
+          if (mode === "list") {
+            var owedNow = items.filter(function (item) {
+              return item.id === null;
+            }).length;
+            reload = reload || owedNow !== owed;
+          }
+          if (reload) {
+            window.location.reload();
+          } else {
+            window.setTimeout(tick, POLL_MS);
+          }
+        })
+        .catch(function () {
+          // Stop quietly (signed out, offline): the page still shows what it loaded.
+        });
+    }
+
+    window.setTimeout(tick, POLL_MS);
+  }
+
+  if (window.fetch) {
+    document.querySelectorAll("[data-erasure-poll]").forEach(watch);
+  }
+})();

@@ -1,0 +1,162 @@
+"""Erasure jobs as officers and employees see them (selectors.erasure.ErasureView rows).
+
+Officers see a job's subject by pseudonym, its steps with attempts and errors,
+and the receipt inline. Employees see their own jobs in plain words: a job
+blocked by a legal hold is "partly deferred for a legal obligation", and
+nothing about the hold itself is ever shown to them.
+"""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from governance.api.schema import NamedEnumField
+from governance.api.serializers.base import StrictCharField, StrictSerializer
+from governance.models import ErasureCause, ErasureJob, ErasureStep
+
+
+class JobStateField(NamedEnumField):
+    enum_name = "ErasureJobStateEnum"
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ErasureJob.State.choices, **kwargs)
+
+
+class StepStateField(NamedEnumField):
+    enum_name = "ErasureStepStateEnum"
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=ErasureStep.State.choices, **kwargs)
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path) if request else path
+
+
+class ErasureScopeSerializer(serializers.Serializer):
+    """Slugs per dimension; an empty list means every one."""
+
+    everything = serializers.BooleanField()
+    purposes = serializers.SerializerMethodField()
+    applications = serializers.SerializerMethodField()
+    data_kinds = serializers.SerializerMethodField()
+
+    def get_purposes(self, scope) -> list[str]:
+        return sorted(row.slug for row in scope.purposes)
+
+    def get_applications(self, scope) -> list[str]:
+        return sorted(row.slug for row in scope.applications)
+
+    def get_data_kinds(self, scope) -> list[str]:
+        return sorted(row.slug for row in scope.data_kinds)
+
+
+class ErasureProgressSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(help_text="0-100; 100 only once every store verified.")
+    stores_done = serializers.IntegerField(help_text="Stores verified or deferred by a hold.")
+    stores_total = serializers.IntegerField()
+    rows_before = serializers.IntegerField(help_text="Rows found, over the stores counted so far.")
+    rows_deleted = serializers.IntegerField()
+    rows_held = serializers.IntegerField(help_text="Rows kept because a legal hold covers them.")
+
+
+class ErasureStepSerializer(serializers.Serializer):
+    """A step as its subject sees it: a hold is never named, only a deferral."""
+
+    store = serializers.CharField()
+    description = serializers.CharField()
+    state = StepStateField(source="step.state")
+    state_display = serializers.CharField(source="personal_state_label")
+    percent = serializers.IntegerField()
+    rows_before = serializers.IntegerField(
+        source="step.rows_before", allow_null=True, help_text="null until the step has counted."
+    )
+    rows_deleted = serializers.IntegerField(source="step.rows_deleted")
+    rows_after = serializers.IntegerField(
+        source="step.rows_after", allow_null=True, help_text="The fresh count that ended the step."
+    )
+    rows_held = serializers.IntegerField(source="step.rows_held")
+    started_at = serializers.DateTimeField(source="step.started_at", allow_null=True)
+    finished_at = serializers.DateTimeField(source="step.finished_at", allow_null=True)
+
+
+class OfficerErasureStepSerializer(ErasureStepSerializer):
+    state_display = serializers.CharField(source="step.get_state_display")
+    attempts = serializers.IntegerField(source="step.attempts")
+    last_error = serializers.CharField(source="step.last_error")
+
+
+class ErasureJobSerializer(serializers.Serializer):
+    """A job for officers: the subject by pseudonym, every step, the receipt when done."""
+
+    id = serializers.IntegerField()
+    subject = serializers.CharField(source="job.subject")
+    cause = serializers.ChoiceField(choices=ErasureCause.choices)
+    cause_ref = serializers.CharField(help_text="The withdrawal's receipt id, or the request id.")
+    state = JobStateField()
+    state_display = serializers.CharField(source="state_label")
+    scope = ErasureScopeSerializer()
+    reason = serializers.CharField(source="job.reason")
+    requested_by = serializers.CharField(
+        source="job.requested_by.get_username", allow_null=True, default=None
+    )
+    requested_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(source="job.started_at", allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True)
+    progress = ErasureProgressSerializer()
+    steps = OfficerErasureStepSerializer(many=True)
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, view) -> str:
+        return _absolute(self.context.get("request"), reverse("api-erasure-job", args=[view.id]))
+
+
+class ErasureJobDetailSerializer(ErasureJobSerializer):
+    receipt = serializers.JSONField(
+        allow_null=True, help_text="The signed receipt once every store verified, else null."
+    )
+
+
+class ErasureJobCreateSerializer(StrictSerializer):
+    employee = StrictCharField(max_length=254, help_text="The employee's number or work email.")
+    reason = StrictCharField(
+        max_length=500, help_text="Why; recorded on the job and in the audit log."
+    )
+
+
+class MyErasureSerializer(serializers.Serializer):
+    """One of the caller's own erasures. `id` is null while it waits to be scheduled."""
+
+    id = serializers.IntegerField(allow_null=True)
+    state = JobStateField()
+    state_display = serializers.CharField(source="personal_state_label")
+    note = serializers.CharField(
+        source="personal_note", help_text="Why it is deferred or stopped; empty otherwise."
+    )
+    cause = serializers.ChoiceField(choices=ErasureCause.choices)
+    cause_ref = serializers.CharField(
+        help_text="For a withdrawal: the receipt id of the withdrawal that caused it."
+    )
+    scope = ErasureScopeSerializer()
+    requested_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    progress = ErasureProgressSerializer()
+    steps = ErasureStepSerializer(many=True)
+    url = serializers.SerializerMethodField()
+    receipt_url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_url(self, view) -> str | None:
+        if view.id is None:
+            return None
+        return _absolute(self.context.get("request"), reverse("api-my-erasure", args=[view.id]))
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_receipt_url(self, view) -> str | None:
+        """Where to download the signed receipt; null until the erasure is done."""
+        if not view.receipt:
+            return None
+        path = reverse("api-my-erasure-receipt", args=[view.id])
+        return _absolute(self.context.get("request"), path)

@@ -1,0 +1,96 @@
+"""Legal holds (legal only): place, change and release; a hold beats retention and erasure.
+
+Nothing is deleted or replaced (DELETE and PUT are 405): a hold ends by being
+released, with a reason, and the deferred deletions it held back resume.
+"""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from governance.api.filters import LegalHoldFilter
+from governance.api.permissions import IsLegal
+from governance.api.schema import errors
+from governance.api.serializers.holds import (
+    LegalHoldReleaseSerializer,
+    LegalHoldSerializer,
+    LegalHoldWriteSerializer,
+)
+from governance.api.views.base import JSONBodyMixin
+from governance.models import LegalHold
+from governance.selectors.holds import legal_hold_get, legal_holds_list
+from governance.services.holds import legal_hold_create, legal_hold_release, legal_hold_update
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Legal holds, active first"),
+    retrieve=extend_schema(
+        summary="One legal hold", responses={200: LegalHoldSerializer, **errors(403, 404)}
+    ),
+    create=extend_schema(
+        summary="Place a legal hold",
+        description="`custodians` are work emails. Absent `starts`/`ends` leave the range open "
+        "on that side; absent or empty `stores` covers every store.",
+        request=LegalHoldWriteSerializer,
+        responses={201: LegalHoldSerializer, **errors(400, 403)},
+    ),
+    partial_update=extend_schema(
+        summary="Change an active hold",
+        description="Narrowing a hold lets deletions it deferred resume.",
+        request=LegalHoldWriteSerializer,
+        responses={200: LegalHoldSerializer, **errors(400, 403, 404)},
+    ),
+    release=extend_schema(
+        summary="Release a hold; deletions it deferred resume",
+        description="Releasing a hold that is already released changes nothing.",
+        request=LegalHoldReleaseSerializer,
+        responses={200: LegalHoldSerializer, **errors(400, 403, 404)},
+    ),
+)
+@extend_schema(tags=["legal holds"])
+class LegalHoldViewSet(
+    JSONBodyMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    permission_classes = [IsLegal]
+    serializer_class = LegalHoldSerializer
+    queryset = LegalHold.objects.none()
+    lookup_value_regex = r"\d+"
+
+    filterset_class = LegalHoldFilter
+
+    def get_queryset(self):
+        return legal_holds_list()
+
+    def get_object(self):
+        hold = legal_hold_get(hold_id=int(self.kwargs["pk"]))
+        if hold is None:
+            raise NotFound("No such legal hold.")
+        return hold
+
+    def create(self, request):
+        serializer = LegalHoldWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        hold = legal_hold_create(actor=request.user, **serializer.validated_data)
+        return Response(self._shown(hold), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        hold = self.get_object()
+        serializer = LegalHoldWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        hold = legal_hold_update(hold=hold, actor=request.user, **serializer.validated_data)
+        return Response(self._shown(hold))
+
+    @action(detail=True, methods=["post"])
+    def release(self, request, pk=None):
+        hold = self.get_object()
+        serializer = LegalHoldReleaseSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        hold = legal_hold_release(
+            hold=hold, actor=request.user, reason=serializer.validated_data.get("reason", "")
+        )
+        return Response(self._shown(hold))
+
+    def _shown(self, hold: LegalHold) -> dict:
+        return LegalHoldSerializer(legal_hold_get(hold_id=hold.pk)).data

@@ -1,0 +1,358 @@
+"""Reads of erasure jobs: every job for officers, only their own for employees.
+
+Jobs come back with their steps, their scope resolved to catalogue rows and a
+progress figure, so pages and the API show the same numbers.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Prefetch, Q
+
+from governance.models import (
+    Application,
+    DataKind,
+    Employee,
+    ErasureCause,
+    ErasureJob,
+    ErasureStep,
+    OwedErasure,
+    Purpose,
+)
+from governance.stores import REGISTRY
+
+# How an erasure reads to the person it is about. A hold is never named: they learn
+# only that part of the erasure waits on a legal obligation, not what the matter is.
+PERSONAL_STATE_LABELS = {
+    ErasureJob.State.PENDING: "Pending",
+    ErasureJob.State.RUNNING: "In progress",
+    ErasureJob.State.VERIFIED: "Done",
+    ErasureJob.State.BLOCKED_BY_HOLD: "Partly deferred for a legal obligation",
+    ErasureJob.State.FAILED: "Stopped by an error",
+}
+PERSONAL_STEP_LABELS = {
+    ErasureStep.State.PENDING: "Pending",
+    ErasureStep.State.RUNNING: "In progress",
+    ErasureStep.State.VERIFIED: "Verified empty",
+    ErasureStep.State.BLOCKED_BY_HOLD: "Partly deferred",
+    ErasureStep.State.FAILED: "Stopped by an error",
+}
+PERSONAL_NOTES = {
+    ErasureJob.State.BLOCKED_BY_HOLD: "Part of this erasure is deferred for a legal "
+    "obligation. Everything else is erased; the deferred part is erased automatically "
+    "when the obligation ends.",
+    ErasureJob.State.FAILED: "This erasure stopped with an error. The privacy office sees "
+    "it in its list of erasure jobs.",
+}
+PERSONAL_CAUSES = {
+    ErasureCause.CONSENT_WITHDRAWAL: "You withdrew consent",
+    ErasureCause.OFFICER: "Started by the privacy office",
+    ErasureCause.REQUEST: "Your erasure request",
+}
+
+
+@dataclass(frozen=True)
+class ErasureScope:
+    """What a job erases; an empty list means every purpose, application or data kind."""
+
+    purposes: list[Purpose] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)
+    data_kinds: list[DataKind] = field(default_factory=list)
+
+    @property
+    def everything(self) -> bool:
+        return not (self.purposes or self.applications or self.data_kinds)
+
+    def slugs(self) -> dict[str, list[str] | str]:
+        """Slugs per dimension, "all" where the job is not limited (as in the receipt)."""
+
+        def named(rows):
+            return sorted(row.slug for row in rows) or "all"
+
+        return {
+            "purposes": named(self.purposes),
+            "applications": named(self.applications),
+            "data_kinds": named(self.data_kinds),
+        }
+
+    @property
+    def single(self) -> str:
+        """ "purpose/application/data_kind" when the scope is exactly one consent scope."""
+        if len(self.purposes) == len(self.applications) == len(self.data_kinds) == 1:
+            return f"{self.purposes[0].slug}/{self.applications[0].slug}/{self.data_kinds[0].slug}"
+        return ""
+
+    @property
+    def label(self) -> str:
+        if self.everything:
+            return "Everything"
+
+        def names(rows, every):
+            return ", ".join(row.name for row in rows) if rows else every
+
+        kinds = names(self.data_kinds, "All data")
+        apps = names(self.applications, "every application")
+        purposes = names(self.purposes, "every purpose")
+        return f"{kinds} in {apps} ({purposes})"
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    step: ErasureStep
+    percent: int
+
+    @property
+    def store(self) -> str:
+        return self.step.store
+
+    @property
+    def personal_state_label(self) -> str:
+        return PERSONAL_STEP_LABELS[self.step.state]
+
+    @property
+    def description(self) -> str:
+        registered = REGISTRY.get(self.step.store)
+        return registered.description if registered else ""
+
+
+@dataclass(frozen=True)
+class ErasureProgress:
+    """How far a job is: a percentage for the bar, and the row counts behind it."""
+
+    percent: int
+    stores_done: int
+    stores_total: int
+    rows_before: int
+    rows_deleted: int
+    rows_held: int
+
+
+@dataclass(frozen=True)
+class ErasureView:
+    """One erasure as pages and the API show it; `job` is None while it is only owed."""
+
+    job: ErasureJob | None
+    state: str
+    cause: str
+    cause_ref: str
+    scope: ErasureScope
+    requested_at: datetime
+    steps: list[StepProgress]
+    progress: ErasureProgress
+
+    @property
+    def id(self) -> int | None:
+        return self.job.pk if self.job else None
+
+    @property
+    def receipt(self) -> dict | None:
+        return self.job.receipt if self.job else None
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return self.job.completed_at if self.job else None
+
+    @property
+    def state_label(self) -> str:
+        return ErasureJob.State(self.state).label
+
+    @property
+    def cause_label(self) -> str:
+        return ErasureCause(self.cause).label
+
+    @property
+    def personal_state_label(self) -> str:
+        return PERSONAL_STATE_LABELS[self.state]
+
+    @property
+    def personal_note(self) -> str:
+        return PERSONAL_NOTES.get(self.state, "")
+
+    @property
+    def personal_cause(self) -> str:
+        return PERSONAL_CAUSES[self.cause]
+
+
+def step_percent(step: ErasureStep) -> int:
+    """The share of the step's rows dealt with: erased, or (when blocked) found held."""
+    if step.state == ErasureStep.State.VERIFIED:
+        return 100
+    before = step.rows_before or 0
+    if step.state == ErasureStep.State.BLOCKED_BY_HOLD:
+        return 100 if before == 0 else round(100 * (before - step.rows_held) / before)
+    if before == 0:
+        return 0
+    # A running step never shows 100: only a fresh count can finish it.
+    return min(99, int(100 * step.rows_deleted / before))
+
+
+def _progress(job_state: str, steps: list[StepProgress]) -> ErasureProgress:
+    ended = (ErasureStep.State.VERIFIED, ErasureStep.State.BLOCKED_BY_HOLD)
+    if job_state == ErasureJob.State.VERIFIED:
+        percent = 100
+    elif steps:
+        percent = round(sum(s.percent for s in steps) / len(steps))
+    else:
+        percent = 0
+    return ErasureProgress(
+        percent=percent,
+        stores_done=sum(s.step.state in ended for s in steps),
+        stores_total=len(steps) or len(REGISTRY),
+        rows_before=sum(s.step.rows_before or 0 for s in steps),
+        rows_deleted=sum(s.step.rows_deleted for s in steps),
+        rows_held=sum(s.step.rows_held for s in steps),
+    )
+
+
+def _store_order(step: ErasureStep) -> tuple[int, str]:
+    """Stores in the order the job erases them: sources first, then what derives from them."""
+    registered = REGISTRY.get(step.store)
+    return (registered.stage if registered else 99, step.store)
+
+
+def _catalogue_rows(jobs: list[ErasureJob]) -> tuple[dict, dict, dict]:
+    """Every purpose, application and data kind the jobs name, by id, in three queries."""
+
+    def load(model, attr):
+        ids = {pk for job in jobs for pk in getattr(job, attr)}
+        return model.objects.in_bulk(ids) if ids else {}
+
+    return (
+        load(Purpose, "purpose_ids"),
+        load(Application, "application_ids"),
+        load(DataKind, "data_kind_ids"),
+    )
+
+
+def erasure_views(jobs) -> list[ErasureView]:
+    """Jobs (with `steps` prefetched) as ErasureViews, their steps in the order they run."""
+    jobs = list(jobs)
+    purposes, applications, kinds = _catalogue_rows(jobs)
+    views = []
+    for job in jobs:
+        scope = ErasureScope(
+            purposes=[purposes[pk] for pk in job.purpose_ids if pk in purposes],
+            applications=[applications[pk] for pk in job.application_ids if pk in applications],
+            data_kinds=[kinds[pk] for pk in job.data_kind_ids if pk in kinds],
+        )
+        steps = [
+            StepProgress(step, step_percent(step))
+            for step in sorted(job.steps.all(), key=_store_order)
+        ]
+        views.append(
+            ErasureView(
+                job=job,
+                state=job.state,
+                cause=job.cause,
+                cause_ref=job.cause_ref,
+                scope=scope,
+                requested_at=job.created_at,
+                steps=steps,
+                progress=_progress(job.state, steps),
+            )
+        )
+    return views
+
+
+def _owed_view(owed: OwedErasure) -> ErasureView:
+    steps: list[StepProgress] = []
+    return ErasureView(
+        job=None,
+        state=ErasureJob.State.PENDING,
+        cause=ErasureCause.CONSENT_WITHDRAWAL,
+        cause_ref=str(owed.cause.receipt_id),
+        scope=ErasureScope([owed.purpose], [owed.application], [owed.data_kind]),
+        requested_at=owed.created_at,
+        steps=steps,
+        progress=_progress(ErasureJob.State.PENDING, steps),
+    )
+
+
+def _with_steps(qs):
+    return qs.prefetch_related(
+        Prefetch("steps", queryset=ErasureStep.objects.order_by("store"))
+    ).order_by("-created_at", "-pk")
+
+
+# Officers
+
+
+def erasure_jobs_all(*, state: str | None = None, cause: str | None = None):
+    """Every job, newest first; for officers, who see subjects by pseudonym."""
+    qs = ErasureJob.objects.select_related("requested_by")
+    if state:
+        qs = qs.filter(state=state)
+    if cause:
+        qs = qs.filter(cause=cause)
+    return _with_steps(qs)
+
+
+def erasure_job_get(*, job_id: int) -> ErasureView | None:
+    job = _with_steps(ErasureJob.objects.select_related("requested_by")).filter(pk=job_id)
+    views = erasure_views(job)
+    return views[0] if views else None
+
+
+def erasure_jobs_running_count() -> int:
+    return ErasureJob.objects.filter(
+        state__in=[ErasureJob.State.PENDING, ErasureJob.State.RUNNING]
+    ).count()
+
+
+def employee_find(*, identifier: str) -> Employee | None:
+    """An employee by employee number (exact) or work email (any case)."""
+    identifier = identifier.strip()
+    if not identifier:
+        return None
+    return (
+        Employee.objects.select_related("user")
+        .filter(Q(employee_number=identifier) | Q(user__email__iexact=identifier))
+        .first()
+    )
+
+
+# The employee's own
+
+
+def my_erasures(*, employee: Employee, limit: int | None = None) -> list[ErasureView]:
+    """This person's erasures, newest first: their jobs, and owed ones not yet a job."""
+    owed = (
+        OwedErasure.objects.filter(employee=employee, state=OwedErasure.State.OWED)
+        .select_related("purpose", "application", "data_kind", "cause")
+        .order_by("-created_at", "-pk")
+    )
+    views = [_owed_view(item) for item in owed]
+    jobs = _with_steps(ErasureJob.objects.filter(employee=employee))
+    views += erasure_views(jobs[:limit] if limit else jobs)
+    views.sort(key=lambda view: view.requested_at, reverse=True)
+    return views[:limit] if limit else views
+
+
+def my_erasure_get(*, employee: Employee, job_id: int) -> ErasureView | None:
+    """One of this person's own jobs; None for anyone else's."""
+    views = erasure_views(_with_steps(ErasureJob.objects.filter(employee=employee, pk=job_id)))
+    return views[0] if views else None
+
+
+def erasure_scope_states_for(*, employee: Employee) -> dict[tuple[int, int, int], str]:
+    """(purpose, application, data kind) ids -> the state of this person's latest erasure
+    of that scope (`pending` until a job exists), for notes on the consent controls."""
+    states: dict[tuple[int, int, int], str] = {}
+    owed = (
+        OwedErasure.objects.filter(employee=employee)
+        .select_related("job")
+        .order_by("created_at", "pk")
+    )
+    for item in owed:
+        key = (item.purpose_id, item.application_id, item.data_kind_id)
+        states[key] = item.job.state if item.job else ErasureJob.State.PENDING
+    return states
+
+
+def my_erasures_open_count(*, employee: Employee) -> int:
+    """Erasures of this person not finished yet (owed, pending or running)."""
+    owed = OwedErasure.objects.filter(employee=employee, state=OwedErasure.State.OWED).count()
+    jobs = ErasureJob.objects.filter(
+        employee=employee, state__in=[ErasureJob.State.PENDING, ErasureJob.State.RUNNING]
+    ).count()
+    return owed + jobs
