@@ -8,6 +8,10 @@
 The worker is another process on its own database connection: it sees only
 committed rows, hence `transaction=True`. It uses the test database and the
 same Redis as the test, and is stopped (its whole process group) at teardown.
+
+`celery_worker_factory(**env)` starts one with a changed environment, e.g. a
+private Redis (`REDIS_URL=...`, with `publishing_to(url)` so that this process
+sends its tasks there too) or smaller erasure batches.
 """
 
 import os
@@ -16,16 +20,20 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import kombu.pools
 import psutil
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
 
-from governance.services.health import redis_client
+from portal.celery import app as celery_app
 from portal.stack import postgres_url, spawn, stop_process
 
 STARTUP_TIMEOUT = 60.0
@@ -54,9 +62,16 @@ class CeleryWorker:
         ]
     )
 
+    @cached_property
+    def redis(self) -> redis.Redis:
+        """The Redis this worker uses (its broker, and where it writes its heartbeat)."""
+        return redis.Redis.from_url(
+            self.env["REDIS_URL"], socket_timeout=2, socket_connect_timeout=2
+        )
+
     def start(self) -> None:
         """Start the worker and return once it has written its own heartbeat."""
-        redis_client().delete(settings.WORKER_HEARTBEAT_KEY)
+        self.redis.delete(settings.WORKER_HEARTBEAT_KEY)
         with self.log_path.open("ab") as log:
             self.proc = spawn(self.argv, self.env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_for_own_heartbeat()
@@ -69,7 +84,7 @@ class CeleryWorker:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 pytest.fail(f"celery worker exited with {self.proc.returncode}:\n{self.log()}")
-            value = redis_client().get(settings.WORKER_HEARTBEAT_KEY) or b""
+            value = self.redis.get(settings.WORKER_HEARTBEAT_KEY) or b""
             if value.partition(b" ")[2] == hostname:
                 return
             time.sleep(0.1)
@@ -117,16 +132,56 @@ class CeleryWorker:
         return self.log_path.read_text(errors="replace")[-5000:]
 
 
+@contextmanager
+def publishing_to(redis_url: str) -> Iterator[None]:
+    """Send this process's tasks to another Redis (a worker's private broker) for a while.
+
+    Celery keeps its producer connections in pools (its own and kombu's global
+    ones) built from the broker URL on first use; they are closed and forgotten
+    on the way in and out, so the next task sent builds a pool for the URL in force.
+    """
+
+    def drop_pools() -> None:
+        kombu.pools.reset()
+        celery_app.amqp._producer_pool = celery_app._pool = None
+
+    before = celery_app.conf.get("broker_write_url")
+    drop_pools()
+    celery_app.conf.broker_write_url = redis_url.replace("unix://", "redis+socket://", 1)
+    try:
+        yield
+    finally:
+        drop_pools()
+        celery_app.conf.broker_write_url = before
+
+
 @pytest.fixture
-def celery_worker(django_db_setup, tmp_path):
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "PORTAL_DATA_DIR": str(settings.DATA_DIR),
-        "PORTAL_TESTING": "1",
-    }
-    worker = CeleryWorker(env=env, log_path=tmp_path / "celery-worker.log")
-    worker.start()
-    yield worker
-    worker.stop()
+def celery_worker_factory(django_db_setup, tmp_path):
+    """Start real workers whose environment differs by `env`; all stop at teardown."""
+    workers: list[CeleryWorker] = []
+
+    def start(*, concurrency: int = 1, **env: str) -> CeleryWorker:
+        worker = CeleryWorker(
+            env={
+                **os.environ,
+                "DATABASE_URL": worker_database_url(),
+                "REDIS_URL": settings.REDIS_URL,
+                "PORTAL_DATA_DIR": str(settings.DATA_DIR),
+                "PORTAL_TESTING": "1",
+                **env,
+            },
+            log_path=tmp_path / f"celery-worker{f'-{len(workers)}' if workers else ''}.log",
+        )
+        worker.argv[worker.argv.index("--concurrency") + 1] = str(concurrency)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for worker in reversed(workers):
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(celery_worker_factory):
+    return celery_worker_factory()

@@ -191,11 +191,11 @@ def _earlier_stage_open(step: ErasureStep) -> bool:
 
 def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | None:
     """Run one step to a verified, blocked or failed end. Safe to call twice."""
+    waiting = ErasureStep.objects.filter(pk=step_id).first()
+    if waiting is None or _earlier_stage_open(waiting):
+        return None  # too early: an earlier stage runs first; no attempt is spent
     step = _claim(step_id)
     if step is None:
-        return None
-    if _earlier_stage_open(step):
-        _release(step, error="")
         return None
     try:
         outcome = _erase(step)

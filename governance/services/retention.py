@@ -15,6 +15,10 @@ How rows name what they hold:
 - a drop tally names neither: only a policy for all applications and kinds
   covers it, and it is kept as long as the longest policy of its store.
 
+Times: events by `ts`, summaries by `started_at` (the column holds use),
+activity days and tallies by `day`, which goes once the whole day is past the
+cut-off. Pending session refreshes are work items, not retained data.
+
 Enforcement, per store and under one run lock: a day partition of the events
 table holding no row that is unexpired or held is detached and dropped;
 everything else expired is deleted in committed batches. Each deleting
@@ -31,8 +35,12 @@ it cannot run inside a transaction block, while the drop must share the
 transaction that holds the hold lock and has checked that no held row is in
 the day. The day's partition is locked in SHARE mode first (writers of other
 days carry on), then the parent's ACCESS EXCLUSIVE lock is taken for a few
-milliseconds under a short lock_timeout; if it is not granted in time, that
-day is deleted in batches instead.
+milliseconds under a short lock_timeout; if it is not granted in time (or a
+writer of that very day deadlocks with it), the day is deleted in batches.
+
+Cost: a day all of whose rows have expired costs a count and a drop. A day
+expired for some policies but not others is scanned by every run until the
+longest keep passes it.
 """
 
 import logging

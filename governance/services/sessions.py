@@ -49,15 +49,19 @@ def sessions_refresh_pending(*, limit: int = 200) -> int:
     return len(claimed)
 
 
-def session_summary_rebuild(cursor, *, subject: str, device_id: int, session_id: str) -> None:
+def session_summary_rebuild(
+    cursor, *, subject: str, device_id: int, session_id: str, keep_apps: frozenset = frozenset()
+) -> None:
+    """Recompute one session's summaries from its events; `keep_apps` are left untouched
+    (a legal hold on the sessions store freezes those summaries as they are)."""
     now = timezone.now()
     cursor.execute(SUMMARY_SQL, {"device": device_id, "session": session_id, "subject": subject})
-    rows = cursor.fetchall()
+    rows = [row for row in cursor.fetchall() if row[0] not in keep_apps]
     cursor.execute(
         """DELETE FROM governance_sessionsummary
            WHERE subject = %s AND device_id = %s AND session_id = %s
              AND NOT (application_id = ANY(%s))""",
-        [subject, device_id, session_id, [r[0] for r in rows]],
+        [subject, device_id, session_id, [r[0] for r in rows] + sorted(keep_apps)],
     )
     if not rows:
         return

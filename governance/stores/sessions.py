@@ -117,24 +117,39 @@ class SessionsStore(SmallStore):
                 cursor.execute(
                     "DELETE FROM governance_sessionrefresh WHERE subject = %s", [subject]
                 )
+                refreshes = cursor.rowcount
                 cursor.execute(
                     f"""DELETE FROM governance_sessionsummary WHERE id IN (
                             SELECT id FROM governance_sessionsummary
                             WHERE subject = %s AND NOT {held} LIMIT %s)""",
                     [subject, *held_params, limit],
                 )
-                return cursor.rowcount
+                return refreshes + cursor.rowcount
+            in_scope = f"SELECT count(*) FROM governance_sessionsummary WHERE subject = %s{where}"
+            cursor.execute(in_scope, [subject, *params])
+            before = cursor.fetchone()[0]
             cursor.execute(
                 f"""SELECT DISTINCT device_id, session_id FROM governance_sessionsummary
                     WHERE subject = %s{where} AND NOT {held} LIMIT %s""",
                 [subject, *params, *held_params, limit],
             )
-            sessions = cursor.fetchall()
-            for device_id, session_id in sessions:
-                session_summary_rebuild(
-                    cursor, subject=subject, device_id=device_id, session_id=session_id
+            for device_id, session_id in cursor.fetchall():
+                cursor.execute(
+                    f"""SELECT application_id FROM governance_sessionsummary
+                        WHERE subject = %s AND device_id = %s AND session_id = %s AND {held}""",
+                    [subject, device_id, session_id, *held_params],
                 )
-            return len(sessions)
+                frozen = frozenset(row[0] for row in cursor.fetchall())
+                session_summary_rebuild(
+                    cursor,
+                    subject=subject,
+                    device_id=device_id,
+                    session_id=session_id,
+                    keep_apps=frozen,
+                )
+            cursor.execute(in_scope, [subject, *params])
+            # Summaries that left the scope: deleted, or rebuilt without its kinds.
+            return max(before - cursor.fetchone()[0], 0)
 
 
 def _activity_sql(scope: SubjectScope) -> tuple[str, list]:
