@@ -7,25 +7,27 @@ the three INSERT/UPSERTs of a change in one transaction each, with no checks:
 the floor PostgreSQL itself sets on this machine.
 """
 
+import argparse
 import hashlib
-import sys
 import uuid
 
 from bench.common import bench_database, drop_database, timed
 
-EMPLOYEES = int(sys.argv[1]) if len(sys.argv) > 1 else 100
 DB = "portal_bench_consent"
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--employees", type=int, default=100)
+    args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
     bench_database(DB)
     try:
-        run()
+        run(args.employees)
     finally:
         drop_database(DB)
 
 
-def run() -> None:
+def run(employees: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -42,8 +44,8 @@ def run() -> None:
         for app in catalogue["applications"]
         for kind in catalogue["kinds"]
     ]
-    people = [make_user(f"p{i}@bench.example").employee for i in range(EMPLOYEES * 2)]
-    service_people, raw_people = people[:EMPLOYEES], people[EMPLOYEES:]
+    people = [make_user(f"p{i}@bench.example").employee for i in range(employees * 2)]
+    service_people, raw_people = people[:employees], people[employees:]
     changes = len(service_people) * len(scopes)
     results: dict[str, float] = {}
     context = RequestContext(ip_address="127.0.0.1", user_agent="bench")
@@ -59,10 +61,10 @@ def run() -> None:
             for scope in scopes:
                 _raw_change(raw, employee, scope, notice, timezone.now())
 
-    assert Employee.objects.count() == EMPLOYEES * 2 + 1
+    assert Employee.objects.count() == employees * 2 + 1
     service_rate = changes / results["service"]
     raw_rate = changes / results["raw"]
-    print(f"consent changes: {changes} per path ({EMPLOYEES} employees x {len(scopes)} scopes)")
+    print(f"consent changes: {changes} per path ({employees} employees x {len(scopes)} scopes)")
     print(f"  service (locks, fold, audit chain): {service_rate:8.0f} changes/s")
     print(f"  raw SQL (3 inserts, one txn each):  {raw_rate:8.0f} changes/s")
     print(f"  ratio service/raw: {service_rate / raw_rate:.2f}")

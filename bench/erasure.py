@@ -29,7 +29,8 @@ def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--subject-rows", type=int, default=100_000)
-    return parser.parse_args()
+    args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
+    return args
 
 
 def setup(subject_rows: int, total_rows: int):

@@ -48,7 +48,8 @@ def parse_args():
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--profile", action="store_true")
-    return parser.parse_args()
+    args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
+    return args
 
 
 def setup(employees: int):

@@ -65,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="corpus size (1.0: ~1M events)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode; the best counts")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()
 
     corpus = build_corpus(scale=args.scale)
     events = sum(len(s.keys) for s in corpus)

@@ -5,7 +5,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ["bench.ingest", "bench.redaction", "bench.consent", "bench.retention"]
+BENCHMARKS = [
+    "bench.ingest",
+    "bench.erasure",
+    "bench.retention",
+    "bench.redaction",
+    "bench.consent",
+]
 
 
 def main() -> int:
