@@ -91,19 +91,20 @@ class EventsStore:
         where, params = scope_sql(scope)
         held, held_params = held_sql(holds, "ts")
         index = position or 0
+        total = 0
         with connection.cursor() as cursor:
-            while index < len(partitions):
+            # Fill one batch from as many partitions as it takes: fewer commits.
+            while index < len(partitions) and total < limit:
                 table = partitions[index]
                 cursor.execute(
                     f"""DELETE FROM {table} WHERE ctid = ANY(ARRAY(
                             SELECT ctid FROM {table}
                             WHERE subject = %s{where} AND NOT {held} LIMIT %s))""",
-                    [subject, *params, *held_params, limit],
+                    [subject, *params, *held_params, limit - total],
                 )
                 deleted = cursor.rowcount
-                if deleted == limit:
-                    return deleted, index  # this partition may hold more
+                total += deleted
+                if total >= limit:
+                    return total, index  # this partition may hold more
                 index += 1
-                if deleted:
-                    return deleted, index if index < len(partitions) else None
-        return 0, None
+        return total, (index if index < len(partitions) and total else None)
