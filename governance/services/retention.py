@@ -57,13 +57,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from governance.models import (
-    ActivityDay,
     Application,
     DataKind,
-    DropTally,
     RetentionPolicy,
     RetentionRun,
-    SessionSummary,
 )
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.audit import audit_record
@@ -75,7 +72,8 @@ from governance.services.locks import (
     retention_run_unlock,
 )
 from governance.services.partitions import DEFAULT_PARTITION, event_partitions, partition_name
-from governance.stores import REGISTRY
+from governance.stores import REGISTRY, stores
+from governance.stores.base import RetainedTable
 from governance.stores.holds import HoldWindow, held_day_sql, held_sql
 
 logger = logging.getLogger(__name__)
@@ -320,32 +318,8 @@ def _any(parts: list[Fragment]) -> Fragment:
     return _joined(parts, "OR", FALSE)
 
 
-@dataclass(frozen=True)
-class RetainedTable:
-    """A table of a store, as retention reads it.
-
-    shape: "app_kind" (one application and data kind per row), "app_counts"
-    (one application, kinds as the keys of `counts`) or "none" (neither).
-    """
-
-    table: str
-    time_column: str
-    keys: tuple[str, ...]
-    shape: str
-    by_day: bool = False  # a date column: a row goes once its whole day is past the cut-off
-    partitioned: bool = False
-
-
-RETAINED: dict[str, tuple[RetainedTable, ...]] = {
-    "events": (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),),
-    "sessions": (
-        RetainedTable(SessionSummary._meta.db_table, "started_at", ("id",), "app_counts"),
-    ),
-    "activity": (
-        RetainedTable(ActivityDay._meta.db_table, "day", ("id",), "app_kind", by_day=True),
-        RetainedTable(DropTally._meta.db_table, "day", ("id",), "none", by_day=True),
-    ),
-}
+# How retention reads each store's tables is declared by the store itself.
+RETAINED: dict[str, tuple[RetainedTable, ...]] = {s.name: s.retained for s in stores()}
 
 
 def _application_is(rule: KeepRule) -> Fragment:

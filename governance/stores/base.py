@@ -25,12 +25,31 @@ class SubjectScope:
 EVERYTHING = SubjectScope()
 
 
+@dataclass(frozen=True)
+class RetainedTable:
+    """A table of a store, as retention reads it when it purges rows past a cut-off.
+
+    shape: "app_kind" (one application and data kind per row), "app_counts"
+    (one application, kinds as the keys of `counts`) or "none" (neither).
+    """
+
+    table: str
+    time_column: str
+    keys: tuple[str, ...]
+    shape: str
+    by_day: bool = False  # a date column: a row goes once its whole day is past the cut-off
+    partitioned: bool = False
+
+
 class Store(Protocol):
     name: ClassVar[str]
     description: ClassVar[str]
     models: ClassVar[tuple]  # the Django models (tables) whose rows this store answers for
     # Erasure runs stores in stages: derived stores (stage 1) after their sources (stage 0).
     stage: ClassVar[int]
+    # Purging for retention: the engine in services/retention.py deletes (or drops whole
+    # day partitions of) these tables by their time column, never past a legal hold.
+    retained: ClassVar[tuple[RetainedTable, ...]]
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int: ...
 

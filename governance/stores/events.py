@@ -4,7 +4,7 @@ from django.db import connection
 
 from governance.models import InteractionEvent
 from governance.models.ingestion import EVENT_TABLE
-from governance.stores.base import EVERYTHING, SubjectScope, register
+from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register
 from governance.stores.holds import HoldWindow, held_sql
 
 EXPORT_COLUMNS = (
@@ -34,6 +34,7 @@ class EventsStore:
     description = "Raw interaction events in PostgreSQL, partitioned by day"
     models = (InteractionEvent,)
     stage = 0
+    retained = (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),)
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = scope_sql(scope)

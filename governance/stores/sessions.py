@@ -3,7 +3,7 @@ from collections.abc import Iterator
 from django.db import connection
 
 from governance.models import ActivityDay, DataKind, DropTally, SessionRefresh, SessionSummary
-from governance.stores.base import EVERYTHING, SubjectScope, register
+from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register
 from governance.stores.holds import HoldWindow, held_sql
 
 
@@ -48,6 +48,8 @@ class SessionsStore(SmallStore):
     # Pending refreshes name the subject too: they go with the summaries.
     models = (SessionSummary, SessionRefresh)
     stage = 1  # derived from events: erased after them, rebuilt from what is left
+    # Pending refreshes are work items, not data kept: retention leaves them to the worker.
+    retained = (RetainedTable("governance_sessionsummary", "started_at", ("id",), "app_counts"),)
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = _summaries_sql(scope)
@@ -169,6 +171,10 @@ class ActivityStore(SmallStore):
     description = "Daily counts of stored, redacted and dropped events per person"
     models = (ActivityDay, DropTally)
     stage = 1
+    retained = (
+        RetainedTable("governance_activityday", "day", ("id",), "app_kind", by_day=True),
+        RetainedTable("governance_droptally", "day", ("id",), "none", by_day=True),
+    )
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = _activity_sql(scope)
