@@ -20,8 +20,9 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
-def bench_database(name: str) -> str:
-    """Create a fresh database `name`, point Django at it, migrate; return its URL."""
+@contextmanager
+def bench_database(name: str):
+    """A fresh database `name` with Django pointed at it and migrated, dropped afterwards."""
     admin_url = _with_database(_server_url(), "postgres")
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -37,7 +38,10 @@ def bench_database(name: str) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return url
+    try:
+        yield url
+    finally:
+        drop_database(name)
 
 
 def drop_database(name: str) -> None:

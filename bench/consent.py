@@ -11,7 +11,7 @@ import argparse
 import hashlib
 import uuid
 
-from bench.common import bench_database, drop_database, timed
+from bench.common import bench_database, timed
 
 DB = "portal_bench_consent"
 
@@ -20,11 +20,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--employees", type=int, default=100)
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
-    bench_database(DB)
-    try:
+    with bench_database(DB):
         run(args.employees)
-    finally:
-        drop_database(DB)
 
 
 def run(employees: int) -> None:

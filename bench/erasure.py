@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import bench_database, drop_database
+from bench.common import bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = "portal_bench_erasure"
@@ -119,11 +119,8 @@ def wait_for(predicate, timeout: float = 600.0) -> None:
 
 def main() -> None:
     args = parse_args()
-    bench_database(DB)
-    try:
+    with bench_database(DB):
         run(args)
-    finally:
-        drop_database(DB)
 
 
 def run(args) -> None:

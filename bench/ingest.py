@@ -29,7 +29,7 @@ from pathlib import Path
 import orjson
 import psutil
 
-from bench.common import bench_database, drop_database
+from bench.common import bench_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DB = "portal_bench_ingest"
@@ -250,11 +250,8 @@ def profile_gateway(token_device, bodies: list[bytes]) -> str:
 
 def main() -> None:
     args = parse_args()
-    bench_database(DB)
-    try:
+    with bench_database(DB):
         run(args)
-    finally:
-        drop_database(DB)
 
 
 def run(args) -> None:

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
-from bench.common import bench_database, drop_database
+from bench.common import bench_database
 
 DB = "portal_bench_retention"
 COPY = "bench_events_copy"
@@ -202,11 +202,8 @@ def measure(args, rows: int) -> dict:
 
 def main() -> None:
     args = parse_args()
-    bench_database(DB)
-    try:
+    with bench_database(DB):
         run(args)
-    finally:
-        drop_database(DB)
 
 
 def run(args) -> None:

@@ -364,12 +364,14 @@ def erasure_reconcile() -> dict[str, int]:
         | Q(state=ErasureStep.State.RUNNING, lease_until__lt=now)
     )
     job_ids = set(stale.values_list("job_id", flat=True))
+    # Jobs whose steps have all ended but whose own state was never settled.
     unsettled = ErasureJob.objects.filter(
         state__in=[ErasureJob.State.PENDING, ErasureJob.State.RUNNING]
-    ).values_list("pk", flat=True)
-    job_ids |= set(unsettled)
-    expired = ErasureStep.objects.filter(state=ErasureStep.State.RUNNING, lease_until__lt=now)
-    expired.update(state=ErasureStep.State.PENDING, lease_until=None)
+    ).exclude(steps__state__in=[ErasureStep.State.PENDING, ErasureStep.State.RUNNING])
+    job_ids |= set(unsettled.values_list("pk", flat=True))
+    ErasureStep.objects.filter(state=ErasureStep.State.RUNNING, lease_until__lt=now).update(
+        state=ErasureStep.State.PENDING, lease_until=None
+    )
     for job_id in job_ids:
         _enqueue_advance(job_id)
     return {"scheduled": scheduled, "redriven": len(job_ids)}

@@ -74,7 +74,7 @@ from governance.services.locks import (
 from governance.services.partitions import DEFAULT_PARTITION, event_partitions, partition_name
 from governance.stores import REGISTRY, stores
 from governance.stores.base import RetainedTable
-from governance.stores.holds import HoldWindow, held_day_sql, held_sql
+from governance.stores.holds import HoldWindow, held_sql
 
 logger = logging.getLogger(__name__)
 
@@ -419,10 +419,9 @@ def _held(windows_by_subject: dict[str, list[HoldWindow]], table: RetainedTable)
     subjects_by_windows: dict[frozenset, list[str]] = defaultdict(list)
     for subject, windows in windows_by_subject.items():
         subjects_by_windows[frozenset(windows)].append(subject)
-    to_sql = held_day_sql if table.by_day else held_sql
     parts = []
     for windows, subjects in subjects_by_windows.items():
-        sql, params = to_sql(list(windows), table.time_column)
+        sql, params = held_sql(list(windows), table.time_column, by_day=table.by_day)
         inside = Fragment(sql, tuple(params))
         parts.append(_sql("(subject = ANY(", _param(sorted(subjects)), ") AND ", inside, ")"))
     return _any(parts)

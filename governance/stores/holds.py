@@ -31,7 +31,3 @@ def held_sql(windows: list[HoldWindow], column: str, *, by_day: bool = False) ->
             params.append(window.ends)
         parts.append("(" + " AND ".join(bounds) + ")" if bounds else "TRUE")
     return "(" + " OR ".join(parts) + ")", params
-
-
-def held_day_sql(windows: list[HoldWindow], column: str) -> tuple[str, list]:
-    return held_sql(windows, column, by_day=True)

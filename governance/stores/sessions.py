@@ -1,9 +1,11 @@
 from collections.abc import Iterator
+from dataclasses import replace
 
 from django.db import connection
 
 from governance.models import ActivityDay, DataKind, DropTally, SessionRefresh, SessionSummary
 from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register
+from governance.stores.events import scope_sql
 from governance.stores.holds import HoldWindow, held_sql
 
 
@@ -87,7 +89,6 @@ class SessionsStore(SmallStore):
         which rebuilds summaries from the events left) in-scope source events are still
         there, which after the events step means a hold on the events keeps them."""
         from governance.models.ingestion import EVENT_TABLE
-        from governance.stores.events import scope_sql
 
         where, params = _summaries_sql(scope)
         held, held_params = held_sql(holds, "started_at")
@@ -155,14 +156,8 @@ class SessionsStore(SmallStore):
 
 
 def _activity_sql(scope: SubjectScope) -> tuple[str, list]:
-    clauses, params = [], []
-    if scope.application_ids is not None:
-        clauses.append("application_id = ANY(%s)")
-        params.append(sorted(scope.application_ids))
-    if scope.data_kind_ids is not None:
-        clauses.append("data_kind_id = ANY(%s)")
-        params.append(sorted(scope.data_kind_ids))
-    return "".join(f" AND {c}" for c in clauses), params
+    # Activity rows carry application and kind but no purpose.
+    return scope_sql(replace(scope, purpose_ids=None))
 
 
 @register

@@ -30,7 +30,9 @@ from datetime import UTC, date, datetime, timedelta
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from governance.models import CaptureDevice, IngestBatch, Purpose
 from governance.models.ingestion import EVENT_TABLE, EVENT_TYPE_KIND
@@ -154,8 +156,7 @@ def ingest_batch(*, device: CaptureDevice, batch: Batch) -> IngestResult:
         IngestBatch.objects.filter(batch_id=batch.batch_id).update(
             accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
         )
-        CaptureDevice.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
-        transaction.on_commit(lambda: _after_commit(result))
+        transaction.on_commit(lambda: _after_commit(device, result))
     return result
 
 
@@ -469,14 +470,8 @@ def _rows(device, batch, purpose, kept, redactions, policy: SafeguardPolicy):
             pointer.x if pointer else None, pointer.y if pointer else None,
             pointer.button if pointer else None,
             scroll.dx if scroll else None, scroll.dy if scroll else None,
-            _jsonb(e.menu.path) if e.menu else None, titles[title],
+            Jsonb(e.menu.path) if e.menu else None, titles[title],
         )  # fmt: skip
-
-
-def _jsonb(value):
-    from psycopg.types.json import Jsonb
-
-    return Jsonb(value)
 
 
 def _copy(rows) -> None:
@@ -539,10 +534,19 @@ def _summaries(
             )
 
 
-def _after_commit(result: IngestResult) -> None:
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def _after_commit(device: CaptureDevice, result: IngestResult) -> None:
     from governance.services.metrics import ingest_counters_add
 
     ingest_counters_add(result)
+    # Outside the batch's transaction, and at most once a minute: updating the device row
+    # inside it would serialise every concurrent batch of the device on that row's lock.
+    now = timezone.now()
+    CaptureDevice.objects.filter(
+        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_RESOLUTION), pk=device.pk
+    ).update(last_seen_at=now)
     if result.sessions:
         from governance.tasks.ingestion import sessions_refresh
 
