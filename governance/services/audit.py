@@ -1,6 +1,9 @@
 """The hash-chained audit log: append inside the caller's transaction, verify by recomputing."""
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,34 +66,69 @@ def audit_record(
     """Append one event to the chain in the current transaction.
 
     Call it inside the transaction of the change it records, so the change and
-    its audit row commit or roll back together.
+    its audit row commit or roll back together. Inside `audits_last()` the row
+    is written when that block ends; the event returned is complete from then on.
     """
     actor_type, actor_id, actor_label = _actor_fields(actor)
-    # Stored JSON must hash the same after a round trip through jsonb.
-    details = orjson.loads(orjson.dumps(details or {}, default=str))
-    # No savepoint: the audit row lives or dies with the caller's transaction.
+    event = AuditEvent(
+        actor_type=actor_type,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        target_type=target.__class__.__name__ if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        subject=subject,
+        purpose=purpose,
+        # Stored JSON must hash the same after a round trip through jsonb.
+        details=orjson.loads(orjson.dumps(details or {}, default=str)),
+    )
+    pending = _pending.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        _chain_append([event])
+    return event
+
+
+_pending: ContextVar[list[AuditEvent] | None] = ContextVar("audit_pending", default=None)
+
+
+@contextmanager
+def audits_last() -> Iterator[None]:
+    """Write the audit rows recorded inside this block when it ends, in order.
+
+    Every audited change takes the one chain lock and keeps it until commit. A
+    transaction that audits and then waits for another lock (the next person's
+    consent lock, a row a foreign key must share) can deadlock with one that
+    holds that lock and waits for the chain. Changes that lock as they go wrap
+    their body in this, inside their transaction, so the chain lock comes last.
+    """
+    if _pending.get() is not None:
+        yield  # an enclosing block writes them
+        return
+    pending: list[AuditEvent] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    if pending:
+        _chain_append(pending)
+
+
+def _chain_append(events: list[AuditEvent]) -> None:
+    # No savepoint: the audit rows live or die with the caller's transaction.
     with transaction.atomic(savepoint=False):
         # One lock orders the whole chain: read the head, insert, commit.
         lock_audit_chain()
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor_type=actor_type,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            action=action,
-            target_type=target.__class__.__name__ if target is not None else "",
-            target_id=str(target.pk) if target is not None else "",
-            subject=subject,
-            purpose=purpose,
-            details=details,
-            prev_hash=prev_hash,
-        )
-        event.hash = audit_hash(event)
-        event.save(force_insert=True)
-    return event
+        now = timezone.now()
+        for event in events:
+            event.seq, event.prev_hash, event.occurred_at = seq, prev_hash, now
+            event.hash = prev_hash = audit_hash(event)
+            event.save(force_insert=True)
+            seq += 1
 
 
 @dataclass(frozen=True)

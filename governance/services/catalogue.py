@@ -112,7 +112,7 @@ def catalogue_create(model: type[models.Model], *, actor, **fields) -> models.Mo
 def catalogue_update(instance: models.Model, *, actor, **fields) -> models.Model:
     _check_fields(type(instance), fields)
     with transaction.atomic():
-        instance = type(instance).objects.select_for_update().get(pk=instance.pk)
+        instance = type(instance).objects.select_for_update(no_key=True).get(pk=instance.pk)
         changed = [name for name, value in fields.items() if getattr(instance, name) != value]
         if not changed:
             return instance

@@ -2,7 +2,9 @@
 
 All writes for one employee take the same advisory lock first, then the scope's
 ConsentState row FOR UPDATE. The ingestion gate reads that row FOR SHARE in its
-own write transaction, so a withdrawal and ingestion are linearisable.
+own write transaction, so a withdrawal and ingestion are linearisable. Their
+audit rows are written last (`audits_last`), so no change holds the audit chain
+while it waits for a person's lock or a row.
 """
 
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from governance.models import (
 )
 from governance.models.consent import ACTION_TO_STATE
 from governance.selectors.notices import notice_covers, notice_current
-from governance.services.audit import audit_record
+from governance.services.audit import audit_record, audits_last
 from governance.services.locks import lock_employee_consent, lock_notices
 from governance.services.scopes import Scope
 
@@ -122,7 +124,7 @@ def consent_grant(
     *, employee: Employee, scope: Scope, actor, context: RequestContext
 ) -> ConsentEvent | None:
     """Grant consent for one scope under the current notice; None if already granted."""
-    with transaction.atomic():
+    with transaction.atomic(), audits_last():
         # Shared with other grants, exclusive with publication: a grant either
         # commits before a material notice's lapse runs, or sees the new notice.
         lock_notices(shared=True)
@@ -177,7 +179,7 @@ def consent_withdraw(
     *, employee: Employee, scope: Scope, actor, context: RequestContext
 ) -> ConsentEvent | None:
     """Withdraw one scope; None (and nothing written) if there is nothing to withdraw."""
-    with transaction.atomic():
+    with transaction.atomic(), audits_last():
         _employee_lock(employee)
         state = _locked_state(employee, scope)
         if state is None or state.state == ConsentState.State.WITHDRAWN:
@@ -191,10 +193,10 @@ def consent_withdraw_all(
     *, employee: Employee, actor, context: RequestContext
 ) -> list[ConsentEvent]:
     """Withdraw every scope not already withdrawn, in one transaction."""
-    with transaction.atomic():
+    with transaction.atomic(), audits_last():
         _employee_lock(employee)
         states = list(
-            ConsentState.objects.select_for_update()
+            ConsentState.objects.select_for_update(of=("self",))
             .filter(employee=employee)
             .exclude(state=ConsentState.State.WITHDRAWN)
             .select_related("purpose", "application", "data_kind", "notice")
@@ -215,7 +217,7 @@ def consent_withdraw_all(
 def consents_lapse_for_notice(*, notice: Notice, actor) -> int:
     """Lapse every grant given under a version older than this material notice."""
     lapsed = 0
-    with transaction.atomic():
+    with transaction.atomic(), audits_last():
         stale = (
             ConsentState.objects.filter(
                 state=ConsentState.State.GRANTED, notice__version__lt=notice.version
@@ -229,7 +231,7 @@ def consents_lapse_for_notice(*, notice: Notice, actor) -> int:
                 _employee_lock(state.employee)
                 current_employee = state.employee_id
             state = (
-                ConsentState.objects.select_for_update()
+                ConsentState.objects.select_for_update(of=("self",))
                 .select_related("employee", "purpose", "application", "data_kind")
                 .get(pk=state.pk)
             )

@@ -44,7 +44,7 @@ def device_create(*, name: str, actor) -> tuple[CaptureDevice, str]:
 
 def device_revoke(*, device: CaptureDevice, actor) -> CaptureDevice:
     with transaction.atomic():
-        device = CaptureDevice.objects.select_for_update().get(pk=device.pk)
+        device = CaptureDevice.objects.select_for_update(no_key=True).get(pk=device.pk)
         if device.revoked_at is not None:
             return device
         device.revoked_at = timezone.now()

@@ -27,7 +27,7 @@ from governance.models import (
     OwedErasure,
     Purpose,
 )
-from governance.services.audit import audit_record
+from governance.services.audit import audit_record, audits_last
 from governance.services.holds import hold_windows
 from governance.services.locks import lock_holds
 from governance.services.signing import public_key_b64, sign_document
@@ -105,9 +105,11 @@ def _scope_details(job: ErasureJob) -> dict:
 def owed_erasures_schedule(*, limit: int = 500) -> int:
     """Turn erasures owed after withdrawals into jobs (each exactly once)."""
     scheduled = 0
-    with transaction.atomic():
+    with transaction.atomic(), audits_last():
         owed = list(
-            OwedErasure.objects.select_for_update(skip_locked=True)
+            # Only the owed rows: the people, scopes and consent events they name stay
+            # free for the consent changes that reference them meanwhile.
+            OwedErasure.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=OwedErasure.State.OWED)
             .select_related("employee", "purpose", "application", "data_kind", "cause")
             .order_by("pk")[:limit]
@@ -260,7 +262,7 @@ def _erase(step: ErasureStep) -> StepOutcome:
 def erasure_job_finish(job_id: int) -> ErasureJob:
     """Settle the job's state from its steps; issue the receipt once when all verified."""
     with transaction.atomic():
-        job = ErasureJob.objects.select_for_update().get(pk=job_id)
+        job = ErasureJob.objects.select_for_update(no_key=True).get(pk=job_id)
         if job.state == ErasureJob.State.VERIFIED:
             return job
         steps = list(job.steps.order_by("store"))

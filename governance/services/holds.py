@@ -75,7 +75,7 @@ def legal_hold_create(
 def legal_hold_update(*, hold: LegalHold, actor, **fields) -> LegalHold:
     with transaction.atomic():
         lock_holds()
-        hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        hold = LegalHold.objects.select_for_update(no_key=True).get(pk=hold.pk)
         if not hold.is_active:
             raise ValidationError({"non_field_errors": ["A released hold cannot change."]})
         custodians = fields.pop("custodians", None)
@@ -104,7 +104,7 @@ def legal_hold_update(*, hold: LegalHold, actor, **fields) -> LegalHold:
 def legal_hold_release(*, hold: LegalHold, actor, reason: str = "") -> LegalHold:
     with transaction.atomic():
         lock_holds()
-        hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+        hold = LegalHold.objects.select_for_update(no_key=True).get(pk=hold.pk)
         if not hold.is_active:
             return hold
         hold.released_at = timezone.now()

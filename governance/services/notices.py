@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from governance.models import Notice
-from governance.services.audit import audit_record
+from governance.services.audit import audit_record, audits_last
 from governance.services.consent import consents_lapse_for_notice
 from governance.services.locks import lock_notices
 
@@ -99,7 +99,7 @@ def notice_create(
 def notice_update(*, notice: Notice, actor, **fields) -> Notice:
     """Edit a draft. Published versions are evidence and never change."""
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
         if notice.is_published:
             raise ValidationError(
                 {"non_field_errors": ["A published notice cannot change; draft a new version."]}
@@ -132,9 +132,9 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
 
 def notice_publish(*, notice: Notice, actor) -> Notice:
     """Publish a draft: fix its hash; a material change lapses older consents once in effect."""
-    with transaction.atomic():
+    with transaction.atomic(), audits_last():
         lock_notices()
-        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
         if notice.is_published:
             return notice
         newer = Notice.objects.filter(
@@ -169,9 +169,9 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
 
 def notice_apply_material_change(*, notice: Notice, actor=None) -> int:
     """Lapse older consents once a material notice is in effect; safe to call again."""
-    with transaction.atomic():
+    with transaction.atomic(), audits_last():
         lock_notices()
-        notice = Notice.objects.select_for_update().get(pk=notice.pk)
+        notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
         if (
             not notice.material_change
             or not notice.is_published

@@ -1,8 +1,9 @@
 """Restriction of processing (GDPR Art. 18): while set, nothing of the person is ingested.
 
-The employee row is locked FOR UPDATE here and read FOR SHARE by the ingestion
-gate in its write transaction, so once this returns no later batch stores
-anything of that person.
+The employee row is locked FOR NO KEY UPDATE here and read FOR SHARE by the
+ingestion gate in its write transaction, so once this returns no later batch
+stores anything of that person. (NO KEY: rows that merely reference the
+employee, like a new consent event, need not wait for it.)
 """
 
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ def employee_processing_restrict(
     if not reason:
         raise ValidationError({"reason": ["Say why processing is restricted or resumed."]})
     with transaction.atomic():
-        employee = Employee.objects.select_for_update().get(pk=employee.pk)
+        employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
         if (employee.processing_restricted_at is not None) == restricted:
             return employee
         employee.processing_restricted_at = timezone.now() if restricted else None

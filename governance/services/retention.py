@@ -160,7 +160,7 @@ def retention_policy_update(*, policy: RetentionPolicy, actor, **fields) -> Rete
         raise ValidationError({name: ["This field cannot be set."] for name in unknown})
     with transaction.atomic():
         lock_retention_policies()
-        policy = RetentionPolicy.objects.select_for_update().get(pk=policy.pk)
+        policy = RetentionPolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
         before = _policy_details(policy)
         _validate(
             name=fields.get("name", policy.name),
