@@ -11,7 +11,7 @@ and change nothing. Refusals, as the code makes them:
   session counts for nothing there, so signed-in people get 401 too);
 - anonymous visitors of pages: 302 to the login page, back to where they were;
 - a signed-in caller without the role: 403 (the API says which role it takes);
-- an employee asking for another person's object, or for a draft: 404.
+- an employee asking for another person's object: 404, as if it did not exist.
 
 Path parameters name objects that belong to someone else: bob's receipt, bob's
 erasure, bob's employee number. bob is a caller only where he owns the object.
