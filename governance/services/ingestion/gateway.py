@@ -116,8 +116,8 @@ def _previous_result(batch: Batch, device: CaptureDevice) -> IngestResult | None
     return IngestResult(str(row.batch_id), row.accepted, row.dropped, row.redacted, replayed=True)
 
 
-def quota_take(device: CaptureDevice, events: int) -> None:
-    """Count events against the device's per-minute quota atomically in Redis."""
+def quota_take(device: CaptureDevice, events: int) -> str:
+    """Count events against the device's per-minute quota atomically in Redis; the key."""
     limit = settings.INGEST_QUOTA_EVENTS_PER_MINUTE
     window = int(time.time() // 60)
     key = f"portal:quota:{device.pk}:{window}"
@@ -128,6 +128,15 @@ def quota_take(device: CaptureDevice, events: int) -> None:
     if used > limit:
         redis_client().decrby(key, events)  # a refused batch does not use the quota
         raise QuotaExceeded(retry_after=max(1, 60 - int(time.time() % 60)))
+    return key
+
+
+def quota_return(key: str, events: int) -> None:
+    """Give back what a batch took that turned out to be a copy of one already stored."""
+    pipe = redis_client().pipeline()
+    pipe.decrby(key, events)
+    pipe.expire(key, 120)
+    pipe.execute()
 
 
 def _purpose(batch: Batch) -> Purpose:
@@ -145,19 +154,25 @@ def ingest_batch(*, device: CaptureDevice, batch: Batch) -> IngestResult:
     if previous is not None:
         return previous
     purpose = _purpose(batch)
-    quota_take(device, len(batch.events))
+    quota_key = quota_take(device, len(batch.events))
     policy = safeguard_policy_load()
     with transaction.atomic():
-        if not _claim(batch, device):
-            # A concurrent request with the same id committed first: answer as it did.
-            transaction.set_rollback(True)
-            return _previous_result(batch, device)
-        result = _store(device=device, batch=batch, purpose=purpose, policy=policy)
-        IngestBatch.objects.filter(batch_id=batch.batch_id).update(
-            accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
-        )
-        transaction.on_commit(lambda: _after_commit(device, result))
-    return result
+        claimed = _claim(batch, device)
+        if claimed:
+            result = _store(device=device, batch=batch, purpose=purpose, policy=policy)
+            IngestBatch.objects.filter(batch_id=batch.batch_id).update(
+                accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
+            )
+            transaction.on_commit(lambda: _after_commit(device, result))
+    if claimed:
+        return result
+    # A concurrent request with the same id committed first (the claim waited for it and
+    # wrote nothing): answer as it did. Read after this transaction, which saw no row.
+    quota_return(quota_key, len(batch.events))
+    previous = _previous_result(batch, device)
+    if previous is None:  # its row is gone again (erased with its device's data): retry
+        return ingest_batch(device=device, batch=batch)
+    return previous
 
 
 def _claim(batch: Batch, device: CaptureDevice) -> bool:
