@@ -73,6 +73,9 @@ class DropReason:
     EXCLUDED_WINDOW = "excluded_window"
     RESTRICTED = "restricted"
     NO_CONSENT = "no_consent"
+    # Dated outside the window the settings allow: the device's clock is wrong. Not
+    # tallied per person (DropTally): it is no choice of theirs.
+    OUT_OF_RANGE_TIME = "out_of_range_time"
 
 
 @dataclass
@@ -227,6 +230,20 @@ def _kind_ids() -> dict[str, int]:
     return dict(DataKind.objects.filter(enabled=True).values_list("slug", "pk"))
 
 
+def time_window(now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and latest event time accepted now, clamped to what datetime holds
+    (a window set wider than the calendar must not overflow)."""
+    try:
+        earliest = now - timedelta(seconds=settings.INGEST_MAX_AGE)
+    except OverflowError:
+        earliest = datetime.min.replace(tzinfo=UTC)
+    try:
+        latest = now + timedelta(seconds=settings.INGEST_MAX_SKEW)
+    except OverflowError:
+        latest = datetime.max.replace(tzinfo=UTC)
+    return earliest, latest
+
+
 def _store(
     *, device: CaptureDevice, batch: Batch, purpose: Purpose, policy: SafeguardPolicy
 ) -> IngestResult:
@@ -237,7 +254,11 @@ def _store(
     dropped: Counter = Counter()
     drops_by_subject: Counter = Counter()
     kept: list[tuple[int, Event, str, int, int, int]] = []  # index, event, subject, app, kind, v
+    earliest, latest = time_window(timezone.now())
     for index, event in enumerate(events):
+        if not earliest <= event.ts <= latest:
+            dropped[DropReason.OUT_OF_RANGE_TIME] += 1
+            continue
         person = people[event.employee]
         if person is None:
             dropped[DropReason.UNKNOWN_EMPLOYEE] += 1
