@@ -273,7 +273,7 @@ def test_a_content_length_shorter_than_the_body_gives_400(client, token, alice_c
     assert_nothing_stored()
 
 
-@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", "\u00b2", "12\u0663"])
 def test_a_content_length_that_is_not_a_length_gives_400(client, token, alice_consents_all, length):
     body = batch([event()])
     response = raw_post(client, token, body, CONTENT_LENGTH=length)
@@ -299,3 +299,9 @@ def test_a_valid_batch_after_all_that_is_stored(client, token, alice_consents_al
     assert post(client, token, orjson.dumps(bad)).status_code == 400
     response = post(client, token, batch([event()], batch_id=batch_id))
     assert response.status_code == 200 and response.json()["accepted"] == 1
+
+
+def test_a_content_length_of_thousands_of_digits_gives_413(client, token, alice_consents_all):
+    response = raw_post(client, token, batch([event()]), CONTENT_LENGTH="9" * 5000)
+    assert response.status_code == 413
+    assert_nothing_stored()

@@ -122,9 +122,9 @@ def batch_body(request) -> bytes:
         if not meta.get("wsgi.input_terminated"):
             raise LengthRequired()
         return meta["wsgi.input"].read(MAX_BODY_BYTES + 1)
-    if not length.isdigit():
+    if not (length.isascii() and length.isdigit()):
         raise BodyInvalid(f"Content-Length {length[:20]!r} is not a length")
-    if int(length) > MAX_BODY_BYTES:
+    if len(length) > len(str(MAX_BODY_BYTES)) or int(length) > MAX_BODY_BYTES:
         raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
     # Django's stream stops at Content-Length; a body that ends sooner comes back short,
     # and an incomplete message is refused even when what arrived parses.
@@ -165,7 +165,9 @@ class IngestBatchView(APIView):
             "At most 10,000 events and 8 MiB. Each event is checked against the employee's "
             "consent for purpose × application × data kind inside the write transaction; "
             "excluded apps, password fields and typed personal data are dropped or redacted "
-            "before storage. The same batch_id again returns the first result."
+            "before storage. The same batch_id again returns the first result. Events dated "
+            "outside INGEST_MAX_AGE back or INGEST_MAX_SKEW ahead are dropped as "
+            "out_of_range_time. A chunked body is read when the server de-chunks it."
         ),
         request={"application/json": OpenApiTypes.OBJECT},
         examples=[OpenApiExample("One keystroke", value=BATCH_EXAMPLE, request_only=True)],
@@ -175,6 +177,8 @@ class IngestBatchView(APIView):
             ),
             400: OpenApiResponse(description="Problems, each with the event index and field"),
             401: OpenApiResponse(description="Missing, unknown or revoked device token"),
+            409: OpenApiResponse(description="The batch_id was used by another device"),
+            411: OpenApiResponse(description="Chunked body behind a server that cannot end it"),
             413: OpenApiResponse(description="Over 10,000 events or 8 MiB"),
             429: OpenApiResponse(description="Device quota exceeded; see Retry-After"),
         },
