@@ -305,3 +305,28 @@ def test_a_content_length_of_thousands_of_digits_gives_413(client, token, alice_
     response = raw_post(client, token, batch([event()]), CONTENT_LENGTH="9" * 5000)
     assert response.status_code == 413
     assert_nothing_stored()
+
+
+@pytest.mark.parametrize("literal", [str(2**64), "1e400", "-1e400", "1" + "0" * 5000])
+@pytest.mark.parametrize("field", ["ts", "secure_input", "employee", "session_id"])
+def test_a_huge_number_where_another_type_belongs_gives_400_naming_the_field(
+    client, token, alice_consents_all, field, literal
+):
+    marker = 987654321
+    bad = {**event(), field: marker}
+    problems = problems_of(post(client, token, with_number([event(), bad], marker, literal)))
+    assert [(p["index"], p["field"]) for p in problems] == [(1, field)], problems
+    assert_nothing_stored()
+
+
+@pytest.mark.parametrize("field", ["batch_id", "device_id", "events", "purpose"])
+def test_a_huge_number_in_the_envelope_gives_400_naming_the_field(
+    client, token, alice_consents_all, field
+):
+    marker = 987654321
+    body = orjson.dumps(
+        {"batch_id": str(uuid.uuid4()), "device_id": "d", "events": []} | {field: marker}
+    )
+    problems = problems_of(post(client, token, body.replace(b"987654321", b"1e400")))
+    assert [(p["index"], p["field"]) for p in problems] == [(None, field)], problems
+    assert_nothing_stored()
