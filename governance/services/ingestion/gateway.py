@@ -169,11 +169,13 @@ def ingest_batch(*, device: CaptureDevice, batch: Batch) -> IngestResult:
             transaction.on_commit(lambda: _after_commit(device, result))
     if claimed:
         return result
-    # A concurrent request with the same id committed first (the claim waited for it and
-    # wrote nothing): answer as it did. Read after this transaction, which saw no row.
+    # A concurrent request with the same id committed first (the claim waited for its
+    # commit and wrote nothing): answer as it did, or 409 if another device sent it. The
+    # answer is read outside the block, so no query runs in a transaction marked for
+    # rollback.
     quota_return(quota_key, len(batch.events))
     previous = _previous_result(batch, device)
-    if previous is None:  # its row is gone again (erased with its device's data): retry
+    if previous is None:  # batch rows are never deleted; were this one gone, store the batch
         return ingest_batch(device=device, batch=batch)
     return previous
 
