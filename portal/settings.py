@@ -243,6 +243,10 @@ RECEIPT_SIGNING_KEY = env_str("RECEIPT_SIGNING_KEY")
 WINDOW_TITLE_HASH_KEY = env_str("WINDOW_TITLE_HASH_KEY")
 INGEST_DEFAULT_PURPOSE = env_str("INGEST_DEFAULT_PURPOSE", "train-computer-use-models")
 INGEST_QUOTA_EVENTS_PER_MINUTE = env_int("INGEST_QUOTA_EVENTS_PER_MINUTE", 600_000)
+# Events dated more than INGEST_MAX_AGE seconds ago or more than INGEST_MAX_SKEW seconds
+# ahead (a wrong device clock) are dropped as `out_of_range_time`.
+INGEST_MAX_AGE = env_int("INGEST_MAX_AGE", 7 * 24 * 3600)
+INGEST_MAX_SKEW = env_int("INGEST_MAX_SKEW", 5 * 60)
 
 # The data controller named on every consent receipt.
 CONTROLLER = {

@@ -124,7 +124,7 @@ def test_window_titles_are_stored_only_as_a_keyed_hash(client, token, alice_cons
 
 def test_keystroke_timing_is_coarsened(client, token, alice_consents_all):
     SafeguardRule.objects.create(kind="keystroke_timing", name="50ms", resolution_ms=50)
-    base = datetime(2026, 11, 29, 9, 0, 0, tzinfo=UTC)
+    base = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
     body = batch(
         [
             event(ts=stamp(37, base)),
@@ -279,11 +279,12 @@ def test_withdrawal_stops_ingestion_for_that_scope_only(
 
 
 def test_events_of_a_day_without_partition_land_in_default_and_are_adopted(
-    client, token, alice_consents_all
+    client, token, alice_consents_all, settings
 ):
     from governance.services.partitions import event_partitions_adopt_strays, partition_name
 
     far = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
+    settings.INGEST_MAX_SKEW = int((far - datetime.now(UTC)).total_seconds()) + 3600
     post(client, token, batch([event(ts=stamp(0, far))]))
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM governance_interactionevent_default")

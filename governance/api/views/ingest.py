@@ -2,6 +2,14 @@
 
 The body is read raw and decoded by msgspec in one pass; DRF only routes,
 authenticates and documents. A rejected batch stores nothing.
+
+Chunked bodies: a request sent with ``Transfer-Encoding: chunked`` has no
+Content-Length, so Django's request stream reads nothing from it. The WSGI
+server de-chunks the body, and when it marks the input as ending there
+(``wsgi.input_terminated``, as gunicorn and mod_wsgi do) the view reads
+``wsgi.input`` itself, to at most 8 MiB + 1 byte. A server that does not mark it
+(Django's runserver) hands over the raw connection, where reading to the end
+would wait for the client to hang up: such a request gets 411 Length Required.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -80,6 +88,8 @@ class IsCaptureDevice(BasePermission):
 
 
 class RawBodyParser(BaseParser):
+    """Names the media type for DRF and the schema; the view reads the body (`batch_body`)."""
+
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -90,6 +100,38 @@ class TooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "Batch too large."
     default_code = "too_large"
+
+
+class LengthRequired(exceptions.APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "Send a Content-Length, or chunks through a server that ends the input."
+    default_code = "length_required"
+
+
+class BodyInvalid(Exception):
+    """The request's framing is wrong (a Content-Length that is not a length)."""
+
+
+def batch_body(request) -> bytes:
+    """The request body, at most MAX_BODY_BYTES + 1 bytes of it (see the module docstring)."""
+    meta = request.META
+    length = meta.get("CONTENT_LENGTH")
+    if length in (None, ""):
+        if "chunked" not in meta.get("HTTP_TRANSFER_ENCODING", "").lower():
+            return b""
+        if not meta.get("wsgi.input_terminated"):
+            raise LengthRequired()
+        return meta["wsgi.input"].read(MAX_BODY_BYTES + 1)
+    if not (length.isascii() and length.isdigit()):
+        raise BodyInvalid(f"Content-Length {length[:20]!r} is not a length")
+    if len(length) > len(str(MAX_BODY_BYTES)) or int(length) > MAX_BODY_BYTES:
+        raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
+    # Django's stream stops at Content-Length; a body that ends sooner comes back short,
+    # and an incomplete message is refused even when what arrived parses.
+    body = request.read(MAX_BODY_BYTES + 1)
+    if len(body) < int(length):
+        raise BodyInvalid(f"the body ended after {len(body)} of {length} bytes")
+    return body
 
 
 BATCH_EXAMPLE = {
@@ -123,7 +165,9 @@ class IngestBatchView(APIView):
             "At most 10,000 events and 8 MiB. Each event is checked against the employee's "
             "consent for purpose × application × data kind inside the write transaction; "
             "excluded apps, password fields and typed personal data are dropped or redacted "
-            "before storage. The same batch_id again returns the first result."
+            "before storage. The same batch_id again returns the first result. Events dated "
+            "outside INGEST_MAX_AGE back or INGEST_MAX_SKEW ahead are dropped as "
+            "out_of_range_time. A chunked body is read when the server de-chunks it."
         ),
         request={"application/json": OpenApiTypes.OBJECT},
         examples=[OpenApiExample("One keystroke", value=BATCH_EXAMPLE, request_only=True)],
@@ -133,16 +177,23 @@ class IngestBatchView(APIView):
             ),
             400: OpenApiResponse(description="Problems, each with the event index and field"),
             401: OpenApiResponse(description="Missing, unknown or revoked device token"),
+            409: OpenApiResponse(description="The batch_id was used by another device"),
+            411: OpenApiResponse(description="Chunked body behind a server that cannot end it"),
             413: OpenApiResponse(description="Over 10,000 events or 8 MiB"),
             429: OpenApiResponse(description="Device quota exceeded; see Retry-After"),
         },
         tags=["ingest"],
     )
     def post(self, request):
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-        if length > MAX_BODY_BYTES:
-            raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
-        body = request.data
+        if request.negotiator.select_parser(request, request.parsers) is None:
+            raise exceptions.UnsupportedMediaType(request.content_type)
+        try:
+            body = batch_body(request)
+        except BodyInvalid as exc:
+            return Response(
+                {"problems": [{"index": None, "field": None, "message": str(exc)}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         if len(body) > MAX_BODY_BYTES:
             raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
         try:

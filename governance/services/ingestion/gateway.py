@@ -73,6 +73,9 @@ class DropReason:
     EXCLUDED_WINDOW = "excluded_window"
     RESTRICTED = "restricted"
     NO_CONSENT = "no_consent"
+    # Dated outside the window the settings allow: the device's clock is wrong. Not
+    # tallied per person (DropTally): it is no choice of theirs.
+    OUT_OF_RANGE_TIME = "out_of_range_time"
 
 
 @dataclass
@@ -116,8 +119,8 @@ def _previous_result(batch: Batch, device: CaptureDevice) -> IngestResult | None
     return IngestResult(str(row.batch_id), row.accepted, row.dropped, row.redacted, replayed=True)
 
 
-def quota_take(device: CaptureDevice, events: int) -> None:
-    """Count events against the device's per-minute quota atomically in Redis."""
+def quota_take(device: CaptureDevice, events: int) -> str:
+    """Count events against the device's per-minute quota atomically in Redis; the key."""
     limit = settings.INGEST_QUOTA_EVENTS_PER_MINUTE
     window = int(time.time() // 60)
     key = f"portal:quota:{device.pk}:{window}"
@@ -128,6 +131,15 @@ def quota_take(device: CaptureDevice, events: int) -> None:
     if used > limit:
         redis_client().decrby(key, events)  # a refused batch does not use the quota
         raise QuotaExceeded(retry_after=max(1, 60 - int(time.time() % 60)))
+    return key
+
+
+def quota_return(key: str, events: int) -> None:
+    """Give back what a batch took that turned out to be a copy of one already stored."""
+    pipe = redis_client().pipeline()
+    pipe.decrby(key, events)
+    pipe.expire(key, 120)
+    pipe.execute()
 
 
 def _purpose(batch: Batch) -> Purpose:
@@ -145,19 +157,27 @@ def ingest_batch(*, device: CaptureDevice, batch: Batch) -> IngestResult:
     if previous is not None:
         return previous
     purpose = _purpose(batch)
-    quota_take(device, len(batch.events))
+    quota_key = quota_take(device, len(batch.events))
     policy = safeguard_policy_load()
     with transaction.atomic():
-        if not _claim(batch, device):
-            # A concurrent request with the same id committed first: answer as it did.
-            transaction.set_rollback(True)
-            return _previous_result(batch, device)
-        result = _store(device=device, batch=batch, purpose=purpose, policy=policy)
-        IngestBatch.objects.filter(batch_id=batch.batch_id).update(
-            accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
-        )
-        transaction.on_commit(lambda: _after_commit(device, result))
-    return result
+        claimed = _claim(batch, device)
+        if claimed:
+            result = _store(device=device, batch=batch, purpose=purpose, policy=policy)
+            IngestBatch.objects.filter(batch_id=batch.batch_id).update(
+                accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
+            )
+            transaction.on_commit(lambda: _after_commit(device, result))
+    if claimed:
+        return result
+    # A concurrent request with the same id committed first (the claim waited for its
+    # commit and wrote nothing): answer as it did, or 409 if another device sent it. The
+    # answer is read outside the block, so no query runs in a transaction marked for
+    # rollback.
+    quota_return(quota_key, len(batch.events))
+    previous = _previous_result(batch, device)
+    if previous is None:  # batch rows are never deleted; were this one gone, store the batch
+        return ingest_batch(device=device, batch=batch)
+    return previous
 
 
 def _claim(batch: Batch, device: CaptureDevice) -> bool:
@@ -212,6 +232,20 @@ def _kind_ids() -> dict[str, int]:
     return dict(DataKind.objects.filter(enabled=True).values_list("slug", "pk"))
 
 
+def time_window(now: datetime) -> tuple[datetime, datetime]:
+    """The earliest and latest event time accepted now, clamped to what datetime holds
+    (a window set wider than the calendar must not overflow)."""
+    try:
+        earliest = now - timedelta(seconds=settings.INGEST_MAX_AGE)
+    except OverflowError:
+        earliest = datetime.min.replace(tzinfo=UTC)
+    try:
+        latest = now + timedelta(seconds=settings.INGEST_MAX_SKEW)
+    except OverflowError:
+        latest = datetime.max.replace(tzinfo=UTC)
+    return earliest, latest
+
+
 def _store(
     *, device: CaptureDevice, batch: Batch, purpose: Purpose, policy: SafeguardPolicy
 ) -> IngestResult:
@@ -222,7 +256,11 @@ def _store(
     dropped: Counter = Counter()
     drops_by_subject: Counter = Counter()
     kept: list[tuple[int, Event, str, int, int, int]] = []  # index, event, subject, app, kind, v
+    earliest, latest = time_window(timezone.now())
     for index, event in enumerate(events):
+        if not earliest <= event.ts <= latest:
+            dropped[DropReason.OUT_OF_RANGE_TIME] += 1
+            continue
         person = people[event.employee]
         if person is None:
             dropped[DropReason.UNKNOWN_EMPLOYEE] += 1
