@@ -172,8 +172,7 @@ ACCESS: dict[str, Access] = {
     "healthz": get(ANYONE, served=frozenset({200, 503})),  # 503: no worker heartbeat here
     "metrics": get(ANYONE),
     # API: capture devices
-    # `{}` rather than no body: an empty body is a 500 (test_an_empty_batch_body_is_a_400).
-    "api-ingest-batches": Access({"POST": DEVICES}, bodies={"POST": {}}, bearer_only=True),
+    "api-ingest-batches": Access({"POST": DEVICES}, bearer_only=True),
     # API: the caller's own consent and data
     "api-my-consents": get(EMPLOYEES),
     "api-my-consent-grant": Access({"POST": EMPLOYEES}, bodies={"POST": SCOPE}, writes={"POST"}),
@@ -679,13 +678,6 @@ def test_unsafe_calls_without_a_csrf_token_are_refused(world, db, route, method)
     assert key_rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="DRF hands an empty body to IngestBatchView as {} (its empty data), not b'', "
-    "and batch_decode raises TypeError: a 500. When this passes, drop the marker and send "
-    "no body to the ingest route in ACCESS.",
-)
 def test_an_empty_batch_body_is_a_400(world, db):
     response = world.call(DEVICE, "POST", reverse("api-ingest-batches"))
 
