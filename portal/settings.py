@@ -7,6 +7,7 @@ under ``.data/`` and reads their addresses from ``.data/stack.env``.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "governance",
 ]
 
@@ -106,6 +108,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a lockout flagged during authentication into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -139,6 +143,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The lockout check comes first and refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "governance.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -167,6 +176,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Security: secure by default, relaxed only for local plain-HTTP development.
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+# How many proxies of ours append to X-Forwarded-For; the address the outermost
+# one saw is the client's (anything further left is what the client claimed).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -179,9 +192,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
+
+# Login throttling (django-axes). After LOGIN_FAILURE_LIMIT failed logins for one
+# username (from any address), or from one address (for any username), logins for
+# that username and from that address are refused for LOGIN_COOLOFF_MINUTES, even
+# with the right password. /accounts/login/ and the admin login both authenticate
+# through AUTHENTICATION_BACKENDS, so both are covered. Each lockout is audited.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The cool-off runs from the lockout: attempts while locked out (the owner's own
+# retries, with the right password or not) do not push its end further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "governance.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "governance.auth.lockout_response"
+# Failed attempts are what throttling needs; a log of every successful login
+# (address, browser) would be personal data kept for no purpose here.
+AXES_DISABLE_ACCESS_LOG = True
+# Log lines name only what a lockout is about (username, address), not the browser.
+AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
