@@ -14,6 +14,8 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.stack import local_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / ".data"))
 
@@ -52,22 +54,28 @@ def _stack_env() -> dict[str, str]:
 
 
 def _secret_key() -> str:
+    """SECRET_KEY from the environment, or in development the one kept in the data dir.
+
+    `<data>/secret_key` is created only in development: by `make run` and
+    `python -m portal.stack exec` (which pass it on as SECRET_KEY), with
+    PORTAL_DEBUG=1, or by the tests. Once there, other commands on the same
+    data dir use it too. A production server has no such file and sets
+    SECRET_KEY; started without either, it refuses to start.
+    """
     key = env_str("SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        import secrets
-
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    if not (DEBUG or TESTING or (DATA_DIR / "secret_key").exists()):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. In development, `make run` keeps "
+            "one in the data directory; PORTAL_DEBUG=1 creates it for other commands."
+        )
+    return local_secret_key(DATA_DIR)
 
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a server error must never show Django's debug page
+# (settings, environment, source) to whoever triggered it.
+DEBUG = env_bool("PORTAL_DEBUG", default=False)
 TESTING = env_bool("PORTAL_TESTING", default="pytest" in sys.modules)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -175,10 +183,15 @@ STORAGES = {
     },
 }
 
-WHITENOISE_USE_FINDERS = DEBUG
+# Whitenoise serves /static/ with DEBUG on or off. A server (and `make run`,
+# which runs collectstatic before it starts gunicorn) serves the collected
+# STATIC_ROOT; development and tests serve straight from the apps' folders.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Security: secure by default, relaxed only for local plain-HTTP development.
+# Security: secure by default; relaxed for plain HTTP only by PORTAL_DEBUG, the
+# tests, or explicit values (`make run` sets them for http://127.0.0.1).
+_PLAIN_HTTP = DEBUG or TESTING
 BEHIND_PROXY = env_bool("BEHIND_PROXY")
 # How many proxies of ours append to X-Forwarded-For; the address the outermost
 # one saw is the client's (anything further left is what the client claimed).
@@ -186,13 +199,13 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not _PLAIN_HTTP)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = False
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not _PLAIN_HTTP)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if _PLAIN_HTTP else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not _PLAIN_HTTP
+SECURE_HSTS_PRELOAD = not _PLAIN_HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
