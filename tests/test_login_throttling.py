@@ -171,3 +171,18 @@ def test_the_test_clients_login_helpers_still_work(client, alice, password):
     other = Client()
     other.force_login(alice)
     assert logged_in(other)
+
+
+def test_neither_the_passwords_tried_nor_successful_logins_are_stored(
+    client, alice, password, limit
+):
+    from axes.models import AccessAttempt, AccessLog
+
+    assert attempt(Client(), "alice@example.com", password, ip=ELSEWHERE).status_code == 302
+    for n in range(limit):
+        attempt(client, "alice@example.com", f"guess-number-{n}")
+
+    stored = " ".join(f"{a.get_data} {a.post_data}" for a in AccessAttempt.objects.all())
+    assert AccessAttempt.objects.exists()
+    assert "guess-number" not in stored
+    assert not AccessLog.objects.exists()  # no record of who logged in when, from where
