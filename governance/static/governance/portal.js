@@ -10,6 +10,19 @@
     }
   });
 
+  // <button data-copy="#input" hidden> copies that input's value, where the
+  // browser offers a clipboard (the button stays hidden where it does not).
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    if (!navigator.clipboard) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var input = document.querySelector(button.getAttribute("data-copy"));
+      navigator.clipboard.writeText(input.value).then(function () {
+        button.textContent = "Copied";
+      });
+    });
+  });
+
   // The safeguard form shows only the setting its kind uses.
   var kind = document.getElementById("id_kind");
   var settingOf = {
