@@ -1,10 +1,28 @@
-"""API errors: Django ValidationErrors from services become 400s with field errors."""
+"""API errors are JSON, always: `{"detail": message}` or `{field: [messages]}`.
+
+- Django ValidationErrors from services become 400s with field errors.
+- A NUL character in the path or query string is refused before any view runs:
+  PostgreSQL text cannot hold one, so it would otherwise surface as a server error
+  from whichever query first sees it.
+- Paths under /api/ that match nothing, and Django's own error pages for them
+  (400, 403, 404, 500), answer JSON; the portal's pages keep their HTML pages.
+"""
+
+import functools
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.urls import URLPattern
+from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+NUL = "\x00"
+NUL_IN_QUERY = "Null characters are not allowed."
+API_PREFIX = "/api/"
 
 
 def exception_handler(exc, context):
@@ -17,3 +35,66 @@ def exception_handler(exc, context):
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
         exc = exceptions.ValidationError(detail=detail)
     return drf_exception_handler(exc, context)
+
+
+def _nul_in_query(request) -> dict[str, list[str]]:
+    return {
+        name.replace(NUL, "\\x00"): [NUL_IN_QUERY]
+        for name, values in request.GET.lists()
+        if NUL in name or any(NUL in value for value in values)
+    }
+
+
+def refuse_nul_characters(view):
+    """A NUL in the path is a 404 (no object has such a name), in the query string a 400."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if NUL in request.path_info:
+            return JsonResponse({"detail": "Not found."}, status=404)
+        errors = _nul_in_query(request)
+        if errors:
+            return JsonResponse(errors, status=400)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def guarded(pattern: URLPattern) -> URLPattern:
+    return URLPattern(
+        pattern.pattern, refuse_nul_characters(pattern.callback), pattern.default_args, pattern.name
+    )
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+@csrf_exempt  # it changes nothing; a CSRF refusal would be Django's HTML 403 page
+def api_not_found(request, *args, **kwargs):
+    """Every /api/ path that names no endpoint, even with DEBUG on (no HTML debug page)."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)

@@ -1,6 +1,13 @@
-"""Query-string filters for the list endpoints (django-filter, so they appear in the schema)."""
+"""Query-string filters for the list endpoints (django-filter, so they appear in the schema).
+
+A filter value that is not of the filter's type is a 400, never ignored: django-filter
+reads `?enabled=yes` as "no filter" and would answer with every row.
+"""
 
 import django_filters
+from django import forms
+from django.db import models
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from governance.models import (
@@ -14,7 +21,37 @@ from governance.models import (
 )
 
 
-class AuditEventFilter(django_filters.FilterSet):
+class StrictBooleanFormField(forms.Field):
+    """`true` or `false`, or absent; anything else (even empty) is an error."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanFormField
+
+
+class StrictFilterSet(django_filters.rest_framework.FilterSet):
+    """The base of every API filter set, including those views declare by `filterset_fields`."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.rest_framework.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    filterset_base = StrictFilterSet
+
+
+class AuditEventFilter(StrictFilterSet):
     action = django_filters.CharFilter(
         lookup_expr="startswith", help_text="Action prefix, e.g. `consent.` or `notice.published`."
     )
@@ -26,14 +63,14 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["action", "subject", "actor_id"]
 
 
-class NoticeFilter(django_filters.FilterSet):
+class NoticeFilter(StrictFilterSet):
     class Meta:
         model = Notice
         fields = ["status", "language"]
 
 
-class DeviceFilter(django_filters.FilterSet):
-    active = django_filters.BooleanFilter(
+class DeviceFilter(StrictFilterSet):
+    active = StrictBooleanFilter(
         field_name="revoked_at", lookup_expr="isnull", help_text="true: not revoked."
     )
 
@@ -42,7 +79,7 @@ class DeviceFilter(django_filters.FilterSet):
         fields = ["active"]
 
 
-class OwedErasureFilter(django_filters.FilterSet):
+class OwedErasureFilter(StrictFilterSet):
     class Meta:
         model = OwedErasure
         fields = ["state"]
@@ -57,7 +94,7 @@ class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     pass
 
 
-class ErasureJobFilter(django_filters.FilterSet):
+class ErasureJobFilter(StrictFilterSet):
     id = NumberInFilter(field_name="pk", help_text="Comma-separated job ids, e.g. `3,7,12`.")
     state = ErasureJobStateFilter(choices=ErasureJob.State.choices)
     subject = django_filters.CharFilter(help_text="Subject pseudonym (an employee's subject_id).")
@@ -67,8 +104,8 @@ class ErasureJobFilter(django_filters.FilterSet):
         fields = ["id", "state", "cause", "subject"]
 
 
-class LegalHoldFilter(django_filters.FilterSet):
-    active = django_filters.BooleanFilter(
+class LegalHoldFilter(StrictFilterSet):
+    active = StrictBooleanFilter(
         field_name="released_at", lookup_expr="isnull", help_text="true: not released."
     )
 
@@ -77,7 +114,7 @@ class LegalHoldFilter(django_filters.FilterSet):
         fields = ["active"]
 
 
-class RetentionRunFilter(django_filters.FilterSet):
+class RetentionRunFilter(StrictFilterSet):
     class Meta:
         model = RetentionRun
         fields = ["store", "policy", "dry_run"]

@@ -1,10 +1,24 @@
 """Shared pieces of the OpenAPI description: error responses every endpoint may give."""
 
+import copy
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
+
+ERROR_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "description": "What went wrong, in words.",
+}
+FIELD_ERRORS_BODY = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": "`{field: [messages]}` (a list field's items by index), or `{detail: message}`.",
+}
 
 FIELD_ERRORS = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
@@ -50,3 +64,66 @@ class NamedEnumFieldExtension(OpenApiSerializerFieldExtension):
         )
         auto_schema.registry.register_on_missing(component)
         return component.ref
+
+
+HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+GENERATED = {
+    "400": (
+        "Bad input: a query parameter, path or body value that is not what the operation "
+        "takes. Nothing was written.",
+        {"$ref": "#/components/schemas/FieldErrors"},
+    ),
+    "403": (
+        "Not signed in, the form of a signed-in session without its CSRF token, or your "
+        "role may not do this.",
+        {"$ref": "#/components/schemas/ErrorDetail"},
+    ),
+    "404": (
+        "No such object for you (or a page cursor that is not one of ours).",
+        {"$ref": "#/components/schemas/ErrorDetail"},
+    ),
+}
+URI_TOO_LONG = {
+    "description": "The URL is longer than the web server in front of the portal accepts."
+}
+
+
+def _needs(operation: dict) -> set[str]:
+    parameters = operation.get("parameters", [])
+    places = {parameter["in"] for parameter in parameters}
+    names = {parameter["name"] for parameter in parameters}
+    schemes = {name for requirement in operation.get("security", []) for name in requirement}
+    needs = set()
+    if "query" in places or "path" in places or "requestBody" in operation:
+        needs.add("400")
+    if "cookieAuth" in schemes:
+        needs.add("403")
+    if "path" in places or "cursor" in names:
+        needs.add("404")
+    return needs
+
+
+def document_error_responses(result, generator, request, public):
+    """Add the error answers DRF gives but views do not declare (postprocessing hook).
+
+    Every operation behind a session can be 403; one with a query string, path or
+    body can be 400 (bad filter values, paging or a NUL character); one naming an
+    object, or paging with a cursor, can be 404. Declared responses are kept.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorDetail", ERROR_DETAIL)
+    schemas.setdefault("FieldErrors", FIELD_ERRORS_BODY)
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in sorted(_needs(operation)):
+                if code not in responses:
+                    description, body = GENERATED[code]
+                    responses[code] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": copy.deepcopy(body)}},
+                    }
+            responses.setdefault("414", dict(URI_TOO_LONG))
+    return result

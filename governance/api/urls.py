@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from governance.api.errors import guarded
 from governance.api.views import (
     audit,
     catalogue,
@@ -29,7 +30,7 @@ router.register(
     "retention-policies", retention.RetentionPolicyViewSet, basename="api-retention-policy"
 )
 
-urlpatterns = [
+endpoints = [
     path("ingest/batches", ingest.IngestBatchView.as_view(), name="api-ingest-batches"),
     path("me/consents", me.MyConsentsView.as_view(), name="api-my-consents"),
     path("me/consents/grant", me.MyConsentGrantView.as_view(), name="api-my-consent-grant"),
@@ -73,3 +74,6 @@ urlpatterns = [
     path("audit/verify", audit.AuditVerifyView.as_view(), name="api-audit-verify"),
     *router.urls,
 ]
+
+# A NUL in the path or query string is refused before any view runs (errors.py says why).
+urlpatterns = [guarded(pattern) for pattern in endpoints]

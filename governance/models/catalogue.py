@@ -1,5 +1,20 @@
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
 from django.db import models
+
+# Names and titles are shown in pages, receipts and exports: a control character
+# (C0, DEL or C1) in one is invisible, breaks lines and terminals, or is a NUL
+# PostgreSQL cannot store. Long texts may keep tab and line breaks.
+single_line_text = RegexValidator(
+    r"^[^\x00-\x1f\x7f-\x9f]+\Z",
+    "Control characters (such as line breaks, tabs or NUL) are not allowed here.",
+    code="control_characters",
+)
+multi_line_text = RegexValidator(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+\Z",
+    "Control characters other than tab and line breaks are not allowed.",
+    code="control_characters",
+)
 
 
 class Application(models.Model):

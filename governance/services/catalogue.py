@@ -4,10 +4,12 @@ Each write validates the whole row, saves it and audits the changed fields in
 one transaction. Nothing is deleted: disabling keeps the history meaningful.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from governance.models import Application, DataKind, Purpose, SafeguardRule
+from governance.models.catalogue import multi_line_text, single_line_text
 from governance.services.audit import audit_record
 
 EDITABLE = {
@@ -67,8 +69,32 @@ def _validate_safeguard(rule: SafeguardRule) -> None:
         raise ValidationError(errors)
 
 
+def _refuse_control_characters(instance: models.Model) -> None:
+    """Names and labels are one line of visible text; descriptions may break lines."""
+    errors = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.TextField):
+            checks = [(multi_line_text, value)]
+        elif isinstance(field, models.CharField):
+            checks = [(single_line_text, value)]
+        elif isinstance(field, ArrayField) and isinstance(field.base_field, models.CharField):
+            checks = [(single_line_text, item) for item in value or []]
+        else:
+            continue
+        for validator, text in checks:
+            try:
+                if text:
+                    validator(text)
+            except ValidationError as exc:
+                errors[field.name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
 def _save(instance: models.Model, *, actor, verb: str, changed: list[str]) -> models.Model:
     instance.full_clean()
+    _refuse_control_characters(instance)
     if isinstance(instance, SafeguardRule):
         _validate_safeguard(instance)
     with transaction.atomic():
@@ -88,11 +114,16 @@ def _plain(value):
 
 def _refuse_meaning_change(instance: models.Model, changed: dict) -> None:
     """Slugs name scopes in receipts, audit details and notice hashes, so they never change;
+    a safeguard rule's kind is what it is (an exclusion does not become a timing rule);
     a purpose people consented to cannot become a prohibited use under their consent."""
     from governance.models import ConsentEvent
 
     if "slug" in changed:
         raise ValidationError({"slug": ["A slug cannot change once created."]})
+    if isinstance(instance, SafeguardRule) and "kind" in changed:
+        raise ValidationError(
+            {"kind": ["A rule's kind cannot change once created; create a new rule."]}
+        )
     if (
         isinstance(instance, Purpose)
         and "use" in changed

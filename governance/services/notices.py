@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from governance.models import Notice
+from governance.models.catalogue import multi_line_text, single_line_text
 from governance.services.audit import audit_record, audits_last
 from governance.services.consent import consents_lapse_for_notice
 from governance.services.locks import lock_notices
@@ -34,10 +35,16 @@ def _validate(*, title: str, body: str, language: str, purposes, applications, d
     errors: dict[str, list[str]] = {}
     if not (title or "").strip():
         errors["title"] = ["A title is required."]
+    elif not single_line_text.regex.search(title):
+        errors["title"] = [single_line_text.message]
     if not (body or "").strip():
         errors["body"] = ["The notice text is required."]
+    elif not multi_line_text.regex.search(body):
+        errors["body"] = [multi_line_text.message]
     if not (language or "").strip():
         errors["language"] = ["A language is required."]
+    elif not single_line_text.regex.search(language):
+        errors["language"] = [single_line_text.message]
     for field, items in (
         ("purposes", purposes),
         ("applications", applications),

@@ -62,6 +62,7 @@ from governance.models import (
     RetentionPolicy,
     RetentionRun,
 )
+from governance.models.catalogue import single_line_text
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.audit import audit_record
 from governance.services.holds import hold_windows_by_subject
@@ -96,6 +97,8 @@ def _validate(*, name, store, keep_days) -> None:
         errors["name"] = ["Name the policy."]
     elif len(name.strip()) > RetentionPolicy._meta.get_field("name").max_length:
         errors["name"] = ["Keep the name under 120 characters."]
+    elif not single_line_text.regex.search(name):
+        errors["name"] = [single_line_text.message]
     if store not in REGISTRY:
         errors["store"] = [f"Unknown store; choose one of: {', '.join(sorted(REGISTRY))}."]
     if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 1:

@@ -78,3 +78,54 @@ def test_api_docs_are_served_without_any_cdn(client, olivia):
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     asset = "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
     assert client.get(asset).status_code == 200
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "patch", "put", "delete"}:
+                yield f"{method.upper()} {path}", operation
+
+
+def test_every_error_the_api_can_answer_is_documented_with_its_body(schema):
+    detail = {"$ref": "#/components/schemas/ErrorDetail"}
+    for label, operation in _operations(schema):
+        responses = operation["responses"]
+        places = {parameter["in"] for parameter in operation.get("parameters", [])}
+        signed_in = any("cookieAuth" in need for need in operation.get("security", []))
+        if signed_in:
+            assert "403" in responses, label
+        if places or "requestBody" in operation:
+            assert "400" in responses, label
+        if "path" in places:
+            assert "404" in responses, label
+        assert "414" in responses, label
+    owed = schema["paths"]["/api/v1/erasures/owed"]["get"]["responses"]
+    assert owed["403"]["content"]["application/json"]["schema"] == detail
+    assert schema["components"]["schemas"]["ErrorDetail"]["required"] == ["detail"]
+    audit = schema["paths"]["/api/v1/audit/events"]["get"]["responses"]
+    assert "404" in audit  # a cursor that is not ours
+
+
+def test_paging_parameters_state_their_range(schema):
+    listing = schema["paths"]["/api/v1/applications"]["get"]["parameters"]
+    ranges = {
+        p["name"]: (p["schema"]["minimum"], p["schema"]["maximum"])
+        for p in listing
+        if p["name"] in {"limit", "offset"}
+    }
+    assert ranges == {"limit": (1, 1000), "offset": (0, 2**63 - 1)}
+
+
+def test_who_registered_or_revoked_a_device_may_be_nobody(schema):
+    device = schema["components"]["schemas"]["Device"]["properties"]
+    assert device["created_by"]["nullable"] is True
+    assert device["revoked_by"]["nullable"] is True
+
+
+def test_a_safeguard_rule_says_its_kind_is_fixed_and_names_refuse_control_characters(schema):
+    rule = schema["components"]["schemas"]["PatchedSafeguardRequest"]["properties"]
+    assert "cannot change" in rule["kind"]["description"]
+    assert rule["name"]["pattern"] == "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"
+    dry_run = schema["paths"]["/api/v1/retention-policies/dry-run"]["get"]
+    assert "parameters" not in dry_run  # it filters nothing, so it documents no filters

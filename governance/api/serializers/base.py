@@ -5,12 +5,14 @@ not know. For a consent API that is the wrong default: a typo such as
 `"aplication"` must be a 400, never a silent no-op or a different scope.
 """
 
+import re
 from collections.abc import Mapping
 
 from django.db import models
 from rest_framework import serializers
 
 from governance.api.schema import NamedEnumField
+from governance.models.catalogue import multi_line_text, single_line_text
 from governance.stores import REGISTRY
 
 
@@ -36,14 +38,32 @@ class StrictFieldsMixin:
 
 
 class StrictCharField(serializers.CharField):
-    """A JSON string, nothing else: numbers and booleans are a type error, not text."""
+    """A JSON string, nothing else: numbers and booleans are a type error, not text.
+
+    Free text (a reason, a notice body) may have tabs and line breaks but no other
+    control characters; the schema states it as a `pattern`.
+    """
 
     default_error_messages = {"invalid": "Must be a string."}
+    text_validator = multi_line_text
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(self.text_validator)  # also states the `pattern` in the schema
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        # Before trimming, which would quietly drop a leading tab or a trailing U+0085.
+        if data and not self.text_validator.regex.search(data):
+            raise serializers.ValidationError(self.text_validator.message, code="invalid")
         return super().to_internal_value(data)
+
+
+class PlainTextField(StrictCharField):
+    """A name, title or label: one line, no control characters at all."""
+
+    text_validator = single_line_text
 
 
 class StrictSlugField(serializers.SlugField):
@@ -52,6 +72,26 @@ class StrictSlugField(serializers.SlugField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid_type")
+        return super().to_internal_value(data)
+
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A row named by its slug. Anything that cannot be a slug is refused before the query
+    (a NUL in it would otherwise reach PostgreSQL, which cannot compare it)."""
+
+    default_error_messages = {
+        "invalid_type": "Must be a string.",
+        "not_a_slug": "Not a slug: letters, digits, hyphens and underscores only.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_type")
+        if not SLUG.match(data):
+            self.fail("not_a_slug")
         return super().to_internal_value(data)
 
 
@@ -97,7 +137,7 @@ class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.BooleanField: StrictBooleanField,
-        models.CharField: StrictCharField,
+        models.CharField: PlainTextField,
         models.TextField: StrictCharField,
         models.SlugField: StrictSlugField,
     }

@@ -2,7 +2,11 @@
 
 from rest_framework import serializers
 
-from governance.api.serializers.base import StrictCharField, StrictModelSerializer
+from governance.api.serializers.base import (
+    PlainTextField,
+    StrictModelSerializer,
+    StrictSlugRelatedField,
+)
 from governance.models import Application, DataKind, Purpose, SafeguardRule
 
 READ_ONLY = ["id", "created_at", "updated_at"]
@@ -24,7 +28,7 @@ class SlugFixedMixin:
 
 class ApplicationSerializer(SlugFixedMixin, StrictModelSerializer):
     identifiers = serializers.ListField(
-        child=StrictCharField(max_length=200),
+        child=PlainTextField(max_length=200),
         required=False,
         help_text="Executable names or bundle ids the capture client matches.",
     )
@@ -65,8 +69,14 @@ class PurposeSerializer(SlugFixedMixin, StrictModelSerializer):
         read_only_fields = READ_ONLY
 
 
+KIND_FIXED = (
+    "A rule's kind is set when it is created and cannot change: a rule of another kind "
+    "is a new rule, with its own history."
+)
+
+
 class SafeguardSerializer(StrictModelSerializer):
-    application = serializers.SlugRelatedField(
+    application = StrictSlugRelatedField(
         slug_field="slug",
         queryset=Application.objects.all(),
         allow_null=True,
@@ -88,8 +98,14 @@ class SafeguardSerializer(StrictModelSerializer):
             *READ_ONLY[1:],
         ]
         read_only_fields = READ_ONLY
+        extra_kwargs = {"kind": {"help_text": KIND_FIXED}}
         # DRF would word the partial unique constraint as "must make a unique set".
         validators = []
+
+    def validate_kind(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.kind:
+            raise serializers.ValidationError(KIND_FIXED)
+        return value
 
     def validate(self, attrs):
         kind = attrs.get("kind", getattr(self.instance, "kind", None))

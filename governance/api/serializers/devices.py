@@ -1,12 +1,17 @@
 from rest_framework import serializers
 
-from governance.api.serializers.base import StrictCharField, StrictSerializer
+from governance.api.serializers.base import PlainTextField, StrictSerializer
 from governance.models import CaptureDevice
 
 
 class DeviceSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.get_username", default=None)
-    revoked_by = serializers.CharField(source="revoked_by.get_username", default=None)
+    # null when nobody signed in did it (a device made by a command) or it is not revoked.
+    created_by = serializers.CharField(
+        source="created_by.get_username", default=None, allow_null=True
+    )
+    revoked_by = serializers.CharField(
+        source="revoked_by.get_username", default=None, allow_null=True
+    )
     active = serializers.BooleanField(source="is_active")
 
     class Meta:
@@ -26,7 +31,7 @@ class DeviceSerializer(serializers.ModelSerializer):
 
 
 class DeviceCreateSerializer(StrictSerializer):
-    name = StrictCharField(max_length=120)
+    name = PlainTextField(max_length=120)
 
 
 class DeviceCreatedSerializer(DeviceSerializer):

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api.schema import NamedEnumField
-from governance.api.serializers.base import StrictCharField, StrictSerializer
+from governance.api.serializers.base import PlainTextField, StrictCharField, StrictSerializer
 from governance.models import ErasureCause, ErasureJob, ErasureStep
 
 
@@ -120,7 +120,7 @@ class ErasureJobDetailSerializer(ErasureJobSerializer):
 
 
 class ErasureJobCreateSerializer(StrictSerializer):
-    employee = StrictCharField(max_length=254, help_text="The employee's number or work email.")
+    employee = PlainTextField(max_length=254, help_text="The employee's number or work email.")
     reason = StrictCharField(
         max_length=500, help_text="Why; recorded on the job and in the audit log."
     )

@@ -2,7 +2,12 @@
 
 from rest_framework import serializers
 
-from governance.api.serializers.base import StoreNameField, StrictCharField, StrictSerializer
+from governance.api.serializers.base import (
+    PlainTextField,
+    StoreNameField,
+    StrictCharField,
+    StrictSerializer,
+)
 from governance.selectors.holds import employees_by_work_email
 
 
@@ -40,10 +45,10 @@ class LegalHoldWriteSerializer(StrictSerializer):
     every store.
     """
 
-    matter = StrictCharField(max_length=200)
+    matter = PlainTextField(max_length=200)
     reason = StrictCharField()
     custodians = serializers.ListField(
-        child=StrictCharField(max_length=254), allow_empty=False, help_text="Work emails."
+        child=PlainTextField(max_length=254), allow_empty=False, help_text="Work emails."
     )
     starts = serializers.DateTimeField(required=False, allow_null=True)
     ends = serializers.DateTimeField(required=False, allow_null=True)

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
 from governance.api.serializers.base import (
+    PlainTextField,
     StrictBooleanField,
     StrictCharField,
     StrictSerializer,
+    StrictSlugRelatedField,
 )
 from governance.models import Application, DataKind, Notice, Purpose
 
@@ -36,7 +38,7 @@ class NoticeSerializer(serializers.ModelSerializer):
 
 
 def _slugs(model, help_text: str):
-    return serializers.SlugRelatedField(
+    return StrictSlugRelatedField(
         slug_field="slug", many=True, queryset=model.objects.all(), help_text=help_text
     )
 
@@ -44,9 +46,9 @@ def _slugs(model, help_text: str):
 class NoticeWriteSerializer(StrictSerializer):
     """A draft notice. Purposes, applications and data kinds are lists of slugs."""
 
-    title = StrictCharField(max_length=200)
+    title = PlainTextField(max_length=200)
     body = StrictCharField()
-    language = StrictCharField(max_length=16, required=False)
+    language = PlainTextField(max_length=16, required=False)
     purposes = _slugs(Purpose, "Purpose slugs; prohibited purposes are refused.")
     applications = _slugs(Application, "Application slugs.")
     data_kinds = _slugs(DataKind, "Data kind slugs.")

@@ -7,6 +7,7 @@ from governance.api.serializers.base import (
     StrictBooleanField,
     StrictCharField,
     StrictSerializer,
+    StrictSlugRelatedField,
 )
 from governance.api.serializers.consent import (
     ConsentEventSerializer,
@@ -37,7 +38,7 @@ class AggregateQuerySerializer(serializers.Serializer):
     """Query string; other parameters (such as DRF's `format`) are not an error here."""
 
     group_by = serializers.ChoiceField(choices=["department", "country"], default="department")
-    purpose = serializers.SlugRelatedField(
+    purpose = StrictSlugRelatedField(
         slug_field="slug",
         queryset=Purpose.objects.all(),
         required=False,

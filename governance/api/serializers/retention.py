@@ -3,11 +3,12 @@
 from rest_framework import serializers
 
 from governance.api.serializers.base import (
+    PlainTextField,
     StoreNameField,
     StrictBooleanField,
-    StrictCharField,
     StrictIntegerField,
     StrictSerializer,
+    StrictSlugRelatedField,
 )
 from governance.models import Application, DataKind
 
@@ -36,17 +37,17 @@ class RetentionPolicySerializer(serializers.Serializer):
 class RetentionPolicyWriteSerializer(StrictSerializer):
     """Create (name, store and keep_days required) or change (any of them) a policy."""
 
-    name = StrictCharField(max_length=120)
+    name = PlainTextField(max_length=120)
     store = StoreNameField()
     keep_days = StrictIntegerField(min_value=1, help_text="Keep data this many days.")
-    applications = serializers.SlugRelatedField(
+    applications = StrictSlugRelatedField(
         slug_field="slug",
         many=True,
         required=False,
         queryset=Application.objects.all(),
         help_text="Application slugs; empty or absent: every application.",
     )
-    data_kinds = serializers.SlugRelatedField(
+    data_kinds = StrictSlugRelatedField(
         slug_field="slug",
         many=True,
         required=False,

@@ -95,7 +95,9 @@ class RetentionPolicyViewSet(
         policy = retention_policy_disable(policy=self.get_object(), actor=request.user)
         return Response(self._shown(policy))
 
-    @action(detail=False, methods=["get"], url_path="dry-run", pagination_class=None)
+    @action(
+        detail=False, methods=["get"], url_path="dry-run", pagination_class=None, filter_backends=[]
+    )
     def dry_run(self, request):
         previews = retention_dry_run()
         return Response(RetentionPreviewSerializer(previews, many=True).data)
