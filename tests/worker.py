@@ -37,6 +37,7 @@ from portal.celery import app as celery_app
 from portal.stack import postgres_url, spawn, stop_process
 
 STARTUP_TIMEOUT = 60.0
+QUEUES = ("ingest", "erasure", "exports", "default")
 NODE_NAME = "test@%h"
 
 
@@ -55,7 +56,7 @@ class CeleryWorker:
     argv: list[str] = field(
         default_factory=lambda: [
             *(sys.executable, "-m", "celery", "-A", "portal", "worker"),
-            *("-Q", "ingest,erasure,exports,default", "--concurrency", "1"),
+            *("-Q", ",".join(QUEUES), "--concurrency", "1"),
             *("--pool", "prefork", "-n", NODE_NAME, "-l", "INFO"),
             # Neither waits for nor talks to other workers that share the broker.
             *("--without-mingle", "--without-gossip"),
@@ -157,8 +158,16 @@ def publishing_to(redis_url: str) -> Iterator[None]:
 
 @pytest.fixture
 def celery_worker_factory(django_db_setup, tmp_path):
-    """Start real workers whose environment differs by `env`; all stop at teardown."""
+    """Start real workers whose environment differs by `env`; all stop at teardown.
+
+    Tasks an earlier test left in the broker (its workers stopped before running
+    them) are dropped first: they name rows that test's teardown removed, and
+    this test's workers would spend its time working through them.
+    """
     workers: list[CeleryWorker] = []
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    broker.delete(*QUEUES, "unacked", "unacked_index")
+    broker.close()
 
     def start(*, concurrency: int = 1, **env: str) -> CeleryWorker:
         worker = CeleryWorker(
