@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import connection, connections
 
 from governance.models import Role, SafeguardRule
+from governance.models.ingestion import EVENT_TABLE
 from portal.stack import BASE_DIR, _wait_until_listening, embedded_postgres, spawn, stop_process
 from tests.erasure.test_faults import PrivateRedis
 
@@ -219,6 +220,18 @@ class RowLocks:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def clear_key_rows(session_id: str) -> list[str]:
+    """Characters of the session's key events that are stored in clear."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT key_char FROM {EVENT_TABLE}
+                WHERE session_id = %s AND key_char IS NOT NULL AND redaction IS NULL
+                ORDER BY ts""",
+            [session_id],
+        )
+        return [char for (char,) in cursor.fetchall()]
 
 
 # --- Redis ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ The PostgreSQL restarted here is this session's own (see conftest), never the
 machine's.
 """
 
+import threading
 import time
 import uuid
 
@@ -26,12 +27,15 @@ from tests.factories import PASSWORD, make_user
 from tests.faults.conftest import (
     CLIENTS,
     DEADLINE,
+    CaptureClient,
     RowLocks,
+    clear_key_rows,
     load,
     reconnect,
     settings_env,
     wait_until,
 )
+from tests.ingestion.helpers import batch, typed
 from tests.worker import CeleryWorker, publishing_to
 
 pytestmark = pytest.mark.worker
@@ -180,3 +184,34 @@ def test_an_erasure_job_across_a_postgres_restart_ends_with_one_receipt(
     assert_erased_exactly_once(job, others)
     assert events_step(job).attempts >= 2, "the step was taken up again after the restart"
     assert events_step(job).rows_before == ROWS
+
+
+def test_a_batch_cut_off_by_a_postgres_restart_is_redacted_when_retried(portal, private_db, seed):
+    """ "john.smith" in one batch, "@example.com" in the next; the second is cut off by the
+    restart after it has read the typed tail, and is stored only when it comes again."""
+    user = seed.employees[1]
+    typist = CaptureClient(portal, seed.token, user.email, user.employee.subject_id, batches=0)
+    session, http = f"pii-{uuid.uuid4().hex[:8]}", requests.Session()
+    deadline = time.monotonic() + DEADLINE
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    first_body = batch(typed("john.smith", user.email, session), batch_id=first)
+    second_body = batch(typed("@example.com", user.email, session, start_ms=2000), batch_id=second)
+    typist.send(first, first_body, deadline, http)
+    locks = RowLocks(
+        private_db.url,
+        """SELECT 1 FROM governance_activityday WHERE subject = %s
+           ORDER BY subject, day, application_id, data_kind_id""",
+        [user.employee.subject_id],
+    )
+    cut_off = threading.Thread(target=typist.post, args=(requests.Session(), second, second_body))
+    cut_off.start()
+    wait_until(lambda: locks.blocked(), "the second batch is held", log=portal.log)
+    private_db.stop()
+    locks.close()
+    cut_off.join(DEADLINE)
+    private_db.start()
+    typist.send(second, second_body, deadline, http)
+    reconnect()
+
+    assert [a.status for a in typist.answers] == [200, 503, 200]
+    assert clear_key_rows(session) == [], "the address is redacted in both batches"

@@ -12,28 +12,22 @@ import uuid
 
 import pytest
 import requests
-from django.db import connection
 
-from governance.models.ingestion import EVENT_TABLE
-from tests.faults.conftest import CLIENTS, DEADLINE, CaptureClient, load, reconnect, wait_until
+from tests.faults.conftest import (
+    CLIENTS,
+    DEADLINE,
+    CaptureClient,
+    clear_key_rows,
+    load,
+    reconnect,
+    wait_until,
+)
 from tests.faults.test_database_restart import assert_outage_answered_503, assert_stored_once
 from tests.ingestion.helpers import batch, typed
 
 pytestmark = pytest.mark.worker
 
 BATCHES = 20  # per client
-
-
-def clear_key_rows(session_id: str) -> list[str]:
-    """Characters of the session's key events that are stored in clear."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT key_char FROM {EVENT_TABLE}
-                WHERE session_id = %s AND key_char IS NOT NULL AND redaction IS NULL
-                ORDER BY ts""",
-            [session_id],
-        )
-        return [char for (char,) in cursor.fetchall()]
 
 
 def test_ingestion_across_a_redis_restart_answers_503_and_never_stores_text_unredacted(
