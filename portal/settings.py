@@ -119,6 +119,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database or Redis outage raised by a view becomes 503 + Retry-After.
+    "governance.middleware.ServiceUnavailableMiddleware",
     # Last, so that it turns a lockout flagged during authentication into its page.
     "axes.middleware.AxesMiddleware",
 ]
