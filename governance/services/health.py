@@ -6,12 +6,21 @@ from functools import lru_cache
 import redis
 from django.conf import settings
 from django.db import connection
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 
 @lru_cache(maxsize=1)
 def redis_client() -> redis.Redis:
+    # One quick retry covers a pooled connection that a restarted server dropped; more
+    # (redis-py's default is ten, with backoff) would hold a request for seconds
+    # before it can answer 503 while Redis is down.
     return redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+        settings.REDIS_URL,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), 1),
     )
 
 

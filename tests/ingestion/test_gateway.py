@@ -478,3 +478,21 @@ def test_stored_micros_is_the_coarsened_time_of_the_row():
         policy = SafeguardPolicy(apps={}, key_resolution_ms=step)
         stored = policy.coarsen(ts) if step > 1 else ts
         assert stored_micros(ts, step) == (stored - epoch) // timedelta(microseconds=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stored_batch_is_answered_200_when_the_broker_is_down_after_commit(
+    client, token, alice_consents_all
+):
+    from governance.models import SessionRefresh
+    from tests.worker import publishing_to
+
+    # Nothing listens on port 1: the nudge to refresh session summaries cannot be sent.
+    with publishing_to("redis://127.0.0.1:1/0"):
+        response = post(client, token, batch([event()]))
+
+    assert response.status_code == 200, response.content
+    assert response.json()["accepted"] == 1
+    assert InteractionEvent.objects.count() == 1
+    # The refresh is owed durably; beat re-drives it once the broker is back.
+    assert SessionRefresh.objects.count() == 1

@@ -166,7 +166,9 @@ def ingest_batch(*, device: CaptureDevice, batch: Batch) -> IngestResult:
             IngestBatch.objects.filter(batch_id=batch.batch_id).update(
                 accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
             )
-            transaction.on_commit(lambda: _after_commit(device, result))
+            # Robust: the batch is stored once this runs, so a Redis or broker outage
+            # here is logged, not answered as a failure the device would retry for nothing.
+            transaction.on_commit(lambda: _after_commit(device, result), robust=True)
     if claimed:
         return result
     # A concurrent request with the same id committed first (the claim waited for its
@@ -576,6 +578,9 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 def _after_commit(device: CaptureDevice, result: IngestResult) -> None:
+    """Counters, the device's last-seen time and a nudge to refresh session summaries:
+    none is owed to the batch (the summaries' refresh rows are durable and beat re-drives
+    them), so a failure here never fails the request."""
     from governance.services.metrics import ingest_counters_add
 
     ingest_counters_add(result)
