@@ -13,7 +13,6 @@ would wait for the client to hang up: such a request gets 411 Length Required.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -22,6 +21,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from governance.api.schema import msgspec_openapi
 from governance.models import CaptureDevice
 from governance.services.devices import device_authenticate
 from governance.services.ingestion import (
@@ -34,6 +34,7 @@ from governance.services.ingestion import (
     batch_decode,
     ingest_batch,
 )
+from governance.services.ingestion.schema import Batch
 
 
 class DeviceTokenAuthentication(BaseAuthentication):
@@ -134,6 +135,43 @@ def batch_body(request) -> bytes:
     return body
 
 
+BATCH_SCHEMA = {
+    **msgspec_openapi(Batch),
+    "description": f"At most {MAX_EVENTS:,} events; text without NUL characters.",
+}
+RESULT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "batch_id": {"type": "string", "format": "uuid"},
+        "accepted": {"type": "integer", "minimum": 0},
+        "dropped": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "minimum": 1},
+            "description": "Events not stored, by reason (no_consent, out_of_range_time, ...)",
+        },
+        "redacted": {"type": "integer", "minimum": 0},
+    },
+    "required": ["batch_id", "accepted", "dropped", "redacted"],
+}
+PROBLEMS_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "index": {"type": "integer", "nullable": True},
+                    "field": {"type": "string", "nullable": True},
+                    "message": {"type": "string"},
+                },
+                "required": ["index", "field", "message"],
+            },
+        }
+    },
+    "required": ["problems"],
+}
+
 BATCH_EXAMPLE = {
     "batch_id": "0b7e3c7e-6a5e-4c55-9a53-8f4cf6e0b8a1",
     "device_id": "laptop-42",
@@ -169,13 +207,18 @@ class IngestBatchView(APIView):
             "outside INGEST_MAX_AGE back or INGEST_MAX_SKEW ahead are dropped as "
             "out_of_range_time. A chunked body is read when the server de-chunks it."
         ),
-        request={"application/json": OpenApiTypes.OBJECT},
+        request={"application/json": BATCH_SCHEMA},
         examples=[OpenApiExample("One keystroke", value=BATCH_EXAMPLE, request_only=True)],
         responses={
             200: OpenApiResponse(
-                description="{batch_id, accepted, dropped: {reason: n}, redacted}"
+                response=RESULT_SCHEMA,
+                description="What was stored, dropped (by reason) and redacted; a retry of "
+                "the same batch_id answers the same",
             ),
-            400: OpenApiResponse(description="Problems, each with the event index and field"),
+            400: OpenApiResponse(
+                response=PROBLEMS_SCHEMA,
+                description="Problems, each with the event index and field; nothing stored",
+            ),
             401: OpenApiResponse(description="Missing, unknown or revoked device token"),
             409: OpenApiResponse(description="The batch_id was used by another device"),
             411: OpenApiResponse(description="Chunked body behind a server that cannot end it"),
