@@ -11,7 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("governance.api.urls")),
     # The API answers JSON even for a path it does not have (also with DEBUG on).
-    re_path(r"^api/", api_not_found),
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     path("", include("governance.views.urls")),
 ]
 

@@ -171,6 +171,8 @@ ACCESS: dict[str, Access] = {
     "api-docs": get(ANYONE),
     "healthz": get(ANYONE, served=frozenset({200, 503})),  # 503: no worker heartbeat here
     "metrics": get(ANYONE),
+    # Any other path under /api/: a JSON 404 for everyone (whatever the method).
+    "api-not-found": get(ANYONE, served=frozenset({404}), others=404),
     # API: capture devices
     "api-ingest-batches": Access({"POST": DEVICES}, bearer_only=True),
     # API: the caller's own consent and data
