@@ -33,10 +33,19 @@ class LoginThrottleBackend(AxesStandaloneBackend):
 
 
 def _valid_ip(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address((value or "").strip()))
-    except ValueError:
-        return None
+    """The address in `value`, also where a proxy wrote it with a port (1.2.3.4:5678,
+    [2001:db8::1]:5678), or None."""
+    value = (value or "").strip()
+    candidates = [value]
+    host, colon, port = value.rpartition(":")
+    if colon and port.isdigit():
+        candidates.append(host.removeprefix("[").removesuffix("]"))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
 
 
 def client_ip(request) -> str | None:
@@ -54,8 +63,14 @@ def client_ip(request) -> str | None:
     hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     count = settings.TRUSTED_PROXY_COUNT
     if count < 1 or len(hops) < count:
+        # Fewer hops than our proxies add: misconfigured. REMOTE_ADDR is then a proxy,
+        # shared by every client, so say so loudly rather than throttle quietly by it.
+        log.warning("X-Forwarded-For has %d hops, expected %d or more", len(hops), count)
         return remote
-    return _valid_ip(hops[-count]) or remote
+    client = _valid_ip(hops[-count])
+    if client is None:
+        log.warning("X-Forwarded-For entry %d from the right is not an address", count)
+    return client or remote
 
 
 def lockout_response(request, original_response=None, credentials=None):
@@ -78,6 +93,6 @@ def on_user_locked_out(sender, request, username=None, ip_address=None, **kwargs
     left out, so that hammering a locked account cannot flood the audit chain.
     """
     if getattr(request, "axes_failures_since_start", None) is None:
-        log.info("login refused during lockout for %r from %s", username, ip_address)
+        log.info("login refused during a lockout")
         return
     auth_lockout_record(username=username, ip_address=ip_address)

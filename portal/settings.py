@@ -56,19 +56,18 @@ def _stack_env() -> dict[str, str]:
 def _secret_key() -> str:
     """SECRET_KEY from the environment, or in development the one kept in the data dir.
 
-    `<data>/secret_key` is created only in development: by `make run` and
-    `python -m portal.stack exec` (which pass it on as SECRET_KEY), with
-    PORTAL_DEBUG=1, or by the tests. Once there, other commands on the same
-    data dir use it too. A production server has no such file and sets
-    SECRET_KEY; started without either, it refuses to start.
+    `<data>/secret_key` is used only in development: `make run` and `python -m
+    portal.stack exec` pass it on as SECRET_KEY, PORTAL_DEBUG=1 and the tests read
+    it directly. A server with DEBUG off and no SECRET_KEY refuses to start, even
+    where a development key was once made: it must never quietly sign with that.
     """
     key = env_str("SECRET_KEY")
     if key:
         return key
-    if not (DEBUG or TESTING or (DATA_DIR / "secret_key").exists()):
+    if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off. In development, `make run` keeps "
-            "one in the data directory; PORTAL_DEBUG=1 creates it for other commands."
+            "one in the data directory; PORTAL_DEBUG=1 uses it for other commands."
         )
     return local_secret_key(DATA_DIR)
 
@@ -263,6 +262,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "governance.api.errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # ASCII JSON with \u escapes: an answer that echoes what it was sent (an unknown
+    # key, a bad choice) cannot fail to encode, even for a lone surrogate.
+    "UNICODE_JSON": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interaction Data Governance Portal API",

@@ -68,17 +68,23 @@ def test_a_lockout_is_recorded_on_the_audit_chain(client, alice, limit):
     assert len(events) == 1  # the lockout, not every attempt refused during it
     event = events[0]
     assert event.actor_label == "login-throttle"
-    assert event.details == {"username": "alice@example.com", "ip_address": ATTACKER}
+    # The chain is kept for good: the network the attempts came from, not the machine.
+    assert event.details == {
+        "username": "alice@example.com",
+        "account_exists": True,
+        "network": "203.0.113.0/24",
+    }
     assert (event.target_type, event.target_id) == ("User", str(alice.pk))
     assert event.subject == alice.employee.subject_id
     assert audit_verify().ok
 
 
-def test_a_lockout_for_an_unknown_username_is_audited_without_a_target(client, db, limit):
+def test_a_lockout_for_an_unknown_username_is_audited_without_it_or_a_target(client, db, limit):
     fail_until_locked(client, "nobody@example.com", limit)
 
     event = AuditEvent.objects.get(action="auth.locked_out")
-    assert event.details == {"username": "nobody@example.com", "ip_address": ATTACKER}
+    # What was typed names nobody (a typo, a password in the wrong box): it is not kept.
+    assert event.details == {"username": "", "account_exists": False, "network": "203.0.113.0/24"}
     assert (event.target_type, event.target_id, event.subject) == ("", "", "")
 
 
@@ -142,6 +148,27 @@ def test_behind_a_proxy_the_address_it_saw_counts_not_what_the_client_claims(
     assert attacker.status_code == 429
     someone_else = attempt(
         Client(), "bob@example.com", password, ip=proxy, HTTP_X_FORWARDED_FOR=ELSEWHERE
+    )
+    assert someone_else.status_code == 302
+
+
+def test_a_proxy_that_writes_the_port_too_still_names_the_client(
+    client, alice, bob, password, settings, limit
+):
+    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    fail_until_locked(
+        client, "nobody@example.com", limit, ip=proxy, HTTP_X_FORWARDED_FOR=f"{ATTACKER}:51234"
+    )
+
+    attacker = attempt(
+        Client(), "bob@example.com", password, ip=proxy, HTTP_X_FORWARDED_FOR=f"{ATTACKER}:40000"
+    )
+    assert attacker.status_code == 429
+    # Everyone else behind the same proxy still logs in: the proxy itself was not locked.
+    someone_else = attempt(
+        Client(), "bob@example.com", password, ip=proxy, HTTP_X_FORWARDED_FOR="[2001:db8::5]:443"
     )
     assert someone_else.status_code == 302
 

@@ -116,9 +116,14 @@ def test_development_keeps_its_secret_key_in_the_data_dir(data_dir):
     assert key_file.read_text().strip() == first
     assert key_file.stat().st_mode & 0o777 == 0o600
 
-    # Once development made it, other commands on that data dir use it, DEBUG or not.
     assert _setting("SECRET_KEY", data_dir, PORTAL_DEBUG="1") == first
-    assert _setting("SECRET_KEY", data_dir) == first
+
+
+def test_production_never_falls_back_to_a_development_key_left_on_disk(data_dir):
+    _setting("SECRET_KEY", data_dir, PORTAL_DEBUG="1")  # development made one here
+    result = _manage("check", data_dir=data_dir)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
 
 
 def test_secure_cookies_https_and_hsts_by_default_and_off_for_local_http(data_dir):

@@ -8,7 +8,7 @@ fails as a server error. Here a value that is not a whole number in range is a
 
 import re
 
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
 MAX_PAGE_SIZE = 1000
@@ -67,8 +67,8 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 class SeqCursorPagination(CursorPagination):
     """Audit entries newest first; pages stay stable while new entries are appended.
 
-    A cursor that does not decode is DRF's 404 ("Invalid cursor"); a bad
-    `page_size` is a 400.
+    A cursor that does not decode, or whose position is not a sequence number,
+    is DRF's 404 ("Invalid cursor"); a bad `page_size` is a 400.
     """
 
     ordering = "-seq"
@@ -84,6 +84,15 @@ class SeqCursorPagination(CursorPagination):
             minimum=1,
             maximum=self.max_page_size,
         )
+
+    def decode_cursor(self, request):
+        # DRF checks the offset and direction but hands the position to the query as
+        # it came: a hand-made cursor with p=abc would fail there, as a 500.
+        cursor = super().decode_cursor(request)
+        position = cursor.position if cursor is not None else None
+        if position is not None and not DIGITS.fullmatch(position):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
 
     def get_schema_operation_parameters(self, view):
         return _bounded(

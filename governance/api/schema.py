@@ -68,6 +68,7 @@ class NamedEnumFieldExtension(OpenApiSerializerFieldExtension):
 
 
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+DETAIL_REF = {"$ref": "#/components/schemas/ErrorDetail"}
 GENERATED = {
     "400": (
         "Bad input: a query parameter, path or body value that is not what the operation "
@@ -77,11 +78,14 @@ GENERATED = {
     "403": (
         "Not signed in, the form of a signed-in session without its CSRF token, or your "
         "role may not do this.",
-        {"$ref": "#/components/schemas/ErrorDetail"},
+        DETAIL_REF,
     ),
-    "404": (
-        "No such object for you (or a page cursor that is not one of ours).",
-        {"$ref": "#/components/schemas/ErrorDetail"},
+    "404": ("No such object for you (or a page cursor that is not one of ours).", DETAIL_REF),
+    "415": ("The body is not `application/json`.", DETAIL_REF),
+    "503": (
+        "PostgreSQL or Redis cannot be reached right now: send the same request again "
+        "after `Retry-After` seconds.",
+        DETAIL_REF,
     ),
 }
 URI_TOO_LONG = {
@@ -94,14 +98,27 @@ def _needs(operation: dict) -> set[str]:
     places = {parameter["in"] for parameter in parameters}
     names = {parameter["name"] for parameter in parameters}
     schemes = {name for requirement in operation.get("security", []) for name in requirement}
-    needs = set()
+    needs = {"503"}  # any operation, while a backing service is down
     if "query" in places or "path" in places or "requestBody" in operation:
         needs.add("400")
     if "cookieAuth" in schemes:
         needs.add("403")
     if "path" in places or "cursor" in names:
         needs.add("404")
+    if "requestBody" in operation:
+        needs.add("415")
     return needs
+
+
+def _generated(code: str) -> dict:
+    description, body = GENERATED[code]
+    response = {
+        "description": description,
+        "content": {"application/json": {"schema": copy.deepcopy(body)}},
+    }
+    if code == "503":
+        response["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+    return response
 
 
 def document_error_responses(result, generator, request, public):
@@ -109,7 +126,8 @@ def document_error_responses(result, generator, request, public):
 
     Every operation behind a session can be 403; one with a query string, path or
     body can be 400 (bad filter values, paging or a NUL character); one naming an
-    object, or paging with a cursor, can be 404. Declared responses are kept.
+    object, or paging with a cursor, can be 404; one with a body, 415; any, 503
+    while PostgreSQL or Redis is down. Declared responses are kept.
     """
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault("ErrorDetail", ERROR_DETAIL)
@@ -121,11 +139,7 @@ def document_error_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code in sorted(_needs(operation)):
                 if code not in responses:
-                    description, body = GENERATED[code]
-                    responses[code] = {
-                        "description": description,
-                        "content": {"application/json": {"schema": copy.deepcopy(body)}},
-                    }
+                    responses[code] = _generated(code)
             responses.setdefault("414", dict(URI_TOO_LONG))
     return result
 

@@ -102,6 +102,10 @@ def audits_last() -> Iterator[None]:
     consent lock, a row a foreign key must share) can deadlock with one that
     holds that lock and waits for the chain. Changes that lock as they go wrap
     their body in this, inside their transaction, so the chain lock comes last.
+
+    Inside the block an event has no `seq` yet. The block writes what was recorded
+    in it whatever happened to inner savepoints: keep it around whole changes, not
+    around a nested `atomic()` whose failure is caught.
     """
     if _pending.get() is not None:
         yield  # an enclosing block writes them

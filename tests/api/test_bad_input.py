@@ -4,6 +4,8 @@ Each test here is one finding of the API fuzzer (tests/api/test_fuzz.py), writte
 out so it reads as behaviour and fails on its own if the fix goes away.
 """
 
+import base64
+
 import pytest
 from django.test import RequestFactory
 
@@ -82,6 +84,30 @@ def test_a_cursor_that_is_not_ours_is_a_json_404(client_as, olivia):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.mark.parametrize("position", ["abc", "-1", "1e3", ""])
+@pytest.mark.parametrize("path", ["/api/v1/audit/events", "/api/v1/me/access-log"])
+def test_a_hand_made_cursor_with_a_position_that_is_no_number_is_a_404(
+    client_as, olivia, path, position
+):
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+
+    response = client_as(olivia).get(f"{path}?cursor={cursor}")
+
+    assert response.status_code == 404, response.content
+    assert response.json() == {"detail": "Invalid cursor"}
+
+
+def test_an_unknown_key_with_a_lone_surrogate_is_400_not_500(client_as, olivia, catalogue):
+    before = written()
+    body = '{"slug": "gimp", "name": "GIMP", "\\ud800": 1}'  # a JSON escape, no character
+
+    response = client_as(olivia).post("/api/v1/applications", body, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    assert "\\ud800" in response.content.decode()  # echoed, escaped: the answer encodes
+    assert written() == before
 
 
 @pytest.mark.parametrize("value", ["yes", "", "1", "null"])

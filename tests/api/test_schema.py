@@ -129,3 +129,13 @@ def test_a_safeguard_rule_says_its_kind_is_fixed_and_names_refuse_control_charac
     assert rule["name"]["pattern"] == "^[^\\u0000-\\u001f\\u007f-\\u009f]+$"
     dry_run = schema["paths"]["/api/v1/retention-policies/dry-run"]["get"]
     assert "parameters" not in dry_run  # it filters nothing, so it documents no filters
+
+
+def test_every_operation_documents_unavailable_and_every_body_its_media_type(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert "503" in responses, (method, path)
+            assert "Retry-After" in responses["503"]["headers"]
+            if "requestBody" in operation:
+                assert "415" in responses, (method, path)

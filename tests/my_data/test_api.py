@@ -134,7 +134,7 @@ def test_the_schema_documents_the_endpoint_and_its_shape(client):
     [days] = operation["parameters"]
     assert days["name"] == "days" and days["in"] == "query"
     assert days["schema"]["minimum"] == 1 and days["schema"]["maximum"] == 365
-    assert set(operation["responses"]) == {"200", "400", "403", "414"}
+    assert set(operation["responses"]) == {"200", "400", "403", "414", "503"}
     shape = schema["components"]["schemas"]["MyData"]
     assert set(shape["required"]) >= {
         "total_events",

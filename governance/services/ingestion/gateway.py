@@ -24,6 +24,7 @@ conservative side of a tie).
 
 import time
 from collections import Counter, defaultdict
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -159,16 +160,22 @@ def ingest_batch(*, device: CaptureDevice, batch: Batch) -> IngestResult:
     purpose = _purpose(batch)
     quota_key = quota_take(device, len(batch.events))
     policy = safeguard_policy_load()
-    with transaction.atomic():
-        claimed = _claim(batch, device)
-        if claimed:
-            result = _store(device=device, batch=batch, purpose=purpose, policy=policy)
-            IngestBatch.objects.filter(batch_id=batch.batch_id).update(
-                accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
-            )
-            # Robust: the batch is stored once this runs, so a Redis or broker outage
-            # here is logged, not answered as a failure the device would retry for nothing.
-            transaction.on_commit(lambda: _after_commit(device, result), robust=True)
+    try:
+        with transaction.atomic():
+            claimed = _claim(batch, device)
+            if claimed:
+                result = _store(device=device, batch=batch, purpose=purpose, policy=policy)
+                IngestBatch.objects.filter(batch_id=batch.batch_id).update(
+                    accepted=result.accepted, redacted=result.redacted, dropped=result.dropped
+                )
+                # Robust: the batch is stored once this runs, so a Redis or broker outage
+                # here is logged, not answered as a failure the device would retry for nothing.
+                transaction.on_commit(lambda: _after_commit(device, result), robust=True)
+    except Exception:
+        # Nothing was stored (an outage, most likely): the device's retry must not pay twice.
+        with suppress(Exception):
+            quota_return(quota_key, len(batch.events))
+        raise
     if claimed:
         return result
     # A concurrent request with the same id committed first (the claim waited for its
@@ -177,8 +184,9 @@ def ingest_batch(*, device: CaptureDevice, batch: Batch) -> IngestResult:
     # rollback.
     quota_return(quota_key, len(batch.events))
     previous = _previous_result(batch, device)
-    if previous is None:  # batch rows are never deleted; were this one gone, store the batch
-        return ingest_batch(device=device, batch=batch)
+    if previous is None:
+        # The claim lost to a committed row with this id, and batch rows are never deleted.
+        raise RuntimeError(f"batch {batch.batch_id} was claimed but has no row")
     return previous
 
 
