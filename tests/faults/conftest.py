@@ -22,7 +22,7 @@ import time
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,21 +38,7 @@ from django.db import connection, connections
 from governance.models import Role, SafeguardRule
 from governance.models.ingestion import EVENT_TABLE
 from portal.stack import BASE_DIR, _wait_until_listening, embedded_postgres, spawn, stop_process
-from tests.erasure.test_faults import PrivateRedis
-
-DEADLINE = 40.0  # seconds any one wait in these tests may take
-
-
-def wait_until(condition: Callable, what: str, timeout: float = DEADLINE, log: Callable = str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting until {what}\n{log()}")
-        time.sleep(0.02)
-
+from tests.servers import PrivateRedis
 
 # --- PostgreSQL ----------------------------------------------------------------
 

@@ -26,16 +26,15 @@ from tests.erasure.test_faults import (
 from tests.factories import PASSWORD, make_user
 from tests.faults.conftest import (
     CLIENTS,
-    DEADLINE,
     CaptureClient,
     RowLocks,
     clear_key_rows,
     load,
     reconnect,
     settings_env,
-    wait_until,
 )
 from tests.ingestion.helpers import batch, typed
+from tests.servers import DEADLINE, wait_until
 from tests.worker import CeleryWorker, publishing_to
 
 pytestmark = pytest.mark.worker

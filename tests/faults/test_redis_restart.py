@@ -15,15 +15,14 @@ import requests
 
 from tests.faults.conftest import (
     CLIENTS,
-    DEADLINE,
     CaptureClient,
     clear_key_rows,
     load,
     reconnect,
-    wait_until,
 )
 from tests.faults.test_database_restart import assert_outage_answered_503, assert_stored_once
 from tests.ingestion.helpers import batch, typed
+from tests.servers import DEADLINE, wait_until
 
 pytestmark = pytest.mark.worker
 
