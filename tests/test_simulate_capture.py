@@ -11,6 +11,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from governance.devtools.demo import APPLICATIONS
+from governance.devtools.simulation import (
+    EXCLUDED_IDENTIFIER,
+    SIGN_IN_TITLE,
+    UNCATALOGUED_IDENTIFIER,
+    CaptureApp,
+    batch_body,
+    capture_sessions,
+    session_batches,
+)
 from governance.management.commands.simulate_capture import IngestClient
 from governance.models import (
     Application,
@@ -21,19 +31,9 @@ from governance.models import (
 )
 from governance.models.ingestion import EventType
 from governance.services.consent import RequestContext, consent_grant
-from governance.services.demo import APPLICATIONS
 from governance.services.ingestion.schema import batch_decode
 from governance.services.redaction import find_pii
 from governance.services.scopes import Scope
-from governance.services.simulation import (
-    EXCLUDED_IDENTIFIER,
-    SIGN_IN_TITLE,
-    UNCATALOGUED_IDENTIFIER,
-    CaptureApp,
-    batch_body,
-    capture_sessions,
-    session_batches,
-)
 from tests.factories import make_user
 
 END = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

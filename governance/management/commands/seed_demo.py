@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from governance.services.demo import DEMO_LOGINS, demo_seed
+from governance.devtools.demo import DEMO_LOGINS, demo_seed
 
 
 class Command(BaseCommand):

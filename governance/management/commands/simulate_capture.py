@@ -1,6 +1,6 @@
 """`manage.py simulate_capture`: realistic capture streams posted through the real endpoint.
 
-The streams come from `governance.services.simulation`; this command picks the
+The streams come from `governance.devtools.simulation`; this command picks the
 employees, registers capture devices (their tokens live only in this process,
 and the devices are revoked when it ends), and posts the batches over HTTP the
 way a capture client would: one keep-alive connection, Retry-After honoured on
@@ -26,10 +26,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from governance.models import Application, ConsentState, Employee, SafeguardRule
-from governance.services.devices import device_create, device_revoke
-from governance.services.ingestion import MAX_EVENTS
-from governance.services.simulation import (
+from governance.devtools.simulation import (
     EXCLUDED_IDENTIFIER,
     UNCATALOGUED_IDENTIFIER,
     CaptureApp,
@@ -38,6 +35,9 @@ from governance.services.simulation import (
     capture_sessions,
     session_batches,
 )
+from governance.models import Application, ConsentState, Employee, SafeguardRule
+from governance.services.devices import device_create, device_revoke
+from governance.services.ingestion import MAX_EVENTS
 
 INGEST_PATH = "/api/v1/ingest/batches"
 CONSENTING_SHARE = 0.8  # the rest of the people picked have not consented to anything
