@@ -14,7 +14,7 @@ of 200 and of 20.
 import argparse
 import time
 
-from governance.services.redaction import (
+from governance.redaction import (
     carry_over,
     carry_over_owners,
     redact_keystrokes,

@@ -30,9 +30,9 @@ from governance.models import (
     SafeguardRule,
 )
 from governance.models.ingestion import EventType
+from governance.redaction import find_pii
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.ingestion.schema import batch_decode
-from governance.services.redaction import find_pii
 from governance.services.scopes import Scope
 from tests.factories import make_user
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from governance.services.redaction import (
+from governance.redaction import (
     ALL,
     LEAD_EVENTS,
     Detector,
@@ -451,7 +451,7 @@ def test_markers_name_the_class():
 
 def test_the_module_imports_without_django():
     code = (
-        "import sys, governance.services.redaction; "
+        "import sys, governance.redaction; "
         "sys.exit(any(m.split('.')[0] == 'django' for m in sys.modules))"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

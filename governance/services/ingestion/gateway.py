@@ -37,6 +37,13 @@ from psycopg.types.json import Jsonb
 
 from governance.models import CaptureDevice, IngestBatch, Purpose
 from governance.models.ingestion import EVENT_TABLE, EVENT_TYPE_KIND
+from governance.redaction import (
+    LEAD_EVENTS,
+    Detector,
+    carry_over_owners,
+    marker,
+    redact_keystrokes_across,
+)
 from governance.services.health import redis_client
 from governance.services.ingestion.safeguards import (
     SafeguardPolicy,
@@ -44,13 +51,6 @@ from governance.services.ingestion.safeguards import (
     title_hash,
 )
 from governance.services.ingestion.schema import Batch, Event
-from governance.services.redaction import (
-    LEAD_EVENTS,
-    Detector,
-    carry_over_owners,
-    marker,
-    redact_keystrokes_across,
-)
 
 COPY_COLUMNS = (
     "ts, subject, purpose_id, application_id, data_kind_id, event_type, consent_version, "

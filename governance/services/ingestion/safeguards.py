@@ -16,7 +16,7 @@ from functools import lru_cache
 from django.conf import settings
 
 from governance.models import Application, SafeguardRule
-from governance.services.redaction import Detector
+from governance.redaction import Detector
 
 
 @dataclass(frozen=True)
