@@ -70,9 +70,9 @@ from dataclasses import dataclass
 from itertools import compress
 
 from governance.redaction.base import ALL, Detector, Span
+from governance.redaction.credentials import NON_B64, PEM_HEAD_RE, PEM_OPEN
 from governance.redaction.random_tokens import find_random_tokens
 from governance.redaction.search import detect
-from governance.redaction.secrets import NON_B64, PEM_HEAD_RE, PEM_OPEN
 
 _SECRET = Detector.SECRET
 

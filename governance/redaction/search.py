@@ -8,11 +8,11 @@ from collections.abc import Iterable
 
 from governance.redaction.base import ALL, RANDOM_TOKEN, Detector, Span, Text
 from governance.redaction.cards import find_cards
+from governance.redaction.credentials import find_secrets
 from governance.redaction.emails import find_emails
 from governance.redaction.ibans import find_ibans
 from governance.redaction.national_ids import find_national_ids
 from governance.redaction.phones import find_phones
-from governance.redaction.secrets import find_secrets
 from governance.redaction.tail_guard import hold_tail
 
 _CARD, _IBAN, _NID, _EMAIL, _PHONE, _SECRET = (

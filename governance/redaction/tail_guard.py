@@ -29,11 +29,11 @@ retroactively.
 import re
 
 from governance.redaction.base import Detector
+from governance.redaction.credentials import EXPRESSION, KEYWORD, NOT_SECRET_VALUE
 from governance.redaction.ibans import IBAN_LENGTHS
 from governance.redaction.national_ids import SSN_LABEL_WORDS
 from governance.redaction.phones import PHONE_LABEL_WORDS, count_digits
 from governance.redaction.random_tokens import looks_random
-from governance.redaction.secrets import EXPRESSION, KEYWORD, NOT_SECRET_VALUE
 
 _CARD, _IBAN, _NID, _EMAIL, _PHONE, _SECRET = (
     Detector.CARD_NUMBER,
