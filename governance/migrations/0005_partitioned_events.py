@@ -44,7 +44,7 @@ DROP = "DROP TABLE IF EXISTS governance_interactionevent CASCADE;"
 
 
 def create_first_partitions(apps, schema_editor):
-    from governance.services.partitions import event_partitions_ensure
+    from governance.stores.events import event_partitions_ensure
 
     event_partitions_ensure(connection=schema_editor.connection)
 
