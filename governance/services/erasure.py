@@ -28,10 +28,10 @@ from governance.models import (
     Purpose,
 )
 from governance.services.audit import audit_record, audits_last
-from governance.services.holds import hold_windows
 from governance.services.locks import lock_holds
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
+from governance.stores.holds import hold_windows
 
 BATCH_SIZE = settings.ERASURE_BATCH_SIZE
 LEASE = timedelta(seconds=settings.ERASURE_LEASE_SECONDS)

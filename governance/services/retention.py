@@ -64,7 +64,6 @@ from governance.models import (
 )
 from governance.models.catalogue import single_line_text
 from governance.services.audit import audit_record
-from governance.services.holds import hold_windows_by_subject
 from governance.services.locks import (
     lock_holds,
     lock_retention_policies,
@@ -74,7 +73,7 @@ from governance.services.locks import (
 from governance.stores import REGISTRY, stores
 from governance.stores.base import RetainedTable
 from governance.stores.events import DEFAULT_PARTITION, event_partitions, partition_day
-from governance.stores.holds import HoldWindow, held_sql
+from governance.stores.holds import HoldWindow, held_sql, hold_windows_by_subject
 
 logger = logging.getLogger(__name__)
 
