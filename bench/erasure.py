@@ -39,8 +39,8 @@ def setup(subject_rows: int, total_rows: int):
     from governance.models.ingestion import EVENT_TABLE
     from governance.services.consent import RequestContext, consent_grant
     from governance.services.devices import device_create
-    from governance.services.partitions import event_partition_create
     from governance.services.scopes import Scope
+    from governance.stores.events import event_partition_create
     from tests.factories import make_catalogue, make_user, publish_notice
 
     officer = make_user("officer@bench.example")

@@ -195,7 +195,7 @@ def raw_copy(rows_batches) -> float:
     from django.db import connection
 
     from governance.models.ingestion import EVENT_TABLE
-    from governance.services.ingestion.gateway import COPY_COLUMNS, COPY_TYPES
+    from governance.stores.events import COPY_COLUMNS, COPY_TYPES
 
     connection.ensure_connection()
     raw = connection.connection  # psycopg connection, autocommit managed by us
@@ -218,7 +218,7 @@ def stored_rows_as_tuples(batch_ids: list[uuid.UUID]) -> list[list[tuple]]:
     from psycopg.types.json import Jsonb
 
     from governance.models.ingestion import EVENT_TABLE
-    from governance.services.ingestion.gateway import COPY_COLUMNS
+    from governance.stores.events import COPY_COLUMNS
 
     batches = []
     with connection.cursor() as cursor:

@@ -74,7 +74,7 @@ def copy_partition(day: date) -> str:
 def reset(cursor) -> None:
     """An empty events table without day partitions, and an identical empty copy."""
     from governance.models.ingestion import EVENT_TABLE
-    from governance.services.partitions import event_partitions
+    from governance.stores.events import event_partitions
 
     for name in event_partitions():
         cursor.execute(f"DROP TABLE {name}")
@@ -113,7 +113,7 @@ def load_table(url: str, parent: str, name_of, args, per_day: list[int]) -> None
 def fill(args, rows: int) -> int:
     """Load the events table and its copy alike, side by side; returns the expired rows."""
     from governance.models.ingestion import EVENT_TABLE
-    from governance.services.partitions import partition_name
+    from governance.stores.events import partition_name
 
     expired = args.expired_rows or int(rows * args.expired_share)
     rest, others = rows - expired, args.days - 1
@@ -167,7 +167,7 @@ def measure(args, rows: int) -> dict:
     from django.db import connection
 
     from governance.models.ingestion import EVENT_TABLE
-    from governance.services.partitions import event_partitions, partition_name
+    from governance.stores.events import event_partitions, partition_name
 
     with connection.cursor() as cursor:  # autocommit: one statement per transaction
         reset(cursor)

@@ -10,7 +10,7 @@ from django.test import Client
 
 from governance.models import ErasureJob, InteractionEvent
 from governance.services.erasure import erasure_step_run, owed_erasures_schedule
-from governance.services.sessions import sessions_refresh_pending
+from governance.stores.sessions import sessions_refresh_pending
 from tests.ingestion.helpers import batch, event, post, stamp
 
 

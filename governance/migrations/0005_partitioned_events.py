@@ -5,6 +5,8 @@ is ever refused; beat creates day partitions ahead and moves strays out of the
 default first. Indexes serve per-subject erasure and per-day retention.
 """
 
+from datetime import UTC, datetime, timedelta
+
 from django.db import migrations
 
 CREATE = """
@@ -43,10 +45,32 @@ CREATE TABLE governance_interactionevent_default
 DROP = "DROP TABLE IF EXISTS governance_interactionevent CASCADE;"
 
 
-def create_first_partitions(apps, schema_editor):
-    from governance.services.partitions import event_partitions_ensure
+# A frozen copy of how the events store created day partitions when this migration was
+# written: a migration must not change when the app's code does.
+DAYS_AHEAD = 7
 
-    event_partitions_ensure(connection=schema_editor.connection)
+
+def create_first_partitions(apps, schema_editor):
+    """Partitions for yesterday, today and the next DAYS_AHEAD days (the table is new, so
+    the DEFAULT partition holds no strays to move)."""
+    today = datetime.now(UTC).date()
+    with schema_editor.connection.cursor() as cursor:
+        for offset in range(-1, DAYS_AHEAD + 1):
+            day = today + timedelta(days=offset)
+            name = f"governance_interactionevent_p{day:%Y%m%d}"
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            cursor.execute("SELECT to_regclass(%s)", [name])
+            if cursor.fetchone()[0] is not None:
+                continue
+            cursor.execute(
+                f"""CREATE TABLE {name} (LIKE governance_interactionevent
+                    INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"""
+            )
+            cursor.execute(
+                f"""ALTER TABLE governance_interactionevent ATTACH PARTITION {name}
+                    FOR VALUES FROM (%s) TO (%s)""",
+                [start, start + timedelta(days=1)],
+            )
 
 
 class Migration(migrations.Migration):

@@ -28,10 +28,10 @@ from governance.models import (
     Purpose,
 )
 from governance.services.audit import audit_record, audits_last
-from governance.services.holds import hold_windows
 from governance.services.locks import lock_holds
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
+from governance.stores.holds import hold_windows
 
 BATCH_SIZE = settings.ERASURE_BATCH_SIZE
 LEASE = timedelta(seconds=settings.ERASURE_LEASE_SECONDS)
@@ -42,8 +42,12 @@ MAX_VERIFY_ROUNDS = 5
 
 @dataclass(frozen=True)
 class StepOutcome:
+    """How a step's run ended, for the driver: its state, the rows it deleted, and the
+    error it raised, if any (the step is then pending again for a retry, or failed)."""
+
     state: str
     deleted: int
+    error: Exception | None = None
 
 
 def job_scope(job: ErasureJob) -> SubjectScope:
@@ -140,30 +144,39 @@ TERMINAL = (ErasureStep.State.VERIFIED, ErasureStep.State.BLOCKED_BY_HOLD, Erasu
 
 
 def erasure_job_advance(job_id: int) -> None:
-    """Run the job's open steps stage by stage in this process, then settle the job.
+    """The job's one driver: run its open steps stage by stage in this process, then
+    settle the job. Steps return their outcomes here and never call back: this loop
+    alone decides what runs next.
 
     Steps run inline rather than as further tasks: stages are sequential anyway,
     and every hop through the broker would add latency for nothing. A step that
     another worker holds is left to it (that worker advances the job when done);
     a dead worker's step is taken over once its lease expires (the reconciler).
+    A step that raised is re-raised once the job has gone as far as it can, so
+    the task that drove it records the failure.
     """
     ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.PENDING).update(
         state=ErasureJob.State.RUNNING, started_at=timezone.now()
     )
+    errors: list[Exception] = []
     while True:
         steps = list(ErasureStep.objects.filter(job_id=job_id))
         open_steps = [s for s in steps if s.state not in TERMINAL]
         if not open_steps:
             erasure_job_finish(job_id)
-            return
+            break
         stage = min(REGISTRY[s.store].stage for s in open_steps)
-        ran = [
-            erasure_step_run(step.pk, advance=False)
+        outcomes = [
+            _step_run(step.pk)
             for step in open_steps
             if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING
         ]
-        if not any(ran):
-            return  # held by another worker, or released for a retry: not ours to drive
+        ran = [o for o in outcomes if o is not None]
+        errors += [o.error for o in ran if o.error is not None]
+        if not ran or any(o.state == ErasureStep.State.PENDING for o in ran):
+            break  # held by another worker, or released for a retry: not ours to drive
+    if errors:
+        raise errors[0]
 
 
 def _claim(step_id: int) -> ErasureStep | None:
@@ -192,7 +205,20 @@ def _earlier_stage_open(step: ErasureStep) -> bool:
 
 
 def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | None:
-    """Run one step to a verified, blocked or failed end. Safe to call twice."""
+    """Run one step to a verified, blocked or failed end, then (unless `advance` is
+    False) hand its job to the driver. Safe to call twice."""
+    outcome = _step_run(step_id)
+    if outcome is None:
+        return None
+    if advance and outcome.state != ErasureStep.State.PENDING:
+        erasure_job_advance(ErasureStep.objects.values_list("job_id", flat=True).get(pk=step_id))
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome
+
+
+def _step_run(step_id: int) -> StepOutcome | None:
+    """Claim and run one step; its outcome, or None when it was not ours to run."""
     waiting = ErasureStep.objects.filter(pk=step_id).first()
     if waiting is None or _earlier_stage_open(waiting):
         return None  # too early: an earlier stage runs first; no attempt is spent
@@ -200,24 +226,19 @@ def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | Non
     if step is None:
         return None
     try:
-        outcome = _erase(step)
+        return _erase(step)
     except Exception as exc:
-        _release(step, error=f"{exc.__class__.__name__}: {exc}")
-        raise
-    if advance:
-        erasure_job_advance(step.job_id)
-    return outcome
+        return StepOutcome(_release(step, error=f"{exc.__class__.__name__}: {exc}"), 0, exc)
 
 
-def _release(step: ErasureStep, *, error: str) -> None:
+def _release(step: ErasureStep, *, error: str) -> str:
+    """After a run that raised: pending again for a retry, or failed after too many."""
     failed = step.attempts >= MAX_ATTEMPTS
+    state = ErasureStep.State.FAILED if failed else ErasureStep.State.PENDING
     ErasureStep.objects.filter(pk=step.pk).update(
-        state=ErasureStep.State.FAILED if failed else ErasureStep.State.PENDING,
-        lease_until=None,
-        last_error=error[:2000],
+        state=state, lease_until=None, last_error=error[:2000]
     )
-    if failed:
-        erasure_job_advance(step.job_id)
+    return state
 
 
 def _erase(step: ErasureStep) -> StepOutcome:

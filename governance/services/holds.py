@@ -4,14 +4,12 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from governance.models import Employee, LegalHold
 from governance.services.audit import audit_record
 from governance.services.locks import lock_holds
 from governance.stores import REGISTRY
-from governance.stores.holds import HoldWindow
 
 
 def _validate(*, matter, reason, custodians, starts, ends, stores) -> None:
@@ -124,28 +122,3 @@ def _redrive_deferred() -> None:
 
     erasure_deferred_resume.delay()
     retention_enforce.delay()
-
-
-def hold_windows(*, employee_id: int, store: str) -> list[HoldWindow]:
-    """The active holds on this custodian's data in this store, as time windows.
-
-    Call it inside the deleting transaction after lock_holds(shared=True).
-    """
-    holds = LegalHold.objects.filter(released_at__isnull=True, custodians=employee_id).filter(
-        Q(stores=[]) | Q(stores__contains=[store])
-    )
-    return [HoldWindow(h.starts, h.ends) for h in holds]
-
-
-def hold_windows_by_subject(*, store: str) -> dict[str, list[HoldWindow]]:
-    """Every custodian's active hold windows for one store, keyed by subject (for retention)."""
-    windows: dict[str, list[HoldWindow]] = {}
-    holds = (
-        LegalHold.objects.filter(released_at__isnull=True)
-        .filter(Q(stores=[]) | Q(stores__contains=[store]))
-        .prefetch_related("custodians")
-    )
-    for hold in holds:
-        for custodian in hold.custodians.all():
-            windows.setdefault(custodian.subject_id, []).append(HoldWindow(hold.starts, hold.ends))
-    return windows

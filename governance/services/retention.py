@@ -49,7 +49,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
@@ -63,19 +63,17 @@ from governance.models import (
     RetentionRun,
 )
 from governance.models.catalogue import single_line_text
-from governance.models.ingestion import EVENT_TABLE
 from governance.services.audit import audit_record
-from governance.services.holds import hold_windows_by_subject
 from governance.services.locks import (
     lock_holds,
     lock_retention_policies,
     retention_run_try_lock,
     retention_run_unlock,
 )
-from governance.services.partitions import DEFAULT_PARTITION, event_partitions, partition_name
 from governance.stores import REGISTRY, stores
 from governance.stores.base import RetainedTable
-from governance.stores.holds import HoldWindow, held_sql
+from governance.stores.events import DEFAULT_PARTITION, event_partitions, partition_day
+from governance.stores.holds import HoldWindow, held_sql, hold_windows_by_subject
 
 logger = logging.getLogger(__name__)
 
@@ -554,14 +552,6 @@ def _enforce_store(store: str, now: datetime, batch_size: int) -> list[Retention
     return runs
 
 
-def _day_of(partition: str) -> date | None:
-    try:
-        day = datetime.strptime(partition.removeprefix(f"{EVENT_TABLE}_p"), "%Y%m%d").date()
-    except ValueError:
-        return None
-    return day if partition_name(day) == partition else None
-
-
 def _lock_refused(exc: OperationalError) -> bool:
     # lock_not_available (our lock_timeout) or deadlock_detected (a writer of that day).
     return getattr(exc.__cause__, "sqlstate", None) in ("55P03", "40P01")
@@ -628,7 +618,7 @@ class StoreEnforcement:
     def _events(self, table: RetainedTable) -> None:
         youngest = self.plan.youngest
         for partition in event_partitions():
-            day = _day_of(partition)
+            day = partition_day(partition)
             if day is not None:
                 start = datetime(day.year, day.month, day.day, tzinfo=UTC)
                 end = start + timedelta(days=1)
@@ -658,8 +648,7 @@ class StoreEnforcement:
                     counts = self._day_counts(cursor, table, partition, whole_day)
                     if counts is None:
                         return False
-                    cursor.execute(f"ALTER TABLE {EVENT_TABLE} DETACH PARTITION {partition}")
-                    cursor.execute(f"DROP TABLE {partition}")
+                    REGISTRY["events"].partition_drop(cursor, partition)
                 # An empty day goes on the evidence of the policy that made it a candidate.
                 self._record(counts or {self.rules[-1].policy_id: 0}, partition=partition)
             return True

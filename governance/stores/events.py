@@ -1,17 +1,135 @@
-from collections.abc import Iterator
+"""The events store: raw interaction events in one table range-partitioned by day on `ts`.
 
-from django.db import connection
+Every statement that reads or writes the events table lives here: the
+gateway's COPY and its retroactive redaction, the per-session totals the
+sessions store summarises, erasure, and the day partitions retention drops.
+
+Day partitions are created ahead by beat, strays moved out of DEFAULT.
+Creating a partition for a range that the DEFAULT partition already holds rows
+of fails ("updated partition constraint for default partition would be
+violated"), so those rows are moved into the new table before it is attached,
+all in one transaction.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connection as default_connection
+from django.db import transaction
+from django.utils import timezone
 
 from governance.models import InteractionEvent
 from governance.models.ingestion import EVENT_TABLE
 from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register
 from governance.stores.holds import HoldWindow, held_sql
 
+DEFAULT_PARTITION = f"{EVENT_TABLE}_default"
+DAYS_AHEAD = 7
+
 EXPORT_COLUMNS = (
     "ts, event_type, application_id, data_kind_id, purpose_id, consent_version, device_id, "
     "session_id, key_code, key_char, redaction, pointer_x, pointer_y, button, scroll_dx, "
     "scroll_dy, menu_path, title_hash"
 )
+# What the gateway's rows hold, in this order.
+COPY_COLUMNS = (
+    "ts, subject, purpose_id, application_id, data_kind_id, event_type, consent_version, "
+    "device_id, session_id, batch_id, key_code, key_char, redaction, pointer_x, pointer_y, "
+    "button, scroll_dx, scroll_dy, menu_path, title_hash"
+)
+COPY_TYPES = [
+    "timestamptz", "varchar", "int8", "int8", "int8", "varchar", "int4",
+    "int8", "varchar", "uuid", "varchar", "varchar", "varchar", "int4", "int4",
+    "varchar", "int4", "int4", "jsonb", "varchar",
+]  # fmt: skip
+
+# ---------------------------------------------------------------------------
+# Day partitions
+
+
+def partition_name(day: date) -> str:
+    return f"{EVENT_TABLE}_p{day:%Y%m%d}"
+
+
+def partition_day(partition: str) -> date | None:
+    """The day a partition holds, or None for a table not named as a day partition."""
+    try:
+        day = datetime.strptime(partition.removeprefix(f"{EVENT_TABLE}_p"), "%Y%m%d").date()
+    except ValueError:
+        return None
+    return day if partition_name(day) == partition else None
+
+
+def _bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def event_partitions(connection=None) -> list[str]:
+    """Names of the attached day partitions, oldest first."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname FROM pg_inherits i
+               JOIN pg_class c ON c.oid = i.inhrelid
+               JOIN pg_class p ON p.oid = i.inhparent
+               WHERE p.relname = %s AND c.relname <> %s ORDER BY c.relname""",
+            [EVENT_TABLE, DEFAULT_PARTITION],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def event_partition_create(day: date, connection=None) -> bool:
+    """Create the partition for `day` if missing; returns True when it was created."""
+    connection = connection or default_connection
+    name = partition_name(day)
+    start, end = _bounds(day)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [name])
+        if cursor.fetchone()[0] is not None:
+            return False
+        # Lock out writers to the parent while rows move and the partition attaches.
+        cursor.execute(f"LOCK TABLE {EVENT_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(
+            f"CREATE TABLE {name} (LIKE {EVENT_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        )
+        cursor.execute(
+            f"""WITH moved AS (
+                    DELETE FROM {DEFAULT_PARTITION} WHERE ts >= %s AND ts < %s RETURNING *
+                ) INSERT INTO {name} SELECT * FROM moved""",
+            [start, end],
+        )
+        cursor.execute(
+            f"ALTER TABLE {EVENT_TABLE} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
+            [start, end],
+        )
+    return True
+
+
+def event_partitions_ensure(*, days_ahead: int = DAYS_AHEAD, connection=None) -> list[str]:
+    """Make sure yesterday, today and the next `days_ahead` days have partitions."""
+    today = timezone.now().astimezone(UTC).date()
+    created = []
+    for offset in range(-1, days_ahead + 1):
+        day = today + timedelta(days=offset)
+        if event_partition_create(day, connection=connection):
+            created.append(partition_name(day))
+    return created
+
+
+def event_partitions_adopt_strays(connection=None) -> list[str]:
+    """Give every day that has rows in DEFAULT a partition of its own."""
+    connection = connection or default_connection
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT (ts AT TIME ZONE 'UTC')::date FROM {DEFAULT_PARTITION} ORDER BY 1"
+        )
+        days = [row[0] for row in cursor.fetchall()]
+    return [partition_name(d) for d in days if event_partition_create(d, connection=connection)]
+
+
+# ---------------------------------------------------------------------------
+# The store
 
 
 def scope_sql(scope: SubjectScope, prefix: str = "") -> tuple[str, list]:
@@ -28,6 +146,27 @@ def scope_sql(scope: SubjectScope, prefix: str = "") -> tuple[str, list]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
+# Per application of one session: first and last event, events, active seconds (gaps up
+# to the idle gap), and counts by data kind slug. The sessions store summarises these.
+SESSION_TOTALS_SQL = f"""
+WITH ev AS (
+    SELECT application_id, data_kind_id, ts,
+           EXTRACT(EPOCH FROM ts - lag(ts) OVER (PARTITION BY application_id ORDER BY ts)) AS gap
+    FROM {EVENT_TABLE}
+    WHERE device_id = %(device)s AND session_id = %(session)s AND subject = %(subject)s
+), per_kind AS (
+    SELECT application_id, dk.slug, count(*) AS n
+    FROM ev JOIN governance_datakind dk ON dk.id = ev.data_kind_id
+    GROUP BY application_id, dk.slug
+)
+SELECT ev.application_id, min(ts), max(ts), count(*),
+       coalesce(sum(gap) FILTER (WHERE gap <= %(idle_gap)s), 0)::bigint,
+       (SELECT jsonb_object_agg(slug, n) FROM per_kind p
+         WHERE p.application_id = ev.application_id)
+FROM ev GROUP BY ev.application_id
+"""
+
+
 @register
 class EventsStore:
     name = "events"
@@ -38,7 +177,7 @@ class EventsStore:
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = scope_sql(scope)
-        with connection.cursor() as cursor:
+        with default_connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
                 [subject, *params],
@@ -49,7 +188,7 @@ class EventsStore:
         """Stream rows with a server-side cursor: never a subject's whole history in memory."""
         where, params = scope_sql(scope)
         names = [c.strip() for c in EXPORT_COLUMNS.split(",")]
-        with connection.cursor() as django_cursor:
+        with default_connection.cursor() as django_cursor:
             raw = django_cursor.cursor.connection.cursor(name="events_export")
             try:
                 raw.itersize = 5000
@@ -68,7 +207,7 @@ class EventsStore:
             return 0
         where, params = scope_sql(scope)
         held, held_params = held_sql(holds, "ts")
-        with connection.cursor() as cursor:
+        with default_connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where} AND {held}",
                 [subject, *params, *held_params],
@@ -86,14 +225,12 @@ class EventsStore:
         """One batch from one day partition at a time, by ctid: each DELETE is a plain
         index scan of one table, with no join back through the partitioned parent.
         `position` is the index of the partition being worked on."""
-        from governance.services.partitions import DEFAULT_PARTITION, event_partitions
-
         partitions = [*event_partitions(), DEFAULT_PARTITION]
         where, params = scope_sql(scope)
         held, held_params = held_sql(holds, "ts")
         index = position or 0
         total = 0
-        with connection.cursor() as cursor:
+        with default_connection.cursor() as cursor:
             # Fill one batch from as many partitions as it takes: fewer commits.
             while index < len(partitions) and total < limit:
                 table = partitions[index]
@@ -109,3 +246,95 @@ class EventsStore:
                     return total, index  # this partition may hold more
                 index += 1
         return total, (index if index < len(partitions) and total else None)
+
+    # -- for the ingestion gateway, inside its batch's transaction --------------
+
+    def copy(self, rows: Iterable[tuple]) -> None:
+        """COPY rows (in COPY_COLUMNS order) into the table, in binary."""
+        cursor = default_connection.cursor().cursor  # psycopg's own cursor, for COPY
+        with cursor.copy(f"COPY {EVENT_TABLE} ({COPY_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(COPY_TYPES)
+            for row in rows:
+                copy.write_row(row)
+
+    def redact_keys(
+        self,
+        *,
+        device_id: int,
+        session_id: str,
+        subject: str,
+        first: datetime,
+        before: datetime | None,
+        end: datetime,
+        batch_id,
+        lead_events: int,
+        char: str,
+        redaction: str,
+    ) -> list[tuple[datetime, int, int]]:
+        """Redact a session's key events stored in clear by batches other than `batch_id`,
+        from `first` (or up to `lead_events` key_downs after `before` that left nothing in
+        the text) to `end`; returns (ts, application, data kind) of each row redacted."""
+        scope = [device_id, session_id, subject]
+        with default_connection.cursor() as cursor:
+            if before is not None and before < first:
+                # Events right before the first character that left nothing in the text.
+                cursor.execute(
+                    f"""SELECT min(ts) FROM (
+                           SELECT ts FROM {EVENT_TABLE}
+                           WHERE device_id = %s AND session_id = %s AND subject = %s
+                             AND event_type = 'key_down' AND ts > %s AND ts < %s
+                             AND batch_id <> %s
+                           ORDER BY ts DESC LIMIT %s) lead""",
+                    [*scope, before, first, batch_id, lead_events],
+                )
+                lead = cursor.fetchone()[0]
+                if lead is not None:
+                    first = lead
+            cursor.execute(
+                f"""UPDATE {EVENT_TABLE}
+                    SET key_char = %s, key_code = NULL, redaction = %s
+                    WHERE device_id = %s AND session_id = %s AND subject = %s
+                      AND ts >= %s AND ts <= %s AND batch_id <> %s
+                      AND event_type IN ('key_down', 'key_up') AND redaction IS NULL
+                      AND (key_code IS NOT NULL OR key_char IS NOT NULL)
+                    RETURNING ts, application_id, data_kind_id""",
+                [char, redaction, *scope, first, end, batch_id],
+            )
+            return cursor.fetchall()
+
+    # -- for the sessions store, which is derived from these rows ---------------
+
+    def session_totals(
+        self, cursor, *, subject: str, device_id: int, session_id: str, idle_gap_seconds: int
+    ) -> list[tuple]:
+        """Per application of one session: (application, started, ended, events, active
+        seconds, counts by kind)."""
+        cursor.execute(
+            SESSION_TOTALS_SQL,
+            {
+                "device": device_id,
+                "session": session_id,
+                "subject": subject,
+                "idle_gap": idle_gap_seconds,
+            },
+        )
+        return cursor.fetchall()
+
+    def session_has_events_sql(self, scope: SubjectScope, summary: str) -> tuple[str, list]:
+        """A condition true when the session summary aliased `summary` still has source
+        events of its application in `scope`, with its parameters."""
+        where, params = scope_sql(scope, prefix="e.")
+        return (
+            f"""EXISTS (SELECT 1 FROM {EVENT_TABLE} e WHERE e.subject = {summary}.subject
+                AND e.device_id = {summary}.device_id AND e.session_id = {summary}.session_id
+                AND e.application_id = {summary}.application_id{where})""",
+            params,
+        )
+
+    # -- for retention ----------------------------------------------------------
+
+    def partition_drop(self, cursor, partition: str) -> None:
+        """Detach a day partition and drop it, in the caller's transaction (which has
+        checked, under the hold lock, that nothing in it may stay)."""
+        cursor.execute(f"ALTER TABLE {EVENT_TABLE} DETACH PARTITION {partition}")
+        cursor.execute(f"DROP TABLE {partition}")

@@ -1,7 +1,16 @@
-"""Legal hold windows as SQL: which of a subject's rows a store must keep."""
+"""Legal hold windows: which of a subject's rows a store must keep, read and as SQL.
+
+The reads live here, beside the windows they return, so the erasure and
+retention engines need nothing of the hold services (which enqueue their
+tasks): no import runs in a circle.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from django.db.models import Q
+
+from governance.models import LegalHold
 
 
 @dataclass(frozen=True)
@@ -31,3 +40,28 @@ def held_sql(windows: list[HoldWindow], column: str, *, by_day: bool = False) ->
             params.append(window.ends)
         parts.append("(" + " AND ".join(bounds) + ")" if bounds else "TRUE")
     return "(" + " OR ".join(parts) + ")", params
+
+
+def hold_windows(*, employee_id: int, store: str) -> list[HoldWindow]:
+    """The active holds on this custodian's data in this store, as time windows.
+
+    Call it inside the deleting transaction after lock_holds(shared=True).
+    """
+    holds = LegalHold.objects.filter(released_at__isnull=True, custodians=employee_id).filter(
+        Q(stores=[]) | Q(stores__contains=[store])
+    )
+    return [HoldWindow(h.starts, h.ends) for h in holds]
+
+
+def hold_windows_by_subject(*, store: str) -> dict[str, list[HoldWindow]]:
+    """Every custodian's active hold windows for one store, keyed by subject (for retention)."""
+    windows: dict[str, list[HoldWindow]] = {}
+    holds = (
+        LegalHold.objects.filter(released_at__isnull=True)
+        .filter(Q(stores=[]) | Q(stores__contains=[store]))
+        .prefetch_related("custodians")
+    )
+    for hold in holds:
+        for custodian in hold.custodians.all():
+            windows.setdefault(custodian.subject_id, []).append(HoldWindow(hold.starts, hold.ends))
+    return windows

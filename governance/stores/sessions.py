@@ -1,12 +1,79 @@
+"""The sessions and activity stores: summaries derived from the events, per person.
+
+Session summaries are recomputed from the events of each session a batch
+touched. The to-do rows are written with the events; a worker claims them with
+FOR UPDATE SKIP LOCKED and deletes them in the transaction that rewrites the
+summaries, so a killed worker leaves them to be claimed again.
+"""
+
 from collections.abc import Iterator
 from dataclasses import replace
 
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
 from governance.models import ActivityDay, DataKind, DropTally, SessionRefresh, SessionSummary
-from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register
+from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register, store
 from governance.stores.events import scope_sql
 from governance.stores.holds import HoldWindow, held_sql
+
+IDLE_GAP_SECONDS = 60  # gaps longer than this between events do not count as active time
+
+
+def sessions_refresh_pending(*, limit: int = 200) -> int:
+    """Recompute up to `limit` pending session summaries; returns how many were done."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """DELETE FROM governance_sessionrefresh WHERE id IN (
+                   SELECT id FROM governance_sessionrefresh ORDER BY id
+                   LIMIT %s FOR UPDATE SKIP LOCKED)
+               RETURNING subject, device_id, session_id""",
+            [limit],
+        )
+        claimed = cursor.fetchall()
+        for subject, device_id, session_id in claimed:
+            session_summary_rebuild(
+                cursor, subject=subject, device_id=device_id, session_id=session_id
+            )
+    return len(claimed)
+
+
+def session_summary_rebuild(
+    cursor, *, subject: str, device_id: int, session_id: str, keep_apps: frozenset = frozenset()
+) -> None:
+    """Recompute one session's summaries from its events; `keep_apps` are left untouched
+    (a legal hold on the sessions store freezes those summaries as they are)."""
+    now = timezone.now()
+    totals = store("events").session_totals(
+        cursor,
+        subject=subject,
+        device_id=device_id,
+        session_id=session_id,
+        idle_gap_seconds=IDLE_GAP_SECONDS,
+    )
+    rows = [row for row in totals if row[0] not in keep_apps]
+    cursor.execute(
+        """DELETE FROM governance_sessionsummary
+           WHERE subject = %s AND device_id = %s AND session_id = %s
+             AND NOT (application_id = ANY(%s))""",
+        [subject, device_id, session_id, [r[0] for r in rows] + sorted(keep_apps)],
+    )
+    if not rows:
+        return
+    cursor.executemany(
+        """INSERT INTO governance_sessionsummary (subject, device_id, session_id,
+               application_id, started_at, ended_at, events, active_seconds, counts,
+               refreshed_at)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT (subject, device_id, session_id, application_id) DO UPDATE SET
+               started_at = EXCLUDED.started_at, ended_at = EXCLUDED.ended_at,
+               events = EXCLUDED.events, active_seconds = EXCLUDED.active_seconds,
+               counts = EXCLUDED.counts, refreshed_at = EXCLUDED.refreshed_at""",
+        [
+            (subject, device_id, session_id, app, start, end, n, active, counts, now)
+            for app, start, end, n, active, counts in rows
+        ],
+    )
 
 
 def _kind_slugs(scope: SubjectScope) -> list[str] | None:
@@ -88,18 +155,12 @@ class SessionsStore(SmallStore):
         """Summaries a hold keeps: their own window is held, or (for a scoped erasure,
         which rebuilds summaries from the events left) in-scope source events are still
         there, which after the events step means a hold on the events keeps them."""
-        from governance.models.ingestion import EVENT_TABLE
-
         where, params = _summaries_sql(scope)
         held, held_params = held_sql(holds, "started_at")
         conditions, condition_params = [held], list(held_params)
         if scope != EVERYTHING:
-            source_where, source_params = scope_sql(scope, prefix="e.")
-            conditions.append(
-                f"""EXISTS (SELECT 1 FROM {EVENT_TABLE} e WHERE e.subject = s.subject
-                    AND e.device_id = s.device_id AND e.session_id = s.session_id
-                    AND e.application_id = s.application_id{source_where})"""
-            )
+            sources, source_params = store("events").session_has_events_sql(scope, "s")
+            conditions.append(sources)
             condition_params += source_params
         with connection.cursor() as cursor:
             cursor.execute(
@@ -109,10 +170,19 @@ class SessionsStore(SmallStore):
             )
             return cursor.fetchone()[0]
 
+    def refresh_request(self, sessions: list[tuple]) -> None:
+        """Ask for (subject, device, session, requested at) to be summarised again: with
+        the events, in the gateway's transaction (the worker's to-do list)."""
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                """INSERT INTO governance_sessionrefresh (subject, device_id, session_id,
+                       requested_at) VALUES (%s, %s, %s, %s)
+                   ON CONFLICT (subject, device_id, session_id) DO NOTHING""",
+                sessions,
+            )
+
     def _erase(self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int):
         """Everything: delete the summaries. A scope: rebuild them from the events left."""
-        from governance.services.sessions import session_summary_rebuild
-
         where, params = _summaries_sql(scope)
         held, held_params = held_sql(holds, "started_at")
         with connection.cursor() as cursor:
@@ -242,3 +312,29 @@ class ActivityStore(SmallStore):
                 )
                 deleted += cursor.rowcount
             return deleted
+
+    def record(self, days: list[tuple], drops: list[tuple]) -> None:
+        """Add a batch to the daily counts, in the gateway's transaction: `days` as
+        (subject, day, application, data kind, events, redacted, last recorded), `drops`
+        as (subject, day, reason, events)."""
+        with connection.cursor() as cursor:
+            if days:
+                cursor.executemany(
+                    """INSERT INTO governance_activityday (subject, day, application_id,
+                           data_kind_id, events, redacted, last_recorded)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s)
+                       ON CONFLICT (subject, day, application_id, data_kind_id) DO UPDATE SET
+                           events = governance_activityday.events + EXCLUDED.events,
+                           redacted = governance_activityday.redacted + EXCLUDED.redacted,
+                           last_recorded = GREATEST(governance_activityday.last_recorded,
+                                                    EXCLUDED.last_recorded)""",
+                    days,
+                )
+            if drops:
+                cursor.executemany(
+                    """INSERT INTO governance_droptally (subject, day, reason, events)
+                       VALUES (%s, %s, %s, %s)
+                       ON CONFLICT (subject, day, reason) DO UPDATE SET
+                           events = governance_droptally.events + EXCLUDED.events""",
+                    drops,
+                )

@@ -1,7 +1,7 @@
 from celery import shared_task
 
-from governance.services.partitions import event_partitions_adopt_strays, event_partitions_ensure
-from governance.services.sessions import sessions_refresh_pending
+from governance.stores.events import event_partitions_adopt_strays, event_partitions_ensure
+from governance.stores.sessions import sessions_refresh_pending
 
 
 @shared_task(name="governance.tasks.ingestion.sessions_refresh")

@@ -8,7 +8,7 @@ def alice_data(client, token, alice_consents_all):
     """Events of alice in every kind, days apart, plus summaries."""
     from datetime import UTC, datetime, timedelta
 
-    from governance.services.sessions import sessions_refresh_pending
+    from governance.stores.sessions import sessions_refresh_pending
 
     base = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
     events = []

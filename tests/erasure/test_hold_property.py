@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 from governance.models import ActivityDay, ErasureJob, SessionSummary
 from governance.services.erasure import erasure_job_create, erasure_step_run
 from governance.services.holds import legal_hold_create, legal_hold_release
-from governance.services.sessions import session_summary_rebuild
 from governance.stores import REGISTRY
+from governance.stores.sessions import session_summary_rebuild
 from tests.factories import make_user
 
 PEOPLE = 3

@@ -281,7 +281,7 @@ def test_withdrawal_stops_ingestion_for_that_scope_only(
 def test_events_of_a_day_without_partition_land_in_default_and_are_adopted(
     client, token, alice_consents_all, settings
 ):
-    from governance.services.partitions import event_partitions_adopt_strays, partition_name
+    from governance.stores.events import event_partitions_adopt_strays, partition_name
 
     far = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
     settings.INGEST_MAX_SKEW = int((far - datetime.now(UTC)).total_seconds()) + 3600

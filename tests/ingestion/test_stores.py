@@ -27,8 +27,8 @@ def test_every_model_holding_subject_data_is_in_a_registered_store():
 def test_stores_count_and_export_one_subject_within_a_scope(
     client, token, alice_consents_all, catalogue
 ):
-    from governance.services.sessions import sessions_refresh_pending
     from governance.stores import store
+    from governance.stores.sessions import sessions_refresh_pending
 
     post(client, token, batch([event(ts=stamp(i)) for i in range(4)] + [event(type="scroll")]))
     sessions_refresh_pending()

@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from governance.models import SafeguardRule
-from governance.services.sessions import sessions_refresh_pending
+from governance.stores.sessions import sessions_refresh_pending
 from tests.ingestion.helpers import batch, event, post, stamp
 
 TODAY = datetime.combine(datetime.now(UTC).date(), time(0, 1), tzinfo=UTC)

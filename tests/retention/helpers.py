@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from governance.models import ActivityDay, DropTally, SessionSummary
 from governance.models.ingestion import EVENT_TABLE
-from governance.services.partitions import event_partition_create, partition_name
+from governance.stores.events import event_partition_create, partition_name
 
 _ids = itertools.count(10**12)  # clear of the identity sequence
 

@@ -17,7 +17,6 @@ from governance.models.ingestion import EVENT_TABLE
 from governance.services import retention
 from governance.services.holds import legal_hold_create
 from governance.services.locks import RETENTION_RUN
-from governance.services.partitions import event_partition_create, partition_name
 from governance.services.retention import (
     RETAINED,
     PoliciesChanged,
@@ -29,6 +28,7 @@ from governance.services.retention import (
     retention_policy_update,
 )
 from governance.stores import REGISTRY
+from governance.stores.events import event_partition_create, partition_name
 from tests.retention.helpers import (
     add_activity,
     add_events,

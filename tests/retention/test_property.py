@@ -18,12 +18,12 @@ from governance.models import (
 )
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.holds import legal_hold_create, legal_hold_release
-from governance.services.partitions import event_partition_create
 from governance.services.retention import (
     retention_dry_run,
     retention_enforce,
     retention_policy_create,
 )
+from governance.stores.events import event_partition_create
 from tests.factories import make_user
 from tests.retention.helpers import add_activity, add_events, add_summary, add_tally, event_ids
 

@@ -36,7 +36,7 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from governance.models import CaptureDevice, IngestBatch, Purpose
-from governance.models.ingestion import EVENT_TABLE, EVENT_TYPE_KIND
+from governance.models.ingestion import EVENT_TYPE_KIND
 from governance.redaction import (
     LEAD_EVENTS,
     Detector,
@@ -51,17 +51,9 @@ from governance.services.ingestion.safeguards import (
     title_hash,
 )
 from governance.services.ingestion.schema import Batch, Event
+from governance.stores import store
 
-COPY_COLUMNS = (
-    "ts, subject, purpose_id, application_id, data_kind_id, event_type, consent_version, "
-    "device_id, session_id, batch_id, key_code, key_char, redaction, pointer_x, pointer_y, "
-    "button, scroll_dx, scroll_dy, menu_path, title_hash"
-)
-COPY_TYPES = [
-    "timestamptz", "varchar", "int8", "int8", "int8", "varchar", "int4",
-    "int8", "varchar", "uuid", "varchar", "varchar", "varchar", "int4", "int4",
-    "varchar", "int4", "int4", "jsonb", "varchar",
-]  # fmt: skip
+
 KEY_TYPES = ("key_down", "key_up")
 CONTEXT_TTL = 3600  # seconds a session's typed tail is kept for detection across batches
 CONTEXT_LIMIT = 128  # characters of it
@@ -298,7 +290,7 @@ def _store(
         kept.append((index, event, subject, app.pk, kind_id, version))
     redactions, earlier = _redact(device, kept, policy)
     rows = _rows(device, batch, purpose, kept, redactions, policy)
-    _copy(rows)
+    store("events").copy(rows)
     # Matches that began in an earlier batch: redact what that batch stored in clear.
     redacted_earlier = _redact_stored(device, batch, earlier) if earlier else Counter()
     _summaries(kept, redactions, drops_by_subject, device, redacted_earlier)
@@ -451,43 +443,21 @@ def _redact_stored(device, batch, earlier: list[EarlierMatch]) -> Counter:
     """Redact the key events that earlier batches of the session stored in clear for
     matches that began there; per (subject, day, application, data kind), how many."""
     redacted: Counter = Counter()
-    with connection.cursor() as cursor:
-        for match in earlier:
-            scope = [device.pk, match.session_id, match.subject]
-            first = match.first
-            if match.before is not None and match.before < first:
-                # Events right before the first character that left nothing in the text.
-                cursor.execute(
-                    f"""SELECT min(ts) FROM (
-                           SELECT ts FROM {EVENT_TABLE}
-                           WHERE device_id = %s AND session_id = %s AND subject = %s
-                             AND event_type = 'key_down' AND ts > %s AND ts < %s
-                             AND batch_id <> %s
-                           ORDER BY ts DESC LIMIT %s) lead""",
-                    [*scope, match.before, first, batch.batch_id, LEAD_EVENTS],
-                )
-                lead = cursor.fetchone()[0]
-                if lead is not None:
-                    first = lead
-            cursor.execute(
-                f"""UPDATE {EVENT_TABLE}
-                    SET key_char = %s, key_code = NULL, redaction = %s
-                    WHERE device_id = %s AND session_id = %s AND subject = %s
-                      AND ts >= %s AND ts <= %s AND batch_id <> %s
-                      AND event_type IN ('key_down', 'key_up') AND redaction IS NULL
-                      AND (key_code IS NOT NULL OR key_char IS NOT NULL)
-                    RETURNING ts, application_id, data_kind_id""",
-                [
-                    marker(match.detector),
-                    str(match.detector),
-                    *scope,
-                    first,
-                    match.end,
-                    batch.batch_id,
-                ],
-            )
-            for ts, app_id, kind_id in cursor.fetchall():
-                redacted[(match.subject, ts.astimezone(UTC).date(), app_id, kind_id)] += 1
+    for match in earlier:
+        rows = store("events").redact_keys(
+            device_id=device.pk,
+            session_id=match.session_id,
+            subject=match.subject,
+            first=match.first,
+            before=match.before,
+            end=match.end,
+            batch_id=batch.batch_id,
+            lead_events=LEAD_EVENTS,
+            char=marker(match.detector),
+            redaction=str(match.detector),
+        )
+        for ts, app_id, kind_id in rows:
+            redacted[(match.subject, ts.astimezone(UTC).date(), app_id, kind_id)] += 1
     return redacted
 
 
@@ -522,14 +492,6 @@ def _rows(device, batch, purpose, kept, redactions, policy: SafeguardPolicy):
         )  # fmt: skip
 
 
-def _copy(rows) -> None:
-    cursor = connection.cursor().cursor  # psycopg's own cursor, for COPY
-    with cursor.copy(f"COPY {EVENT_TABLE} ({COPY_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(COPY_TYPES)
-        for row in rows:
-            copy.write_row(row)
-
-
 def _summaries(
     kept, redactions, drops_by_subject, device, redacted_earlier: Counter | None = None
 ) -> None:
@@ -551,35 +513,15 @@ def _summaries(
         # Recorded before, so the day's last_recorded is already later than this.
         entry = activity.setdefault(key, [0, 0, datetime.combine(day, datetime.min.time(), UTC)])
         entry[1] += n
-    with connection.cursor() as cursor:
-        if activity:
-            cursor.executemany(
-                """INSERT INTO governance_activityday
-                       (subject, day, application_id, data_kind_id, events, redacted, last_recorded)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (subject, day, application_id, data_kind_id) DO UPDATE SET
-                       events = governance_activityday.events + EXCLUDED.events,
-                       redacted = governance_activityday.redacted + EXCLUDED.redacted,
-                       last_recorded = GREATEST(governance_activityday.last_recorded,
-                                                EXCLUDED.last_recorded)""",
-                [(*key, n, r, last) for key, (n, r, last) in sorted(activity.items())],
-            )
-        if drops_by_subject:
-            cursor.executemany(
-                """INSERT INTO governance_droptally (subject, day, reason, events)
-                   VALUES (%s, %s, %s, %s)
-                   ON CONFLICT (subject, day, reason) DO UPDATE SET
-                       events = governance_droptally.events + EXCLUDED.events""",
-                [(*key, n) for key, n in sorted(drops_by_subject.items())],
-            )
-        sessions = sorted({(subject, event.session_id) for _, event, subject, *_ in kept})
-        if sessions:
-            cursor.executemany(
-                """INSERT INTO governance_sessionrefresh (subject, device_id, session_id,
-                       requested_at) VALUES (%s, %s, %s, %s)
-                   ON CONFLICT (subject, device_id, session_id) DO NOTHING""",
-                [(subject, device.pk, sid, now) for subject, sid in sessions],
-            )
+    store("activity").record(
+        [(*key, n, r, last) for key, (n, r, last) in sorted(activity.items())],
+        [(*key, n) for key, n in sorted(drops_by_subject.items())],
+    )
+    sessions = sorted({(subject, event.session_id) for _, event, subject, *_ in kept})
+    if sessions:
+        store("sessions").refresh_request(
+            [(subject, device.pk, sid, now) for subject, sid in sessions]
+        )
 
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)

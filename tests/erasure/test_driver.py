@@ -1,0 +1,50 @@
+"""The job's one driver: steps return outcomes to it, and it alone decides what runs next."""
+
+import pytest
+
+from governance.models import ErasureStep, InteractionEvent
+from governance.services.erasure import MAX_ATTEMPTS, erasure_job_advance, erasure_job_create
+from governance.stores import REGISTRY
+
+
+class StoreDown(Exception):
+    pass
+
+
+@pytest.fixture
+def sessions_down(monkeypatch):
+    """The sessions store raises on every batch, as an unreachable store would."""
+
+    def refuse(*args, **kwargs):
+        raise StoreDown("sessions unreachable")
+
+    monkeypatch.setattr(REGISTRY["sessions"], "erase_batch", refuse)
+
+
+def test_a_step_that_raises_is_released_for_a_retry_and_the_driver_stops(
+    alice_data, olivia, sessions_down
+):
+    employee = alice_data.employee
+    job = erasure_job_create(employee=employee, cause="officer", actor=olivia)
+    with pytest.raises(StoreDown):
+        erasure_job_advance(job.pk)
+    sessions = job.steps.get(store="sessions")
+    assert sessions.state == "pending" and "sessions unreachable" in sessions.last_error
+    assert sessions.attempts == 1, "the driver stopped: it did not spin on the failing step"
+    assert job.steps.get(store="events").state == "verified"
+    assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
+    job.refresh_from_db()
+    assert job.state == "running" and job.receipt is None
+
+
+def test_a_step_out_of_attempts_fails_and_the_driver_settles_the_job(
+    alice_data, olivia, sessions_down
+):
+    job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
+    ErasureStep.objects.filter(job=job, store="sessions").update(attempts=MAX_ATTEMPTS - 1)
+    with pytest.raises(StoreDown):
+        erasure_job_advance(job.pk)
+    assert job.steps.get(store="sessions").state == "failed"
+    assert job.steps.exclude(store="sessions").filter(state="verified").count() == len(REGISTRY) - 1
+    job.refresh_from_db()
+    assert job.state == "failed" and job.receipt is None
