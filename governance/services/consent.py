@@ -5,6 +5,11 @@ ConsentState row FOR UPDATE. The ingestion gate reads that row FOR SHARE in its
 own write transaction, so a withdrawal and ingestion are linearisable. Their
 audit rows are written last (`audits_last`), so no change holds the audit chain
 while it waits for a person's lock or a row.
+
+A material notice lapses older grants in batches (`consents_lapse_batch`, driven
+by `services.notices.notice_apply_material_change` from a task). Until a batch
+reaches a person, their old grant is stale: the gate ignores it, and a new grant
+over it records the lapse first (`material_notice_replacing`).
 """
 
 from dataclasses import dataclass
