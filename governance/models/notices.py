@@ -9,7 +9,8 @@ class Notice(models.Model):
 
     The scopes a notice covers are every purpose × application × data kind
     of its three sets. A material change lapses consents given under earlier
-    versions, so those people are asked again.
+    versions, so those people are asked again: a task lapses them in batches
+    from `lapse_started_at` until `lapse_applied_at`.
     """
 
     class Status(models.TextChoices):
@@ -34,6 +35,11 @@ class Notice(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lapse_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When lapsing older consents began; the ingestion gate ignores them from then",
     )
     lapse_applied_at = models.DateTimeField(
         null=True, blank=True, help_text="When a material change lapsed older consents"

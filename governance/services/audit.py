@@ -131,8 +131,9 @@ def _chain_append(events: list[AuditEvent]) -> None:
         for event in events:
             event.seq, event.prev_hash, event.occurred_at = seq, prev_hash, now
             event.hash = prev_hash = audit_hash(event)
-            event.save(force_insert=True)
             seq += 1
+        # One INSERT for the lot: a batch of changes holds the chain lock briefly.
+        AuditEvent.objects.bulk_create(events)
 
 
 @dataclass(frozen=True)

@@ -5,22 +5,30 @@ ConsentState row FOR UPDATE. The ingestion gate reads that row FOR SHARE in its
 own write transaction, so a withdrawal and ingestion are linearisable. Their
 audit rows are written last (`audits_last`), so no change holds the audit chain
 while it waits for a person's lock or a row.
+
+A material notice lapses older grants in batches (`consents_lapse_batch`, driven
+by `services.notices.notice_apply_material_change` from a task). Until a batch
+reaches a person, their old grant is stale: the gate ignores it, and a new grant
+over it records the lapse first (`material_notice_replacing`).
 """
 
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from governance.models import (
+    Application,
     ConsentAction,
     ConsentEvent,
     ConsentMethod,
     ConsentState,
+    DataKind,
     Employee,
     Notice,
     OwedErasure,
+    Purpose,
 )
 from governance.models.consent import ACTION_TO_STATE
 from governance.selectors.notices import notice_covers, notice_current
@@ -136,7 +144,21 @@ def consent_grant(
         _employee_lock(employee)
         state = _locked_state(employee, scope)
         if state is not None and state.is_granted:
-            return None
+            replacing = material_notice_replacing(state.notice_id)
+            if replacing is None:
+                return None
+            # Given under a text a material notice replaced, and the lapse batches have
+            # not reached this person yet: record the lapse owed, then the new grant,
+            # which is under the new text and so never lapsed by those batches.
+            _append(
+                employee=employee,
+                scope=scope,
+                state=state,
+                action=ConsentAction.LAPSED,
+                notice=replacing,
+                actor=None,
+                context=SYSTEM_CONTEXT,
+            )
         return _append(
             employee=employee,
             scope=scope,
@@ -214,37 +236,127 @@ def consent_withdraw_all(
         ]
 
 
-def consents_lapse_for_notice(*, notice: Notice, actor) -> int:
-    """Lapse every grant given under a version older than this material notice."""
-    lapsed = 0
+LAPSE_BATCH_SIZE = 1000  # grants per lapse transaction: one chain lock for each batch
+
+
+def consents_lapse_batch(*, notice: Notice, actor=None, batch_size: int = LAPSE_BATCH_SIZE) -> int:
+    """Lapse the next batch of grants given under versions older than this material notice.
+
+    One transaction: the people's consent locks in employee-id order (the one order
+    every multi-person lock follows, so batches never deadlock with each other), then
+    all their stale state rows FOR UPDATE, re-checked now that nobody else can change
+    them; events, states and audit rows are written in bulk, the audit rows last, so
+    the chain lock is taken once per batch. Returns how many grants it lapsed; 0 when
+    none is left. The caller commits batch by batch, so progress survives a crash.
+    """
     with transaction.atomic(), audits_last():
-        stale = (
-            ConsentState.objects.filter(
-                state=ConsentState.State.GRANTED, notice__version__lt=notice.version
-            )
-            .select_related("employee", "purpose", "application", "data_kind")
+        stale = ConsentState.objects.filter(
+            state=ConsentState.State.GRANTED, notice__version__lt=notice.version
+        )
+        # Any batch_size stale rows will do; the order that matters is the locking one.
+        people = sorted(set(stale.values_list("employee_id", flat=True)[:batch_size]))
+        for employee_id in people:
+            lock_employee_consent(employee_id)
+        states = list(
+            stale.filter(employee_id__in=people)
+            .select_for_update(of=("self",))
             .order_by("employee_id", "pk")
         )
-        current_employee = None
-        for state in stale.iterator(chunk_size=2000):
-            if state.employee_id != current_employee:
-                _employee_lock(state.employee)
-                current_employee = state.employee_id
-            state = (
-                ConsentState.objects.select_for_update(of=("self",))
-                .select_related("employee", "purpose", "application", "data_kind")
-                .get(pk=state.pk)
-            )
-            if state.state != ConsentState.State.GRANTED:
-                continue
-            _append(
-                employee=state.employee,
-                scope=Scope(state.purpose, state.application, state.data_kind),
-                state=state,
-                action=ConsentAction.LAPSED,
-                notice=notice,
-                actor=actor,
-                context=SYSTEM_CONTEXT,
-            )
-            lapsed += 1
-    return lapsed
+        if states:
+            _lapse_locked(states, notice=notice, actor=actor)
+    return len(states)
+
+
+def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
+    now = timezone.now()
+    label = actor.get_username() if actor is not None else "system"
+    events = ConsentEvent.objects.bulk_create(
+        ConsentEvent(
+            employee_id=state.employee_id,
+            purpose_id=state.purpose_id,
+            application_id=state.application_id,
+            data_kind_id=state.data_kind_id,
+            action=ConsentAction.LAPSED,
+            state_version=state.version + 1,
+            notice=notice,
+            notice_version=notice.version,
+            notice_hash=notice.content_hash,
+            occurred_at=now,
+            method=SYSTEM_CONTEXT.method,
+            actor=actor,
+            actor_label=label,
+            ip_address=None,
+            user_agent="",
+        )
+        for state in states
+    )
+    # One statement for the whole fold; only the version and the event differ by row.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """UPDATE governance_consentstate s
+               SET state = %s, version = v.version, notice_id = %s,
+                   last_event_id = v.event_id, updated_at = %s
+               FROM unnest(%s::bigint[], %s::int[], %s::bigint[]) AS v(id, version, event_id)
+               WHERE s.id = v.id""",
+            [
+                ConsentState.State.LAPSED,
+                notice.pk,
+                now,
+                [state.pk for state in states],
+                [event.state_version for event in events],
+                [event.pk for event in events],
+            ],
+        )
+    subjects = dict(
+        Employee.objects.filter(pk__in={s.employee_id for s in states}).values_list(
+            "pk", "subject_id"
+        )
+    )
+    slugs = _scope_slugs()
+    for event in events:
+        scope = {
+            "purpose": slugs["purpose"][event.purpose_id],
+            "application": slugs["application"][event.application_id],
+            "data_kind": slugs["data_kind"][event.data_kind_id],
+        }
+        audit_record(
+            actor=actor,
+            action=f"consent.{ConsentAction.LAPSED}",
+            target=event,
+            subject=subjects[event.employee_id],
+            purpose=scope["purpose"],
+            details={
+                "scope": scope,
+                "receipt_id": str(event.receipt_id),
+                "state_version": event.state_version,
+                "notice_version": notice.version,
+                "method": SYSTEM_CONTEXT.method,
+            },
+        )
+
+
+def _scope_slugs() -> dict[str, dict[int, str]]:
+    """id → slug of the catalogue rows a scope names (small tables, read once a batch)."""
+    return {
+        "purpose": dict(Purpose.objects.values_list("pk", "slug")),
+        "application": dict(Application.objects.values_list("pk", "slug")),
+        "data_kind": dict(DataKind.objects.values_list("pk", "slug")),
+    }
+
+
+def material_notice_replacing(notice_id: int) -> Notice | None:
+    """The newest material notice in effect that is newer than this one, if any.
+
+    Grants under an older notice are lapsed by then, or owed a lapse the batches
+    have not reached yet; either way they no longer count as consent.
+    """
+    return (
+        Notice.objects.filter(
+            status=Notice.Status.PUBLISHED,
+            material_change=True,
+            effective_at__lte=timezone.now(),
+            version__gt=Notice.objects.filter(pk=notice_id).values("version")[:1],
+        )
+        .order_by("-version")
+        .first()
+    )

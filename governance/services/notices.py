@@ -9,10 +9,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from governance.models import Notice
+from governance.models import ConsentAction, ConsentEvent, ConsentState, Notice
 from governance.models.catalogue import multi_line_text, single_line_text
 from governance.services.audit import audit_record, audits_last
-from governance.services.consent import consents_lapse_for_notice
+from governance.services.consent import LAPSE_BATCH_SIZE, consents_lapse_batch
 from governance.services.locks import lock_notices
 
 
@@ -138,7 +138,13 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
 
 
 def notice_publish(*, notice: Notice, actor) -> Notice:
-    """Publish a draft: fix its hash; a material change lapses older consents once in effect."""
+    """Publish a draft: fix its hash; a material change lapses older consents once in effect.
+
+    The lapse is not done in this transaction: it may reach every employee. From
+    commit on, the ingestion gate ignores grants under older versions
+    (`lapse_started_at`); this call lapses a first batch itself, so a small
+    organisation sees the result at once, and a task lapses the rest in batches.
+    """
     with transaction.atomic(), audits_last():
         lock_notices()
         notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
@@ -158,6 +164,9 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
         notice.status = Notice.Status.PUBLISHED
         notice.published_at = now
         notice.published_by = actor
+        lapse_now = notice.material_change and notice.effective_at <= now
+        if lapse_now:
+            notice.lapse_started_at = now
         notice.save()
         audit_record(
             actor=actor,
@@ -170,29 +179,102 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
                 "effective_at": notice.effective_at.isoformat(),
             },
         )
-        notice_apply_material_change(notice=notice, actor=actor)
+        if lapse_now:
+            # The row above is the durable record; beat re-drives it if this is lost.
+            transaction.on_commit(lambda: _schedule_lapse(notice.pk))
+    if lapse_now:
+        notice_apply_material_change(notice=notice, actor=actor, max_batches=1)
     return notice
 
 
-def notice_apply_material_change(*, notice: Notice, actor=None) -> int:
-    """Lapse older consents once a material notice is in effect; safe to call again."""
+def _schedule_lapse(notice_id: int) -> None:
+    from governance.tasks.notices import notice_lapse_consents
+
+    notice_lapse_consents.delay(notice_id)
+
+
+def notices_lapse_due() -> list[int]:
+    """Material notices in effect whose older consents are not all lapsed yet."""
+    return list(
+        Notice.objects.filter(
+            status=Notice.Status.PUBLISHED,
+            material_change=True,
+            lapse_applied_at__isnull=True,
+            effective_at__lte=timezone.now(),
+        )
+        .order_by("version")
+        .values_list("pk", flat=True)
+    )
+
+
+def notice_apply_material_change(
+    *,
+    notice: Notice,
+    actor=None,
+    batch_size: int | None = None,
+    max_batches: int | None = None,
+) -> int:
+    """Lapse older consents in batches once a material notice is in effect; how many.
+
+    Safe to run twice, even at once: each batch locks the notice row first, so two
+    runs take turns, and each batch only takes grants that are still stale. After
+    `max_batches` it returns with the rest owed (a task or beat carries on); when a
+    batch finds fewer than it could take, it tries to finish.
+    """
+    batch_size = batch_size or LAPSE_BATCH_SIZE
+    lapsed = 0
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        with transaction.atomic():
+            notice = _lapse_claim(notice)
+            if notice is None:
+                return lapsed
+            done = consents_lapse_batch(notice=notice, actor=actor, batch_size=batch_size)
+        lapsed += done
+        batches += 1
+        if done < batch_size and _lapse_finish(notice=notice, actor=actor):
+            return lapsed
+    return lapsed
+
+
+def _lapse_claim(notice: Notice) -> Notice | None:
+    """The notice row locked for one batch, or None if there is no lapse to apply."""
+    notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
+    if (
+        not notice.material_change
+        or not notice.is_published
+        or notice.lapse_applied_at is not None
+        or notice.effective_at > timezone.now()
+    ):
+        return None
+    if notice.lapse_started_at is None:
+        notice.lapse_started_at = timezone.now()
+        notice.save(update_fields=["lapse_started_at"])
+    return notice
+
+
+def _lapse_finish(*, notice: Notice, actor) -> bool:
+    """Record the lapse as applied if no stale grant is left; False if one is.
+
+    Exclusive with grants (as publishing is), so a grant that read the old notice
+    just before it took effect has committed, and is seen here, or is lapsed later.
+    """
     with transaction.atomic(), audits_last():
         lock_notices()
         notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
-        if (
-            not notice.material_change
-            or not notice.is_published
-            or notice.lapse_applied_at is not None
-            or notice.effective_at > timezone.now()
-        ):
-            return 0
-        lapsed = consents_lapse_for_notice(notice=notice, actor=actor)
+        if notice.lapse_applied_at is not None:
+            return True
+        if ConsentState.objects.filter(
+            state=ConsentState.State.GRANTED, notice__version__lt=notice.version
+        ).exists():
+            return False
         notice.lapse_applied_at = timezone.now()
         notice.save(update_fields=["lapse_applied_at"])
+        lapsed = ConsentEvent.objects.filter(notice=notice, action=ConsentAction.LAPSED).count()
         audit_record(
             actor=actor,
             action="notice.consents_lapsed",
             target=notice,
             details={"version": notice.version, "lapsed": lapsed},
         )
-        return lapsed
+        return True

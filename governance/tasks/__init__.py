@@ -6,7 +6,7 @@ from governance.tasks.erasure import (
     owed_erasures_schedule,
 )
 from governance.tasks.ingestion import event_partitions_maintain, sessions_refresh
-from governance.tasks.notices import notices_apply_due
+from governance.tasks.notices import notice_lapse_consents, notices_apply_due
 from governance.tasks.retention import retention_enforce
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "erasure_reconcile",
     "erasure_step_run",
     "event_partitions_maintain",
+    "notice_lapse_consents",
     "notices_apply_due",
     "owed_erasures_schedule",
     "retention_enforce",

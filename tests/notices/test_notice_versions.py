@@ -16,7 +16,7 @@ from governance.services.notices import (
     notice_publish,
     notice_update,
 )
-from governance.tasks.notices import notices_apply_due
+from governance.tasks.notices import notice_lapse_consents, notices_apply_due
 from tests.factories import publish_notice
 
 CTX = RequestContext()
@@ -85,6 +85,10 @@ def test_future_material_notice_lapses_when_it_takes_effect(catalogue, olivia, a
     assert ConsentState.objects.get(employee=alice.employee).state == "granted"
     assert notices_apply_due() == 0
     Notice.objects.filter(pk=notice.pk).update(effective_at=timezone.now())
+    # Beat sends the lapse task (here run in this process) until the lapse is applied.
     assert notices_apply_due() == 1
+    assert ConsentState.objects.get(employee=alice.employee).state == "granted"
+    assert notice_lapse_consents(notice.pk) == 1
     assert ConsentState.objects.get(employee=alice.employee).state == "lapsed"
     assert notices_apply_due() == 0
+    assert notice_lapse_consents(notice.pk) == 0

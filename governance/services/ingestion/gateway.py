@@ -214,7 +214,11 @@ def _employees(refs: set[str]) -> dict[str, tuple[int, str, bool]]:
 
 
 def _granted(employee_ids: list[int], purpose: Purpose) -> dict[tuple[int, int, int], int]:
-    """(employee, application, data kind) → consent version, for granted scopes, FOR SHARE."""
+    """(employee, application, data kind) → consent version, for granted scopes, FOR SHARE.
+
+    A grant under a notice older than a material notice in effect (or whose lapse has
+    begun) counts as lapsed already: the lapse task reaches people batch by batch.
+    """
     if not employee_ids:
         return {}
     with connection.cursor() as cursor:
@@ -222,8 +226,13 @@ def _granted(employee_ids: list[int], purpose: Purpose) -> dict[tuple[int, int, 
             """SELECT employee_id, application_id, data_kind_id, version
                FROM governance_consentstate
                WHERE purpose_id = %s AND employee_id = ANY(%s) AND state = 'granted'
+                 AND notice_id NOT IN (
+                   SELECT id FROM governance_notice WHERE version < (
+                     SELECT max(version) FROM governance_notice
+                     WHERE status = 'published' AND material_change
+                       AND (lapse_started_at IS NOT NULL OR effective_at <= %s)))
                ORDER BY id FOR SHARE""",
-            [purpose.pk, employee_ids],
+            [purpose.pk, employee_ids, timezone.now()],
         )
         return {(e, a, k): v for e, a, k, v in cursor.fetchall()}
 
