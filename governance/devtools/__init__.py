@@ -1,0 +1,1 @@
+"""Development tools: demo data, simulators and benchmark-scale seeding."""
