@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.retention",
     "bench.redaction",
     "bench.consent",
+    "bench.pages",
 ]
 
 

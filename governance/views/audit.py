@@ -1,6 +1,5 @@
 """The audit log for officers and legal, with verification of the hash chain."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views import View
 
@@ -8,6 +7,7 @@ from governance.selectors.audit import audit_events_list
 from governance.services.audit import audit_verify
 from governance.views.access import AuditorRequiredMixin
 from governance.views.forms import AuditFilterForm
+from governance.views.keyset import keyset_page
 
 PAGE_SIZE = 50
 
@@ -28,6 +28,7 @@ class AuditLogView(AuditorRequiredMixin, View):
             action=(filters.get("action") or "").strip() or None,
             subject=(filters.get("subject") or "").strip() or None,
         )
-        page = Paginator(events, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        # Keyset on seq: a deep page costs what the first does, and nothing counts the log.
+        page = keyset_page(events, self.request.GET, key="seq", size=PAGE_SIZE)
         context = {"form": form, "events": page, "verification": verification}
         return render(self.request, "audit/list.html", context)

@@ -20,6 +20,7 @@ from governance.views.forms import (
     PeopleSearchForm,
     apply_service_errors,
 )
+from governance.views.keyset import keyset_page
 
 
 class PeopleView(OfficerRequiredMixin, TemplateView):
@@ -29,8 +30,16 @@ class PeopleView(OfficerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         search = PeopleSearchForm(self.request.GET)
         query = search.cleaned_data["q"] if search.is_valid() else ""
-        people = Paginator(employees_directory(query=query), 50)
-        context.update(search=search, people=people.get_page(self.request.GET.get("page")))
+        # Keyset on the employee number: no count of 100k people, no OFFSET.
+        people = keyset_page(
+            employees_directory(query=query),
+            self.request.GET,
+            key="employee_number",
+            size=50,
+            descending=False,
+            numeric=False,
+        )
+        context.update(search=search, people=people)
         return context
 
 

@@ -28,6 +28,27 @@ def test_people_search_filters(as_user, olivia, alice, bob):
     assert alice.email not in body
 
 
+def test_people_pages_by_employee_number_without_counting(as_user, olivia):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(55):
+        make_user(f"paged{i}@example.com", employee_number=f"P{i:03d}", department="Paging")
+    client = as_user(olivia)
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/officer/people/", {"q": "Paging"}).content.decode()
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    numbers = re.findall(r'data-employee="(P\d+)"', first)
+    assert numbers == [f"P{i:03d}" for i in range(50)]
+    link = re.search(r'href="\?([^"]*)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "q=Paging" in link and "before=P049" in link
+    second = client.get("/officer/people/?" + link).content.decode()
+    assert re.findall(r'data-employee="(P\d+)"', second) == [f"P{i:03d}" for i in range(50, 55)]
+    assert 'rel="next"' not in second and 'rel="prev"' in second
+
+
 def test_disclosure_asks_for_a_reason_before_showing_anything(as_user, olivia, alice, scope):
     event = grant(alice, scope)
     client = as_user(olivia)
