@@ -53,7 +53,6 @@ from governance.services.ingestion.safeguards import (
 from governance.services.ingestion.schema import Batch, Event
 from governance.stores import store
 
-
 KEY_TYPES = ("key_down", "key_up")
 CONTEXT_TTL = 3600  # seconds a session's typed tail is kept for detection across batches
 CONTEXT_LIMIT = 128  # characters of it
