@@ -52,7 +52,7 @@ from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
-from tests.api.conftest import written
+from tests.conftest import written
 from tests.erasure_data import drive
 from tests.factories import make_catalogue, make_user, publish_notice
 
