@@ -53,7 +53,7 @@ from governance.services.notices import notice_create
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 from tests.conftest import written
-from tests.erasure_data import drive
+from tests.erasure.helpers import drive
 from tests.factories import make_catalogue, make_user, publish_notice
 
 # Callers. bob is "someone else": he owns the objects in the paths.

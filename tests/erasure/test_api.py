@@ -13,7 +13,7 @@ from governance.services.scopes import Scope
 from governance.services.signing import verify_document
 from governance.stores import REGISTRY
 from tests.conftest import written as api_written
-from tests.erasure_data import drive, erase_owed, events_of, record_events
+from tests.erasure.helpers import drive, erase_owed, events_of, record_events
 
 
 def written() -> dict[str, int]:
