@@ -18,7 +18,7 @@ erasure, bob's employee number. bob is a caller only where he owns the object.
 
 The admin site is one row: every admin page goes through AdminSite.admin_view,
 which lets staff in and sends everyone else to the admin login;
-tests/test_admin.py covers what the admin shows.
+tests/people/test_admin.py covers what the admin shows.
 """
 
 import json
