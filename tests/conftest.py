@@ -1,4 +1,4 @@
-"""Personas, one per role, and the catalogue most tests need.
+"""Personas, one per role, the catalogue most tests need, and signed-in clients.
 
 alice and bob are employees (bob is "someone else"), olivia is a privacy
 officer, leo is legal, ada is an admin.
@@ -6,8 +6,21 @@ officer, leo is legal, ada is an admin.
 
 import pytest
 from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
 
-from governance.models import Role, SafeguardRule
+from governance.models import (
+    Application,
+    AuditEvent,
+    CaptureDevice,
+    ConsentEvent,
+    ConsentState,
+    Notice,
+    OwedErasure,
+    Purpose,
+    Role,
+    SafeguardRule,
+)
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.scopes import Scope
@@ -139,3 +152,53 @@ def redaction_rules(db):
         SafeguardRule.objects.create(kind="redaction_detector", name=value, detector=value)
         for value, _ in SafeguardRule.Detector.choices
     ]
+
+
+# Signed-in clients for the API and the pages of every domain, and counts of what they write.
+
+WRITTEN = (
+    AuditEvent,
+    ConsentEvent,
+    ConsentState,
+    OwedErasure,
+    Notice,
+    CaptureDevice,
+    Application,
+    Purpose,
+    SafeguardRule,
+)
+
+
+def written() -> dict[str, int]:
+    """Row counts of every table an API call could write to."""
+    return {model.__name__: model.objects.count() for model in WRITTEN}
+
+
+@pytest.fixture
+def client_as():
+    """client_as(user) -> an APIClient signed in as that user; client_as(None) is anonymous."""
+
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def as_user(db):
+    """A test client signed in as the given user."""
+
+    def sign_in(user) -> Client:
+        client = Client(HTTP_USER_AGENT="pytest-browser/1.0")
+        client.force_login(user)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def personas(alice, olivia, leo, ada):
+    return {"alice": alice, "olivia": olivia, "leo": leo, "ada": ada}

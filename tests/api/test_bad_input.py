@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from governance.models import AuditEvent, RetentionPolicy, SafeguardRule
 from governance.services.catalogue import catalogue_create
 from governance.services.devices import device_create, device_revoke
-from tests.api.conftest import written as api_written
+from tests.conftest import written as api_written
 
 HUGE = "9223372036854775808"  # 2**63: one past PostgreSQL's bigint
 

@@ -25,7 +25,7 @@ from governance.services.erasure import (
 from governance.services.retention import retention_enforce
 from governance.services.signing import verify_document
 from tests.browser.steps import log_in, screenshot
-from tests.erasure_data import record_events
+from tests.erasure.helpers import record_events
 
 pytestmark = pytest.mark.browser
 

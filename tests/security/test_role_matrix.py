@@ -18,7 +18,7 @@ erasure, bob's employee number. bob is a caller only where he owns the object.
 
 The admin site is one row: every admin page goes through AdminSite.admin_view,
 which lets staff in and sends everyone else to the admin login;
-tests/test_admin.py covers what the admin shows.
+tests/people/test_admin.py covers what the admin shows.
 """
 
 import json
@@ -52,8 +52,8 @@ from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
-from tests.api.conftest import written
-from tests.erasure_data import drive
+from tests.conftest import written
+from tests.erasure.helpers import drive
 from tests.factories import make_catalogue, make_user, publish_notice
 
 # Callers. bob is "someone else": he owns the objects in the paths.

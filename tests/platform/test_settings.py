@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLEARED = ("PORTAL_DEBUG", "DEBUG", "SECRET_KEY", "PORTAL_TESTING", "ALLOWED_HOSTS")
 CLEARED += ("SECURE_COOKIES", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS")
 

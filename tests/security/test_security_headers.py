@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from governance.models import Role
 from tests.factories import make_user
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Its one inline script is drf-spectacular's Swagger UI set-up, run by the CSP nonce.
 NONCE_SCRIPT_TEMPLATES = {"drf_spectacular/swagger_ui.html"}
 NONCE_ATTRIBUTE = 'nonce="{{ request.csp_nonce }}"'

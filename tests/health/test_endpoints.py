@@ -10,7 +10,7 @@ from governance.services.consent import RequestContext, consent_grant, consent_w
 from governance.services.devices import device_create, device_revoke
 from governance.services.health import redis_client
 
-pytestmark = [pytest.mark.urls("tests.health_urls"), pytest.mark.django_db]
+pytestmark = [pytest.mark.urls("tests.health.urls"), pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from governance.models import (
 from governance.services.catalogue import catalogue_disable
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
 from governance.services.disclosure import employee_consent_disclose
+from tests.consent.html import control_states
 from tests.factories import publish_notice
-from tests.views.html import control_states
 
 WEB = RequestContext(method=ConsentMethod.WEB)
 

@@ -4,7 +4,7 @@ import pytest
 
 from governance.models import AuditEvent, Notice
 from governance.services.notices import notice_create
-from tests.api.conftest import written
+from tests.conftest import written
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 from governance.models import AuditEvent, RetentionPolicy, RetentionRun
 from governance.services.holds import legal_hold_create
 from governance.services.retention import retention_enforce, retention_policy_create
-from tests.api.conftest import written as api_written
-from tests.erasure_data import events_of, record_events
+from tests.conftest import written as api_written
+from tests.erasure.helpers import events_of, record_events
 
 POLICIES = "/api/v1/retention-policies"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from governance.models import Application, AuditEvent, DataKind, Purpose, SafeguardRule
-from tests.api.conftest import written
+from tests.conftest import written
 
 
 def test_officer_creates_an_application_and_the_change_is_audited(client_as, olivia, catalogue):

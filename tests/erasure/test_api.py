@@ -12,8 +12,8 @@ from governance.services.holds import legal_hold_create
 from governance.services.scopes import Scope
 from governance.services.signing import verify_document
 from governance.stores import REGISTRY
-from tests.api.conftest import written as api_written
-from tests.erasure_data import drive, erase_owed, events_of, record_events
+from tests.conftest import written as api_written
+from tests.erasure.helpers import drive, erase_owed, events_of, record_events
 
 
 def written() -> dict[str, int]:

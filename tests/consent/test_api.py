@@ -17,7 +17,7 @@ from governance.services.catalogue import catalogue_disable
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.scopes import Scope
 from governance.services.signing import verify_document
-from tests.api.conftest import written
+from tests.conftest import written
 
 GRANT = "/api/v1/me/consents/grant"
 WITHDRAW = "/api/v1/me/consents/withdraw"

@@ -6,7 +6,7 @@ import pytest
 
 from governance.models import AuditEvent, LegalHold
 from governance.services.holds import legal_hold_create, legal_hold_release
-from tests.api.conftest import written as api_written
+from tests.conftest import written as api_written
 
 HOLDS = "/api/v1/legal-holds"
 

@@ -7,7 +7,7 @@ import pytest
 
 from governance.models import AuditEvent, Purpose
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
-from tests.api.conftest import written
+from tests.conftest import written
 from tests.factories import make_user
 
 

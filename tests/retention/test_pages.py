@@ -5,7 +5,7 @@ import pytest
 from governance.models import AuditEvent, RetentionPolicy
 from governance.services.holds import legal_hold_create
 from governance.services.retention import retention_enforce, retention_policy_create
-from tests.erasure_data import events_of, record_events
+from tests.erasure.helpers import events_of, record_events
 
 
 @pytest.fixture

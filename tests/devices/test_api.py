@@ -6,7 +6,7 @@ from django.forms.models import model_to_dict
 
 from governance.models import AuditEvent, CaptureDevice
 from governance.services.devices import device_authenticate
-from tests.api.conftest import written
+from tests.conftest import written
 
 
 def test_registering_a_device_shows_its_token_once_and_stores_only_its_hash(client_as, olivia):

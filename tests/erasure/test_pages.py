@@ -13,7 +13,7 @@ from governance.services.consent import RequestContext, consent_withdraw
 from governance.services.erasure import erasure_job_create
 from governance.services.holds import legal_hold_create
 from governance.services.signing import public_key_b64, verify_document
-from tests.erasure_data import drive, erase_owed, events_of, record_events
+from tests.erasure.helpers import drive, erase_owed, events_of, record_events
 
 OFFICER_PAGES = ["/officer/erasure-jobs/", "/officer/erasure-jobs/{job}/"]
 
