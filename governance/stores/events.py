@@ -11,6 +11,7 @@ violated"), so those rows are moved into the new table before it is attached,
 all in one transaction.
 """
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -146,6 +147,32 @@ def scope_sql(scope: SubjectScope, prefix: str = "") -> tuple[str, list]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
+def _windows_over(holds: list[HoldWindow], partition: str) -> list[HoldWindow]:
+    """The hold windows that may cover rows of this partition: those overlapping its
+    day (a day partition's rows all lie in that day), or all of them for DEFAULT."""
+    day = partition_day(partition)
+    if day is None:
+        return holds
+    start, end = _bounds(day)
+    return [
+        w
+        for w in holds
+        if (w.starts is None or w.starts < end) and (w.ends is None or w.ends > start)
+    ]
+
+
+def _rows_expected(cursor, table: str, subject: str, where: str, params: list) -> float:
+    """The planner's estimate of a partition's rows in scope (from its statistics)."""
+    cursor.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE subject = %s{where}",
+        [subject, *params],
+    )
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
 # Per application of one session: first and last event, events, active seconds (gaps up
 # to the idle gap), and counts by data kind slug. The sessions store summarises these.
 SESSION_TOTALS_SQL = f"""
@@ -220,32 +247,46 @@ class EventsStore:
         scope: SubjectScope,
         holds: list[HoldWindow],
         limit: int,
-        position: int | None = None,
-    ) -> tuple[int, int | None]:
-        """One batch from one day partition at a time, by ctid: each DELETE is a plain
+        position: str | None = None,
+    ) -> tuple[int, str | None]:
+        """About `limit` rows, one day partition after another: each statement is a plain
         index scan of one table, with no join back through the partitioned parent.
-        `position` is the index of the partition being worked on."""
+        `position` names the partition to go on with.
+
+        Where no hold window overlaps a partition's day and the planner expects the
+        partition's rows in scope to fit in what is left of the batch, one plain DELETE
+        takes them all: the statement a raw DELETE runs, and its row count is exact
+        even when the estimate was not (a wrong estimate only makes a batch longer).
+        Otherwise the rows go `limit` at a time, chosen by ctid, never a held one.
+        """
         partitions = [*event_partitions(), DEFAULT_PARTITION]
+        # A partition dropped since the last batch: start over, the rest are quick.
+        first = partitions.index(position) if position in partitions else 0
         where, params = scope_sql(scope)
-        held, held_params = held_sql(holds, "ts")
-        index = position or 0
         total = 0
         with default_connection.cursor() as cursor:
-            # Fill one batch from as many partitions as it takes: fewer commits.
-            while index < len(partitions) and total < limit:
-                table = partitions[index]
+            for table in partitions[first:]:
+                windows = _windows_over(holds, table)
+                room = limit - total
+                if not windows and _rows_expected(cursor, table, subject, where, params) <= room:
+                    cursor.execute(
+                        f"DELETE FROM {table} WHERE subject = %s{where}", [subject, *params]
+                    )
+                    total += cursor.rowcount
+                    continue
+                if total:
+                    return total, table  # a batch of its own
+                held, held_params = held_sql(windows, "ts")
                 cursor.execute(
                     f"""DELETE FROM {table} WHERE ctid = ANY(ARRAY(
                             SELECT ctid FROM {table}
                             WHERE subject = %s{where} AND NOT {held} LIMIT %s))""",
-                    [subject, *params, *held_params, limit - total],
+                    [subject, *params, *held_params, room],
                 )
-                deleted = cursor.rowcount
-                total += deleted
-                if total >= limit:
-                    return total, index  # this partition may hold more
-                index += 1
-        return total, (index if index < len(partitions) and total else None)
+                total += cursor.rowcount
+                if cursor.rowcount >= room:
+                    return total, table  # this partition may hold more
+        return total, None
 
     # -- for the ingestion gateway, inside its batch's transaction --------------
 
