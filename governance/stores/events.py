@@ -161,16 +161,47 @@ def _windows_over(holds: list[HoldWindow], partition: str) -> list[HoldWindow]:
     ]
 
 
-def _rows_expected(cursor, table: str, subject: str, where: str, params: list) -> float:
-    """The planner's estimate of a partition's rows in scope (from its statistics)."""
+def _rows_expected(cursor, subject: str, where: str, params: list) -> dict[str, float]:
+    """The planner's estimate of each partition's rows in scope (from its statistics),
+    all from one EXPLAIN of the parent."""
     cursor.execute(
-        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE subject = %s{where}",
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {EVENT_TABLE} WHERE subject = %s{where}",
         [subject, *params],
     )
     plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return plan[0]["Plan"]["Plan Rows"]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    expected: dict[str, float] = {}
+    nodes = [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        if "Relation Name" in node:
+            expected[node["Relation Name"]] = node["Plan Rows"]
+        nodes += node.get("Plans", [])
+    return expected
+
+
+def _follows(days: list[str], partition: str) -> bool:
+    """Whether `partition` is the day after the last of `days` (or `days` is empty).
+    DEFAULT holds no row of an attached day: a run of consecutive days bounds a
+    statement to exactly their partitions."""
+    if not days:
+        return True
+    day, last = partition_day(partition), partition_day(days[-1])
+    return day is not None and last is not None and day == last + timedelta(days=1)
+
+
+def _delete_days(cursor, tables: list[str], subject: str, where: str, params: list) -> int:
+    """One plain DELETE of the rows in scope of consecutive day partitions (through the
+    parent, bounded by their days), or of one partition such as DEFAULT."""
+    if len(tables) == 1:
+        cursor.execute(f"DELETE FROM {tables[0]} WHERE subject = %s{where}", [subject, *params])
+        return cursor.rowcount
+    start, end = _bounds(partition_day(tables[0]))[0], _bounds(partition_day(tables[-1]))[1]
+    cursor.execute(
+        f"DELETE FROM {EVENT_TABLE} WHERE subject = %s{where} AND ts >= %s AND ts < %s",
+        [subject, *params, start, end],
+    )
+    return cursor.rowcount
 
 
 # Per application of one session: first and last event, events, active seconds (gaps up
@@ -249,15 +280,15 @@ class EventsStore:
         limit: int,
         position: str | None = None,
     ) -> tuple[int, str | None]:
-        """About `limit` rows, one day partition after another: each statement is a plain
-        index scan of one table, with no join back through the partitioned parent.
-        `position` names the partition to go on with.
+        """About `limit` rows, day partition after day partition; `position` names the
+        partition to go on with.
 
-        Where no hold window overlaps a partition's day and the planner expects the
-        partition's rows in scope to fit in what is left of the batch, one plain DELETE
-        takes them all: the statement a raw DELETE runs, and its row count is exact
-        even when the estimate was not (a wrong estimate only makes a batch longer).
-        Otherwise the rows go `limit` at a time, chosen by ctid, never a held one.
+        Consecutive days that no hold window overlaps, whose rows in scope the planner
+        expects to fit in what is left of the batch, go in one plain DELETE bounded by
+        their days: the statement a raw DELETE runs, pruned to those partitions. Its row
+        count is exact even when the estimate was not (a wrong estimate only makes a
+        batch longer). A partition with a hold over its day, or too large for the batch,
+        goes `limit` rows at a time, chosen by ctid, never a held one.
         """
         partitions = [*event_partitions(), DEFAULT_PARTITION]
         # A partition dropped since the last batch: start over, the rest are quick.
@@ -265,27 +296,41 @@ class EventsStore:
         where, params = scope_sql(scope)
         total = 0
         with default_connection.cursor() as cursor:
+            expected = _rows_expected(cursor, subject, where, params)
+            plain: list[str] = []  # consecutive days going in one statement
+
+            def flush() -> None:
+                nonlocal total
+                if plain:
+                    total += _delete_days(cursor, plain, subject, where, params)
+                    plain.clear()
+
             for table in partitions[first:]:
-                windows = _windows_over(holds, table)
-                room = limit - total
-                if not windows and _rows_expected(cursor, table, subject, where, params) <= room:
-                    cursor.execute(
-                        f"DELETE FROM {table} WHERE subject = %s{where}", [subject, *params]
-                    )
-                    total += cursor.rowcount
+                room = limit - total - sum(expected.get(t, 0) for t in plain)
+                fits = not _windows_over(holds, table) and expected.get(table, 0) <= room
+                if fits and table != DEFAULT_PARTITION and _follows(plain, table):
+                    plain.append(table)
+                    continue
+                flush()
+                if fits and table != DEFAULT_PARTITION:
+                    plain.append(table)  # a day after a gap: a run of its own
+                    continue
+                if fits:
+                    total += _delete_days(cursor, [table], subject, where, params)
                     continue
                 if total:
                     return total, table  # a batch of its own
-                held, held_params = held_sql(windows, "ts")
+                held, held_params = held_sql(_windows_over(holds, table), "ts")
                 cursor.execute(
                     f"""DELETE FROM {table} WHERE ctid = ANY(ARRAY(
                             SELECT ctid FROM {table}
                             WHERE subject = %s{where} AND NOT {held} LIMIT %s))""",
-                    [subject, *params, *held_params, room],
+                    [subject, *params, *held_params, limit],
                 )
                 total += cursor.rowcount
-                if cursor.rowcount >= room:
+                if cursor.rowcount >= limit:
                     return total, table  # this partition may hold more
+            flush()
         return total, None
 
     # -- for the ingestion gateway, inside its batch's transaction --------------

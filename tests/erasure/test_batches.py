@@ -13,7 +13,7 @@ from governance.models.ingestion import EVENT_TABLE
 from governance.services import erasure
 from governance.services.erasure import BatchSizer, erasure_job_create
 from governance.services.holds import legal_hold_create
-from governance.stores.events import DEFAULT_PARTITION, event_partitions, partition_name
+from governance.stores.events import DEFAULT_PARTITION, partition_name
 from tests.erasure.test_engine import drive
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,12 @@ def spread(alice_data, catalogue, device):
 
 
 def event_deletes(queries: CaptureQueriesContext) -> dict[str, list[str]]:
-    """The DELETE statements run on the events table's partitions, by partition."""
+    """The DELETE statements run on the events table, by the table they name (the
+    partitioned parent for a run of days, or one partition)."""
     found: dict[str, list[str]] = {}
     for query in queries.captured_queries:
         sql = query["sql"]
-        if sql.startswith(f"DELETE FROM {EVENT_TABLE}_"):
+        if sql.startswith(f"DELETE FROM {EVENT_TABLE}"):
             found.setdefault(sql.split()[2], []).append(sql)
     return found
 
@@ -86,8 +87,11 @@ def test_without_a_hold_each_partition_goes_in_one_plain_delete(spread, olivia):
     with CaptureQueriesContext(connection) as queries:
         job = drive(erasure_job_create(employee=spread, cause="officer", actor=olivia))
     deletes = event_deletes(queries)
-    assert set(deletes) == {*event_partitions(), DEFAULT_PARTITION}
+    # Every day partition in one statement through the parent, bounded by their days
+    # (they are consecutive), and DEFAULT (rows of older days) in one of its own.
+    assert set(deletes) == {EVENT_TABLE, DEFAULT_PARTITION}
     assert all(len(statements) == 1 for statements in deletes.values()), deletes
+    assert "ts >= " in deletes[EVENT_TABLE][0] and "ts < " in deletes[EVENT_TABLE][0]
     assert not any("ctid" in sql for statements in deletes.values() for sql in statements)
     assert job.state == "verified"
     step = job.steps.get(store="events")
@@ -119,6 +123,11 @@ def test_a_hold_makes_only_the_partitions_it_overlaps_hold_aware(spread, olivia,
     hold_aware = {table for table, sql in deletes.items() if any("ctid" in s for s in sql)}
     # DEFAULT holds rows of any day: a hold applies there as well.
     assert hold_aware == {partition_name(yesterday), DEFAULT_PARTITION}
+    # The days after it, consecutive and clear of the hold: one plain statement.
+    assert deletes[EVENT_TABLE] == [
+        sql for sql in deletes[EVENT_TABLE] if "ctid" not in sql and "ts >= " in sql
+    ]
+    assert len(deletes[EVENT_TABLE]) == 1
     assert all("AND NOT ((ts >= " in deletes[t][0] for t in hold_aware)
     assert job.state == "blocked_by_hold"
     step = job.steps.get(store="events")
