@@ -15,6 +15,7 @@ withdrawal to the last receipt of the jobs it causes.
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,9 @@ def parse_args():
     parser.add_argument("--large-rows", type=int, default=20_000_000)
     parser.add_argument("--large-subject-rows", type=int, default=1_000_000)
     parser.add_argument("--no-large", action="store_true", help="only the smaller size")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measurements per size, each on other employees"
+    )
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
     return args
 
@@ -216,6 +220,18 @@ def main() -> None:
         run(args)
 
 
+def summary(label: str, measured: list[dict]) -> None:
+    ratios = sorted(
+        (m["erased"] / m["job_seconds"]) / (m["raw_deleted"] / m["raw_seconds"]) for m in measured
+    )
+    jobs = sorted(m["job_seconds"] for m in measured)
+    raws = sorted(m["raw_seconds"] for m in measured)
+    print(f"erasure, {label}, {len(measured)} measurements: ratio raw/service median "
+          f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}); "
+          f"job {statistics.median(jobs):.3f} s ({jobs[0]:.3f}-{jobs[-1]:.3f}), "
+          f"raw {statistics.median(raws):.3f} s ({raws[0]:.3f}-{raws[-1]:.3f})")  # fmt: skip
+
+
 def run(args) -> None:
     from django.db import connection
 
@@ -225,7 +241,10 @@ def run(args) -> None:
     from governance.services.erasure import erasure_job_create
     from governance.services.health import redis_client
 
-    officer, people, catalogue, device = setup_people(["a", "b", "c", "w", "a2", "b2"])
+    pairs = range(max(args.repeat, 1))
+    small_names = [f"{who}{i}" for i in pairs for who in ("a", "b")]
+    large_names = [f"big_{who}{i}" for i in pairs for who in ("a", "b")]
+    officer, people, catalogue, device = setup_people([*small_names, *large_names, "c", "w"])
 
     def subject(name: str) -> str:
         return f"'{people[name].employee.subject_id}'"
@@ -236,17 +255,10 @@ def run(args) -> None:
             return cursor.fetchone()[0]
 
     n = args.subject_rows
-    built = load(
-        catalogue,
-        device,
-        {
-            subject("a"): n,
-            subject("b"): n,
-            subject("c"): n // 5,
-            subject("w"): 1000,
-            "'sub_other_' || (g %% 1000)": args.rows - 2 * n - n // 5 - 1000,
-        },
-    )
+    rows = {subject(name): n for name in small_names}
+    rows |= {subject("c"): n // 5, subject("w"): 1000}
+    rows["'sub_other_' || (g %% 1000)"] = args.rows - sum(rows.values())
+    built = load(catalogue, device, rows)
     small_total = count()
     redis_client().flushdb()
     log_path = Path(tempfile.mkdtemp(prefix="bench-erasure-")) / "worker.log"
@@ -255,7 +267,7 @@ def run(args) -> None:
         # A first job warms the worker's pool processes (imports, connections).
         first = erasure_job_create(employee=people["w"].employee, cause="officer", actor=officer)
         wait_for(lambda: ErasureJob.objects.get(pk=first.pk).state == "verified")
-        small = measure(officer, people["a"], people["b"], log_path)
+        small = [measure(officer, people[f"a{i}"], people[f"b{i}"], log_path) for i in pairs]
 
         started = time.perf_counter()
         c = people["c"]
@@ -269,25 +281,28 @@ def run(args) -> None:
             )
         )
         withdrawal_seconds = time.perf_counter() - started
-        report(f"{n:,} rows of one employee", small_total, built, small)
+        for m in small:
+            report(f"{n:,} rows of one employee", small_total, built, m)
         print(f"  withdrawal of every consent -> last receipt ({n // 5:,} rows, "
               f"6 jobs): {withdrawal_seconds:.2f} s")  # fmt: skip
+        if len(small) > 1:
+            summary(f"{n:,} of {small_total:,}", small)
         if args.no_large:
             return
         # Grow the same table to the larger size.
         big = args.large_subject_rows
-        built = load(
-            catalogue,
-            device,
-            {
-                subject("a2"): big,
-                subject("b2"): big,
-                "'sub_other_' || (g %% 1000)": args.large_rows - count() - 2 * big,
-            },
-        )
+        rows = {subject(name): big for name in large_names}
+        rows["'sub_other_' || (g %% 1000)"] = args.large_rows - count() - sum(rows.values())
+        built = load(catalogue, device, rows)
         large_total = count()
-        large = measure(officer, people["a2"], people["b2"], log_path)
-        report(f"{big:,} rows of one employee", large_total, built, large)
+        large = [
+            measure(officer, people[f"big_a{i}"], people[f"big_b{i}"], log_path) for i in pairs
+        ]
+        for m in large:
+            report(f"{big:,} rows of one employee", large_total, built, m)
+        if len(large) > 1:
+            summary(f"{n:,} of {small_total:,}", small)
+            summary(f"{big:,} of {large_total:,}", large)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
