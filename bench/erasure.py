@@ -1,42 +1,58 @@
 """Erasing one employee across all stores, against a raw indexed DELETE, same table, same run.
 
-Builds an events table of --rows rows (default 5M) over ten day partitions,
-with --subject-rows (default 100k) rows for each of two employees and the
-rest spread over a thousand others. Then, with a real Celery worker process:
-  * an officer erasure of employee A runs through the real job path (tasks on
-    the erasure queue, steps, batches, verification, receipt), timed from job
-    creation to the signed receipt;
-  * a raw `DELETE FROM events WHERE subject = B` removes employee B's rows;
-  * employee C withdraws every consent, timed from the withdrawal to the last
-    receipt of the jobs it causes.
+Two sizes in one run (flags override them): --subject-rows 100k of one employee in a
+table of --rows 5M, then --large-subject-rows 1M in --large-rows 20M (the same table,
+grown). The rows lie over ten day partitions. At each size, with a real Celery worker:
+  * an officer erasure of employee A runs through the real job path (tasks on the
+    erasure queue, steps, batches, verification, receipt), timed from job creation to
+    the signed receipt;
+  * a raw `DELETE FROM events WHERE subject = B` removes employee B's as many rows;
+  * the engine's own phase timings (what it logged) show where the job's time went.
+At the smaller size, employee C also withdraws every consent, timed from the
+withdrawal to the last receipt of the jobs it causes.
 """
 
 import argparse
 import os
+import re
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import bench_database
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # runnable as `python bench/erasure.py` too
+
+from bench.common import bench_database  # noqa: E402
+
 DB = "portal_bench_erasure"
+DAYS = 10
+# The events table's indexes, dropped while the table is filled and built once after:
+# loading 20M rows into indexed partitions would take most of the run.
+INDEXES = {
+    "governance_ievent_subject_scope": "(subject, purpose_id, application_id, data_kind_id)",
+    "governance_ievent_session": "(device_id, session_id, subject)",
+}
 
 
 def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--subject-rows", type=int, default=100_000)
+    parser.add_argument("--large-rows", type=int, default=20_000_000)
+    parser.add_argument("--large-subject-rows", type=int, default=1_000_000)
+    parser.add_argument("--no-large", action="store_true", help="only the smaller size")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measurements per size, each on other employees"
+    )
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
     return args
 
 
-def setup(subject_rows: int, total_rows: int):
-    from django.db import connection
-
-    from governance.models.ingestion import EVENT_TABLE
+def setup_people(names: list[str]):
     from governance.services.consent import RequestContext, consent_grant
     from governance.services.devices import device_create
     from governance.services.scopes import Scope
@@ -46,9 +62,9 @@ def setup(subject_rows: int, total_rows: int):
     officer = make_user("officer@bench.example")
     catalogue = make_catalogue()
     publish_notice(officer, catalogue)
-    people = [make_user(f"{name}@bench.example") for name in ("a", "b", "c", "w")]
+    people = {name: make_user(f"{name}@bench.example") for name in names}
     vscode = catalogue["applications"][0]
-    for user in people:
+    for user in people.values():
         for kind in catalogue["kinds"]:
             consent_grant(
                 employee=user.employee,
@@ -58,69 +74,162 @@ def setup(subject_rows: int, total_rows: int):
             )
     device, _ = device_create(name="bench", actor=officer)
     today = datetime.now(UTC).date()
-    for offset in range(10):
+    for offset in range(DAYS):
         event_partition_create(today - timedelta(days=offset))
-    kinds = [k.pk for k in catalogue["kinds"]]
-    start = datetime.now(UTC) - timedelta(days=9, hours=12)
-    span_seconds = 9 * 86400
-    others = total_rows - 2 * subject_rows - subject_rows // 5
+    return officer, people, catalogue, device
 
-    def insert(subject_sql: str, count: int):
-        with connection.cursor() as cursor:
+
+def load(catalogue, device, rows: dict[str, int]) -> float:
+    """Insert `rows` (subject SQL expression -> count) with the indexes dropped, then
+    rebuild them and analyse; returns the seconds it took."""
+    from django.db import connection
+
+    from governance.models.ingestion import EVENT_TABLE
+
+    started = time.perf_counter()
+    kinds = [k.pk for k in catalogue["kinds"]]
+    start = datetime.now(UTC) - timedelta(days=DAYS - 1, hours=12)
+    with connection.cursor() as cursor:
+        for name in INDEXES:
+            cursor.execute(f"DROP INDEX IF EXISTS {name}")
+        cursor.execute(f"ALTER TABLE {EVENT_TABLE} DROP CONSTRAINT IF EXISTS {EVENT_TABLE}_pkey")
+        for subject_sql, count in rows.items():
             cursor.execute(
                 f"""INSERT INTO {EVENT_TABLE} (ts, subject, purpose_id, application_id,
                         data_kind_id, event_type, consent_version, device_id, session_id,
                         batch_id, pointer_x, pointer_y)
                     SELECT %s::timestamptz + (random() * %s) * interval '1 second',
                            {subject_sql}, %s, %s, (%s::bigint[])[1 + (g %% 6)],
-                           'pointer_move', 1, %s, 's' || (g / 500), gen_random_uuid(),
+                           'pointer_move', 1, %s, 's' || (g / 500), %s::uuid,
                            (g %% 1920), (g %% 1080)
                     FROM generate_series(1, %s) AS g""",
-                [start, span_seconds, catalogue["purpose"].pk, vscode.pk, kinds, device.pk, count],
+                [
+                    start,
+                    (DAYS - 1) * 86400,
+                    catalogue["purpose"].pk,
+                    catalogue["applications"][0].pk,
+                    kinds,
+                    device.pk,
+                    "00000000-0000-4000-8000-000000000000",
+                    count,
+                ],
             )
-
-    a, b, c, _ = (u.employee.subject_id for u in people)
-    insert(f"'{a}'", subject_rows)
-    insert(f"'{b}'", subject_rows)
-    insert(f"'{c}'", subject_rows // 5)
-    insert("'sub_other_' || (g %% 1000)", others)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {EVENT_TABLE}")
-    return officer, people
+        cursor.execute(f"ALTER TABLE {EVENT_TABLE} ADD PRIMARY KEY (ts, id)")
+        for name, columns in INDEXES.items():
+            cursor.execute(f"CREATE INDEX {name} ON {EVENT_TABLE} {columns}")
+        # As autovacuum leaves a table at rest: hint bits set, visibility map current.
+        cursor.execute(f"VACUUM (ANALYZE) {EVENT_TABLE}")
+    return time.perf_counter() - started
 
 
-def start_worker() -> subprocess.Popen:
-    env = {**os.environ, "PORTAL_TESTING": "0"}
+def start_worker(log_path: Path) -> subprocess.Popen:
+    from django.conf import settings
+
+    env = {**os.environ, "PORTAL_TESTING": "0", "SECRET_KEY": settings.SECRET_KEY}
+    log = log_path.open("w")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q",
-         "ingest,erasure,exports,default", "--concurrency", "2", "-l", "WARNING",
+         "ingest,erasure,exports,default", "--concurrency", "2", "-l", "INFO",
          "--without-mingle", "--without-gossip", "-n", "bench@%h"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     from portal.celery import wait_for_heartbeat
 
     if not wait_for_heartbeat(60):
         worker.kill()
+        print(log_path.read_text()[-3000:])
         raise SystemExit("the worker did not start")
     return worker
 
 
-def _since(start, moment) -> float:
-    return (moment - start).total_seconds()
-
-
-def wait_for(predicate, timeout: float = 600.0) -> None:
+def wait_for(predicate, timeout: float = 1800.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise SystemExit("timed out waiting for the erasure")
-        time.sleep(0.05)
+        time.sleep(0.02)
+
+
+PHASE = re.compile(r"erasure job (\d+) step (\w+): (.*)$")
+
+
+def phases(log_path: Path, job_id: int) -> list[str]:
+    """The engine's phase timings for one job, as the worker logged them."""
+    found = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        match = PHASE.search(line)
+        if match and int(match.group(1)) == job_id:
+            found.append(f"{match.group(2)}: {match.group(3)}")
+    return found
+
+
+def measure(officer, a, b, log_path: Path) -> dict:
+    """Erase A through the job path, then B with a raw DELETE; both timed."""
+    from django.db import connection
+
+    from governance.models import ErasureJob
+    from governance.models.ingestion import EVENT_TABLE
+    from governance.services.erasure import erasure_job_create
+
+    job = erasure_job_create(employee=a.employee, cause="officer", actor=officer, reason="bench")
+    wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "verified")
+    job = ErasureJob.objects.get(pk=job.pk)
+    steps = {s.store: s for s in job.steps.all()}
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(f"DELETE FROM {EVENT_TABLE} WHERE subject = %s", [b.employee.subject_id])
+        raw_seconds = time.perf_counter() - started
+        raw_deleted = cursor.rowcount
+    last_step = max(s.finished_at for s in steps.values())
+    return {
+        # From the job's creation to its signed receipt, as the database recorded them
+        # (the poll above adds up to 20 ms that is not the engine's).
+        "job_seconds": (job.completed_at - job.created_at).total_seconds(),
+        "erased": job.receipt["stores"]["events"]["rows_deleted"],
+        "raw_seconds": raw_seconds,
+        "raw_deleted": raw_deleted,
+        "pickup": (job.started_at - job.created_at).total_seconds(),
+        "steps": {
+            name: (s.finished_at - s.started_at).total_seconds() for name, s in steps.items()
+        },
+        "receipt": (job.completed_at - last_step).total_seconds(),
+        "phases": phases(log_path, job.pk),
+    }
+
+
+def report(label: str, total: int, built: float, m: dict) -> None:
+    job_rate, raw_rate = m["erased"] / m["job_seconds"], m["raw_deleted"] / m["raw_seconds"]
+    print(f"erasure, {label}: table of {total:,} events (built in {built:.0f} s)")
+    print(f"  erasure job (all stores, batches, verify, receipt): {m['erased']:,} rows "
+          f"in {m['job_seconds']:.3f} s = {job_rate:,.0f} rows/s")  # fmt: skip
+    print(f"  raw indexed DELETE of another employee:             {m['raw_deleted']:,} rows "
+          f"in {m['raw_seconds']:.3f} s = {raw_rate:,.0f} rows/s")  # fmt: skip
+    print(f"  ratio raw/service (job rows/s over raw rows/s): {job_rate / raw_rate:.2f}")
+    print("  where the job's time went (seconds):")
+    print(f"    {m['pickup']:7.3f}  job created -> picked up by the worker")
+    for name, seconds in sorted(m["steps"].items(), key=lambda item: -item[1]):
+        print(f"    {seconds:7.3f}  {name} step (claim to verified)")
+    print(f"    {m['receipt']:7.3f}  last step verified -> receipt signed")
+    for line in m["phases"]:
+        print(f"             {line}")
 
 
 def main() -> None:
     args = parse_args()
     with bench_database(DB):
         run(args)
+
+
+def summary(label: str, measured: list[dict]) -> None:
+    ratios = sorted(
+        (m["erased"] / m["job_seconds"]) / (m["raw_deleted"] / m["raw_seconds"]) for m in measured
+    )
+    jobs = sorted(m["job_seconds"] for m in measured)
+    raws = sorted(m["raw_seconds"] for m in measured)
+    print(f"erasure, {label}, {len(measured)} measurements: ratio raw/service median "
+          f"{statistics.median(ratios):.2f} ({ratios[0]:.2f}-{ratios[-1]:.2f}); "
+          f"job {statistics.median(jobs):.3f} s ({jobs[0]:.3f}-{jobs[-1]:.3f}), "
+          f"raw {statistics.median(raws):.3f} s ({raws[0]:.3f}-{raws[-1]:.3f})")  # fmt: skip
 
 
 def run(args) -> None:
@@ -132,48 +241,36 @@ def run(args) -> None:
     from governance.services.erasure import erasure_job_create
     from governance.services.health import redis_client
 
-    t0 = time.perf_counter()
-    officer, (a, b, c, warm) = setup(args.subject_rows, args.rows)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {EVENT_TABLE}")
-        total = cursor.fetchone()[0]
-    print(f"erasure: table of {total:,} events (built in {time.perf_counter() - t0:.0f} s)")
+    pairs = range(max(args.repeat, 1))
+    small_names = [f"{who}{i}" for i in pairs for who in ("a", "b")]
+    large_names = [f"big_{who}{i}" for i in pairs for who in ("a", "b")]
+    officer, people, catalogue, device = setup_people([*small_names, *large_names, "c", "w"])
+
+    def subject(name: str) -> str:
+        return f"'{people[name].employee.subject_id}'"
+
+    def count() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {EVENT_TABLE}")
+            return cursor.fetchone()[0]
+
+    n = args.subject_rows
+    rows = {subject(name): n for name in small_names}
+    rows |= {subject("c"): n // 5, subject("w"): 1000}
+    rows["'sub_other_' || (g %% 1000)"] = args.rows - sum(rows.values())
+    built = load(catalogue, device, rows)
+    small_total = count()
     redis_client().flushdb()
-    worker = start_worker()
+    log_path = Path(tempfile.mkdtemp(prefix="bench-erasure-")) / "worker.log"
+    worker = start_worker(log_path)
     try:
         # A first job warms the worker's pool processes (imports, connections).
-        first = erasure_job_create(employee=warm.employee, cause="officer", actor=officer)
+        first = erasure_job_create(employee=people["w"].employee, cause="officer", actor=officer)
         wait_for(lambda: ErasureJob.objects.get(pk=first.pk).state == "verified")
-        started = time.perf_counter()
-        job = erasure_job_create(
-            employee=a.employee, cause="officer", actor=officer, reason="bench"
-        )
-        wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "verified")
-        job = ErasureJob.objects.get(pk=job.pk)
-        # From the job's creation to its signed receipt, as the database recorded them
-        # (the poll above adds up to 50 ms that is not the engine's).
-        job_seconds = (job.completed_at - job.created_at).total_seconds()
-        events_step = job.steps.get(store="events")
-        timeline = sorted(
-            [("job picked up by the worker", _since(job.created_at, job.started_at))]
-            + [
-                (f"{step.store} step {edge}", _since(job.created_at, moment))
-                for step in job.steps.all()
-                for edge, moment in (("started", step.started_at), ("finished", step.finished_at))
-            ]
-            + [("receipt signed", _since(job.created_at, job.completed_at))],
-            key=lambda item: item[1],
-        )
-        step_seconds = (events_step.finished_at - events_step.started_at).total_seconds()
-        erased = job.receipt["stores"]["events"]["rows_deleted"]
-
-        with connection.cursor() as cursor:
-            started = time.perf_counter()
-            cursor.execute(f"DELETE FROM {EVENT_TABLE} WHERE subject = %s", [b.employee.subject_id])
-            raw_seconds = time.perf_counter() - started
-            raw_deleted = cursor.rowcount
+        small = [measure(officer, people[f"a{i}"], people[f"b{i}"], log_path) for i in pairs]
 
         started = time.perf_counter()
+        c = people["c"]
         consent_withdraw_all(employee=c.employee, actor=c, context=RequestContext())
         wait_for(
             lambda: (
@@ -184,22 +281,31 @@ def run(args) -> None:
             )
         )
         withdrawal_seconds = time.perf_counter() - started
+        for m in small:
+            report(f"{n:,} rows of one employee", small_total, built, m)
+        print(f"  withdrawal of every consent -> last receipt ({n // 5:,} rows, "
+              f"6 jobs): {withdrawal_seconds:.2f} s")  # fmt: skip
+        if len(small) > 1:
+            summary(f"{n:,} of {small_total:,}", small)
+        if args.no_large:
+            return
+        # Grow the same table to the larger size.
+        big = args.large_subject_rows
+        rows = {subject(name): big for name in large_names}
+        rows["'sub_other_' || (g %% 1000)"] = args.large_rows - count() - sum(rows.values())
+        built = load(catalogue, device, rows)
+        large_total = count()
+        large = [
+            measure(officer, people[f"big_a{i}"], people[f"big_b{i}"], log_path) for i in pairs
+        ]
+        for m in large:
+            report(f"{big:,} rows of one employee", large_total, built, m)
+        if len(large) > 1:
+            summary(f"{n:,} of {small_total:,}", small)
+            summary(f"{big:,} of {large_total:,}", large)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-    job_rate, raw_rate = erased / job_seconds, raw_deleted / raw_seconds
-    print(f"  erasure job (all stores, batches, verify, receipt): {erased:,} rows "
-          f"in {job_seconds:.2f} s = {job_rate:,.0f} rows/s")  # fmt: skip
-    print(f"  raw indexed DELETE of another employee:             {raw_deleted:,} rows "
-          f"in {raw_seconds:.2f} s = {raw_rate:,.0f} rows/s")  # fmt: skip
-    print(f"  ratio job/raw: {job_rate / raw_rate:.2f}")
-    print(f"  (the events step alone: {step_seconds:.2f} s = {erased / step_seconds:,.0f} rows/s, "
-          f"ratio {erased / step_seconds / raw_rate:.2f})")  # fmt: skip
-    print("  where the job's time went (seconds from its creation):")
-    for label, moment in timeline:
-        print(f"    {moment:6.3f}  {label}")
-    print(f"  withdrawal of every consent -> last receipt ({args.subject_rows // 5:,} rows, "
-          f"6 jobs): {withdrawal_seconds:.2f} s")  # fmt: skip
 
 
 if __name__ == "__main__":

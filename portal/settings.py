@@ -302,9 +302,12 @@ CELERY_TASK_QUEUES_NAMES = ["ingest", "erasure", "exports", "default"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
-# Erasure: rows deleted per committed batch, and how long a step's claim lasts
-# without progress before the reconciler hands it to another worker.
-ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 20_000)
+# Erasure: batches are sized by time (each aims to commit within ERASURE_BATCH_MS,
+# which bounds how long a hold placement waits for the batch in flight) and never
+# delete more than ERASURE_BATCH_SIZE rows; how long a step's claim lasts without
+# progress before the reconciler hands it to another worker.
+ERASURE_BATCH_MS = env_int("ERASURE_BATCH_MS", 500)
+ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 1_000_000)
 ERASURE_LEASE_SECONDS = env_int("ERASURE_LEASE_SECONDS", 5 * 60)
 
 WORKER_HEARTBEAT_KEY = "portal:worker:heartbeat"

@@ -8,6 +8,8 @@ except those a legal hold preserves. When every step has verified, the job
 issues one signed receipt, anchored to the audit chain.
 """
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,11 +35,16 @@ from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
 from governance.stores.holds import hold_windows
 
-BATCH_SIZE = settings.ERASURE_BATCH_SIZE
+BATCH_SECONDS = settings.ERASURE_BATCH_MS / 1000
+BATCH_MOST = settings.ERASURE_BATCH_SIZE
+BATCH_FIRST = 20_000  # rows in a step's first batch, before its rate is known
+BATCH_LEAST = 1000
 LEASE = timedelta(seconds=settings.ERASURE_LEASE_SECONDS)
 STALE_PENDING = timedelta(seconds=30)
 MAX_ATTEMPTS = 10
 MAX_VERIFY_ROUNDS = 5
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,25 @@ class StepOutcome:
     state: str
     deleted: int
     error: Exception | None = None
+
+
+class BatchSizer:
+    """Rows for a step's next batch, so that each commits in about `seconds`: the rate
+    of its batches so far times the time allowed, within [BATCH_LEAST, most]. Sized by
+    time, a batch keeps hold placements waiting about as long on any machine and for
+    any store, while a fast store deletes in few commits."""
+
+    def __init__(self, *, seconds: float | None = None, most: int | None = None):
+        self.seconds = BATCH_SECONDS if seconds is None else seconds
+        self.most = BATCH_MOST if most is None else most
+        self.rows = max(min(BATCH_FIRST, self.most), 1)
+
+    def record(self, deleted: int, elapsed: float) -> None:
+        if deleted <= 0 or elapsed <= 0:
+            return
+        wanted = int(deleted / elapsed * self.seconds)
+        # At most four times as many at once: one quick batch is a thin basis.
+        self.rows = max(min(wanted, 4 * self.rows, self.most), min(BATCH_LEAST, self.most))
 
 
 def job_scope(job: ErasureJob) -> SubjectScope:
@@ -242,42 +268,64 @@ def _release(step: ErasureStep, *, error: str) -> str:
 
 
 def _erase(step: ErasureStep) -> StepOutcome:
+    """Delete in batches, then verify with a fresh count. The deletes' own row counts,
+    committed with each batch, are the rows erased; what was there before is those
+    plus what the fresh count finds left (held rows), so no count runs before."""
     job, target = step.job, store(step.store)
     scope = job_scope(job)
-    if step.rows_before is None:
-        step.rows_before = target.count(job.subject, scope)
-        ErasureStep.objects.filter(pk=step.pk).update(rows_before=step.rows_before)
-    deleted = 0
+    sizer = BatchSizer()
+    deleted = batches = 0
+    deleting = counting = 0.0
     for _ in range(MAX_VERIFY_ROUNDS):
         position = None  # where the store left off: a store-defined resume token
         while True:
+            started = time.perf_counter()
             with transaction.atomic():
                 lock_holds(shared=True)
                 holds = hold_windows(employee_id=job.employee_id, store=step.store)
-                n, position = target.erase_batch(job.subject, scope, holds, BATCH_SIZE, position)
+                n, position = target.erase_batch(job.subject, scope, holds, sizer.rows, position)
                 ErasureStep.objects.filter(pk=step.pk).update(
                     rows_deleted=F("rows_deleted") + n, lease_until=timezone.now() + LEASE
                 )
-            deleted += n
+            elapsed = time.perf_counter() - started
+            sizer.record(n, elapsed)
+            deleted, batches, deleting = deleted + n, batches + 1, deleting + elapsed
             if position is None:
                 break
-        with transaction.atomic():
-            lock_holds(shared=True)
-            holds = hold_windows(employee_id=job.employee_id, store=step.store)
-            remaining = target.count(job.subject, scope)
-            held = target.count_held(job.subject, scope, holds)
-            if remaining - held == 0:
-                state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
-                ErasureStep.objects.filter(pk=step.pk).update(
-                    state=state,
-                    rows_after=remaining,
-                    rows_held=held,
-                    lease_until=None,
-                    finished_at=timezone.now(),
-                    last_error="",
-                )
-                return StepOutcome(state, deleted)
+        started = time.perf_counter()
+        state = _verify(step, target, scope)
+        counting += time.perf_counter() - started
+        if state is not None:
+            logger.info(
+                "erasure job %s step %s: %d rows in %d batches %.3f s, fresh count %.3f s",
+                job.pk, step.store, deleted, batches, deleting, counting,
+            )  # fmt: skip
+            return StepOutcome(state, deleted)
     raise RuntimeError("rows keep arriving in scope; is consent still granted?")
+
+
+def _verify(step: ErasureStep, target, scope: SubjectScope) -> str | None:
+    """A fresh count after the last batch: the step's end state when nothing is left
+    but held rows, or None when rows arrived meanwhile (another round deletes them)."""
+    job = step.job
+    with transaction.atomic():
+        lock_holds(shared=True)
+        holds = hold_windows(employee_id=job.employee_id, store=step.store)
+        remaining = target.count(job.subject, scope)
+        held = target.count_held(job.subject, scope, holds) if remaining else 0
+        if remaining - held:
+            return None
+        state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
+        ErasureStep.objects.filter(pk=step.pk).update(
+            state=state,
+            rows_before=F("rows_deleted") + remaining,
+            rows_after=remaining,
+            rows_held=held,
+            lease_until=None,
+            finished_at=timezone.now(),
+            last_error="",
+        )
+    return state
 
 
 def erasure_job_finish(job_id: int) -> ErasureJob:

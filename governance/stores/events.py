@@ -11,6 +11,7 @@ violated"), so those rows are moved into the new table before it is attached,
 all in one transaction.
 """
 
+import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -146,6 +147,63 @@ def scope_sql(scope: SubjectScope, prefix: str = "") -> tuple[str, list]:
     return "".join(f" AND {c}" for c in clauses), params
 
 
+def _windows_over(holds: list[HoldWindow], partition: str) -> list[HoldWindow]:
+    """The hold windows that may cover rows of this partition: those overlapping its
+    day (a day partition's rows all lie in that day), or all of them for DEFAULT."""
+    day = partition_day(partition)
+    if day is None:
+        return holds
+    start, end = _bounds(day)
+    return [
+        w
+        for w in holds
+        if (w.starts is None or w.starts < end) and (w.ends is None or w.ends > start)
+    ]
+
+
+def _rows_expected(cursor, subject: str, where: str, params: list) -> dict[str, float]:
+    """The planner's estimate of each partition's rows in scope (from its statistics),
+    all from one EXPLAIN of the parent."""
+    cursor.execute(
+        f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {EVENT_TABLE} WHERE subject = %s{where}",
+        [subject, *params],
+    )
+    plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    expected: dict[str, float] = {}
+    nodes = [plan[0]["Plan"]]
+    while nodes:
+        node = nodes.pop()
+        if "Relation Name" in node:
+            expected[node["Relation Name"]] = node["Plan Rows"]
+        nodes += node.get("Plans", [])
+    return expected
+
+
+def _follows(days: list[str], partition: str) -> bool:
+    """Whether `partition` is the day after the last of `days` (or `days` is empty).
+    DEFAULT holds no row of an attached day: a run of consecutive days bounds a
+    statement to exactly their partitions."""
+    if not days:
+        return True
+    day, last = partition_day(partition), partition_day(days[-1])
+    return day is not None and last is not None and day == last + timedelta(days=1)
+
+
+def _delete_days(cursor, tables: list[str], subject: str, where: str, params: list) -> int:
+    """One plain DELETE of the rows in scope of consecutive day partitions (through the
+    parent, bounded by their days), or of one partition such as DEFAULT."""
+    if len(tables) == 1:
+        cursor.execute(f"DELETE FROM {tables[0]} WHERE subject = %s{where}", [subject, *params])
+        return cursor.rowcount
+    start, end = _bounds(partition_day(tables[0]))[0], _bounds(partition_day(tables[-1]))[1]
+    cursor.execute(
+        f"DELETE FROM {EVENT_TABLE} WHERE subject = %s{where} AND ts >= %s AND ts < %s",
+        [subject, *params, start, end],
+    )
+    return cursor.rowcount
+
+
 # Per application of one session: first and last event, events, active seconds (gaps up
 # to the idle gap), and counts by data kind slug. The sessions store summarises these.
 SESSION_TOTALS_SQL = f"""
@@ -220,32 +278,60 @@ class EventsStore:
         scope: SubjectScope,
         holds: list[HoldWindow],
         limit: int,
-        position: int | None = None,
-    ) -> tuple[int, int | None]:
-        """One batch from one day partition at a time, by ctid: each DELETE is a plain
-        index scan of one table, with no join back through the partitioned parent.
-        `position` is the index of the partition being worked on."""
+        position: str | None = None,
+    ) -> tuple[int, str | None]:
+        """About `limit` rows, day partition after day partition; `position` names the
+        partition to go on with.
+
+        Consecutive days that no hold window overlaps, whose rows in scope the planner
+        expects to fit in what is left of the batch, go in one plain DELETE bounded by
+        their days: the statement a raw DELETE runs, pruned to those partitions. Its row
+        count is exact even when the estimate was not (a wrong estimate only makes a
+        batch longer). A partition with a hold over its day, or too large for the batch,
+        goes `limit` rows at a time, chosen by ctid, never a held one.
+        """
         partitions = [*event_partitions(), DEFAULT_PARTITION]
+        # A partition dropped since the last batch: start over, the rest are quick.
+        first = partitions.index(position) if position in partitions else 0
         where, params = scope_sql(scope)
-        held, held_params = held_sql(holds, "ts")
-        index = position or 0
         total = 0
         with default_connection.cursor() as cursor:
-            # Fill one batch from as many partitions as it takes: fewer commits.
-            while index < len(partitions) and total < limit:
-                table = partitions[index]
+            expected = _rows_expected(cursor, subject, where, params)
+            plain: list[str] = []  # consecutive days going in one statement
+
+            def flush() -> None:
+                nonlocal total
+                if plain:
+                    total += _delete_days(cursor, plain, subject, where, params)
+                    plain.clear()
+
+            for table in partitions[first:]:
+                room = limit - total - sum(expected.get(t, 0) for t in plain)
+                fits = not _windows_over(holds, table) and expected.get(table, 0) <= room
+                if fits and table != DEFAULT_PARTITION and _follows(plain, table):
+                    plain.append(table)
+                    continue
+                flush()
+                if fits and table != DEFAULT_PARTITION:
+                    plain.append(table)  # a day after a gap: a run of its own
+                    continue
+                if fits:
+                    total += _delete_days(cursor, [table], subject, where, params)
+                    continue
+                if total:
+                    return total, table  # a batch of its own
+                held, held_params = held_sql(_windows_over(holds, table), "ts")
                 cursor.execute(
                     f"""DELETE FROM {table} WHERE ctid = ANY(ARRAY(
                             SELECT ctid FROM {table}
                             WHERE subject = %s{where} AND NOT {held} LIMIT %s))""",
-                    [subject, *params, *held_params, limit - total],
+                    [subject, *params, *held_params, limit],
                 )
-                deleted = cursor.rowcount
-                total += deleted
-                if total >= limit:
-                    return total, index  # this partition may hold more
-                index += 1
-        return total, (index if index < len(partitions) and total else None)
+                total += cursor.rowcount
+                if cursor.rowcount >= limit:
+                    return total, table  # this partition may hold more
+            flush()
+        return total, None
 
     # -- for the ingestion gateway, inside its batch's transaction --------------
 
