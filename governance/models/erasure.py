@@ -104,6 +104,8 @@ class ErasureStep(models.Model):
     store = models.CharField(max_length=32)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     rows_before = models.BigIntegerField(null=True, blank=True)
+    # The store's estimate when the step starts: progress until the fresh count is exact.
+    rows_expected = models.BigIntegerField(null=True, blank=True)
     rows_deleted = models.BigIntegerField(default=0)
     rows_after = models.BigIntegerField(null=True, blank=True)
     rows_held = models.BigIntegerField(default=0)

@@ -180,10 +180,12 @@ def step_percent(step: ErasureStep) -> int:
     before = step.rows_before or 0
     if step.state == ErasureStep.State.BLOCKED_BY_HOLD:
         return 100 if before == 0 else round(100 * (before - step.rows_held) / before)
-    if before == 0:
+    # Running: measured against the estimate taken when it started (no count runs before).
+    expected = step.rows_before if step.rows_before is not None else step.rows_expected
+    if not expected:
         return 0
     # A running step never shows 100: only a fresh count can finish it.
-    return min(99, int(100 * step.rows_deleted / before))
+    return min(99, int(100 * step.rows_deleted / expected))
 
 
 def _progress(job_state: str, steps: list[StepProgress]) -> ErasureProgress:

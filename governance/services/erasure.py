@@ -274,6 +274,9 @@ def _erase(step: ErasureStep) -> StepOutcome:
     job, target = step.job, store(step.store)
     scope = job_scope(job)
     sizer = BatchSizer()
+    if step.rows_expected is None:
+        expected = target.estimate(job.subject, scope)
+        ErasureStep.objects.filter(pk=step.pk).update(rows_expected=expected)
     deleted = batches = 0
     deleting = counting = 0.0
     for _ in range(MAX_VERIFY_ROUNDS):

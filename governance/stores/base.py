@@ -53,6 +53,10 @@ class Store(Protocol):
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int: ...
 
+    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+        """Rows in scope, roughly and cheaply: what a progress bar is measured against.
+        Never evidence; the exact figures come from the deletes and a fresh count."""
+
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]: ...
 
     def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:

@@ -242,6 +242,11 @@ class EventsStore:
             )
             return cursor.fetchone()[0]
 
+    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+        where, params = scope_sql(scope)
+        with default_connection.cursor() as cursor:
+            return round(sum(_rows_expected(cursor, subject, where, params).values()))
+
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         """Stream rows with a server-side cursor: never a subject's whole history in memory."""
         where, params = scope_sql(scope)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from governance.models import InteractionEvent
 from governance.models.ingestion import EVENT_TABLE
+from governance.selectors.erasure import step_percent
 from governance.services import erasure
 from governance.services.erasure import BatchSizer, erasure_job_create
 from governance.services.holds import legal_hold_create
@@ -163,3 +164,24 @@ def test_a_partition_larger_than_a_batch_goes_by_ctid_and_the_counts_stay_exact(
     assert job.state == "verified"
     assert (step.rows_before, step.rows_deleted, step.rows_after) == (before, before, 0)
     assert rows_of(subject) == 0
+
+
+def test_a_running_step_measures_its_progress_against_the_estimate_taken_at_its_start(
+    spread, olivia
+):
+    """No count runs before the deletes, so until the fresh count is exact the bar is
+    measured against the planner's estimate, recorded once when the step starts."""
+    before = rows_of(spread.subject_id)
+    job = drive(erasure_job_create(employee=spread, cause="officer", actor=olivia))
+    events, sessions = job.steps.get(store="events"), job.steps.get(store="sessions")
+    # ANALYZE has run: the estimate is close, though never evidence.
+    assert events.rows_expected == pytest.approx(before, rel=0.2)
+    assert sessions.rows_expected == sessions.rows_before  # small stores count exactly
+
+    events.state, events.rows_before, events.rows_deleted = "running", None, before // 2
+    events.rows_expected = before
+    assert step_percent(events) == 50
+    events.rows_deleted = before * 2  # the estimate was low: still not done until verified
+    assert step_percent(events) == 99
+    events.rows_expected = None
+    assert step_percent(events) == 0

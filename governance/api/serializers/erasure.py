@@ -56,7 +56,7 @@ class ErasureProgressSerializer(serializers.Serializer):
     percent = serializers.IntegerField(help_text="0-100; 100 only once every store verified.")
     stores_done = serializers.IntegerField(help_text="Stores verified or deferred by a hold.")
     stores_total = serializers.IntegerField()
-    rows_before = serializers.IntegerField(help_text="Rows found, over the stores counted so far.")
+    rows_before = serializers.IntegerField(help_text="Rows found, over the stores verified so far.")
     rows_deleted = serializers.IntegerField()
     rows_held = serializers.IntegerField(help_text="Rows kept because a legal hold covers them.")
 
@@ -70,7 +70,15 @@ class ErasureStepSerializer(serializers.Serializer):
     state_display = serializers.CharField(source="personal_state_label")
     percent = serializers.IntegerField()
     rows_before = serializers.IntegerField(
-        source="step.rows_before", allow_null=True, help_text="null until the step has counted."
+        source="step.rows_before",
+        allow_null=True,
+        help_text="Rows erased plus rows left by the fresh count; null until the step verifies.",
+    )
+    rows_expected = serializers.IntegerField(
+        source="step.rows_expected",
+        allow_null=True,
+        help_text="The store's estimate when the step started, which `percent` measures "
+        "against until the step verifies; never evidence.",
     )
     rows_deleted = serializers.IntegerField(source="step.rows_deleted")
     rows_after = serializers.IntegerField(
