@@ -89,7 +89,15 @@ class ConsentState(models.Model):
                 name="one_state_per_scope",
             )
         ]
-        indexes = [models.Index(fields=["state", "notice"])]
+        indexes = [
+            models.Index(fields=["state", "notice"]),
+            # Who holds a grant (of a purpose): the aggregates read only this, index-only.
+            models.Index(
+                fields=["purpose", "employee"],
+                condition=models.Q(state="granted"),
+                name="consentstate_granted_idx",
+            ),
+        ]
 
     @property
     def is_granted(self) -> bool:

@@ -124,14 +124,17 @@ def consent_aggregates(*, group_by: str = "department", purpose: Purpose | None 
     if group_by not in {"department", "country"}:
         raise ValueError("group_by must be department or country")
     k = settings.MIN_GROUP_SIZE
-    granted_filter = Q(consent_states__state=ConsentState.State.GRANTED)
+    holders = ConsentState.objects.filter(state=ConsentState.State.GRANTED)
     if purpose is not None:
-        granted_filter &= Q(consent_states__purpose=purpose)
+        holders = holders.filter(purpose=purpose)
+    # One pass over the grants (an index-only scan, hashed once), then one over the
+    # people: a join of people to their states with COUNT(DISTINCT) sorted half a
+    # million rows on disk at the size of a company.
     groups = (
         Employee.objects.values(group_by)
         .annotate(
-            people=Count("pk", distinct=True),
-            granted=Count("pk", filter=granted_filter, distinct=True),
+            people=Count("pk"),
+            granted=Count("pk", filter=Q(pk__in=holders.values("employee_id"))),
         )
         .order_by(group_by)
     )
