@@ -23,6 +23,14 @@ class Migration(migrations.Migration):
             "DROP INDEX user_search_trgm",
         ),
         migrations.AddIndex(
+            model_name="consentevent",
+            index=models.Index(
+                condition=models.Q(("action", "lapsed")),
+                fields=["notice"],
+                name="consentevent_lapsed_idx",
+            ),
+        ),
+        migrations.AddIndex(
             model_name="consentstate",
             index=models.Index(
                 condition=models.Q(("state", "granted")),
