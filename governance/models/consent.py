@@ -46,7 +46,16 @@ class ConsentEvent(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["employee", "-occurred_at"])]
+        indexes = [
+            models.Index(fields=["employee", "-occurred_at"]),
+            # A notice's page counts the consents it lapsed; every grant names its notice
+            # too, so without this the count filters all of that notice's grants.
+            models.Index(
+                fields=["notice"],
+                condition=models.Q(action="lapsed"),
+                name="consentevent_lapsed_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["employee", "purpose", "application", "data_kind", "state_version"],
@@ -89,7 +98,15 @@ class ConsentState(models.Model):
                 name="one_state_per_scope",
             )
         ]
-        indexes = [models.Index(fields=["state", "notice"])]
+        indexes = [
+            models.Index(fields=["state", "notice"]),
+            # Who holds a grant (of a purpose): the aggregates read only this, index-only.
+            models.Index(
+                fields=["purpose", "employee"],
+                condition=models.Q(state="granted"),
+                name="consentstate_granted_idx",
+            ),
+        ]
 
     @property
     def is_granted(self) -> bool:

@@ -1,7 +1,9 @@
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
+from django.db.models.functions import Upper
 
 
 class Role(models.TextChoices):
@@ -42,7 +44,18 @@ class Employee(models.Model):
 
     class Meta:
         ordering = ["employee_number"]
-        indexes = [models.Index(fields=["department"]), models.Index(fields=["country"])]
+        indexes = [
+            models.Index(fields=["department"]),
+            models.Index(fields=["country"]),
+            # The officers' people search is a case-insensitive substring match
+            # (`UPPER(col) LIKE UPPER('%q%')`): trigrams find it without reading everyone.
+            GinIndex(
+                OpClass(Upper("employee_number"), name="gin_trgm_ops"),
+                OpClass(Upper("department"), name="gin_trgm_ops"),
+                OpClass(Upper("country"), name="gin_trgm_ops"),
+                name="employee_search_trgm",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.employee_number})"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db import connection
 
 from governance.models import (
     Application,
@@ -124,17 +124,25 @@ def consent_aggregates(*, group_by: str = "department", purpose: Purpose | None 
     if group_by not in {"department", "country"}:
         raise ValueError("group_by must be department or country")
     k = settings.MIN_GROUP_SIZE
-    granted_filter = Q(consent_states__state=ConsentState.State.GRANTED)
-    if purpose is not None:
-        granted_filter &= Q(consent_states__purpose=purpose)
-    groups = (
-        Employee.objects.values(group_by)
-        .annotate(
-            people=Count("pk", distinct=True),
-            granted=Count("pk", filter=granted_filter, distinct=True),
-        )
-        .order_by(group_by)
-    )
+    purpose_filter = "AND purpose_id = %s" if purpose is not None else ""
+    # The people who hold a grant, each once (an index-only scan of a partial index),
+    # joined to everyone by hash. A join of people to their states with
+    # COUNT(DISTINCT) sorted half a million rows on disk at the size of a company, and
+    # `id IN (subquery)` inside the FILTER is re-scanned per person once the grants
+    # outgrow work_mem.
+    sql = f"""
+        SELECT e.{group_by}, count(*) AS people, count(g.employee_id) AS granted
+        FROM {Employee._meta.db_table} e
+        LEFT JOIN (
+            SELECT DISTINCT employee_id FROM {ConsentState._meta.db_table}
+            WHERE state = %s {purpose_filter}
+        ) g ON g.employee_id = e.id
+        GROUP BY 1 ORDER BY 1
+    """
+    params = [ConsentState.State.GRANTED] + ([purpose.pk] if purpose is not None else [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        groups = [{group_by: g, "people": p, "granted": n} for g, p, n in cursor.fetchall()]
     rows = []
     for group in groups:
         people, granted = group["people"], group["granted"]

@@ -22,6 +22,7 @@ from governance.services.receipts import consent_receipt
 from governance.services.scopes import scope_resolve
 from governance.views.access import EmployeeRequiredMixin, web_context
 from governance.views.forms import ScopeForm, service_error_messages
+from governance.views.keyset import keyset_page
 
 HISTORY_PAGE_SIZE = 50
 RECENT_ERASURES = 5
@@ -174,6 +175,7 @@ class AccessLogView(EmployeeRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        events = Paginator(audit_events_about(employee=self.employee), 50)
-        context["events"] = events.get_page(self.request.GET.get("page"))
+        # Keyset on seq: an active person's log can be long, and a page never counts it.
+        events = audit_events_about(employee=self.employee)
+        context["events"] = keyset_page(events, self.request.GET, key="seq", size=50)
         return context
