@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0007_notice_lapse_started_at'),
+        ('governance', '0008_page_search_and_count_indexes'),
     ]
 
     operations = [
