@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0008_page_search_and_count_indexes'),
+        ("governance", "0008_page_search_and_count_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='erasurestep',
-            name='rows_expected',
+            model_name="erasurestep",
+            name="rows_expected",
             field=models.BigIntegerField(blank=True, null=True),
         ),
     ]
