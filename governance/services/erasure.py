@@ -37,7 +37,7 @@ from governance.stores.holds import hold_windows
 
 BATCH_SECONDS = settings.ERASURE_BATCH_MS / 1000
 BATCH_MOST = settings.ERASURE_BATCH_SIZE
-BATCH_FIRST = 20_000  # rows in a step's first batch, before its rate is known
+BATCH_FIRST = 100_000  # rows in a step's first batch, before its rate is known
 BATCH_LEAST = 1000
 LEASE = timedelta(seconds=settings.ERASURE_LEASE_SECONDS)
 STALE_PENDING = timedelta(seconds=30)

@@ -293,7 +293,9 @@ class EventsStore:
         their days: the statement a raw DELETE runs, pruned to those partitions. Its row
         count is exact even when the estimate was not (a wrong estimate only makes a
         batch longer). A partition with a hold over its day, or too large for the batch,
-        goes `limit` rows at a time, chosen by ctid, never a held one.
+        goes `limit` rows at a time, chosen by ctid, never a held one. A partition
+        alone in its batch may be expected to hold up to twice `limit`: the planner's
+        estimate is rough, and going by ctid costs more than the batch running over.
         """
         partitions = [*event_partitions(), DEFAULT_PARTITION]
         # A partition dropped since the last batch: start over, the rest are quick.
@@ -312,6 +314,8 @@ class EventsStore:
 
             for table in partitions[first:]:
                 room = limit - total - sum(expected.get(t, 0) for t in plain)
+                if not total and not plain:
+                    room = 2 * limit
                 fits = not _windows_over(holds, table) and expected.get(table, 0) <= room
                 if fits and table != DEFAULT_PARTITION and _follows(plain, table):
                     plain.append(table)

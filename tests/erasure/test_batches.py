@@ -64,12 +64,12 @@ def rows_of(subject: str) -> int:
 
 def test_batches_are_sized_by_the_time_they_take_within_their_bounds():
     sizer = BatchSizer(seconds=0.5, most=1_000_000)
-    assert sizer.rows == 20_000
-    sizer.record(20_000, 0.1)  # 200k rows/s would fill 0.5 s with 100k: four times at most
-    assert sizer.rows == 80_000
-    sizer.record(80_000, 0.2)  # 400k rows/s
-    assert sizer.rows == 200_000
-    sizer.record(200_000, 2.0)  # slower now: 100k rows/s
+    assert sizer.rows == 100_000
+    sizer.record(100_000, 0.1)  # 1M rows/s would fill 0.5 s with 500k: four times at most
+    assert sizer.rows == 400_000
+    sizer.record(400_000, 0.5)  # 800k rows/s
+    assert sizer.rows == 400_000
+    sizer.record(400_000, 4.0)  # slower now: 100k rows/s
     assert sizer.rows == 50_000
     sizer.record(0, 1.0)  # nothing to measure by
     assert sizer.rows == 50_000
@@ -185,3 +185,22 @@ def test_a_running_step_measures_its_progress_against_the_estimate_taken_at_its_
     assert step_percent(events) == 99
     events.rows_expected = None
     assert step_percent(events) == 0
+
+
+def test_a_partition_alone_in_its_batch_may_run_over_by_the_estimates_error(
+    spread, olivia, monkeypatch
+):
+    """Up to twice the batch, a day goes whole in one plain DELETE: going by ctid would
+    cost more than the batch running over."""
+    monkeypatch.setattr(erasure, "BATCH_MOST", 1000)
+    subject = spread.subject_id
+    before = rows_of(subject)
+    with CaptureQueriesContext(connection) as queries:
+        job = drive(erasure_job_create(employee=spread, cause="officer", actor=olivia))
+    yesterday = partition_name(datetime.now(UTC).date() - timedelta(days=1))
+    deletes = event_deletes(queries)
+    assert not any("ctid" in sql for statements in deletes.values() for sql in statements)
+    assert len(deletes[yesterday]) == 1, "1,440 rows, over the batch of 1,000 but whole"
+    step = job.steps.get(store="events")
+    assert (job.state, step.rows_before, step.rows_deleted) == ("verified", before, before)
+    assert rows_of(subject) == 0
