@@ -175,7 +175,7 @@ def written() -> dict[str, int]:
 
 
 @pytest.fixture
-def client_as():
+def client_as(db):
     """client_as(user) -> an APIClient signed in as that user; client_as(None) is anonymous."""
 
     def make(user=None) -> APIClient:

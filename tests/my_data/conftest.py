@@ -8,7 +8,6 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from governance.models import SafeguardRule
 from governance.stores.sessions import sessions_refresh_pending
@@ -69,19 +68,6 @@ def recorded(client, token, alice_consents_all, bob, redaction_rules):
         "bob_dropped": {"no_consent": 3},
         "last": TODAY + timedelta(milliseconds=4200),
     }
-
-
-@pytest.fixture
-def client_as(db):
-    """client_as(user) -> an APIClient signed in as that user; client_as(None) is anonymous."""
-
-    def make(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 @pytest.fixture
