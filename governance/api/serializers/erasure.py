@@ -6,16 +6,18 @@ blocked by a legal hold is "partly deferred for a legal obligation", and
 nothing about the hold itself is ever shown to them.
 """
 
-from datetime import datetime
-
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from governance.api.schema import NamedEnumField
-from governance.api.serializers.base import PlainTextField, StrictCharField, StrictSerializer
+from governance.api.serializers.base import (
+    PlainTextField,
+    StrictCharField,
+    StrictSerializer,
+    drf_datetime,
+)
 from governance.models import ErasureCause, ErasureJob, ErasureStep
 
 
@@ -139,9 +141,9 @@ class ErasureJobSerializer(serializers.Serializer):
             "scope": _scope(view.scope),
             "reason": job.reason,
             "requested_by": job.requested_by.get_username() if job.requested_by else None,
-            "requested_at": _datetime(view.requested_at),
-            "started_at": _datetime(job.started_at),
-            "completed_at": _datetime(view.completed_at),
+            "requested_at": drf_datetime(view.requested_at),
+            "started_at": drf_datetime(job.started_at),
+            "completed_at": drf_datetime(view.completed_at),
             "progress": _progress(view.progress),
             "steps": [_officer_step(step) for step in view.steps],
             "url": self.get_url(view),
@@ -155,14 +157,6 @@ class ErasureJobDetailSerializer(ErasureJobSerializer):
 
     def to_representation(self, view) -> dict:
         return {**super().to_representation(view), "receipt": view.receipt}
-
-
-def _datetime(value: datetime | None) -> str | None:
-    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as "Z"."""
-    if value is None:
-        return None
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _scope(scope) -> dict:
@@ -198,8 +192,8 @@ def _officer_step(progress) -> dict:
         "rows_deleted": step.rows_deleted,
         "rows_after": step.rows_after,
         "rows_held": step.rows_held,
-        "started_at": _datetime(step.started_at),
-        "finished_at": _datetime(step.finished_at),
+        "started_at": drf_datetime(step.started_at),
+        "finished_at": drf_datetime(step.finished_at),
         "attempts": step.attempts,
         "last_error": step.last_error,
     }
