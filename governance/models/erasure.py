@@ -33,7 +33,11 @@ class OwedErasure(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [
+            models.Index(fields=["state", "created_at"]),
+            # The officers' list, newest first, reads its page without sorting every one.
+            models.Index(fields=["-created_at", "-id"]),
+        ]
 
 
 class ErasureCause(models.TextChoices):
@@ -80,6 +84,8 @@ class ErasureJob(models.Model):
         indexes = [
             models.Index(fields=["state", "created_at"]),
             models.Index(fields=["employee", "-created_at"]),
+            # The officers' list, newest first, reads its page without sorting every job.
+            models.Index(fields=["-created_at", "-id"]),
         ]
 
     def __str__(self) -> str:

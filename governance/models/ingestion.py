@@ -102,7 +102,11 @@ class SessionSummary(models.Model):
                 name="one_summary_per_session_app",
             )
         ]
-        indexes = [models.Index(fields=["subject", "-started_at"])]
+        indexes = [
+            models.Index(fields=["subject", "-started_at"]),
+            # Retention reads only rows older than the youngest cut-off.
+            models.Index(fields=["started_at"]),
+        ]
 
 
 class SessionRefresh(models.Model):
@@ -138,7 +142,11 @@ class ActivityDay(models.Model):
                 fields=["subject", "day", "application", "data_kind"], name="one_activity_row"
             )
         ]
-        indexes = [models.Index(fields=["subject", "-day"])]
+        indexes = [
+            models.Index(fields=["subject", "-day"]),
+            # Retention reads only days older than the youngest cut-off.
+            models.Index(fields=["day"]),
+        ]
 
 
 class DropTally(models.Model):
@@ -153,3 +161,5 @@ class DropTally(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subject", "day", "reason"], name="one_drop_tally")
         ]
+        # Retention reads only days older than the youngest cut-off.
+        indexes = [models.Index(fields=["day"])]

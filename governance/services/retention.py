@@ -73,7 +73,12 @@ from governance.services.locks import (
 from governance.stores import REGISTRY, stores
 from governance.stores.base import RetainedTable
 from governance.stores.events import DEFAULT_PARTITION, event_partitions, partition_day
-from governance.stores.holds import HoldWindow, held_sql, hold_windows_by_subject
+from governance.stores.holds import (
+    HoldWindow,
+    held_sql,
+    hold_windows_by_store,
+    hold_windows_by_subject,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -250,10 +255,13 @@ class EffectiveKeep:
         ]
 
 
-def _load_rules(store: str) -> tuple[KeepRule, ...]:
-    policies = RetentionPolicy.objects.filter(store=store, enabled=True).prefetch_related(
+def _enabled_policies():
+    return RetentionPolicy.objects.filter(enabled=True).prefetch_related(
         "applications", "data_kinds"
     )
+
+
+def _keep_rules(policies: Iterable[RetentionPolicy]) -> tuple[KeepRule, ...]:
     rules = []
     for policy in policies:
         kinds = list(policy.data_kinds.all())
@@ -268,6 +276,10 @@ def _load_rules(store: str) -> tuple[KeepRule, ...]:
             )
         )
     return tuple(sorted(rules, key=lambda r: (-r.keep_days, r.policy_id)))
+
+
+def _load_rules(store: str) -> tuple[KeepRule, ...]:
+    return _keep_rules(_enabled_policies().filter(store=store))
 
 
 def effective_keep(store: str) -> EffectiveKeep:
@@ -471,19 +483,21 @@ def retention_dry_run(*, now: datetime | None = None) -> list[RetentionPreview]:
     """Per enabled policy and store: rows it would delete now (longest keep wins, held rows
     not counted) and rows it would delete but for a legal hold."""
     now = now or timezone.now()
+    # Policies and holds of every store in one read each; then one count per table.
+    policies = {policy.pk: policy for policy in _enabled_policies()}
+    windows_by_store = hold_windows_by_store(stores=list(REGISTRY))
     previews = []
     for store in REGISTRY:
-        rules = _load_rules(store)
+        rules = _keep_rules(p for p in policies.values() if p.store == store)
         if not rules or store not in RETAINED:
             continue
         plan = Plan(rules, now)
-        windows = hold_windows_by_subject(store=store)
+        windows = windows_by_store[store]
         rows, held = Counter(), Counter()
         for table in RETAINED[store]:
             for policy_id, free, kept in _expired_counts(plan, table, _held(windows, table)):
                 rows[policy_id] += free
                 held[policy_id] += kept
-        policies = RetentionPolicy.objects.in_bulk([r.policy_id for r in rules])
         previews += [
             RetentionPreview(
                 policy=policies[r.policy_id],

@@ -55,13 +55,18 @@ def hold_windows(*, employee_id: int, store: str) -> list[HoldWindow]:
 
 def hold_windows_by_subject(*, store: str) -> dict[str, list[HoldWindow]]:
     """Every custodian's active hold windows for one store, keyed by subject (for retention)."""
-    windows: dict[str, list[HoldWindow]] = {}
-    holds = (
-        LegalHold.objects.filter(released_at__isnull=True)
-        .filter(Q(stores=[]) | Q(stores__contains=[store]))
-        .prefetch_related("custodians")
-    )
+    return hold_windows_by_store(stores=[store])[store]
+
+
+def hold_windows_by_store(*, stores) -> dict[str, dict[str, list[HoldWindow]]]:
+    """`hold_windows_by_subject` for each of `stores`, from one read of the active holds."""
+    by_store: dict[str, dict[str, list[HoldWindow]]] = {store: {} for store in stores}
+    holds = LegalHold.objects.filter(released_at__isnull=True).prefetch_related("custodians")
     for hold in holds:
-        for custodian in hold.custodians.all():
-            windows.setdefault(custodian.subject_id, []).append(HoldWindow(hold.starts, hold.ends))
-    return windows
+        window = HoldWindow(hold.starts, hold.ends)
+        for store, windows in by_store.items():
+            if hold.stores and store not in hold.stores:
+                continue
+            for custodian in hold.custodians.all():
+                windows.setdefault(custodian.subject_id, []).append(window)
+    return by_store

@@ -4,8 +4,11 @@ and download the signed receipt once every store has verified."""
 import json
 
 import pytest
+from rest_framework import serializers
 
+from governance.api.serializers.erasure import ErasureJobDetailSerializer, ErasureJobSerializer
 from governance.models import AuditEvent, ErasureJob, ErasureStep, LegalHold, OwedErasure
+from governance.selectors.erasure import erasure_jobs_all, erasure_views
 from governance.services.consent import RequestContext, consent_withdraw
 from governance.services.erasure import erasure_job_create
 from governance.services.holds import legal_hold_create
@@ -204,6 +207,28 @@ def test_the_job_list_names_subjects_by_pseudonym_only(client_as, olivia, alice_
 
     assert alice_data.employee.subject_id in text
     assert alice_data.email not in text and alice_data.employee.employee_number not in text
+
+
+def test_the_job_json_is_exactly_what_its_declared_fields_produce(
+    rf, olivia, alice_data, bob, scope
+):
+    # The serializers build the JSON directly for speed; DRF's field walk is the reference.
+    drive(erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia))
+    drive(erasure_job_create(employee=bob.employee, cause="officer", actor=olivia, reason="x"))
+    consent_withdraw(
+        employee=alice_data.employee, scope=scope, actor=alice_data, context=RequestContext()
+    )
+    erase_owed()
+    erasure_job_create(employee=bob.employee, cause="officer", actor=None, reason="")
+    views = erasure_views(erasure_jobs_all())
+    context = {"request": rf.get("/api/v1/erasure-jobs")}
+    assert {view.state for view in views} >= {"verified", "pending"}
+
+    for serializer_class in (ErasureJobSerializer, ErasureJobDetailSerializer):
+        serializer = serializer_class(context=context)
+        for view in views:
+            declared = serializers.Serializer.to_representation(serializer, view)
+            assert json.dumps(serializer.to_representation(view)) == json.dumps(declared)
 
 
 def test_an_unknown_job_is_404(client_as, olivia, catalogue):

@@ -4,8 +4,11 @@ disclosure, and read aggregates that never reveal one person's choice."""
 import json
 
 import pytest
+from rest_framework import serializers
 
+from governance.api.serializers.consent import OwedErasureSerializer
 from governance.models import AuditEvent, Purpose
+from governance.selectors.consent import owed_erasures_all
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
 from tests.conftest import written
 from tests.factories import make_user
@@ -27,6 +30,21 @@ def test_owed_erasures_are_listed_by_pseudonym_not_by_person(client_as, olivia, 
     for user in (alice, bob):
         assert user.email not in text
         assert user.employee.employee_number not in text
+
+
+def test_owed_erasure_json_is_exactly_what_its_declared_fields_produce(alice, bob, scope):
+    # The serializer builds the JSON directly for speed; DRF's field walk is the reference.
+    for user in (alice, bob):
+        consent_grant(employee=user.employee, scope=scope, actor=user, context=RequestContext())
+        consent_withdraw(employee=user.employee, scope=scope, actor=user, context=RequestContext())
+    serializer = OwedErasureSerializer()
+
+    owed = list(owed_erasures_all())
+
+    assert len(owed) == 2
+    for item in owed:
+        declared = serializers.Serializer.to_representation(serializer, item)
+        assert json.dumps(serializer.to_representation(item)) == json.dumps(declared)
 
 
 def disclosure_url(user) -> str:

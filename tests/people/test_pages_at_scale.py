@@ -9,6 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import ConsentMethod, Employee
+from governance.selectors import pages
 from governance.selectors.consent import consent_aggregates
 from governance.selectors.pages import employees_directory
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
@@ -25,6 +26,14 @@ def signed_in(user) -> Client:
 
 def numbers(query: str) -> list[str]:
     return [e.employee_number for e in employees_directory(query=query)]
+
+
+@pytest.fixture(params=["few matches", "many matches"])
+def plan(request, monkeypatch):
+    """Both search plans: the trigram reads, and the walk in number order for common terms."""
+    if request.param == "many matches":
+        monkeypatch.setattr(pages, "DIRECTORY_DENSE_MATCHES", 1)
+    return request.param
 
 
 @pytest.fixture
@@ -48,12 +57,12 @@ def directory(db):
     ],
 )
 def test_people_search_matches_number_name_email_department_or_exact_country(
-    directory, query, expected
+    directory, plan, query, expected
 ):
     assert numbers(query) == expected
 
 
-def test_people_search_pages_through_matches_by_number(olivia):
+def test_people_search_pages_through_matches_by_number(olivia, plan):
     for i in range(53):
         make_user(f"searched{i}@example.com", employee_number=f"Q{i:03d}")
     make_user("unrelated@example.com", employee_number="Q999")

@@ -5,11 +5,13 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from governance.models import (
     ActivityDay,
     AuditEvent,
     DropTally,
+    RetentionPolicy,
     RetentionRun,
     SessionSummary,
 )
@@ -280,6 +282,18 @@ def test_dry_run_numbers_equal_what_enforce_then_removes(mixed_data, now):
     removed = sum(r.rows_removed for r in runs if r.store == "events")
     assert count_events() == before - removed
     assert all(p.rows == 0 for p in retention_dry_run(now=now))
+
+
+def test_dry_run_reads_policies_and_holds_once_then_counts_each_table_once(mixed_data, now):
+    stores = {p.store for p in RetentionPolicy.objects.filter(enabled=True)}
+    tables = sum(len(RETAINED[store]) for store in stores if store in RETAINED)
+
+    with CaptureQueriesContext(connection) as queries:
+        retention_dry_run(now=now)
+
+    # Policies with their applications and kinds, holds with their custodians, then a
+    # count per table grouped by the policy that wins each row: not a query per policy.
+    assert len(queries) == 5 + tables
 
 
 def test_small_batches_remove_the_same_rows(mixed_data, now):
