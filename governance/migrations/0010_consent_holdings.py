@@ -62,4 +62,6 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunSQL(BACKFILL, reverse_sql=migrations.RunSQL.noop),
+        # Without statistics the first aggregates after the backfill plan for an empty table.
+        migrations.RunSQL("ANALYZE governance_consentholding", reverse_sql=migrations.RunSQL.noop),
     ]

@@ -185,3 +185,12 @@ def test_any_sequence_of_changes_keeps_holdings_equal_to_states(scopes):
             transaction.set_rollback(True)  # the next example starts from nothing
 
     scenario()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scale_seed_fills_the_holdings_its_states_imply():
+    from governance.devtools.scale import scale_seed
+
+    scale_seed(employees=110, events=300, audit_events=20, days=2, seed=5, force=False)
+    assert ConsentState.objects.filter(state=ConsentState.State.GRANTED).exists()
+    assert_holdings_match_states()
