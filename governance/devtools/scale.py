@@ -294,6 +294,7 @@ def _consents(world: _World) -> int:
 
     rng, notice, purpose = world.rng, world.notice, world.purpose
     event_id, state_id = _next_id(ConsentEvent), _next_id(ConsentState)
+    first_state = state_id
     events, states, owed = [], [], []
     at = world.now - timedelta(days=60)
     for index, (employee_id, _subject, user_id) in enumerate(world.employees):
@@ -343,6 +344,7 @@ def _consents(world: _World) -> int:
             for sid, emp, app, kind, state, version, last, when in states
         ),
     )
+    _consent_holdings(first_state)
     _copy(
         "governance_owederasure",
         "employee_id, purpose_id, application_id, data_kind_id, cause_id, state, created_at",
@@ -354,6 +356,18 @@ def _consents(world: _World) -> int:
     for table in ("governance_consentevent", "governance_consentstate"):
         _sync_sequence(table)
     return len(events)
+
+
+def _consent_holdings(first_state: int) -> None:
+    """The holdings the seeded states imply, per purpose and in all, in one statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO governance_consentholding (employee_id, purpose_id, granted)
+               SELECT employee_id, purpose_id, count(*) FROM governance_consentstate
+               WHERE state = 'granted' AND id >= %s
+               GROUP BY GROUPING SETS ((employee_id, purpose_id), (employee_id))""",
+            [first_state],
+        )
 
 
 def _event_days(now: datetime, days: int) -> list[datetime]:

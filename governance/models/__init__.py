@@ -1,6 +1,12 @@
 from governance.models.audit import AuditEvent
 from governance.models.catalogue import Application, DataKind, Purpose, SafeguardRule
-from governance.models.consent import ConsentAction, ConsentEvent, ConsentMethod, ConsentState
+from governance.models.consent import (
+    ConsentAction,
+    ConsentEvent,
+    ConsentHolding,
+    ConsentMethod,
+    ConsentState,
+)
 from governance.models.devices import CaptureDevice
 from governance.models.erasure import ErasureCause, ErasureJob, ErasureStep, OwedErasure
 from governance.models.holds import LegalHold
@@ -30,6 +36,7 @@ __all__ = [
     "CaptureDevice",
     "ConsentAction",
     "ConsentEvent",
+    "ConsentHolding",
     "ConsentMethod",
     "ConsentState",
     "DataKind",

@@ -119,3 +119,35 @@ ACTION_TO_STATE = {
     ConsentAction.EXPIRED: ConsentState.State.EXPIRED,
     ConsentAction.LAPSED: ConsentState.State.LAPSED,
 }
+
+
+class ConsentHolding(models.Model):
+    """How many scopes a person holds granted now, per purpose; with no purpose, in all.
+
+    Derived from ConsentState and written in the same transaction as every change
+    of a state to or from granted, under the person's consent lock, so the
+    aggregates count holders from one row per person instead of a DISTINCT over
+    every grant. Like ConsentState it describes consent, not interaction data,
+    and it goes wherever ConsentState goes.
+    """
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.CASCADE, related_name="consent_holdings"
+    )
+    purpose = models.ForeignKey(
+        Purpose, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    granted = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # One total row (purpose NULL) per person too: NULLs count as equal here.
+            models.UniqueConstraint(
+                fields=["employee", "purpose"],
+                name="one_holding_per_purpose",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(granted__gte=0), name="holding_granted_not_negative"
+            ),
+        ]

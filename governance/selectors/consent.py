@@ -8,6 +8,7 @@ from django.db import connection
 from governance.models import (
     Application,
     ConsentEvent,
+    ConsentHolding,
     ConsentState,
     DataKind,
     Employee,
@@ -124,22 +125,18 @@ def consent_aggregates(*, group_by: str = "department", purpose: Purpose | None 
     if group_by not in {"department", "country"}:
         raise ValueError("group_by must be department or country")
     k = settings.MIN_GROUP_SIZE
-    purpose_filter = "AND purpose_id = %s" if purpose is not None else ""
-    # The people who hold a grant, each once (an index-only scan of a partial index),
-    # joined to everyone by hash. A join of people to their states with
-    # COUNT(DISTINCT) sorted half a million rows on disk at the size of a company, and
-    # `id IN (subquery)` inside the FILTER is re-scanned per person once the grants
-    # outgrow work_mem.
+    # One holdings row per person (their total, or their count for the purpose), kept
+    # by the consent services in the same transaction as the states: a hash join of
+    # everyone to at most one row each, with no DISTINCT over every grant.
+    purpose_match = "h.purpose_id = %s" if purpose is not None else "h.purpose_id IS NULL"
     sql = f"""
-        SELECT e.{group_by}, count(*) AS people, count(g.employee_id) AS granted
+        SELECT e.{group_by}, count(*) AS people, count(h.employee_id) AS granted
         FROM {Employee._meta.db_table} e
-        LEFT JOIN (
-            SELECT DISTINCT employee_id FROM {ConsentState._meta.db_table}
-            WHERE state = %s {purpose_filter}
-        ) g ON g.employee_id = e.id
+        LEFT JOIN {ConsentHolding._meta.db_table} h
+          ON h.employee_id = e.id AND {purpose_match} AND h.granted > 0
         GROUP BY 1 ORDER BY 1
     """
-    params = [ConsentState.State.GRANTED] + ([purpose.pk] if purpose is not None else [])
+    params = [purpose.pk] if purpose is not None else []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         groups = [{group_by: g, "people": p, "granted": n} for g, p, n in cursor.fetchall()]

@@ -22,6 +22,7 @@ from governance.models import (
     Application,
     ConsentAction,
     ConsentEvent,
+    ConsentHolding,
     ConsentMethod,
     ConsentState,
     DataKind,
@@ -95,9 +96,12 @@ def _append(
         ip_address=context.ip_address,
         user_agent=(context.user_agent or "")[:500],
     )
+    was_granted = state is not None and state.is_granted
     if state is None:
         state = ConsentState(employee=employee, **_scope_fields(scope))
     state.state = ACTION_TO_STATE[action]
+    if state.is_granted != was_granted:
+        _holdings_change([employee.pk], [scope.purpose.pk], granted=state.is_granted)
     state.version = version
     state.notice = notice
     state.last_event = event
@@ -307,6 +311,11 @@ def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
                 [event.pk for event in events],
             ],
         )
+    _holdings_change(
+        [state.employee_id for state in states],
+        [state.purpose_id for state in states],
+        granted=False,
+    )
     subjects = dict(
         Employee.objects.filter(pk__in={s.employee_id for s in states}).values_list(
             "pk", "subject_id"
@@ -333,6 +342,45 @@ def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
                 "method": SYSTEM_CONTEXT.method,
             },
         )
+
+
+# Each changed scope counts once towards its person's purpose and once towards their total.
+_HOLDING_CHANGES = """
+    SELECT employee_id, purpose_id, count(*) AS n
+    FROM unnest(%s::bigint[], %s::bigint[]) AS c(employee_id, purpose_id)
+    GROUP BY GROUPING SETS ((employee_id, purpose_id), (employee_id))
+"""
+
+
+def _holdings_change(employee_ids: list[int], purpose_ids: list[int], *, granted: bool) -> None:
+    """Count scopes that became granted (or stopped being) into ConsentHolding.
+
+    Called under the consent locks of every person named, in the transaction that
+    changes their states, so the holdings never disagree with ConsentState.
+    """
+    table = ConsentHolding._meta.db_table
+    with connection.cursor() as cursor:
+        if granted:
+            cursor.execute(
+                f"""INSERT INTO {table} AS h (employee_id, purpose_id, granted)
+                    {_HOLDING_CHANGES}
+                    ON CONFLICT ON CONSTRAINT one_holding_per_purpose
+                    DO UPDATE SET granted = h.granted + excluded.granted""",
+                [employee_ids, purpose_ids],
+            )
+            return
+        # A decrement never inserts: a missing row means the holdings drifted, and the
+        # count of rows updated says so.
+        cursor.execute(
+            f"""UPDATE {table} h SET granted = h.granted - c.n
+                FROM ({_HOLDING_CHANGES}) c
+                WHERE h.employee_id = c.employee_id
+                  AND h.purpose_id IS NOT DISTINCT FROM c.purpose_id""",
+            [employee_ids, purpose_ids],
+        )
+        expected = len(set(employee_ids)) + len(set(zip(employee_ids, purpose_ids, strict=True)))
+        if cursor.rowcount != expected:
+            raise RuntimeError("consent holdings are out of step with consent states")
 
 
 def _scope_slugs() -> dict[str, dict[int, str]]:
