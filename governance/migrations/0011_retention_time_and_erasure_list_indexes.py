@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("governance", "0009_erasurestep_rows_expected"),
+        ("governance", "0010_consent_holdings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
