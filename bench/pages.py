@@ -129,6 +129,8 @@ def _measure(targets, loads: int) -> list[dict]:
     from django.db import connection
     from django.test import Client
 
+    import portal.wsgi  # noqa: F401  as a web worker starts: the app loaded, start-up frozen
+
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     logging.getLogger("axes").setLevel(logging.WARNING)
     logging.getLogger("django.request").setLevel(logging.ERROR)
