@@ -150,7 +150,9 @@ DATABASES = {
 }
 # Pages run short queries whose row estimates at scale pass the JIT threshold; compiling
 # them cost 60+ ms per statement, more than the query itself.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Added to whatever `options` DATABASE_URL gives (a statement_timeout, say), not instead.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = " ".join(filter(None, [_db_options.get("options"), "-c jit=off"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -100,13 +100,13 @@ def _append(
     if state is None:
         state = ConsentState(employee=employee, **_scope_fields(scope))
     state.state = ACTION_TO_STATE[action]
-    if state.is_granted != was_granted:
-        _holdings_change([employee.pk], [scope.purpose.pk], granted=state.is_granted)
     state.version = version
     state.notice = notice
     state.last_event = event
     state.updated_at = now
     state.save()
+    if state.is_granted != was_granted:
+        _holdings_recount([employee.pk])
     audit_record(
         actor=actor,
         action=f"consent.{action}",
@@ -311,11 +311,7 @@ def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
                 [event.pk for event in events],
             ],
         )
-    _holdings_change(
-        [state.employee_id for state in states],
-        [state.purpose_id for state in states],
-        granted=False,
-    )
+    _holdings_recount(sorted({state.employee_id for state in states}))
     subjects = dict(
         Employee.objects.filter(pk__in={s.employee_id for s in states}).values_list(
             "pk", "subject_id"
@@ -344,43 +340,28 @@ def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
         )
 
 
-# Each changed scope counts once towards its person's purpose and once towards their total.
-_HOLDING_CHANGES = """
-    SELECT employee_id, purpose_id, count(*) AS n
-    FROM unnest(%s::bigint[], %s::bigint[]) AS c(employee_id, purpose_id)
-    GROUP BY GROUPING SETS ((employee_id, purpose_id), (employee_id))
-"""
+def _holdings_recount(employee_ids: list[int]) -> None:
+    """Set these people's ConsentHolding rows to what their ConsentState rows say now:
+    granted scopes per purpose, and in total (the row with no purpose).
 
-
-def _holdings_change(employee_ids: list[int], purpose_ids: list[int], *, granted: bool) -> None:
-    """Count scopes that became granted (or stopped being) into ConsentHolding.
-
-    Called under the consent locks of every person named, in the transaction that
-    changes their states, so the holdings never disagree with ConsentState.
+    Called under the consent locks of every person named, after their states changed,
+    in the same transaction. Recounting (a few rows per person) rather than adding and
+    subtracting means a holding that ever fell out of step, say from a change made by
+    code that predates the table, is put right by the person's next change instead of
+    failing it.
     """
     table = ConsentHolding._meta.db_table
     with connection.cursor() as cursor:
-        if granted:
-            cursor.execute(
-                f"""INSERT INTO {table} AS h (employee_id, purpose_id, granted)
-                    {_HOLDING_CHANGES}
-                    ON CONFLICT ON CONSTRAINT one_holding_per_purpose
-                    DO UPDATE SET granted = h.granted + excluded.granted""",
-                [employee_ids, purpose_ids],
-            )
-            return
-        # A decrement never inserts: a missing row means the holdings drifted, and the
-        # count of rows updated says so.
         cursor.execute(
-            f"""UPDATE {table} h SET granted = h.granted - c.n
-                FROM ({_HOLDING_CHANGES}) c
-                WHERE h.employee_id = c.employee_id
-                  AND h.purpose_id IS NOT DISTINCT FROM c.purpose_id""",
-            [employee_ids, purpose_ids],
+            f"""INSERT INTO {table} AS h (employee_id, purpose_id, granted)
+                SELECT employee_id, purpose_id, count(*) FILTER (WHERE state = %s)
+                FROM {ConsentState._meta.db_table}
+                WHERE employee_id = ANY(%s)
+                GROUP BY GROUPING SETS ((employee_id, purpose_id), (employee_id))
+                ON CONFLICT ON CONSTRAINT one_holding_per_purpose
+                DO UPDATE SET granted = excluded.granted""",
+            [ConsentState.State.GRANTED, employee_ids],
         )
-        expected = len(set(employee_ids)) + len(set(zip(employee_ids, purpose_ids, strict=True)))
-        if cursor.rowcount != expected:
-            raise RuntimeError("consent holdings are out of step with consent states")
 
 
 def _scope_slugs() -> dict[str, dict[int, str]]:

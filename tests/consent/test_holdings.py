@@ -78,6 +78,20 @@ def test_grants_and_withdrawals_keep_holdings_in_step(alice, bob, scopes):
     assert ConsentHolding.objects.get(employee=bob.employee, purpose=None).granted == 1
 
 
+def test_a_holding_out_of_step_is_put_right_by_the_next_change_not_refused(alice, scopes):
+    """Holdings written by code that predates them (a rolling deploy) must not block a
+    withdrawal: each change recounts the person's holdings from their states."""
+    for scope in scopes[:2]:
+        consent_grant(employee=alice.employee, scope=scope, actor=alice, context=CTX)
+    ConsentHolding.objects.filter(employee=alice.employee).delete()
+    consent_withdraw(employee=alice.employee, scope=scopes[0], actor=alice, context=CTX)
+    assert_holdings_match_states()
+    ConsentHolding.objects.filter(employee=alice.employee).update(granted=0)
+    consent_withdraw(employee=alice.employee, scope=scopes[1], actor=alice, context=CTX)
+    assert_holdings_match_states()
+    assert ConsentHolding.objects.get(employee=alice.employee, purpose=None).granted == 0
+
+
 def test_a_material_notice_lapse_empties_the_holdings_it_lapses(
     catalogue, olivia, scopes, monkeypatch
 ):

@@ -135,3 +135,16 @@ def test_secure_cookies_https_and_hsts_by_default_and_off_for_local_http(data_di
     for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_SSL_REDIRECT"):
         assert _setting(name, data_dir, SECRET_KEY=key, **local) == "False"
     assert _setting("SECURE_HSTS_SECONDS", data_dir, SECRET_KEY=key, **local) == "0"
+
+
+def test_jit_off_is_added_to_the_connection_options_database_url_gives(data_dir):
+    key = secrets.token_urlsafe(60)
+    url = "postgresql://portal@db.example.com/portal?options=-c%20statement_timeout%3D5000"
+    options = _setting(
+        "DATABASES['default']['OPTIONS']['options']",
+        data_dir,
+        SECRET_KEY=key,
+        DATABASE_URL=url,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert options == "-c statement_timeout=5000 -c jit=off"
