@@ -21,6 +21,7 @@ import uuid
 from bench.common import bench_database, timed
 
 DB = "portal_bench_consent"
+CHANGED = "We now keep menus for longer."  # the material notice of the lapse
 
 
 def main() -> None:
@@ -156,8 +157,6 @@ def run_lapse(grants: int, per_person: int) -> None:
     from governance.services.consent import LAPSE_BATCH_SIZE
     from governance.services.notices import (
         notice_apply_material_change,
-        notice_create,
-        notice_publish,
     )
     from tests.factories import make_catalogue, make_user, publish_notice
 
@@ -168,18 +167,12 @@ def run_lapse(grants: int, per_person: int) -> None:
     people = -(-grants // per_person)
     _granted_people("svc", people, per_person, old)
     raw_people = _granted_people("raw", people, per_person, old)
-    notice = notice_publish(
-        notice=notice_create(
-            actor=officer,
-            title="Recording, changed",
-            body="We now keep menus for longer.",
-            purposes=[catalogue["purpose"]],
-            applications=catalogue["applications"],
-            data_kinds=catalogue["kinds"],
-            material_change=True,
-            effective_at=timezone.now() + timedelta(days=1),
-        ),
-        actor=officer,
+    notice = publish_notice(
+        officer,
+        catalogue,
+        material=True,
+        body=CHANGED,
+        effective_at=timezone.now() + timedelta(days=1),
     )
     results: dict[str, float] = {}
     raw = connection.cursor().cursor

@@ -57,7 +57,11 @@ def make_catalogue() -> dict:
     return {"purpose": purpose, "prohibited": prohibited, "applications": apps, "kinds": kinds}
 
 
-def publish_notice(actor, catalogue: dict, *, material: bool = False, body: str | None = None):
+def publish_notice(
+    actor, catalogue: dict, *, material: bool = False, body: str | None = None, effective_at=None
+):
+    """Publish a notice over the whole catalogue; `effective_at` defaults to now."""
+    extra = {"effective_at": effective_at} if effective_at is not None else {}
     notice = notice_create(
         actor=actor,
         title="Recording how you use your computer",
@@ -66,5 +70,6 @@ def publish_notice(actor, catalogue: dict, *, material: bool = False, body: str 
         applications=catalogue["applications"],
         data_kinds=catalogue["kinds"],
         material_change=material,
+        **extra,
     )
     return notice_publish(notice=notice, actor=actor)

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 from governance.models import ConsentAction, ConsentEvent, ConsentState, OwedErasure
 from governance.models.consent import ACTION_TO_STATE
 from governance.services.audit import audit_verify
-from tests.factories import make_user
+from tests.factories import make_user, publish_notice
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -149,6 +149,7 @@ def test_material_notice_lapses_while_people_withdraw_without_deadlock(catalogue
     assert audit_verify().ok
 
 
+CHANGED = "We now keep menus for longer."
 LAPSE_PEOPLE = 40  # passive: granted under the old notice, lapsed by the worker's batches
 
 
@@ -167,7 +168,6 @@ def test_lapse_task_on_a_worker_beside_withdrawals_and_grants(catalogue, olivia,
     from governance.models import AuditEvent, Notice
     from governance.selectors.consent import consent_needs_review
     from governance.services.consent import RequestContext, consent_grant
-    from governance.services.notices import notice_create, notice_publish
     from governance.services.scopes import Scope
     from governance.tasks.notices import notice_lapse_consents
 
@@ -182,18 +182,12 @@ def test_lapse_task_on_a_worker_beside_withdrawals_and_grants(catalogue, olivia,
     for user in [early, *active, *passive]:
         for scope in scopes:
             consent_grant(employee=user.employee, scope=scope, actor=user, context=RequestContext())
-    notice = notice_publish(
-        notice=notice_create(
-            actor=olivia,
-            title="Recording, changed",
-            body="We now keep menus for longer.",
-            purposes=[catalogue["purpose"]],
-            applications=catalogue["applications"],
-            data_kinds=catalogue["kinds"],
-            material_change=True,
-            effective_at=timezone.now() + timedelta(days=1),
-        ),
-        actor=olivia,
+    notice = publish_notice(
+        olivia,
+        catalogue,
+        material=True,
+        body=CHANGED,
+        effective_at=timezone.now() + timedelta(days=1),
     )
     Notice.objects.filter(pk=notice.pk).update(effective_at=timezone.now())
     for scope in scopes:

@@ -22,7 +22,7 @@ from governance.services.consent import (
 from governance.services.notices import notice_create, notice_publish
 from governance.services.scopes import Scope
 from governance.tasks.notices import notice_lapse_consents
-from tests.factories import make_user
+from tests.factories import make_user, publish_notice
 
 CTX = RequestContext()
 
@@ -100,18 +100,7 @@ def test_a_material_notice_lapse_empties_the_holdings_it_lapses(
         for scope in scopes:
             consent_grant(employee=user.employee, scope=scope, actor=user, context=CTX)
     monkeypatch.setattr("governance.services.notices.LAPSE_BATCH_SIZE", 4)
-    notice = notice_publish(
-        notice=notice_create(
-            actor=olivia,
-            title="Recording, changed",
-            body="We now keep menus for longer.",
-            purposes=[catalogue["purpose"]],
-            applications=catalogue["applications"],
-            data_kinds=catalogue["kinds"],
-            material_change=True,
-        ),
-        actor=olivia,
-    )
+    notice = publish_notice(olivia, catalogue, material=True, body="We now keep menus for longer.")
     # Publication lapsed a first batch; the holdings already follow it.
     assert_holdings_match_states()
     assert ConsentState.objects.filter(state="granted").exists()
