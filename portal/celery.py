@@ -35,6 +35,10 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.retention.retention_enforce",
         "schedule": crontab(hour=3, minute=15),
     },
+    "requests-remind": {
+        "task": "governance.tasks.requests.requests_remind",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "event-partitions-maintain": {
         "task": "governance.tasks.ingestion.event_partitions_maintain",
         "schedule": 3600.0,

@@ -182,6 +182,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "governance" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Access packages: a folder under the data directory; in production any Django
+    # storage backend (e.g. django-storages' S3Boto3Storage) by EXPORTS_STORAGE_BACKEND.
+    "exports": {
+        "BACKEND": env_str(
+            "EXPORTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {"location": str(DATA_DIR / "exports")}
+        if not env_str("EXPORTS_STORAGE_BACKEND")
+        else {},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG
@@ -341,6 +351,26 @@ CONTROLLER = {
     "phone": env_str("CONTROLLER_PHONE", "+49 30 000000"),
 }
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# Data subject requests. Rejections name the supervisory authority the person may
+# complain to; packages of a person's data expire after EXPORT_TTL_DAYS; assignees are
+# reminded of requests due within REQUEST_REMINDER_DAYS.
+SUPERVISORY_AUTHORITY = {
+    "name": env_str(
+        "SUPERVISORY_AUTHORITY_NAME",
+        "Berlin Commissioner for Data Protection and Freedom of Information",
+    ),
+    "url": env_str("SUPERVISORY_AUTHORITY_URL", "https://www.datenschutz-berlin.de/"),
+}
+EXPORT_TTL_DAYS = env_int("EXPORT_TTL_DAYS", 30)
+REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", CONTROLLER["email"])
 
 # Aggregates over fewer people than this are suppressed (no detriment).
 MIN_GROUP_SIZE = env_int("MIN_GROUP_SIZE", 5)

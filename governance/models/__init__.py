@@ -21,9 +21,27 @@ from governance.models.ingestion import (
 )
 from governance.models.notices import Notice
 from governance.models.people import Employee, Role
+from governance.models.requests import (
+    PACKAGE_KINDS,
+    SCOPED_KINDS,
+    DataRequest,
+    DataRequestEvent,
+    ExportPackage,
+    RequestClock,
+    RequestKind,
+    SentEmail,
+)
 from governance.models.retention import RetentionPolicy, RetentionRun
 
 __all__ = [
+    "PACKAGE_KINDS",
+    "SCOPED_KINDS",
+    "DataRequest",
+    "DataRequestEvent",
+    "ExportPackage",
+    "RequestClock",
+    "RequestKind",
+    "SentEmail",
     "ActivityDay",
     "DropTally",
     "EventType",

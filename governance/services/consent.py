@@ -216,14 +216,30 @@ def consent_withdraw(
 
 
 def consent_withdraw_all(
-    *, employee: Employee, actor, context: RequestContext
+    *,
+    employee: Employee,
+    actor,
+    context: RequestContext,
+    purpose: Purpose | None = None,
+    application: Application | None = None,
+    data_kind: DataKind | None = None,
 ) -> list[ConsentEvent]:
-    """Withdraw every scope not already withdrawn, in one transaction."""
+    """Withdraw every scope not already withdrawn (within the purpose, application and
+    kind given, when given), in one transaction."""
+    narrowed = {
+        name: value
+        for name, value in (
+            ("purpose", purpose),
+            ("application", application),
+            ("data_kind", data_kind),
+        )
+        if value is not None
+    }
     with transaction.atomic(), audits_last():
         _employee_lock(employee)
         states = list(
             ConsentState.objects.select_for_update(of=("self",))
-            .filter(employee=employee)
+            .filter(employee=employee, **narrowed)
             .exclude(state=ConsentState.State.WITHDRAWN)
             .select_related("purpose", "application", "data_kind", "notice")
             .order_by("pk")

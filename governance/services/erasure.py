@@ -370,7 +370,17 @@ def erasure_job_finish(job_id: int) -> ErasureJob:
                 details=details,
             )
         job.save(update_fields=["state", "completed_at", "receipt"])
+        if job.cause == ErasureCause.REQUEST:
+            _request_settle(job.pk)
     return job
+
+
+def _request_settle(job_id: int) -> None:
+    """An erasure request follows its job in the same transaction, so neither can be
+    settled without the other."""
+    from governance.services.requests import request_erasure_settled
+
+    request_erasure_settled(job_id)
 
 
 def _step_counts(step: ErasureStep) -> dict:
@@ -423,6 +433,10 @@ def erasure_deferred_resume() -> int:
             state=ErasureStep.State.PENDING, finished_at=None
         )
         ErasureJob.objects.filter(pk__in=job_ids).update(state=ErasureJob.State.RUNNING)
+        for job_id in ErasureJob.objects.filter(
+            pk__in=job_ids, cause=ErasureCause.REQUEST
+        ).values_list("pk", flat=True):
+            _request_settle(job_id)
         for job_id in job_ids:
             transaction.on_commit(lambda job_id=job_id: _enqueue_advance(job_id))
     return len(steps)

@@ -33,4 +33,18 @@ def employee_processing_restrict(
             subject=employee.subject_id,
             details={"reason": reason[:500]},
         )
+        if not restricted:
+            # Art. 18(3): the person who obtained the restriction is told it is lifted.
+            transaction.on_commit(lambda: _tell_resumed(employee.pk, reason[:500]))
     return employee
+
+
+def _tell_resumed(employee_id: int, reason: str) -> None:
+    from governance.services.mail import email_send
+
+    employee = Employee.objects.select_related("user").get(pk=employee_id)
+    email_send(
+        to=employee.user.email,
+        kind="processing_resumed",
+        context={"employee": employee, "reason": reason},
+    )
