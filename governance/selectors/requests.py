@@ -1,0 +1,154 @@
+"""Reads of data subject requests, scoped to who asks: the person's own, or the officers' queue.
+
+The API and the pages read through these, so both show the same rows in the same
+order. An employee reaches only their own requests (another person's is None, which
+the edges answer as 404); officers see every request, soonest deadline first.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from governance.models import DataRequest, DataRequestEvent, ExportPackage, SentEmail
+
+# Open requests due within this many days are "due soon" in the queue.
+DUE_SOON_DAYS = 7
+# The history line's author as the person reads it: officers are never named to them.
+PRIVACY_TEAM = "privacy team"
+PORTAL = "portal"
+YOU = "you"
+
+
+def _today() -> date:
+    # The service's own "today" (services.requests._today): deadlines are UTC dates.
+    return timezone.now().date()
+
+
+def _base() -> QuerySet:
+    return DataRequest.objects.select_related(
+        "employee", "purpose", "application", "data_kind", "erasure_job"
+    ).order_by()
+
+
+def _with_detail(queryset: QuerySet) -> QuerySet:
+    return queryset.prefetch_related(
+        Prefetch("history", queryset=DataRequestEvent.objects.select_related("actor")),
+        Prefetch("packages", queryset=ExportPackage.objects.order_by("-created_at", "-pk")),
+    )
+
+
+# The employee's own
+
+
+def requests_for_employee(user) -> QuerySet:
+    """The caller's own requests, newest first; none for someone without an Employee record."""
+    employee = getattr(user, "employee", None) if getattr(user, "is_authenticated", False) else None
+    if employee is None:
+        return DataRequest.objects.none()
+    return _base().filter(employee=employee).order_by("-received_at", "-pk")
+
+
+def request_for_employee(user, pk) -> DataRequest | None:
+    """One of the caller's own requests with its history and packages; None if not theirs."""
+    if not _is_pk(pk):
+        return None
+    return _with_detail(requests_for_employee(user)).filter(pk=pk).first()
+
+
+# The officers' queue
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the queue can be narrowed to; None means "any"."""
+
+    state: str | None = None
+    kind: str | None = None
+    # A user id, "me" (the viewer) or "none" (unassigned).
+    assignee: int | str | None = None
+    overdue: bool | None = None
+    due_before: date | None = None
+
+
+def requests_queue(filters: QueueFilters | dict | None = None, *, viewer=None) -> QuerySet:
+    """Every request, soonest deadline first (then oldest id), narrowed by `filters`.
+
+    `assignee="me"` needs `viewer`. `overdue=True` means open and past its due date;
+    `overdue=False`, everything else.
+    """
+    if isinstance(filters, dict):
+        filters = QueueFilters(**{k: v for k, v in filters.items() if v not in (None, "")})
+    filters = filters or QueueFilters()
+    queryset = _base().select_related("employee__user", "assignee").order_by("due_on", "pk")
+    if filters.state:
+        queryset = queryset.filter(state=filters.state)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif filters.assignee == "me":
+        queryset = queryset.filter(assignee_id=getattr(viewer, "pk", None))
+    elif filters.assignee is not None:
+        queryset = queryset.filter(assignee_id=int(filters.assignee))
+    if filters.overdue is not None:
+        late = {"state__in": DataRequest.OPEN_STATES, "due_on__lt": _today()}
+        queryset = queryset.filter(**late) if filters.overdue else queryset.exclude(**late)
+    if filters.due_before is not None:
+        queryset = queryset.filter(due_on__lt=filters.due_before)
+    return queryset
+
+
+def request_for_officer(pk) -> DataRequest | None:
+    """Any request, with its history, packages and the emails sent about it."""
+    if not _is_pk(pk):
+        return None
+    return (
+        _with_detail(requests_queue())
+        .prefetch_related(Prefetch("emails", queryset=SentEmail.objects.order_by("sent_at", "pk")))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+# What both sides show about one request
+
+
+def request_is_overdue(request: DataRequest, *, today: date | None = None) -> bool:
+    return request.is_open and request.due_on < (today or _today())
+
+
+def request_is_due_soon(request: DataRequest, *, today: date | None = None) -> bool:
+    """Open, not overdue, and due within DUE_SOON_DAYS."""
+    today = today or _today()
+    return request.is_open and today <= request.due_on <= today + timedelta(days=DUE_SOON_DAYS)
+
+
+def request_package(request: DataRequest) -> ExportPackage | None:
+    """The request's newest package (access and portability), if one was started."""
+    packages = list(request.packages.all())  # prefetched newest first by the selectors
+    return packages[0] if packages else None
+
+
+def history_author(event: DataRequestEvent, *, for_person: bool) -> str:
+    """Who made a history line: for the person, "you", "privacy team" or "portal" only."""
+    if event.actor_id is None:
+        return PORTAL
+    if for_person:
+        return YOU if event.actor_id == event.request.employee.user_id else PRIVACY_TEAM
+    return event.actor.get_username()
+
+
+def history_message(event: DataRequestEvent, *, for_person: bool) -> str:
+    """The line's message; an assignment names an officer, which the person is not told."""
+    if for_person and event.action == "assigned":
+        return "Assigned within the privacy team."
+    return event.message
+
+
+def _is_pk(pk) -> bool:
+    try:
+        return 0 < int(pk) < 2**63
+    except (TypeError, ValueError):
+        return False
