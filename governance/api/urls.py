@@ -15,6 +15,7 @@ from governance.api.views import (
     my_data,
     notices,
     officer,
+    requests,
     retention,
 )
 
@@ -49,6 +50,13 @@ endpoints = [
         erasure.MyErasureReceiptView.as_view(),
         name="api-my-erasure-receipt",
     ),
+    path("me/requests", requests.MyRequestsView.as_view(), name="api-my-requests"),
+    path("me/requests/<int:request_id>", requests.MyRequestView.as_view(), name="api-my-request"),
+    path(
+        "me/requests/<int:request_id>/withdraw",
+        requests.MyRequestWithdrawView.as_view(),
+        name="api-my-request-withdraw",
+    ),
     path("me/access-log", me.MyAccessLogView.as_view(), name="api-my-access-log"),
     path("me/data", my_data.MyDataView.as_view(), name="api-my-data"),
     path("erasures/owed", officer.OwedErasuresView.as_view(), name="api-erasures-owed"),
@@ -68,6 +76,24 @@ endpoints = [
         "reports/consent-aggregates",
         officer.ConsentAggregatesView.as_view(),
         name="api-consent-aggregates",
+    ),
+    path("requests", requests.RequestsView.as_view(), name="api-requests"),
+    path("requests/<int:request_id>", requests.RequestView.as_view(), name="api-request"),
+    *(
+        path(
+            f"requests/<int:request_id>/{action}",
+            view.as_view(),
+            name=f"api-request-{action.replace('/', '-')}",
+        )
+        for action, view in (
+            ("assign", requests.RequestAssignView),
+            ("identity", requests.RequestIdentityView),
+            ("verify", requests.RequestVerifyView),
+            ("extend", requests.RequestExtendView),
+            ("reject", requests.RequestRejectView),
+            ("complete", requests.RequestCompleteView),
+            ("package/revoke", requests.RequestPackageRevokeView),
+        )
     ),
     path("retention-runs", retention.RetentionRunsView.as_view(), name="api-retention-runs"),
     path("audit/events", audit.AuditEventsView.as_view(), name="api-audit-events"),
