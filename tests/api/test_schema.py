@@ -31,6 +31,18 @@ CONTRACT = {
     "/api/v1/reports/consent-aggregates": {"get"},
     "/api/v1/audit/events": {"get"},
     "/api/v1/audit/verify": {"get"},
+    "/api/v1/me/requests": {"get", "post"},
+    "/api/v1/me/requests/{request_id}": {"get"},
+    "/api/v1/me/requests/{request_id}/withdraw": {"post"},
+    "/api/v1/requests": {"get", "post"},
+    "/api/v1/requests/{request_id}": {"get"},
+    "/api/v1/requests/{request_id}/assign": {"post"},
+    "/api/v1/requests/{request_id}/identity": {"post"},
+    "/api/v1/requests/{request_id}/verify": {"post"},
+    "/api/v1/requests/{request_id}/extend": {"post"},
+    "/api/v1/requests/{request_id}/reject": {"post"},
+    "/api/v1/requests/{request_id}/complete": {"post"},
+    "/api/v1/requests/{request_id}/package/revoke": {"post"},
 }
 
 
@@ -139,3 +151,16 @@ def test_every_operation_documents_unavailable_and_every_body_its_media_type(sch
             assert "Retry-After" in responses["503"]["headers"]
             if "requestBody" in operation:
                 assert "415" in responses, (method, path)
+
+
+def test_filing_a_request_documents_201_for_a_new_one_and_200_for_the_open_one(schema):
+    for path in ("/api/v1/me/requests", "/api/v1/requests"):
+        responses = schema["paths"][path]["post"]["responses"]
+        assert {"200", "201", "400", "403", "415"} <= set(responses), path
+        assert responses["200"]["content"] == responses["201"]["content"], path
+    queue = schema["paths"]["/api/v1/requests"]["get"]["parameters"]
+    assert {p["name"] for p in queue} >= {"state", "kind", "assignee", "overdue", "due_before"}
+    detail = schema["components"]["schemas"]["MyRequestDetail"]["properties"]
+    assert {"due_on", "history", "package", "erasure", "clock"} <= set(detail)
+    package = schema["components"]["schemas"]["MyExportPackage"]["properties"]
+    assert package["download_url"]["nullable"] is True

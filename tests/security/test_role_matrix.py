@@ -24,6 +24,7 @@ tests/people/test_admin.py covers what the admin shows.
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -32,6 +33,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
@@ -39,6 +41,7 @@ from rest_framework.test import APIClient
 from governance.models import (
     DataKind,
     ErasureJob,
+    ExportPackage,
     LegalHold,
     RetentionPolicy,
     Role,
@@ -50,6 +53,7 @@ from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
 from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
+from governance.services.requests import request_assign, request_file
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 from tests.conftest import written
@@ -91,6 +95,9 @@ class Access:
     served: frozenset[int] = frozenset({200})  # what an allowed GET answers
     bearer_only: bool = False  # sessions are ignored: every refused caller is unauthenticated
     others: int = 405  # what an allowed caller gets for a method the route does not take
+    # A module the allowed call imports lazily, written in a parallel branch: until it is
+    # merged the allowed caller's case is skipped (the refusals are tested all the same).
+    needs: str = ""
 
 
 def get(who, **kw) -> Access:
@@ -101,6 +108,7 @@ DEFAULT_PARAMS = {
     "receipt_id": "bob_receipt",
     "job_id": "bob_job",
     "employee_number": "bob_number",
+    "request_id": "bob_request",
 }
 SCOPE = {"purpose": "train-computer-use-models", "application": "vscode", "data_kind": "key"}
 
@@ -184,6 +192,13 @@ ACCESS: dict[str, Access] = {
     "api-my-erasure": get(OWNER, hidden=EMPLOYEES),
     "api-my-erasure-receipt": get(OWNER, hidden=EMPLOYEES),
     "api-my-access-log": get(EMPLOYEES),
+    "api-my-requests": Access(
+        {"GET": EMPLOYEES, "POST": EMPLOYEES},
+        bodies={"POST": {"kind": "rectification"}},
+        writes={"POST"},
+    ),
+    "api-my-request": get(OWNER, hidden=EMPLOYEES),
+    "api-my-request-withdraw": Access({"POST": OWNER}, hidden=EMPLOYEES, writes={"POST"}),
     "api-my-data": get(EMPLOYEES),
     # API: privacy officers (and legal for reports and the audit log)
     "api-erasures-owed": get(OFFICER),
@@ -203,6 +218,42 @@ ACCESS: dict[str, Access] = {
     ),
     "api-consent-aggregates": get(OFFICER_LEGAL),
     "api-retention-runs": get(OFFICER),
+    # API: data subject requests, worked by privacy officers (bob's request is received
+    # and assigned to olivia; his rectification in progress; his portability copy ready).
+    "api-requests": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        bodies={
+            "POST": {"employee": "bob@example.com", "kind": "restriction", "identity_check": "ID"}
+        },
+        writes={"POST"},
+    ),
+    "api-request": get(OFFICER),
+    "api-request-assign": Access(
+        {"POST": OFFICER}, bodies={"POST": {"assignee": None}}, writes={"POST"}
+    ),
+    "api-request-identity": Access(
+        {"POST": OFFICER}, bodies={"POST": {"reason": "Reply from work"}}, writes={"POST"}
+    ),
+    "api-request-verify": Access({"POST": OFFICER}, writes={"POST"}),
+    "api-request-extend": Access(
+        {"POST": OFFICER}, bodies={"POST": {"days": 5, "reason": "Volume"}}, writes={"POST"}
+    ),
+    "api-request-reject": Access(
+        {"POST": OFFICER}, bodies={"POST": {"reason": "Unfounded"}}, writes={"POST"}
+    ),
+    "api-request-complete": Access(
+        {"POST": OFFICER},
+        params={"request_id": "bob_rectification"},
+        bodies={"POST": {"outcome": "Nothing to correct."}},
+        writes={"POST"},
+    ),
+    "api-request-package-revoke": Access(
+        {"POST": OFFICER},
+        params={"request_id": "bob_portability"},
+        bodies={"POST": {"reason": "Sent to the wrong address"}},
+        writes={"POST"},
+        needs="governance.services.exports",
+    ),
     "api-audit-events": get(OFFICER_LEGAL),
     "api-audit-verify": get(OFFICER_LEGAL),
     "api-notice-list": Access(
@@ -504,6 +555,17 @@ def _build_world() -> World:
         actor=people["leo"], matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
     )
     policy = retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=90)
+    bob_request, _ = request_file(employee=bob.employee, kind="access", actor=bob)
+    request_assign(request=bob_request, assignee=olivia, actor=olivia)
+    bob_rectification, _ = request_file(
+        employee=bob.employee, kind="rectification", actor=olivia, identity_check="In person"
+    )
+    bob_portability, _ = request_file(
+        employee=bob.employee, kind="portability", actor=olivia, identity_check="In person"
+    )
+    ExportPackage.objects.filter(request=bob_portability).update(
+        state=ExportPackage.State.READY, expires_at=timezone.now() + timedelta(days=30)
+    )
 
     sessions = {}
     for name, user in people.items():
@@ -526,6 +588,9 @@ def _build_world() -> World:
         "bob_receipt": grant.receipt_id,
         "bob_job": job.pk,
         "bob_number": bob.employee.employee_number,
+        "bob_request": bob_request.pk,
+        "bob_rectification": bob_rectification.pk,
+        "bob_portability": bob_portability.pk,
         "bob_employee": bob.employee.pk,
         "bob_uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
         "bob_reset_token": default_token_generator.make_token(bob),
@@ -590,6 +655,8 @@ def test_every_write_the_matrix_counts_on_is_an_unsafe_method_of_the_route():
 @pytest.mark.parametrize(("route", "method", "caller"), CASES)
 def test_role_matrix(world, db, route, method, caller):
     access = ACCESS[route.name]
+    if access.needs and caller in access.methods[method]:
+        pytest.importorskip(access.needs)
     path = world.path(route)
     before = key_rows()
 
@@ -668,7 +735,7 @@ CSRF_CASES = [
 @pytest.mark.parametrize(("route", "method"), CSRF_CASES)
 def test_unsafe_calls_without_a_csrf_token_are_refused(world, db, route, method):
     access = ACCESS[route.name]
-    caller = next(c for c in (*PEOPLE, ANONYMOUS) if c in access.methods[method])
+    caller = next(c for c in (*PEOPLE, "bob", ANONYMOUS) if c in access.methods[method])
     before = key_rows()
 
     response = world.call(
