@@ -106,6 +106,7 @@ def request_for_officer(pk) -> DataRequest | None:
         return None
     return (
         _with_detail(requests_queue())
+        .select_related("filed_by")
         .prefetch_related(Prefetch("emails", queryset=SentEmail.objects.order_by("sent_at", "pk")))
         .filter(pk=pk)
         .first()

@@ -548,3 +548,20 @@ def test_the_person_never_sees_an_officers_name_in_their_request(client_as, alic
 
     assert "olivia" not in seen
     assert '"by": "privacy team"' in seen
+
+
+def test_a_page_of_the_queue_and_of_my_requests_reads_in_a_fixed_number_of_queries(
+    client_as, alice, olivia, django_assert_max_num_queries
+):
+    for kind in ("access", "portability", "rectification", "restriction", "objection"):
+        file(client_as(alice), kind=kind)
+    officer, own = client_as(olivia), client_as(alice)
+    officer.get(QUEUE), own.get(MINE)  # the session and permission lookups warm up
+
+    with django_assert_max_num_queries(8):
+        assert len(officer.get(QUEUE).json()["results"]) == 5
+    with django_assert_max_num_queries(8):
+        assert len(own.get(MINE).json()["results"]) == 5
+    pk = DataRequest.objects.order_by("pk").first().pk
+    with django_assert_max_num_queries(10):
+        assert officer.get(f"{QUEUE}/{pk}").status_code == 200

@@ -341,6 +341,8 @@ def _slug(model, name: str, **kwargs) -> StrictSlugRelatedField:
 
 
 class MyRequestCreateSerializer(StrictSerializer):
+    """A request the caller files about their own data."""
+
     kind = RequestKindField()
     purpose = _slug(Purpose, "purpose")
     application = _slug(Application, "application")
@@ -351,6 +353,8 @@ class MyRequestCreateSerializer(StrictSerializer):
 
 
 class RequestCreateSerializer(MyRequestCreateSerializer):
+    """A request an officer files on an employee's behalf, saying how identity was checked."""
+
     employee = PlainTextField(max_length=254, help_text="The employee's number or work email.")
     identity_check = StrictCharField(
         max_length=MAX_REASON, help_text="How the person's identity was checked."
@@ -358,10 +362,14 @@ class RequestCreateSerializer(MyRequestCreateSerializer):
 
 
 class RequestWithdrawSerializer(StrictSerializer):
+    """Why the person withdraws (optional)."""
+
     reason = StrictCharField(required=False, allow_blank=True, max_length=MAX_REASON)
 
 
 class RequestAssignSerializer(StrictSerializer):
+    """Who works the request."""
+
     assignee = StrictIntegerField(
         min_value=1,
         max_value=MAX_ID,
@@ -379,10 +387,14 @@ class RequestAssignSerializer(StrictSerializer):
 
 
 class RequestReasonSerializer(StrictSerializer):
+    """Why, recorded in the history and the audit log."""
+
     reason = StrictCharField(max_length=MAX_REASON)
 
 
 class RequestRejectSerializer(StrictSerializer):
+    """Why the request is rejected."""
+
     reason = StrictCharField(
         max_length=MAX_DETAILS,
         help_text="Told to the person, with their right to complain to the supervisory authority.",
@@ -390,6 +402,8 @@ class RequestRejectSerializer(StrictSerializer):
 
 
 class RequestVerifySerializer(StrictSerializer):
+    """Identity is confirmed; optionally how."""
+
     identity_check = StrictCharField(
         required=False,
         allow_blank=True,
@@ -399,6 +413,8 @@ class RequestVerifySerializer(StrictSerializer):
 
 
 class RequestExtendSerializer(StrictSerializer):
+    """One extension of the deadline, with a reason the person is told."""
+
     days = StrictIntegerField(
         min_value=1,
         max_value=MAX_EXTENSION_DAYS,
@@ -408,6 +424,8 @@ class RequestExtendSerializer(StrictSerializer):
 
 
 class RequestCompleteSerializer(StrictSerializer):
+    """How an officer decides a restriction, rectification or objection request."""
+
     outcome = StrictCharField(
         required=False,
         allow_blank=True,
