@@ -10,6 +10,7 @@ from django.utils import timezone
 from governance.deadlines import CLOCKS, add_months
 from governance.models import (
     AuditEvent,
+    ConsentState,
     DataRequest,
     Employee,
     ErasureJob,
@@ -313,6 +314,10 @@ def test_an_objection_completes_when_verified(client_as, alice, olivia, alice_co
 
     assert body["state"] == "completed" and "objection" in body["outcome"]
     assert actions(pk) == ["filed", "verified", "completed"]
+    assert audited(pk) == ["request.filed", "request.verified", "request.completed"]
+    assert not ConsentState.objects.filter(
+        employee=alice.employee, purpose__slug="train-computer-use-models", state="granted"
+    ).exists()
 
 
 def test_an_officer_rejects_a_request_with_a_reason_the_person_reads(
@@ -350,6 +355,7 @@ def test_an_officer_decides_a_restriction_request(client_as, alice, olivia):
     assert response.json()["state"] == "completed"
     assert Employee.objects.get(pk=alice.employee.pk).processing_restricted_at is not None
     assert actions(pk) == ["filed", "verified", "completed"]
+    assert audited(pk) == ["request.filed", "request.verified", "request.completed"]
 
 
 def test_an_officer_corrects_a_profile_field_for_a_rectification_request(client_as, alice, olivia):
@@ -368,6 +374,7 @@ def test_an_officer_corrects_a_profile_field_for_a_rectification_request(client_
     assert Employee.objects.get(pk=alice.employee.pk).department == "Legal"
     assert "Engineering → Legal" in response.json()["outcome"]
     assert AuditEvent.objects.filter(action="employee.rectified").count() == 1
+    assert audited(pk) == ["request.filed", "request.verified", "request.completed"]
 
 
 def test_an_employee_withdraws_their_own_open_request(client_as, alice):
@@ -398,6 +405,7 @@ def test_an_assignment_is_shown_to_officers_and_never_names_the_officer_to_the_p
     unassigned = officer_post(client_as(olivia), pk, "assign", {"assignee": None})
     assert unassigned.json()["assignee"] is None
     assert actions(pk) == ["filed", "assigned", "assigned"]
+    assert audited(pk) == ["request.filed", "request.assigned", "request.assigned"]
 
 
 # Lists
