@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from governance.models import DataRequest, DataRequestEvent, ExportPackage, SentEmail
+from governance.models import DataRequest, DataRequestEvent, ErasureJob, ExportPackage, SentEmail
+from governance.selectors.erasure import PERSONAL_NOTES, PERSONAL_STATE_LABELS
 
 # Open requests due within this many days are "due soon" in the queue.
 DUE_SOON_DAYS = 7
@@ -141,10 +142,21 @@ def history_author(event: DataRequestEvent, *, for_person: bool) -> str:
     return event.actor.get_username()
 
 
+def request_state_label(request: DataRequest, *, for_person: bool) -> str:
+    """The state in words. The person learns that part of an erasure waits on a legal
+    obligation, never that it is a legal hold (as on their erasures' pages)."""
+    if for_person and request.state == DataRequest.State.BLOCKED_BY_HOLD:
+        return PERSONAL_STATE_LABELS[ErasureJob.State.BLOCKED_BY_HOLD]
+    return str(DataRequest.State(request.state).label)
+
+
 def history_message(event: DataRequestEvent, *, for_person: bool) -> str:
-    """The line's message; an assignment names an officer, which the person is not told."""
+    """The line's message as the reader may see it: an assignment names an officer and a
+    deferral names the legal hold, neither of which the person is told."""
     if for_person and event.action == "assigned":
         return "Assigned within the privacy team."
+    if for_person and event.action == "deferred":
+        return PERSONAL_NOTES[ErasureJob.State.BLOCKED_BY_HOLD]
     return event.message
 
 

@@ -17,7 +17,8 @@ from governance.models import (
     ExportPackage,
     SentEmail,
 )
-from tests.erasure.helpers import drive
+from governance.services.holds import legal_hold_create
+from tests.erasure.helpers import drive, record_events
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -573,3 +574,27 @@ def test_a_page_of_the_queue_and_of_my_requests_reads_in_a_fixed_number_of_queri
     pk = DataRequest.objects.order_by("pk").first().pk
     with django_assert_max_num_queries(10):
         assert officer.get(f"{QUEUE}/{pk}").status_code == 200
+
+
+def test_an_erasure_deferred_by_a_legal_hold_reads_as_a_legal_obligation_to_the_person(
+    client_as, alice_consents_all, token, olivia, leo
+):
+    alice = alice_consents_all
+    record_events(token)
+    legal_hold_create(actor=leo, matter="Case 7", reason="Litigation", custodians=[alice.employee])
+    pk = file(client_as(alice), kind="erasure").json()["id"]
+    officer_post(client_as(olivia), pk, "verify")
+    drive(DataRequest.objects.get(pk=pk).erasure_job)
+
+    seen = mine(client_as(alice), pk)
+    officer_view = client_as(olivia).get(f"{QUEUE}/{pk}").json()
+
+    body = seen.json()
+    assert body["state"] == "blocked_by_hold"
+    assert body["state_display"] == "Partly deferred for a legal obligation"
+    assert body["history"][-1]["action"] == "deferred"
+    assert "obligation" in body["history"][-1]["message"]
+    text = seen.content.decode().lower()
+    assert "legal hold" not in text and "case 7" not in text and "litigation" not in text
+    assert officer_view["state_display"] == "Partly deferred by a legal hold"
+    assert "legal hold" in officer_view["history"][-1]["message"]

@@ -39,6 +39,7 @@ from governance.selectors.requests import (
     request_is_due_soon,
     request_is_overdue,
     request_package,
+    request_state_label,
 )
 from governance.services.requests import MAX_DETAILS, MAX_REASON, RECTIFIABLE
 
@@ -208,13 +209,14 @@ class MyRequestSerializer(serializers.Serializer):
     """One of the caller's requests, as a row of their list."""
 
     url_name = "api-my-request"
+    for_person = True
 
     id = serializers.IntegerField()
     url = serializers.SerializerMethodField()
     kind = RequestKindField()
     kind_display = serializers.CharField(source="get_kind_display")
     state = RequestStateField()
-    state_display = serializers.CharField(source="get_state_display")
+    state_display = serializers.SerializerMethodField()
     scope = RequestScopeSerializer(source="*")
     received_at = serializers.DateTimeField()
     due_on = serializers.DateField(
@@ -227,6 +229,9 @@ class MyRequestSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, request) -> str:
         return _absolute(self.context.get("request"), reverse(self.url_name, args=[request.pk]))
+
+    def get_state_display(self, request) -> str:
+        return request_state_label(request, for_person=self.for_person)
 
     def get_overdue(self, request) -> bool:
         return request_is_overdue(request)
@@ -252,7 +257,6 @@ class MyRequestDetailSerializer(MyRequestSerializer):
 
     erasure_serializer = MyRequestErasureSerializer
     package_serializer = MyExportPackageSerializer
-    for_person = True
 
     @extend_schema_field(RequestEventSerializer(many=True))
     def get_history(self, request) -> list:
@@ -284,6 +288,7 @@ class RequestSerializer(MyRequestSerializer):
     """A request in the officers' queue."""
 
     url_name = "api-request"
+    for_person = False
 
     employee_number = serializers.CharField(source="employee.employee_number")
     subject = serializers.CharField(source="employee.subject_id")

@@ -402,13 +402,11 @@ class RequestCompleteView(RequestActionView):
 class RequestPackageRevokeView(RequestActionView):
     body_class = RequestReasonSerializer
 
-    def post(self, request, request_id):
-        if request_package(_any(request_id)) is None:
-            raise NotFound("This request has no package.")
-        return super().post(request, request_id)
-
     def act(self, request, found, data):
+        package = request_package(found)
+        if package is None:
+            raise NotFound("This request has no package.")
         # Imported here: the exports service is the packages' own module.
         from governance.services.exports import package_revoke
 
-        package_revoke(package=request_package(found), actor=request.user, reason=data["reason"])
+        package_revoke(package=package, actor=request.user, reason=data["reason"])
