@@ -218,12 +218,13 @@ ACCESS: dict[str, Access] = {
     ),
     "api-consent-aggregates": get(OFFICER_LEGAL),
     "api-retention-runs": get(OFFICER),
-    # API: data subject requests, worked by privacy officers (bob's request is received
-    # and assigned to olivia; his rectification in progress; his portability copy ready).
+    # API: data subject requests, worked by privacy officers (bob's restriction request is
+    # received and assigned to olivia; his rectification in progress; his portability copy
+    # ready).
     "api-requests": Access(
         {"GET": OFFICER, "POST": OFFICER},
         bodies={
-            "POST": {"employee": "bob@example.com", "kind": "restriction", "identity_check": "ID"}
+            "POST": {"employee": "bob@example.com", "kind": "objection", "identity_check": "ID"}
         },
         writes={"POST"},
     ),
@@ -555,7 +556,8 @@ def _build_world() -> World:
         actor=people["leo"], matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
     )
     policy = retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=90)
-    bob_request, _ = request_file(employee=bob.employee, kind="access", actor=bob)
+    # Kinds whose verification starts nothing heavy, and no other world object files.
+    bob_request, _ = request_file(employee=bob.employee, kind="restriction", actor=bob)
     request_assign(request=bob_request, assignee=olivia, actor=olivia)
     bob_rectification, _ = request_file(
         employee=bob.employee, kind="rectification", actor=olivia, identity_check="In person"
