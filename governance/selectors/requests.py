@@ -66,6 +66,8 @@ class QueueFilters:
     """What the queue can be narrowed to; None means "any"."""
 
     state: str | None = None
+    # True: any open state (received, awaiting identity, in progress, deferred); False: closed.
+    open: bool | None = None
     kind: str | None = None
     # A user id, "me" (the viewer) or "none" (unassigned).
     assignee: int | str | None = None
@@ -85,6 +87,9 @@ def requests_queue(filters: QueueFilters | dict | None = None, *, viewer=None) -
     queryset = _base().select_related("employee__user", "assignee").order_by("due_on", "pk")
     if filters.state:
         queryset = queryset.filter(state=filters.state)
+    if filters.open is not None:
+        lookup = {"state__in": DataRequest.OPEN_STATES}
+        queryset = queryset.filter(**lookup) if filters.open else queryset.exclude(**lookup)
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
     if filters.assignee == "none":

@@ -447,6 +447,7 @@ def test_the_queue_is_sorted_by_due_date_and_filtered(client_as, alice, bob, car
     assert ids("overdue=true") == [late]
     assert ids("overdue=false") == [closed_late, soon, later]
     assert ids("state=received") == [late, soon, later]
+    assert ids("open=true") == [late, soon, later] and ids("open=false") == [closed_late]
     assert ids("kind=erasure") == [later]
     assert ids("assignee=me") == ids(f"assignee={olivia.pk}") == [soon]
     assert ids("assignee=none") == [closed_late, late, later]

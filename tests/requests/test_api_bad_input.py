@@ -397,6 +397,7 @@ def test_a_transition_without_what_it_needs_is_400(client_as, olivia, filed, act
         ("kind=wish", "kind"),
         ("overdue=yes", "overdue"),
         ("overdue=", "overdue"),
+        ("open=1", "open"),
         ("assignee=someone", "assignee"),
         ("assignee=-1", "assignee"),
         (f"assignee={HUGE}", "assignee"),

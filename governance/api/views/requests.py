@@ -186,6 +186,9 @@ class RequestQueueFilter(StrictFilterSet):
     """Validated here, applied by the selector the officers' pages use too."""
 
     state = RequestStateFilter(choices=DataRequest.State.choices)
+    open = StrictBooleanFilter(
+        help_text="true: received, awaiting identity, in progress or deferred; false: closed."
+    )
     kind = RequestKindFilter(choices=RequestKind.choices)
     assignee = AssigneeFilter(help_text="A user id, `me`, or `none` for unassigned.")
     overdue = StrictBooleanFilter(help_text="true: open and past the due date.")
@@ -193,7 +196,7 @@ class RequestQueueFilter(StrictFilterSet):
 
     class Meta:
         model = DataRequest
-        fields = ["state", "kind", "assignee", "overdue", "due_before"]
+        fields = ["state", "open", "kind", "assignee", "overdue", "due_before"]
 
     def filter_queryset(self, queryset):
         return requests_queue(self.form.cleaned_data, viewer=self.request.user)
