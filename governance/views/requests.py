@@ -84,7 +84,7 @@ class HistoryLine:
     @property
     def state_label(self) -> str:
         event = self.event
-        if not event.to_state or event.to_state == event.from_state:
+        if not event.from_state or event.to_state == event.from_state:
             return ""
         return State(event.to_state).label
 
@@ -265,7 +265,7 @@ class MyRequestsView(EmployeeRequiredMixin, View):
                 if created:
                     messages.success(
                         request,
-                        f"Request #{filed.pk} received. We answer by {filed.due_on:%d %B %Y}; "
+                        f"Request #{filed.pk} received. We answer by {filed.due_on:%Y-%m-%d}; "
                         "we may first ask you to prove who you are.",
                     )
                 else:
