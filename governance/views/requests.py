@@ -86,7 +86,7 @@ class HistoryLine:
         event = self.event
         if not event.from_state or event.to_state == event.from_state:
             return ""
-        return State(event.to_state).label
+        return dict(State.choices).get(event.to_state, event.to_state)
 
 
 def history_lines(events, *, personal: bool) -> list[HistoryLine]:

@@ -34,10 +34,16 @@ def nav(page, name: str):
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
-def file_request(page, kind: re.Pattern) -> DataRequest:
+def file_request(page, kind: re.Pattern, *, scoped: bool) -> DataRequest:
     nav(page, "My requests")
     expect(page.get_by_role("heading", level=1)).to_have_text("My requests")
+    scope = page.get_by_label("Kind of data")
+    expect(scope).to_be_hidden()  # until a kind that takes a scope is chosen
     page.get_by_role("radio", name=kind).check()
+    if scoped:
+        expect(scope).to_be_visible()
+    else:
+        expect(scope).to_be_hidden()
     page.get_by_role("button", name="Send request").click()
     request = DataRequest.objects.get()
     expect(page).to_have_url(re.compile(rf"/requests/{request.pk}/$"))
@@ -71,7 +77,7 @@ def test_an_employee_asks_for_erasure_and_ends_with_the_signed_receipt(
     assert InteractionEvent.objects.filter(subject=alice.employee.subject_id).count() == 90
 
     log_in(page, "alice@example.com", password)
-    request = file_request(page, re.compile(r"^Erasure \(Art\. 17\)"))
+    request = file_request(page, re.compile(r"^Erasure \(Art\. 17\)"), scoped=True)
     screenshot(page, "employee-request-received")
 
     officer_verifies(page, request, password, "Signed in with her own account; confirmed by phone")
@@ -113,7 +119,7 @@ def test_an_employee_asks_for_a_copy_and_downloads_the_zip(
         monkeypatch.setattr(request_services, "_enqueue_package", lambda package_id: None)
 
     log_in(page, "alice@example.com", password)
-    request = file_request(page, re.compile(r"^Access to my data \(Art\. 15\)"))
+    request = file_request(page, re.compile(r"^Access to my data \(Art\. 15\)"), scoped=False)
 
     officer_verifies(page, request, password, "Signed in with her own account")
 

@@ -219,6 +219,12 @@
     var update = function () {
       var picked = document.querySelector('input[name="kind"]:checked');
       scope.hidden = !picked || scoped.indexOf(picked.value) === -1;
+      if (scope.hidden) {
+        // A hidden choice must not travel with a kind that takes no scope.
+        scope.querySelectorAll("select").forEach(function (select) {
+          select.value = "";
+        });
+      }
     };
     radios.forEach(function (radio) {
       radio.addEventListener("change", update);
