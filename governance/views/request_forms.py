@@ -32,7 +32,6 @@ class ScopeFields(forms.Form):
         queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED).order_by("name"),
         required=False,
         empty_label="Every purpose",
-        help_text="Only for erasure, restriction and objection.",
     )
     application = forms.ModelChoiceField(
         queryset=Application.objects.order_by("name"),
@@ -78,6 +77,15 @@ class OfficerRequestFileForm(ScopeFields):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="e.g. “In person, staff badge seen”. The request starts at once.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "purpose"
+        ].help_text = (
+            "Purpose, application and kind of data: only for erasure, restriction and objection."
+        )
+
     field_order = [
         "employee",
         "kind",
@@ -103,11 +111,8 @@ class OfficerChoiceField(forms.ModelChoiceField):
 
 
 class AssignForm(forms.Form):
+    # A QuerySet is evaluated per form render, so newly appointed officers show at once.
     assignee = OfficerChoiceField(queryset=officers(), required=False, empty_label="Nobody")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = officers()
 
 
 class ReasonForm(forms.Form):

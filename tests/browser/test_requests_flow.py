@@ -44,6 +44,7 @@ def file_request(page, kind: re.Pattern, *, scoped: bool) -> DataRequest:
         expect(scope).to_be_visible()
     else:
         expect(scope).to_be_hidden()
+    screenshot(page, "employee-my-requests")
     page.get_by_role("button", name="Send request").click()
     request = DataRequest.objects.get()
     expect(page).to_have_url(re.compile(rf"/requests/{request.pk}/$"))
