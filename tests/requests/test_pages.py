@@ -671,3 +671,17 @@ def test_my_consent_points_to_my_requests_for_a_download(as_user, alice, catalog
     body = as_user(alice).get("/consent/").content.decode()
     pointer = body.split('data-testid="requests-pointer"')[1].split("</p>")[0]
     assert "download" in pointer and 'href="/requests/"' in pointer
+
+
+def test_the_home_page_counts_open_and_overdue_requests_for_officers(as_user, olivia, queue):
+    body = as_user(olivia).get("/").content.decode()
+    assert "3 open requests, 1 overdue" in body
+
+
+def test_the_officer_status_json_follows_any_request(as_user, olivia, alice):
+    request = file(alice)
+
+    body = as_user(olivia).get(f"/officer/requests/{request.pk}/status.json").json()
+
+    assert body == {"id": request.pk, "state": "received", "package": None}
+    assert as_user(olivia).get("/officer/requests/999999/status.json").status_code == 404
