@@ -123,8 +123,9 @@ Before anything is stored, password fields are dropped, excluded applications ar
 and card numbers, national ids, email addresses, phone numbers, IBANs and secrets you type \
 are replaced by a marker. Window titles are kept only as a keyed hash.
 
-You can see what is kept about you, download it, withdraw and have it erased at any time \
-on this portal. Every change you make gives you a signed receipt."""
+You can see what is kept about you, withdraw and have it erased at any time on this \
+portal, and under My requests ask for a copy to download. Every change you make gives you a \
+signed receipt."""
 
 
 @dataclass

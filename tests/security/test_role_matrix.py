@@ -38,6 +38,8 @@ from rest_framework.test import APIClient
 
 from governance.models import (
     DataKind,
+    DataRequest,
+    DataRequestEvent,
     ErasureJob,
     LegalHold,
     RetentionPolicy,
@@ -50,6 +52,7 @@ from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
 from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
+from governance.services.requests import request_file
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 from tests.conftest import written
@@ -273,6 +276,16 @@ ACCESS: dict[str, Access] = {
     "my-erasures": get(EMPLOYEES),
     "my-erasure-receipt": get(OWNER, hidden=EMPLOYEES),
     "my-data": get(EMPLOYEES),
+    "my-requests": Access(
+        {"GET": EMPLOYEES, "POST": EMPLOYEES},
+        bodies={"POST": {"kind": "access"}},
+        writes={"POST"},
+    ),
+    "my-request": get(OWNER, params={"pk": "bob_request"}, hidden=EMPLOYEES),
+    "my-request-status": get(OWNER, params={"pk": "bob_request"}, hidden=EMPLOYEES),
+    "my-request-withdraw": Access(
+        {"POST": OWNER}, params={"pk": "bob_request"}, hidden=EMPLOYEES, writes={"POST"}
+    ),
     # Pages: privacy officers
     **_catalogue_rows(),
     "officer-notices": get(OFFICER),
@@ -295,6 +308,25 @@ ACCESS: dict[str, Access] = {
     ),
     "officer-erasure-job": get(OFFICER),
     "officer-erasure-job-receipt": get(OFFICER),
+    "officer-requests": get(OFFICER),
+    "officer-request-new": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        bodies={
+            "POST": {
+                "employee": "bob@example.com",
+                "kind": "rectification",
+                "identity_check": "In person, badge seen",
+            }
+        },
+        writes={"POST"},
+    ),
+    "officer-request": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        params={"pk": "bob_request"},
+        bodies={"POST": {"action": "identity", "identity-reason": "A copy of your badge"}},
+        writes={"POST"},
+    ),
+    "officer-request-status": get(OFFICER, params={"pk": "bob_request"}),
     "officer-retention": get(OFFICER),
     "officer-retention-new": Access({"GET": OFFICER, "POST": OFFICER}),
     "officer-retention-edit": Access({"GET": OFFICER, "POST": OFFICER}, params={"pk": "policy"}),
@@ -424,7 +456,7 @@ CASES = [
 # The world every case runs in, built once for the module
 
 
-KEY_TABLES = (DataKind, ErasureJob, LegalHold, RetentionPolicy)
+KEY_TABLES = (DataKind, DataRequest, DataRequestEvent, ErasureJob, LegalHold, RetentionPolicy)
 
 
 def key_rows() -> dict[str, int]:
@@ -504,6 +536,7 @@ def _build_world() -> World:
         actor=people["leo"], matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
     )
     policy = retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=90)
+    bob_request, _ = request_file(employee=bob.employee, kind="access", actor=bob)
 
     sessions = {}
     for name, user in people.items():
@@ -527,6 +560,7 @@ def _build_world() -> World:
         "bob_job": job.pk,
         "bob_number": bob.employee.employee_number,
         "bob_employee": bob.employee.pk,
+        "bob_request": bob_request.pk,
         "bob_uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
         "bob_reset_token": default_token_generator.make_token(bob),
     }
@@ -668,7 +702,7 @@ CSRF_CASES = [
 @pytest.mark.parametrize(("route", "method"), CSRF_CASES)
 def test_unsafe_calls_without_a_csrf_token_are_refused(world, db, route, method):
     access = ACCESS[route.name]
-    caller = next(c for c in (*PEOPLE, ANONYMOUS) if c in access.methods[method])
+    caller = next(c for c in (*PEOPLE, "bob", ANONYMOUS) if c in access.methods[method])
     before = key_rows()
 
     response = world.call(
