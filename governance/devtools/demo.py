@@ -123,8 +123,9 @@ Before anything is stored, password fields are dropped, excluded applications ar
 and card numbers, national ids, email addresses, phone numbers, IBANs and secrets you type \
 are replaced by a marker. Window titles are kept only as a keyed hash.
 
-You can see what is kept about you, download it, withdraw and have it erased at any time \
-on this portal. Every change you make gives you a signed receipt."""
+You can see what is kept about you, withdraw and have it erased at any time on this \
+portal, and under My requests ask for a copy to download. Every change you make gives you a \
+signed receipt."""
 
 
 @dataclass
@@ -262,6 +263,30 @@ def _consents(employees, rng: random.Random):
                 )
 
 
+DEMO_REQUESTS = (
+    ("access", "Please send me a copy of everything you keep about my computer use."),
+    ("rectification", "My department is wrong: I moved to Research in March."),
+    ("erasure", "I left the recording programme; please erase what was recorded."),
+)
+
+
+def _requests(employees, officer) -> None:
+    """A few requests from people of the company, so the officers' queue shows its work."""
+    from governance.services.requests import request_file, request_identity_ask
+
+    others = [e for e in employees if e.employee_number.startswith("E")]
+    for employee, (kind, details) in zip(others, DEMO_REQUESTS, strict=False):
+        request, _ = request_file(
+            employee=employee, kind=kind, actor=employee.user, details=details
+        )
+        if kind == "rectification":
+            request_identity_ask(
+                request=request,
+                actor=officer,
+                reason="Please confirm from your work email account that this request is yours.",
+            )
+
+
 def _demo_password_hash(password: str) -> str:
     """Reuse the stored hash while the password is unchanged, so reseeding stays fast."""
     from django.contrib.auth.hashers import check_password, make_password
@@ -327,4 +352,5 @@ def demo_seed(*, people: int = 50, seed: int = 7) -> DemoResult:
         seeded = not ConsentEvent.objects.exists()
         if seeded:
             _consents(employees, rng)
+            _requests(employees, officer)
     return DemoResult(password, generated, len(employees), seeded)

@@ -10,7 +10,7 @@ processing, and a package of the person's data built on the `exports` queue.
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -157,6 +157,8 @@ def request_file(
     if len(details) > MAX_DETAILS:
         raise ValidationError({"details": [f"At most {MAX_DETAILS} characters."]})
     on_behalf = actor.pk != employee.user_id
+    if on_behalf and not _is_officer(actor):
+        raise PermissionDenied("Only a privacy officer files a request for someone else.")
     if on_behalf:
         identity_check = _required(
             identity_check, "identity_check", "Say how the person's identity was checked."

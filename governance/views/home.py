@@ -1,7 +1,8 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.utils import timezone
 from django.views.generic import TemplateView
 
-from governance.models import Role
+from governance.models import DataRequest, Role
 from governance.selectors.consent import owed_erasures_all
 from governance.selectors.erasure import erasure_jobs_running_count, my_erasures_open_count
 from governance.selectors.holds import legal_holds_list
@@ -22,9 +23,17 @@ class HomeView(LoginRequiredMixin, TemplateView):
         if employee is not None:
             context["summary"] = consent_summary_for(employee=employee)
             context["erasures_open"] = my_erasures_open_count(employee=employee)
+            context["requests_open"] = DataRequest.objects.filter(
+                employee=employee, state__in=DataRequest.OPEN_STATES
+            ).count()
         if user_has_role(user, Role.PRIVACY_OFFICER):
             context["erasures_owed"] = owed_erasures_all().count()
             context["erasure_jobs_running"] = erasure_jobs_running_count()
+            open_requests = DataRequest.objects.filter(state__in=DataRequest.OPEN_STATES)
+            context["requests_open_all"] = open_requests.count()
+            context["requests_overdue"] = open_requests.filter(
+                due_on__lt=timezone.now().date()
+            ).count()
         if user_has_role(user, Role.LEGAL):
             context["holds_active"] = legal_holds_list(active=True).count()
         return context

@@ -11,6 +11,7 @@ from governance.views import (
     my_data,
     notices,
     people,
+    requests,
     retention,
 )
 from governance.views.catalogue import catalogue_urls
@@ -37,6 +38,18 @@ urlpatterns = [
         name="my-erasure-receipt",
     ),
     path("my-data/", my_data.MyDataView.as_view(), name="my-data"),
+    path("requests/", requests.MyRequestsView.as_view(), name="my-requests"),
+    path("requests/<int:pk>/", requests.MyRequestView.as_view(), name="my-request"),
+    path(
+        "requests/<int:pk>/withdraw/",
+        requests.MyRequestWithdrawView.as_view(),
+        name="my-request-withdraw",
+    ),
+    path(
+        "requests/<int:pk>/status.json",
+        requests.MyRequestStatusView.as_view(),
+        name="my-request-status",
+    ),
     path("notices/<int:version>/", notices.NoticePublicView.as_view(), name="notice"),
     # Privacy officers
     *catalogue_urls(),
@@ -69,6 +82,20 @@ urlpatterns = [
         "officer/erasure-jobs/<int:job_id>/receipt.json",
         erasure.ErasureJobReceiptView.as_view(),
         name="officer-erasure-job-receipt",
+    ),
+    path("officer/requests/", requests.QueueView.as_view(), name="officer-requests"),
+    path(
+        "officer/requests/new/",
+        requests.OfficerRequestNewView.as_view(),
+        name="officer-request-new",
+    ),
+    path(
+        "officer/requests/<int:pk>/", requests.OfficerRequestView.as_view(), name="officer-request"
+    ),
+    path(
+        "officer/requests/<int:pk>/status.json",
+        requests.OfficerRequestStatusView.as_view(),
+        name="officer-request-status",
     ),
     path("officer/retention/", retention.PoliciesView.as_view(), name="officer-retention"),
     path(

@@ -42,6 +42,7 @@ OFFICER_PAGES = [
     ("Catalogue", "Applications", "officer-applications"),
     ("Notices", "Notices", "officer-notices"),
     ("Devices", "Capture devices", "officer-devices"),
+    ("Requests", "Requests", "officer-requests"),
     ("People", "People", "officer-people"),
     ("Aggregates", "Consent aggregates", "officer-aggregates"),
     ("Retention", "Retention", "officer-retention"),

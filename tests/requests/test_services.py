@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from governance.models import (
@@ -94,6 +94,12 @@ def test_an_officer_filing_on_someones_behalf_records_how_identity_was_checked(a
     assert request.state == "in_progress" and request.identity_check == "Badge shown in person"
     assert request.filed_by == olivia
     assert [h.action for h in request.history.all()] == ["filed_on_behalf", "verified"]
+
+
+def test_nobody_but_an_officer_files_for_someone_else(alice, bob):
+    with pytest.raises(PermissionDenied):
+        request_file(employee=alice.employee, kind="access", actor=bob)
+    assert not DataRequest.objects.exists()
 
 
 def test_waiting_for_identity_pauses_the_clock(file, olivia):

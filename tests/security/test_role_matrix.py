@@ -40,6 +40,8 @@ from rest_framework.test import APIClient
 
 from governance.models import (
     DataKind,
+    DataRequest,
+    DataRequestEvent,
     ErasureJob,
     ExportPackage,
     LegalHold,
@@ -108,7 +110,7 @@ DEFAULT_PARAMS = {
     "receipt_id": "bob_receipt",
     "job_id": "bob_job",
     "employee_number": "bob_number",
-    "request_id": "bob_request",
+    "request_id": "bob_queued",
 }
 SCOPE = {"purpose": "train-computer-use-models", "application": "vscode", "data_kind": "key"}
 
@@ -219,8 +221,8 @@ ACCESS: dict[str, Access] = {
     "api-consent-aggregates": get(OFFICER_LEGAL),
     "api-retention-runs": get(OFFICER),
     # API: data subject requests, worked by privacy officers (bob's restriction request is
-    # received and assigned to olivia; his rectification in progress; his portability copy
-    # ready).
+    # received and assigned to olivia; another, for one purpose, in progress; his portability
+    # copy ready).
     "api-requests": Access(
         {"GET": OFFICER, "POST": OFFICER},
         bodies={
@@ -244,8 +246,8 @@ ACCESS: dict[str, Access] = {
     ),
     "api-request-complete": Access(
         {"POST": OFFICER},
-        params={"request_id": "bob_rectification"},
-        bodies={"POST": {"outcome": "Nothing to correct."}},
+        params={"request_id": "bob_deciding"},
+        bodies={"POST": {"restrict": False, "outcome": "Processing is lawful and needed."}},
         writes={"POST"},
     ),
     "api-request-package-revoke": Access(
@@ -325,6 +327,16 @@ ACCESS: dict[str, Access] = {
     "my-erasures": get(EMPLOYEES),
     "my-erasure-receipt": get(OWNER, hidden=EMPLOYEES),
     "my-data": get(EMPLOYEES),
+    "my-requests": Access(
+        {"GET": EMPLOYEES, "POST": EMPLOYEES},
+        bodies={"POST": {"kind": "access"}},
+        writes={"POST"},
+    ),
+    "my-request": get(OWNER, params={"pk": "bob_request"}, hidden=EMPLOYEES),
+    "my-request-status": get(OWNER, params={"pk": "bob_request"}, hidden=EMPLOYEES),
+    "my-request-withdraw": Access(
+        {"POST": OWNER}, params={"pk": "bob_request"}, hidden=EMPLOYEES, writes={"POST"}
+    ),
     # Pages: privacy officers
     **_catalogue_rows(),
     "officer-notices": get(OFFICER),
@@ -347,6 +359,25 @@ ACCESS: dict[str, Access] = {
     ),
     "officer-erasure-job": get(OFFICER),
     "officer-erasure-job-receipt": get(OFFICER),
+    "officer-requests": get(OFFICER),
+    "officer-request-new": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        bodies={
+            "POST": {
+                "employee": "bob@example.com",
+                "kind": "rectification",
+                "identity_check": "In person, badge seen",
+            }
+        },
+        writes={"POST"},
+    ),
+    "officer-request": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        params={"pk": "bob_request"},
+        bodies={"POST": {"action": "identity", "identity-reason": "A copy of your badge"}},
+        writes={"POST"},
+    ),
+    "officer-request-status": get(OFFICER, params={"pk": "bob_request"}),
     "officer-retention": get(OFFICER),
     "officer-retention-new": Access({"GET": OFFICER, "POST": OFFICER}),
     "officer-retention-edit": Access({"GET": OFFICER, "POST": OFFICER}, params={"pk": "policy"}),
@@ -476,7 +507,7 @@ CASES = [
 # The world every case runs in, built once for the module
 
 
-KEY_TABLES = (DataKind, ErasureJob, LegalHold, RetentionPolicy)
+KEY_TABLES = (DataKind, DataRequest, DataRequestEvent, ErasureJob, LegalHold, RetentionPolicy)
 
 
 def key_rows() -> dict[str, int]:
@@ -556,11 +587,17 @@ def _build_world() -> World:
         actor=people["leo"], matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
     )
     policy = retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=90)
-    # Kinds whose verification starts nothing heavy, and no other world object files.
-    bob_request, _ = request_file(employee=bob.employee, kind="restriction", actor=bob)
-    request_assign(request=bob_request, assignee=olivia, actor=olivia)
-    bob_rectification, _ = request_file(
-        employee=bob.employee, kind="rectification", actor=olivia, identity_check="In person"
+    bob_request, _ = request_file(employee=bob.employee, kind="access", actor=bob)
+    # For the requests API: kinds and scopes no other world object files, whose
+    # verification starts nothing heavy.
+    bob_queued, _ = request_file(employee=bob.employee, kind="restriction", actor=bob)
+    request_assign(request=bob_queued, assignee=olivia, actor=olivia)
+    bob_deciding, _ = request_file(
+        employee=bob.employee,
+        kind="restriction",
+        purpose=catalogue["purpose"],
+        actor=olivia,
+        identity_check="In person",
     )
     bob_portability, _ = request_file(
         employee=bob.employee, kind="portability", actor=olivia, identity_check="In person"
@@ -590,10 +627,11 @@ def _build_world() -> World:
         "bob_receipt": grant.receipt_id,
         "bob_job": job.pk,
         "bob_number": bob.employee.employee_number,
-        "bob_request": bob_request.pk,
-        "bob_rectification": bob_rectification.pk,
+        "bob_queued": bob_queued.pk,
+        "bob_deciding": bob_deciding.pk,
         "bob_portability": bob_portability.pk,
         "bob_employee": bob.employee.pk,
+        "bob_request": bob_request.pk,
         "bob_uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
         "bob_reset_token": default_token_generator.make_token(bob),
     }

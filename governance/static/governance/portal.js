@@ -203,3 +203,73 @@
     document.querySelectorAll("[data-erasure-poll]").forEach(watch);
   }
 })();
+
+// Data subject requests. The request form shows the scope selects only for the
+// kinds that take a scope ([data-scoped-kinds] lists them). A request page with
+// data-request-poll="<status JSON url>" polls while its package is building (or
+// the request is open) and reloads once the request or its package changes state,
+// moving the package's progress bar ([data-field="package-progress"]) meanwhile.
+(function () {
+  "use strict";
+
+  var scope = document.querySelector("[data-scoped-kinds]");
+  if (scope) {
+    var scoped = scope.getAttribute("data-scoped-kinds").split(" ");
+    var radios = document.querySelectorAll('input[name="kind"]');
+    var update = function () {
+      var picked = document.querySelector('input[name="kind"]:checked');
+      scope.hidden = !picked || scoped.indexOf(picked.value) === -1;
+      if (scope.hidden) {
+        // A hidden choice must not travel with a kind that takes no scope.
+        scope.querySelectorAll("select").forEach(function (select) {
+          select.value = "";
+        });
+      }
+    };
+    radios.forEach(function (radio) {
+      radio.addEventListener("change", update);
+    });
+    update();
+  }
+
+  var root = document.querySelector("[data-request-poll]");
+  if (!root || !window.fetch) return;
+  var url = root.getAttribute("data-request-poll");
+  var state = root.getAttribute("data-state");
+  var packageState = root.getAttribute("data-package-state") || "";
+
+  function tick() {
+    if (document.hidden) {
+      window.setTimeout(tick, 1500);
+      return;
+    }
+    window
+      .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        var nowPackage = body.package ? body.package.state : "";
+        if (body.state !== state || nowPackage !== packageState) {
+          window.location.reload();
+          return;
+        }
+        if (body.package) {
+          root.querySelectorAll('[data-field="package-progress"]').forEach(function (bar) {
+            bar.value = body.package.percent;
+            bar.textContent = body.package.percent + "%";
+          });
+          root.querySelectorAll('[data-field="package-percent"]').forEach(function (el) {
+            el.textContent = body.package.percent + "%";
+          });
+        }
+        window.setTimeout(tick, 1500);
+      })
+      .catch(function () {
+        // Stop quietly (signed out, offline): the page still shows what it loaded.
+      });
+  }
+
+  window.setTimeout(tick, 1500);
+})();

@@ -1,0 +1,247 @@
+"""Forms of the data subject request pages; every change still goes through
+governance/services/requests.py, whose ValidationErrors land on these forms."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from governance.models import Application, DataKind, DataRequest, Purpose, RequestKind, Role
+
+# What each right means, in a line a person can act on.
+KIND_HELP = {
+    RequestKind.ACCESS: "A copy of everything kept about you, and how and why it is used.",
+    RequestKind.PORTABILITY: "Your data in common machine-readable files (JSON, CSV) "
+    "to take elsewhere.",
+    RequestKind.ERASURE: "Erase what was recorded about you — all of it, or one part — "
+    "from every store, and stop recording it.",
+    RequestKind.RECTIFICATION: "Correct details about you that are wrong, such as your "
+    "name, department or location.",
+    RequestKind.RESTRICTION: "Keep your data but stop using it while a question about it "
+    "is settled.",
+    RequestKind.OBJECTION: "Object to a use of your data: processing for that purpose stops.",
+}
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(value, f"{label} — {KIND_HELP[value]}") for value, label in RequestKind.choices]
+
+
+class ScopeFields(forms.Form):
+    """The optional part of the person's data an erasure, restriction or objection names."""
+
+    purpose = forms.ModelChoiceField(
+        queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED).order_by("name"),
+        required=False,
+        empty_label="Every purpose",
+    )
+    application = forms.ModelChoiceField(
+        queryset=Application.objects.order_by("name"),
+        required=False,
+        empty_label="Every application",
+    )
+    data_kind = forms.ModelChoiceField(
+        queryset=DataKind.objects.order_by("name"),
+        required=False,
+        empty_label="Every kind of data",
+        label="Kind of data",
+    )
+    details = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Anything that helps, e.g. what is wrong and what it should say.",
+    )
+
+    def scope(self) -> dict:
+        return {
+            name: self.cleaned_data.get(name) for name in ("purpose", "application", "data_kind")
+        }
+
+
+class RequestFileForm(ScopeFields):
+    kind = forms.ChoiceField(
+        choices=kind_choices, widget=forms.RadioSelect, label="What do you ask for?"
+    )
+    field_order = ["kind", "purpose", "application", "data_kind", "details"]
+
+
+class OfficerRequestFileForm(ScopeFields):
+    employee = forms.CharField(
+        max_length=254,
+        label="Employee number or work email",
+        help_text="e.g. E1042 or jane.doe@example.com.",
+    )
+    kind = forms.ChoiceField(choices=RequestKind.choices, label="Kind of request")
+    identity_check = forms.CharField(
+        max_length=500,
+        label="How was the person's identity checked?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="e.g. “In person, staff badge seen”. The request starts at once.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "purpose"
+        ].help_text = (
+            "Purpose, application and kind of data: only for erasure, restriction and objection."
+        )
+
+    field_order = [
+        "employee",
+        "kind",
+        "purpose",
+        "application",
+        "data_kind",
+        "details",
+        "identity_check",
+    ]
+
+
+def officers():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.PRIVACY_OFFICER, is_active=True)
+        .order_by("email")
+    )
+
+
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        return user.get_full_name() or user.get_username()
+
+
+class AssignForm(forms.Form):
+    # A QuerySet is evaluated per form render, so newly appointed officers show at once.
+    assignee = OfficerChoiceField(queryset=officers(), required=False, empty_label="Nobody")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class IdentityAskForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="What proof of identity is needed?",
+        help_text="Emailed to the person. The deadline pauses until you verify.",
+    )
+
+
+class VerifyForm(forms.Form):
+    identity_check = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="How was identity checked?",
+        help_text="e.g. “Signed in with their own account and confirmed by phone”. "
+        "Fulfilment starts at once.",
+    )
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(min_value=1, max_value=1000, label="Extra days")
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why is more time needed?",
+        help_text="The person is told.",
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is the request rejected?",
+        help_text="The person is told, with the supervisory authority they may complain to.",
+    )
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What was done, as the person reads it.",
+    )
+
+
+class RestrictionCompleteForm(OutcomeForm):
+    restrict = forms.TypedChoiceField(
+        choices=[("yes", "Yes, restrict processing"), ("no", "No, do not restrict")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        label="Restrict processing?",
+    )
+    field_order = ["restrict", "outcome"]
+
+
+RECTIFICATION_OUTCOME = (
+    "Recorded interaction events (keystrokes, pointer movements, clicks, scrolling, menus, "
+    "window focus) are observations of what happened, not statements about you, so they "
+    "are not corrected."
+)
+
+
+class RectificationCompleteForm(OutcomeForm):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    department = forms.CharField(max_length=100, required=False)
+    country = forms.CharField(
+        max_length=2, required=False, help_text="Two letters, e.g. DE. Decides the legal clock."
+    )
+    region = forms.CharField(max_length=100, required=False, help_text="e.g. CA.")
+    field_order = ["first_name", "last_name", "department", "country", "region", "outcome"]
+
+    PROFILE = ("first_name", "last_name", "department", "country", "region")
+
+    @classmethod
+    def initial_for(cls, request: DataRequest) -> dict:
+        employee = request.employee
+        return {
+            "first_name": employee.user.first_name,
+            "last_name": employee.user.last_name,
+            "department": employee.department,
+            "country": employee.country,
+            "region": employee.region,
+            "outcome": RECTIFICATION_OUTCOME,
+        }
+
+    def corrections(self, request: DataRequest) -> dict:
+        """Only the fields the officer changed: untouched empty ones are not corrections."""
+        current = self.initial_for(request)
+        return {
+            name: self.cleaned_data[name]
+            for name in self.PROFILE
+            if (self.cleaned_data.get(name) or "") != (current[name] or "")
+        }
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why revoke the download link?",
+    )
+
+
+OPEN = "open"
+ANY = "all"
+
+
+class QueueFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        choices=[(OPEN, "Open"), (ANY, "Any state"), *DataRequest.State.choices],
+        required=False,
+    )
+    kind = forms.ChoiceField(choices=[("", "Any kind"), *RequestKind.choices], required=False)
+    assignee = forms.ChoiceField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            ("me", "Me"),
+            ("none", "Nobody"),
+            *((str(user.pk), user.get_full_name() or user.get_username()) for user in officers()),
+        ]

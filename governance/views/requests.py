@@ -1,0 +1,586 @@
+"""Data subject request pages: employees file and follow their own requests; privacy
+officers work the queue on the legal clock.
+
+Every change is one call of governance/services/requests.py (or of the exports
+service for a package's link): its ValidationError becomes form errors and a 400
+with nothing changed; success redirects with a message (POST-redirect-GET).
+Progress of a package being built or an erasure running is server-rendered;
+portal.js keeps it moving by polling the small status JSON below.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from governance.deadlines import CLOCKS
+from governance.models import (
+    PACKAGE_KINDS,
+    SCOPED_KINDS,
+    DataRequest,
+    DataRequestEvent,
+    ExportPackage,
+    RequestKind,
+    SentEmail,
+)
+from governance.selectors.erasure import employee_find, erasure_views, my_erasure_get
+from governance.services import requests as services
+from governance.views import request_forms as rf
+from governance.views.access import EmployeeRequiredMixin, OfficerRequiredMixin
+from governance.views.forms import apply_service_errors, service_error_messages
+from governance.views.keyset import keyset_page
+
+State = DataRequest.State
+PAGE_SIZE = 50
+SOON_DAYS = 7
+
+# How a request's state reads to the person it is about.
+PERSONAL_STATES = {
+    State.RECEIVED: "Received: the privacy office checks it is you",
+    State.AWAITING_IDENTITY: "Waiting for your proof of identity",
+    State.IN_PROGRESS: "In progress",
+    State.BLOCKED_BY_HOLD: "Partly deferred for a legal obligation",
+    State.COMPLETED: "Completed",
+    State.REJECTED: "Rejected",
+    State.WITHDRAWN: "Withdrawn by you",
+}
+
+# History lines in words; the officer's internal assignment is not shown to the person.
+HISTORY_ACTIONS = {
+    "filed": "Request received",
+    "filed_on_behalf": "Filed on the person's behalf by the privacy office",
+    "assigned": "Assigned",
+    "identity_requested": "Proof of identity asked for",
+    "verified": "Identity checked; work started",
+    "extended": "Deadline extended",
+    "rejected": "Rejected",
+    "completed": "Completed",
+    "withdrawn": "Withdrawn",
+    "deferred": "Partly deferred for a legal obligation",
+    "resumed": "Resumed",
+}
+PERSONAL_HIDDEN_ACTIONS = {"assigned"}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    event: DataRequestEvent
+
+    @property
+    def label(self) -> str:
+        return HISTORY_ACTIONS.get(self.event.action, self.event.action.replace("_", " "))
+
+    @property
+    def state_label(self) -> str:
+        event = self.event
+        if not event.from_state or event.to_state == event.from_state:
+            return ""
+        return dict(State.choices).get(event.to_state, event.to_state)
+
+
+def history_lines(events, *, personal: bool) -> list[HistoryLine]:
+    return [
+        HistoryLine(event)
+        for event in events
+        if not (personal and event.action in PERSONAL_HIDDEN_ACTIONS)
+    ]
+
+
+# --- reads (scoped like governance/selectors/requests.py will be; the lead switches) -----
+
+
+def _with_details(queryset):
+    return queryset.select_related(
+        "employee__user", "purpose", "application", "data_kind", "assignee", "erasure_job"
+    )
+
+
+def _own_requests(employee):
+    """The person's own requests, newest first."""
+    return _with_details(DataRequest.objects.filter(employee=employee))
+
+
+def _own_request(employee, pk: int) -> DataRequest:
+    """One of the person's own requests; anyone else's is a 404, as if it did not exist."""
+    request = _with_details(DataRequest.objects.filter(employee=employee, pk=pk)).first()
+    if request is None:
+        raise Http404("No such request.")
+    return request
+
+
+def _queue(*, state: str, kind: str, assignee: str, user):
+    queryset = _with_details(DataRequest.objects.all())
+    if state == rf.OPEN:
+        queryset = queryset.filter(state__in=DataRequest.OPEN_STATES)
+    elif state and state != rf.ANY:
+        queryset = queryset.filter(state=state)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if assignee == "me":
+        queryset = queryset.filter(assignee=user)
+    elif assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee:
+        queryset = queryset.filter(assignee_id=int(assignee))
+    return queryset.order_by("due_on", "pk")
+
+
+def _officer_request(pk: int) -> DataRequest:
+    request = (
+        _with_details(DataRequest.objects.filter(pk=pk))
+        .prefetch_related(
+            Prefetch("history", DataRequestEvent.objects.select_related("actor")),
+            Prefetch("packages", ExportPackage.objects.select_related("revoked_by")),
+            Prefetch("emails", SentEmail.objects.order_by("-sent_at", "-pk")),
+        )
+        .first()
+    )
+    if request is None:
+        raise Http404("No such request.")
+    return request
+
+
+# --- how a request reads ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The due date in words: overdue and due-soon are said, never shown by colour alone."""
+
+    due_on: date
+    days_left: int | None  # None once the request is closed
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+    @property
+    def soon(self) -> bool:
+        return self.days_left is not None and 0 <= self.days_left <= SOON_DAYS
+
+    @property
+    def words(self) -> str:
+        if self.days_left is None:
+            return ""
+        if self.days_left < 0:
+            late = -self.days_left
+            return f"Overdue by {late} day{'s' if late != 1 else ''}"
+        if self.days_left == 0:
+            return "Due today"
+        return f"Due in {self.days_left} day{'s' if self.days_left != 1 else ''}"
+
+
+def deadline_of(request: DataRequest, today: date | None = None) -> Deadline:
+    today = today or timezone.now().date()
+    left = (request.due_on - today).days if request.is_open else None
+    return Deadline(request.due_on, left)
+
+
+def scope_label(request: DataRequest) -> str:
+    if request.kind not in SCOPED_KINDS:
+        return ""
+    if not (request.purpose or request.application or request.data_kind):
+        return "All your data"
+    kinds = request.data_kind.name if request.data_kind else "All data"
+    app = request.application.name if request.application else "every application"
+    purpose = request.purpose.name if request.purpose else "every purpose"
+    return f"{kinds} in {app} ({purpose})"
+
+
+def package_percent(package: ExportPackage) -> int:
+    if package.state == ExportPackage.State.READY:
+        return 100
+    if not package.rows_expected:
+        return 0
+    # A package still building never shows 100: only the finished zip is ready.
+    return min(99, int(100 * package.rows_written / package.rows_expected))
+
+
+def _latest_package(request: DataRequest) -> ExportPackage | None:
+    if request.kind not in PACKAGE_KINDS:
+        return None
+    return ExportPackage.objects.filter(request=request).order_by("-created_at", "-pk").first()
+
+
+def _download_url(package: ExportPackage, user) -> str | None:
+    """The signed, per-user link, from the exports service (written alongside)."""
+    if package is None or package.state != ExportPackage.State.READY:
+        return None
+    try:
+        from governance.services.exports import package_download_url
+    except ImportError:  # the exports service is not in this build yet
+        return None
+    return package_download_url(package, user=user)
+
+
+def status_json(request: DataRequest) -> JsonResponse:
+    package = _latest_package(request)
+    body = {"id": request.pk, "state": request.state, "package": None}
+    if package is not None:
+        body["package"] = {
+            "id": package.pk,
+            "state": package.state,
+            "percent": package_percent(package),
+            "rows_written": package.rows_written,
+            "rows_expected": package.rows_expected,
+        }
+    return JsonResponse(body)
+
+
+# --- the employee's own requests -------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class MyRequestsView(EmployeeRequiredMixin, View):
+    """The form that files a request, and the person's requests, newest first."""
+
+    def get(self, request):
+        return self.render(rf.RequestFileForm())
+
+    def post(self, request):
+        form = rf.RequestFileForm(request.POST)
+        if form.is_valid():
+            try:
+                filed, created = services.request_file(
+                    employee=self.employee,
+                    kind=form.cleaned_data["kind"],
+                    actor=request.user,
+                    details=form.cleaned_data["details"],
+                    **form.scope(),
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                if created:
+                    messages.success(
+                        request,
+                        f"Request #{filed.pk} received. We answer by {filed.due_on:%Y-%m-%d}; "
+                        "we may first ask you to prove who you are.",
+                    )
+                else:
+                    messages.info(
+                        request,
+                        f"You already have an open {filed.get_kind_display().lower()} request "
+                        f"for this (#{filed.pk}); here it is. Nothing new was filed.",
+                    )
+                return redirect("my-request", filed.pk)
+        return self.render(form, status=400)
+
+    def render(self, form, status=200):
+        # Newest first by id, which is the order they were received in.
+        page = keyset_page(_own_requests(self.employee), self.request.GET, key="pk", size=PAGE_SIZE)
+        today = timezone.now().date()
+        context = {
+            "form": form,
+            "page": page,
+            "rows": [
+                {"request": r, "deadline": deadline_of(r, today), "state": PERSONAL_STATES[r.state]}
+                for r in page
+            ],
+            "scoped_kinds": sorted(SCOPED_KINDS),
+        }
+        return render(self.request, "requests/mine.html", context, status=status)
+
+
+@method_decorator(never_cache, name="dispatch")
+class MyRequestView(EmployeeRequiredMixin, View):
+    def get(self, request, pk):
+        data_request = _own_request(self.employee, pk)
+        package = _latest_package(data_request)
+        erasure = None
+        if data_request.erasure_job_id:
+            erasure = my_erasure_get(employee=self.employee, job_id=data_request.erasure_job_id)
+        context = {
+            "r": data_request,
+            "deadline": deadline_of(data_request),
+            "personal_state": PERSONAL_STATES[data_request.state],
+            "scope": scope_label(data_request),
+            "history": history_lines(data_request.history.all(), personal=True),
+            "package": package,
+            "package_percent": package_percent(package) if package else 0,
+            "download_url": _download_url(package, request.user),
+            "erasure": erasure,
+            "authority": settings.SUPERVISORY_AUTHORITY,
+            "can_withdraw": data_request.is_open and not data_request.erasure_job_id,
+        }
+        return render(request, "requests/mine_detail.html", context)
+
+
+class MyRequestWithdrawView(EmployeeRequiredMixin, View):
+    def post(self, request, pk):
+        data_request = _own_request(self.employee, pk)
+        try:
+            services.request_withdraw(
+                request=data_request,
+                actor=request.user,
+                reason=request.POST.get("reason", "")[: services.MAX_REASON],
+            )
+        except ValidationError as exc:
+            for text in service_error_messages(exc):
+                messages.error(request, text)
+        else:
+            messages.success(request, f"Request #{pk} withdrawn. Nothing more is done for it.")
+        return redirect("my-request", pk)
+
+
+@method_decorator(never_cache, name="dispatch")
+class MyRequestStatusView(EmployeeRequiredMixin, View):
+    def get(self, request, pk):
+        return status_json(_own_request(self.employee, pk))
+
+
+# --- the privacy office ----------------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class QueueView(OfficerRequiredMixin, View):
+    """Requests by due date, the most urgent first; open ones unless filtered otherwise."""
+
+    def get(self, request):
+        filters = rf.QueueFilterForm(request.GET or None, initial={"state": rf.OPEN})
+        state, kind, assignee = rf.OPEN, "", ""
+        if filters.is_bound and filters.is_valid():
+            state = filters.cleaned_data["state"] or rf.OPEN
+            kind = filters.cleaned_data["kind"]
+            assignee = filters.cleaned_data["assignee"]
+        queryset = _queue(state=state, kind=kind, assignee=assignee, user=request.user)
+        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        today = timezone.now().date()
+        context = {
+            "filters": filters,
+            "filtered": bool(request.GET.get("state") or kind or assignee),
+            "page": page,
+            "rows": [{"request": r, "deadline": deadline_of(r, today)} for r in page.object_list],
+        }
+        return render(request, "requests/queue.html", context)
+
+
+class OfficerRequestNewView(OfficerRequiredMixin, View):
+    """File a request on someone's behalf: they asked by email, by phone, in person."""
+
+    def get(self, request):
+        return self.render(rf.OfficerRequestFileForm())
+
+    def post(self, request):
+        form = rf.OfficerRequestFileForm(request.POST)
+        if form.is_valid():
+            employee = employee_find(identifier=form.cleaned_data["employee"])
+            if employee is None:
+                form.add_error("employee", "No employee has this number or work email.")
+            else:
+                try:
+                    filed, created = services.request_file(
+                        employee=employee,
+                        kind=form.cleaned_data["kind"],
+                        actor=request.user,
+                        details=form.cleaned_data["details"],
+                        identity_check=form.cleaned_data["identity_check"],
+                        **form.scope(),
+                    )
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+                else:
+                    if created:
+                        messages.success(
+                            request, f"Request #{filed.pk} filed for {employee.display_name}."
+                        )
+                    else:
+                        messages.info(
+                            request,
+                            f"{employee.display_name} already has this request open "
+                            f"(#{filed.pk}); nothing new was filed.",
+                        )
+                    return redirect("officer-request", filed.pk)
+        return self.render(form, status=400)
+
+    def render(self, form, status=200):
+        return render(self.request, "requests/officer_new.html", {"form": form}, status=status)
+
+
+COMPLETABLE = (RequestKind.RESTRICTION, RequestKind.RECTIFICATION, RequestKind.OBJECTION)
+
+
+def allowed_actions(request: DataRequest, today: date | None = None) -> list[str]:
+    """The transitions the services allow from where the request is, in working order."""
+    today = today or timezone.now().date()
+    actions = []
+    if request.is_open:
+        actions.append("assign")
+    if request.state == State.RECEIVED:
+        actions.append("identity")
+    if request.state in (State.RECEIVED, State.AWAITING_IDENTITY):
+        actions.append("verify")
+    if request.is_open and not request.extended_days and today <= request.due_on:
+        actions.append("extend")
+    if request.state == State.IN_PROGRESS and request.kind in COMPLETABLE:
+        actions.append("complete")
+    if request.is_open and not request.erasure_job_id:
+        actions.append("reject")
+    return actions
+
+
+def complete_form_class(request: DataRequest):
+    if request.kind == RequestKind.RESTRICTION:
+        return rf.RestrictionCompleteForm
+    if request.kind == RequestKind.RECTIFICATION:
+        return rf.RectificationCompleteForm
+    return rf.OutcomeForm
+
+
+@method_decorator(never_cache, name="dispatch")
+class OfficerRequestView(OfficerRequiredMixin, View):
+    """Everything about one request, and a form for each transition allowed from its state.
+
+    Forms post `action=<name>` here; each is prefixed with its name so the page can
+    hold several reason fields.
+    """
+
+    FORMS = {
+        "assign": rf.AssignForm,
+        "identity": rf.IdentityAskForm,
+        "verify": rf.VerifyForm,
+        "extend": rf.ExtendForm,
+        "reject": rf.RejectForm,
+        "revoke": rf.RevokeForm,
+    }
+
+    def get(self, request, pk):
+        return self.render(_officer_request(pk))
+
+    def post(self, request, pk):
+        data_request = _officer_request(pk)
+        action = request.POST.get("action", "")
+        allowed = allowed_actions(data_request)
+        if action == "revoke" and self._ready_package(data_request):
+            allowed.append("revoke")
+        if action not in allowed:
+            messages.error(request, "That action is not possible from the request's state.")
+            return self.render(data_request, status=400)
+        form = self._form(data_request, action, data=request.POST)
+        if form.is_valid():
+            try:
+                text = self.apply(data_request, action, form)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, text)
+                return redirect("officer-request", pk)
+        return self.render(data_request, bound={action: form}, status=400)
+
+    def apply(self, data_request: DataRequest, action: str, form) -> str:
+        data, actor = form.cleaned_data, self.request.user
+        if action == "assign":
+            services.request_assign(request=data_request, assignee=data["assignee"], actor=actor)
+            who = data["assignee"]
+            return (
+                f"Assigned to {who.get_full_name() or who.get_username()}."
+                if who
+                else ("Unassigned.")
+            )
+        if action == "identity":
+            services.request_identity_ask(request=data_request, actor=actor, reason=data["reason"])
+            return "Proof of identity asked for; the deadline is paused until you verify."
+        if action == "verify":
+            services.request_verify(
+                request=data_request, actor=actor, identity_check=data["identity_check"]
+            )
+            return "Identity verified; fulfilment has started."
+        if action == "extend":
+            done = services.request_extend(
+                request=data_request, actor=actor, days=data["days"], reason=data["reason"]
+            )
+            return f"Extended by {data['days']} days; now due {done.due_on:%Y-%m-%d}."
+        if action == "reject":
+            services.request_reject(request=data_request, actor=actor, reason=data["reason"])
+            return "Rejected; the person is told why and where they may complain."
+        if action == "complete":
+            extra = {}
+            if data_request.kind == RequestKind.RESTRICTION:
+                extra["restrict"] = data["restrict"]
+            elif data_request.kind == RequestKind.RECTIFICATION:
+                extra["corrections"] = form.corrections(data_request)
+            services.request_complete(
+                request=data_request, actor=actor, outcome=data["outcome"], **extra
+            )
+            return "Completed; the person is told the outcome."
+        if action == "revoke":
+            from governance.services.exports import package_revoke
+
+            package_revoke(
+                package=self._ready_package(data_request), actor=actor, reason=data["reason"]
+            )
+            return "The download link is revoked."
+        raise AssertionError(action)
+
+    @staticmethod
+    def _ready_package(data_request: DataRequest) -> ExportPackage | None:
+        ready = [p for p in data_request.packages.all() if p.state == ExportPackage.State.READY]
+        return ready[0] if ready else None
+
+    def _form(self, data_request: DataRequest, action: str, data=None):
+        if action == "complete":
+            form_class = complete_form_class(data_request)
+            initial = {}
+            if form_class is rf.RectificationCompleteForm:
+                initial = rf.RectificationCompleteForm.initial_for(data_request)
+            return form_class(data, prefix=action, initial=initial)
+        return self.FORMS[action](data, prefix=action)
+
+    def render(self, data_request: DataRequest, *, bound=None, status=200):
+        bound = bound or {}
+        today = timezone.now().date()
+        actions = allowed_actions(data_request, today)
+        forms = {name: bound.get(name) or self._form(data_request, name) for name in actions}
+        ready = self._ready_package(data_request)
+        if ready is not None:
+            forms["revoke"] = bound.get("revoke") or self._form(data_request, "revoke")
+        clock = CLOCKS[data_request.clock]
+        extension_limit = None
+        if "extend" in actions:
+            extension_limit = clock.extension_limit(data_request.due_on)
+        erasure = None
+        if data_request.erasure_job_id:
+            views = erasure_views(
+                type(data_request.erasure_job)
+                .objects.filter(pk=data_request.erasure_job_id)
+                .prefetch_related("steps")
+            )
+            erasure = views[0] if views else None
+        packages = list(data_request.packages.all())
+        context = {
+            "r": data_request,
+            "deadline": deadline_of(data_request, today),
+            "scope": scope_label(data_request),
+            "clock": clock,
+            "extension_note": (
+                f"At most {extension_limit} days under {clock.label}, once, and only before "
+                "the due date. The person is told."
+                if extension_limit is not None
+                else ""
+            ),
+            "forms": forms,
+            "history": history_lines(data_request.history.all(), personal=False),
+            "packages": [{"package": p, "percent": package_percent(p)} for p in packages],
+            "building": any(p.state == ExportPackage.State.BUILDING for p in packages),
+            "latest_package": packages[0] if packages else None,
+            "erasure": erasure,
+            "status_url": reverse("officer-request-status", args=[data_request.pk]),
+        }
+        return render(self.request, "requests/officer_detail.html", context, status=status)
+
+
+@method_decorator(never_cache, name="dispatch")
+class OfficerRequestStatusView(OfficerRequiredMixin, View):
+    def get(self, request, pk):
+        return status_json(_officer_request(pk))
