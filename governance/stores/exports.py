@@ -1,0 +1,145 @@
+"""The exports store: access packages (zips of a person's data) in the `exports` file storage.
+
+A package is a copy of everything the other stores hold about one person, so it
+is personal data of every scope at once: any erasure of the person, whatever
+its scope, erases their packages (a copy left behind would still hold the
+erased part). Its rows are the store's record of the files; what counts is the
+file, so `count` asks the storage whether each file still exists.
+
+Packages expire by themselves `EXPORT_TTL_DAYS` after they are built rather
+than by an officer's retention policy: `purge_expired` is what retention calls
+for this store. Legal holds beat both, by the package's creation time.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from django.core.files.storage import storages
+
+from governance.models import ExportPackage
+from governance.stores.base import EVERYTHING, SubjectScope, register
+from governance.stores.holds import HoldWindow
+
+State = ExportPackage.State
+# States whose file may still be in the storage.
+WITH_FILE = (State.BUILDING, State.READY, State.FAILED, State.REVOKED)
+# A package being built has no file yet, but the file it is about to save is the
+# person's data too: erasure marks it, and the build deletes its file on seeing that.
+ERASABLE = WITH_FILE
+
+
+def exports_storage():
+    return storages["exports"]
+
+
+def _held(package: ExportPackage, holds: list[HoldWindow]) -> bool:
+    at = package.created_at
+    return any(
+        (w.starts is None or at >= w.starts) and (w.ends is None or at < w.ends) for w in holds
+    )
+
+
+def _file_exists(package: ExportPackage) -> bool:
+    return bool(package.file_name) and exports_storage().exists(package.file_name)
+
+
+@register
+class ExportsStore:
+    name = "exports"
+    description = "Access packages (zips of a person's data) until they expire"
+    models = (ExportPackage,)
+    stage = 1  # a copy of the other stores: erased after them, like the derived stores
+    # No table retention could purge by an officer's policy: packages carry their own
+    # expiry (EXPORT_TTL_DAYS), which `purge_expired` enforces for retention.
+    retained = ()
+
+    def _with_files(self, subject: str):
+        return ExportPackage.objects.filter(subject=subject, state__in=WITH_FILE).exclude(
+            file_name=""
+        )
+
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+        # Every scope: a package holds data of all of them.
+        return sum(1 for package in self._with_files(subject) if _file_exists(package))
+
+    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+        return self._with_files(subject).count()
+
+    def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
+        """The packages' metadata, never their contents (a package of packages would grow
+        with every request)."""
+        for package in self._with_files(subject).order_by("created_at", "pk"):
+            if not _file_exists(package):
+                continue
+            yield {
+                "package": package.pk,
+                "request": package.request_id,
+                "state": package.state,
+                "created_at": package.created_at,
+                "ready_at": package.ready_at,
+                "expires_at": package.expires_at,
+                "size_bytes": package.size_bytes,
+                "sha256": package.sha256,
+                "downloads": package.downloads,
+            }
+
+    def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
+        if not holds:
+            return 0
+        return sum(
+            1
+            for package in self._with_files(subject)
+            if _held(package, holds) and _file_exists(package)
+        )
+
+    def erase_batch(
+        self,
+        subject: str,
+        scope: SubjectScope,
+        holds: list[HoldWindow],
+        limit: int,
+        position: object = None,
+    ) -> tuple[int, object]:
+        """Delete the files of packages no hold covers and mark their rows erased.
+
+        The row changes in the caller's transaction; the file goes at once, because
+        a file deleted and a rollback leaves a row naming a missing file (counted as
+        gone, served as gone), never a file that no row names."""
+        packages = list(
+            ExportPackage.objects.select_for_update(of=("self",))
+            .filter(subject=subject, state__in=ERASABLE)
+            .order_by("pk")[:limit]
+        )
+        erased = 0
+        for package in packages:
+            if _held(package, holds):
+                continue
+            erased += _file_exists(package)
+            _remove(package, State.ERASED)
+        more = len(packages) >= limit and erased > 0
+        return erased, ("more" if more else None)
+
+    def purge_expired(self, now: datetime, holds: dict[str, list[HoldWindow]]) -> tuple[int, int]:
+        """Retention for packages, in the caller's transaction (which holds the hold lock):
+        delete the files of those past `expires_at` that no hold covers (`holds` by
+        subject) and mark them expired. Returns (files removed, files a hold keeps)."""
+        removed = held = 0
+        expired = (
+            ExportPackage.objects.select_for_update(of=("self",))
+            .filter(state__in=WITH_FILE, expires_at__lt=now)
+            .exclude(file_name="")
+            .order_by("pk")
+        )
+        for package in expired:
+            if _held(package, holds.get(package.subject, [])):
+                held += 1
+                continue
+            removed += _file_exists(package)
+            _remove(package, State.EXPIRED)
+        return removed, held
+
+
+def _remove(package: ExportPackage, state: str) -> None:
+    if package.file_name:
+        exports_storage().delete(package.file_name)
+    ExportPackage.objects.filter(pk=package.pk).update(state=state, file_name="")
