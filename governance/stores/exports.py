@@ -11,10 +11,12 @@ than by an officer's retention policy: `purge_expired` is what retention calls
 for this store. Legal holds beat both, by the package's creation time.
 """
 
+import time
 from collections.abc import Iterator
 from datetime import datetime
 
 from django.core.files.storage import storages
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from governance.models import ExportPackage
 from governance.stores.base import EVERYTHING, SubjectScope, register
@@ -143,3 +145,50 @@ def _remove(package: ExportPackage, state: str) -> None:
     if package.file_name:
         exports_storage().delete(package.file_name)
     ExportPackage.objects.filter(pk=package.pk).update(state=state, file_name="")
+
+
+class BuildProgress:
+    """Rows written so far into a package being built, as the employee and officer see it.
+
+    Written on a connection of its own, committed at once: the build reads the stores
+    inside one snapshot transaction (and streams COPY on its connection), so progress
+    written there would show only at the end. At most every `interval` seconds."""
+
+    def __init__(self, package_id: int, *, interval: float = 0.5):
+        self.package_id = package_id
+        self.interval = interval
+        self.done = 0  # rows of the parts already written
+        self._last = 0.0
+        self._connection = None
+
+    def __call__(self, rows_in_part: int) -> None:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        self._write(self.done + rows_in_part)
+
+    def part_done(self, rows: int) -> None:
+        self.done += rows
+        self(0)
+
+    def expect(self, rows: int) -> None:
+        self._update("rows_expected", rows)
+
+    def _write(self, rows: int) -> None:
+        self._update("rows_written", rows)
+
+    def _update(self, column: str, rows: int) -> None:
+        if self._connection is None:
+            self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self._connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ExportPackage._meta.db_table} SET {column} = %s "
+                "WHERE id = %s AND state = %s",
+                [rows, self.package_id, State.BUILDING],
+            )
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

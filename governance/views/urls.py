@@ -10,6 +10,7 @@ from governance.views import (
     home,
     my_data,
     notices,
+    packages,
     people,
     retention,
 )
@@ -37,6 +38,11 @@ urlpatterns = [
         name="my-erasure-receipt",
     ),
     path("my-data/", my_data.MyDataView.as_view(), name="my-data"),
+    path(
+        "requests/packages/<str:token>/",
+        packages.PackageDownloadView.as_view(),
+        name="package-download",
+    ),
     path("notices/<int:version>/", notices.NoticePublicView.as_view(), name="notice"),
     # Privacy officers
     *catalogue_urls(),
