@@ -39,6 +39,7 @@ from rest_framework.test import APIClient
 from governance.models import (
     DataKind,
     ErasureJob,
+    ExportPackage,
     LegalHold,
     RetentionPolicy,
     Role,
@@ -48,8 +49,10 @@ from governance.services.catalogue import catalogue_create
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
+from governance.services.exports import export_package_build, package_download_url
 from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
+from governance.services.requests import request_file, request_verify
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 from tests.conftest import written
@@ -273,6 +276,8 @@ ACCESS: dict[str, Access] = {
     "my-erasures": get(EMPLOYEES),
     "my-erasure-receipt": get(OWNER, hidden=EMPLOYEES),
     "my-data": get(EMPLOYEES),
+    # A package's link is bob's alone: to anyone else signed in it leads nowhere.
+    "package-download": get(OWNER, hidden=EMPLOYEES, params={"token": "bob_package_token"}),
     # Pages: privacy officers
     **_catalogue_rows(),
     "officer-notices": get(OFFICER),
@@ -504,6 +509,10 @@ def _build_world() -> World:
         actor=people["leo"], matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
     )
     policy = retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=90)
+    access, _ = request_file(employee=bob.employee, kind="access", actor=bob)
+    request_verify(request=access, actor=olivia, identity_check="Badge")
+    package = ExportPackage.objects.get(request=access)
+    assert export_package_build(package.pk).state == "ready"
 
     sessions = {}
     for name, user in people.items():
@@ -529,6 +538,7 @@ def _build_world() -> World:
         "bob_employee": bob.employee.pk,
         "bob_uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
         "bob_reset_token": default_token_generator.make_token(bob),
+        "bob_package_token": package_download_url(package, user=bob).split("/")[-2],
     }
     return World(params=params, sessions=sessions, token=token)
 
@@ -596,7 +606,7 @@ def test_role_matrix(world, db, route, method, caller):
     response = world.call(caller, method, path, access.bodies.get(method))
 
     status = response.status_code
-    shown = f"{status} {response.content[:300]!r}"
+    shown = f"{status} {_body(response)[:300]!r}"
     if caller in access.methods[method]:
         if method == "GET":
             assert status in access.served, shown
@@ -625,6 +635,13 @@ def test_role_matrix(world, db, route, method, caller):
         assert status == 403, shown
         assert response.json()["detail"] in route.refusals, shown
     assert key_rows() == before
+
+
+def _body(response) -> bytes:
+    """A page's content, or a streamed download's (read to the end, which closes it)."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 def _to_login(response) -> bool:
