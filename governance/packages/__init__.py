@@ -8,6 +8,7 @@ take iterables and write as they go, so nothing grows with the person's data.
 from governance.packages.summary import Art15Summary, RetentionLine, summary_html
 from governance.packages.writers import (
     MANIFEST_NAME,
+    BackgroundWriter,
     PackageZip,
     csv_write,
     iso_utc,
@@ -17,6 +18,7 @@ from governance.packages.writers import (
 __all__ = [
     "MANIFEST_NAME",
     "Art15Summary",
+    "BackgroundWriter",
     "PackageZip",
     "RetentionLine",
     "csv_write",

@@ -3,6 +3,8 @@
 import csv
 import hashlib
 import io
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
@@ -112,3 +114,43 @@ def _cell(value):
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     return iso_utc(value)
+
+
+class BackgroundWriter:
+    """Writes blocks to `out` from a thread of its own, while the caller reads the next.
+
+    Compressing and hashing release the GIL, so a stream read from the database
+    (COPY) and its compression overlap instead of taking turns. At most `depth`
+    blocks wait in between: memory stays bounded whatever the stream's size.
+    Use as a context manager; an error in the thread is raised on leaving it."""
+
+    def __init__(self, out, *, depth: int = 8):
+        self._out = out
+        self._blocks: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="package-writer", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def write(self, data) -> int:
+        if self._error is not None:
+            raise self._error
+        self._blocks.put(bytes(data))  # a copy: the caller reuses its buffer
+        return len(data)
+
+    def _drain(self) -> None:
+        while (block := self._blocks.get()) is not None:
+            if self._error is None:
+                try:
+                    self._out.write(block)
+                except BaseException as exc:  # handed to the caller on leaving
+                    self._error = exc
+
+    def __exit__(self, *exc_info):
+        self._blocks.put(None)
+        self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error
+        return False

@@ -43,6 +43,7 @@ from governance.models import (
 from governance.packages import (
     MANIFEST_NAME,
     Art15Summary,
+    BackgroundWriter,
     PackageZip,
     RetentionLine,
     jsonl_write,
@@ -126,10 +127,7 @@ def _write_zip(package: ExportPackage, tmp, progress: BuildProgress) -> dict:
         for name, target in REGISTRY.items():
             if hasattr(target, "export_csv"):
                 path = f"data/{name}.csv"
-                rows = archive.member(
-                    path,
-                    lambda out, t=target: t.export_csv(package.subject, out, progress=progress),
-                )
+                rows = archive.member(path, lambda out, t=target: _csv(t, package, out, progress))
             else:
                 path = f"data/{name}.jsonl"
                 rows = archive.member(
@@ -166,6 +164,12 @@ def _write_zip(package: ExportPackage, tmp, progress: BuildProgress) -> dict:
     archive.write_bytes(MANIFEST_NAME, _json(manifest))
     archive.close()
     return manifest
+
+
+def _csv(target, package: ExportPackage, out, progress: BuildProgress) -> int:
+    """A store's own CSV stream, compressed and hashed while the next rows arrive."""
+    with BackgroundWriter(out) as background:
+        return target.export_csv(package.subject, background, progress=progress)
 
 
 class _snapshot:
@@ -400,12 +404,13 @@ def _publish(package: ExportPackage, tmp, manifest: dict) -> BuildOutcome:
                 details={"request": package.request_id, "bytes": size, "rows": rows,
                          "sha256": package.sha256},
             )  # fmt: skip
+            # The request completes in the same transaction: neither without the other.
+            from governance.services.requests import request_package_settled
+
+            request_package_settled(package.pk)
     if not ready:
         storage.delete(name)  # erased, revoked or withdrawn while it was being built
         return BuildOutcome(_state_of(package.pk))
-    from governance.services.requests import request_package_settled
-
-    request_package_settled(package.pk)
     return BuildOutcome(State.READY)
 
 

@@ -19,7 +19,7 @@ from django.db import connection as default_connection
 from django.db import transaction
 from django.utils import timezone
 
-from governance.models import InteractionEvent
+from governance.models import Application, DataKind, InteractionEvent, Purpose
 from governance.models.ingestion import EVENT_TABLE
 from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register
 from governance.stores.holds import HoldWindow, held_sql
@@ -45,17 +45,18 @@ COPY_TYPES = [
 ]  # fmt: skip
 
 # The events as a person reads them in their access package: names for ids, times in
-# ISO 8601 UTC, in time order. `{where}` is the scope (conditions on `e.`).
+# ISO 8601 UTC, in time order. `{where}` is the scope (conditions on `e.`). Names come
+# from the catalogue as JSON objects (id -> slug) passed in: a lookup per row costs less
+# than joining three tables to a million rows.
 CSV_EXPORT_SQL = f"""COPY (
     SELECT to_char(e.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts,
-           e.event_type, a.slug AS application, k.slug AS data_kind, p.slug AS purpose,
+           e.event_type, %s::jsonb ->> e.application_id::text AS application,
+           %s::jsonb ->> e.data_kind_id::text AS data_kind,
+           %s::jsonb ->> e.purpose_id::text AS purpose,
            e.consent_version, e.device_id, e.session_id, e.key_code, e.key_char,
            e.redaction, e.pointer_x, e.pointer_y, e.button, e.scroll_dx, e.scroll_dy,
            e.menu_path, e.title_hash
     FROM {EVENT_TABLE} e
-    JOIN governance_application a ON a.id = e.application_id
-    JOIN governance_datakind k ON k.id = e.data_kind_id
-    JOIN governance_purpose p ON p.id = e.purpose_id
     WHERE e.subject = %s{{where}}
     ORDER BY e.ts, e.id
 ) TO STDOUT (FORMAT CSV, HEADER)"""
@@ -162,6 +163,10 @@ def scope_sql(scope: SubjectScope, prefix: str = "") -> tuple[str, list]:
             clauses.append(f"{prefix}{column} = ANY(%s)")
             params.append(sorted(ids))
     return "".join(f" AND {c}" for c in clauses), params
+
+
+def _slugs(model) -> str:
+    return json.dumps({str(pk): slug for pk, slug in model.objects.values_list("pk", "slug")})
 
 
 def _windows_over(holds: list[HoldWindow], partition: str) -> list[HoldWindow]:
@@ -298,7 +303,8 @@ class EventsStore:
         block = bytearray()
         with default_connection.cursor() as django_cursor:
             statement = CSV_EXPORT_SQL.format(where=where)
-            with django_cursor.cursor.copy(statement, [subject, *params]) as copy:
+            names = [_slugs(model) for model in (Application, DataKind, Purpose)]
+            with django_cursor.cursor.copy(statement, [*names, subject, *params]) as copy:
                 for line in copy:  # one row per line, as libpq hands them over
                     block += line
                     rows += 1
