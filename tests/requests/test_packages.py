@@ -23,7 +23,7 @@ from governance.models import (
 )
 from governance.packages import jsonl_write
 from governance.services.erasure import erasure_job_create
-from governance.services.exports import export_package_build
+from governance.services.exports import MAX_ATTEMPTS, export_package_build
 from governance.services.holds import legal_hold_create
 from governance.services.retention import retention_enforce
 from governance.services.signing import verify_document
@@ -287,3 +287,55 @@ def test_a_legal_hold_keeps_an_expired_package(alice_with_data, olivia, leo):
     assert old.state == "ready" and exports_storage().exists(old.file_name)
     assert run.store == "exports" and run.rows_removed == 0 and run.rows_held == 1
     assert RetentionRun.objects.filter(store="exports").count() == 1
+
+
+def test_a_build_that_fails_is_retried_then_failed_for_the_officer_to_see(
+    alice_with_data, olivia, settings, tmp_path
+):
+    package = package_requested(alice_with_data, olivia)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the storage wants a folder")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "exports": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocked)},
+        },
+    }
+
+    outcomes = [export_package_build(package.pk) for _ in range(MAX_ATTEMPTS)]
+
+    assert [o.retry for o in outcomes] == [True] * (MAX_ATTEMPTS - 1) + [False]
+    package.refresh_from_db()
+    assert package.state == "failed" and package.attempts == MAX_ATTEMPTS
+    assert "Error" in package.last_error
+    assert AuditEvent.objects.filter(action="package.failed", target_id=str(package.pk)).exists()
+    assert package.request.state == "in_progress"  # an officer must act: it is not done
+    assert export_package_build(package.pk).state == "failed"  # and stays so
+
+
+def test_the_reconciler_picks_up_packages_stuck_building_that_nobody_builds(
+    alice_with_data, olivia
+):
+    """A lost task or a dead worker: a package still building minutes after it was asked
+    for, with no process holding its build lock, is built again; a fresh one is not."""
+    from governance.services.exports import export_packages_reconcile
+
+    stuck = package_requested(alice_with_data, olivia)
+    ExportPackage.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+    fresh = package_requested(olivia, olivia, kind="portability")
+
+    assert export_packages_reconcile() == [stuck.pk]
+    assert fresh.pk not in export_packages_reconcile()
+
+
+def test_no_retention_policy_applies_to_packages(olivia):
+    from django.core.exceptions import ValidationError
+
+    from governance.services.retention import retention_policy_create
+
+    with pytest.raises(ValidationError) as refused:
+        retention_policy_create(actor=olivia, name="Packages", store="exports", keep_days=5)
+    assert "expires by itself" in str(refused.value)
