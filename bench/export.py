@@ -14,6 +14,7 @@ With a real Celery worker (one pool process, so its memory is the build's):
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -187,7 +188,19 @@ def raw_copy(subject: str) -> tuple[int, float]:
     return rows, time.perf_counter() - started
 
 
-def measure(person, officer, worker) -> dict:
+PHASES = re.compile(r"package (\d+): \d+ rows, (.*)$")
+
+
+def phases(log_path: Path, package_id: int) -> str:
+    """Where the build's time went, as the worker logged it."""
+    for line in log_path.read_text(errors="replace").splitlines():
+        match = PHASES.search(line)
+        if match and int(match.group(1)) == package_id:
+            return match.group(2)
+    return "(not logged)"
+
+
+def measure(person, officer, worker, log_path: Path) -> dict:
     from governance.stores.exports import exports_storage
 
     package, growth = build(person, officer, worker)
@@ -199,6 +212,7 @@ def measure(person, officer, worker) -> dict:
         "seconds": seconds,
         "bytes": package.size_bytes,
         "rss_growth": growth,
+        "phases": phases(log_path, package.pk),
     }
     m["raw_rows"], m["raw_seconds"] = raw_copy(person.employee.subject_id)
     m["rate"], m["raw_rate"] = m["rows"] / seconds, m["raw_rows"] / m["raw_seconds"]
@@ -220,6 +234,7 @@ def report(m: dict) -> None:
     print(f"  ratio package/raw: {m['ratio']:.2f} (goal >= 0.5); worker peak RSS growth "
           f"{m['rss_growth'] / mb:.1f} MB (goal < 150 MB); Fides {FIDES_ROWS_PER_S[0]:,}-"
           f"{FIDES_ROWS_PER_S[1]:,} rows/s: {m['rate'] / FIDES_ROWS_PER_S[1]:.0f}x")  # fmt: skip
+    print(f"  in the worker: {m['phases']}; the rest is the task's pickup and claim")
 
 
 def summary(measured: list[dict]) -> None:
@@ -251,7 +266,7 @@ def main() -> None:
             build(warm, officer, worker)  # warms the pool process (imports, connection)
             measured = []
             for i in range(max(args.repeat, 1)):
-                m = measure(person, officer, worker)
+                m = measure(person, officer, worker, log_path)
                 print(f"export, measurement {i + 1}:")
                 report(m)
                 measured.append(m)
