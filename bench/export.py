@@ -192,11 +192,14 @@ PHASES = re.compile(r"package (\d+): \d+ rows, (.*)$")
 
 
 def phases(log_path: Path, package_id: int) -> str:
-    """Where the build's time went, as the worker logged it."""
-    for line in log_path.read_text(errors="replace").splitlines():
-        match = PHASES.search(line)
-        if match and int(match.group(1)) == package_id:
-            return match.group(2)
+    """Where the build's time went, as the worker logged it (its log may lag a little)."""
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        for line in log_path.read_text(errors="replace").splitlines():
+            match = PHASES.search(line)
+            if match and int(match.group(1)) == package_id:
+                return match.group(2)
+        time.sleep(0.05)
     return "(not logged)"
 
 
