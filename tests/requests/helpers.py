@@ -5,6 +5,7 @@ import io
 import json
 import zipfile
 
+import pytest
 from django.db import connection
 
 from governance.models import ExportPackage, RequestKind
@@ -47,3 +48,17 @@ def member_rows(archive: zipfile.ZipFile, name: str) -> list:
     if name.endswith(".csv"):
         return list(csv.reader(io.StringIO(text)))
     return [json.loads(line) for line in text.splitlines()]
+
+
+def package_files_delete() -> None:
+    """Delete the files the packages in the database name (before a test's rollback)."""
+    storage = exports_storage()
+    for name in ExportPackage.objects.exclude(file_name="").values_list("file_name", flat=True):
+        storage.delete(name)
+
+
+@pytest.fixture(autouse=True)
+def package_files_removed(db):
+    """Test packages leave no file in the data directory (their rows roll back)."""
+    yield
+    package_files_delete()

@@ -15,7 +15,10 @@ from governance.services.exports import (
     package_revoke,
 )
 from governance.stores.exports import exports_storage
-from tests.requests.helpers import package_requested
+from tests.requests.helpers import (
+    package_files_removed,  # noqa: F401  (autouse)
+    package_requested,
+)
 
 
 @pytest.fixture

@@ -32,7 +32,13 @@ from governance.stores.exports import exports_storage
 from governance.stores.sessions import sessions_refresh_pending
 from tests.erasure.helpers import drive
 from tests.ingestion.helpers import batch, event, post, stamp
-from tests.requests.helpers import bulk_events, member_rows, package_requested, package_zip
+from tests.requests.helpers import (
+    bulk_events,
+    member_rows,
+    package_files_removed,  # noqa: F401  (autouse)
+    package_requested,
+    package_zip,
+)
 
 
 @pytest.fixture

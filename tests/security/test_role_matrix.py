@@ -58,6 +58,7 @@ from governance.services.scopes import Scope
 from tests.conftest import written
 from tests.erasure.helpers import drive
 from tests.factories import make_catalogue, make_user, publish_notice
+from tests.requests.helpers import package_files_delete
 
 # Callers. bob is "someone else": he owns the objects in the paths.
 ANONYMOUS, DEVICE = "anonymous", "device"
@@ -558,6 +559,7 @@ def world(django_db_setup, django_db_blocker):
             raise
     yield built
     with django_db_blocker.unblock():
+        package_files_delete()  # bob's package: its row rolls back, its file would stay
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
 
