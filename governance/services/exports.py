@@ -18,6 +18,7 @@ import secrets
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -181,21 +182,16 @@ def _csv(target, package: ExportPackage, out, progress: BuildProgress) -> int:
         return target.export_csv(package.subject, background, progress=progress)
 
 
-class _snapshot:
+@contextmanager
+def _snapshot() -> Iterator[None]:
     """One REPEATABLE READ transaction, so every file reads the same moment (inside a
     caller's transaction, that one's snapshot)."""
-
-    def __enter__(self):
-        self._atomic = transaction.atomic()
-        outermost = not connection.in_atomic_block
-        self._atomic.__enter__()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
         if outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return self
-
-    def __exit__(self, *exc):
-        return self._atomic.__exit__(*exc)
+        yield
 
 
 def _expect(package: ExportPackage, progress: BuildProgress) -> None:

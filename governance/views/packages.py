@@ -16,6 +16,8 @@ from governance.views.access import EmployeeRequiredMixin
 
 
 class PackageDownloadView(EmployeeRequiredMixin, View):
+    http_method_names = ["get"]  # not HEAD: every GET is a download, counted and audited
+
     def get(self, request, token: str):
         try:
             package, file = package_download_open(token=token, user=request.user)

@@ -132,3 +132,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(package, alice, client):
 
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert downloads(package) == (0, 0)
+
+
+def test_a_head_request_is_not_a_download(package, alice, as_user):
+    response = as_user(alice).head(package_download_url(package, user=alice))
+
+    assert response.status_code == 405
+    assert downloads(package) == (0, 0)
