@@ -90,7 +90,7 @@ def export_package_build(package_id: int) -> BuildOutcome:
         return BuildOutcome(_state_of(package_id))  # another process is building it
     try:
         claimed = ExportPackage.objects.filter(pk=package_id, state=State.BUILDING).update(
-            attempts=F("attempts") + 1, rows_written=0
+            attempts=F("attempts") + 1, rows_written=0, last_error=""
         )
         if claimed != 1:
             return BuildOutcome(_state_of(package_id))  # ready, failed, revoked, erased…
@@ -388,7 +388,10 @@ def _publish(package: ExportPackage, tmp, manifest: dict) -> BuildOutcome:
     now = timezone.now()
     rows = sum(f.get("rows", 0) for f in manifest["files"].values())
     with transaction.atomic():
-        ready = ExportPackage.objects.filter(pk=package.pk, state=State.BUILDING).update(
+        # Still building, and not started again by an erasure (which notes it in
+        # last_error, cleared by this build's claim) since this build read the stores.
+        claim = {"state": State.BUILDING, "last_error": ""}
+        ready = ExportPackage.objects.filter(pk=package.pk, **claim).update(
             state=State.READY,
             file_name=name,
             size_bytes=size,
@@ -414,8 +417,11 @@ def _publish(package: ExportPackage, tmp, manifest: dict) -> BuildOutcome:
 
             request_package_settled(package.pk)
     if not ready:
-        storage.delete(name)  # erased, revoked or withdrawn while it was being built
-        return BuildOutcome(_state_of(package.pk))
+        # Erased, revoked or withdrawn while it was being built; or started again by an
+        # erasure, and then built again from what is left.
+        storage.delete(name)
+        state = _state_of(package.pk)
+        return BuildOutcome(state, retry=state == State.BUILDING, attempts=1)
     return BuildOutcome(State.READY)
 
 

@@ -25,9 +25,8 @@ from governance.stores.holds import HoldWindow
 State = ExportPackage.State
 # States whose file may still be in the storage.
 WITH_FILE = (State.BUILDING, State.READY, State.FAILED, State.REVOKED)
-# A package being built has no file yet, but the file it is about to save is the
-# person's data too: erasure marks it, and the build deletes its file on seeing that.
-ERASABLE = WITH_FILE
+ERASABLE = (State.READY, State.FAILED, State.REVOKED)
+RESTARTED = "Started again: data of this person was erased while the package was being built."
 
 
 def exports_storage():
@@ -106,7 +105,15 @@ class ExportsStore:
 
         The row changes in the caller's transaction; the file goes at once, because
         a file deleted and a rollback leaves a row naming a missing file (counted as
-        gone, served as gone), never a file that no row names."""
+        gone, served as gone), never a file that no row names.
+
+        A package being built has no file yet, and its request still wants one: it
+        starts again (attempts reset, the restart noted in `last_error`), so a build
+        that read the stores before the erasure finds the note, deletes its file
+        instead of publishing it, and the package is built again from what is left."""
+        ExportPackage.objects.filter(subject=subject, state=State.BUILDING).update(
+            attempts=0, rows_written=0, last_error=RESTARTED
+        )
         packages = list(
             ExportPackage.objects.select_for_update(of=("self",))
             .filter(subject=subject, state__in=ERASABLE)

@@ -247,16 +247,21 @@ def test_erasing_the_person_removes_their_package_files(alice_with_data, olivia)
     }
 
 
-def test_a_package_being_built_when_its_person_is_erased_is_never_published(
+def test_a_package_being_built_when_its_person_is_erased_is_built_again_from_what_is_left(
     alice_with_data, olivia
 ):
     package = package_requested(alice_with_data, olivia)
+    # A build in flight: claimed (its claim clears last_error), reading the stores.
+    ExportPackage.objects.filter(pk=package.pk).update(attempts=1, last_error="")
+
     drive(erasure_job_create(employee=alice_with_data.employee, cause="officer"))
 
-    outcome = export_package_build(package.pk)
-
     package.refresh_from_db()
-    assert outcome.state == package.state == "erased" and package.file_name == ""
+    assert package.state == "building" and package.attempts == 0
+    assert "erased while the package was being built" in package.last_error
+    assert export_package_build(package.pk).state == "ready"
+    header, *rows = member_rows(package_zip(package), "data/events.csv")
+    assert header[0] == "ts" and rows == []  # nothing of before the erasure
 
 
 def test_retention_removes_expired_packages_and_keeps_the_rest(alice_with_data, bob, olivia, leo):
