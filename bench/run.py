@@ -8,6 +8,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = [
     "bench.ingest",
     "bench.erasure",
+    "bench.export",
     "bench.retention",
     "bench.redaction",
     "bench.consent",

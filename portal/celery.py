@@ -31,6 +31,10 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.erasure.erasure_reconcile",
         "schedule": 30.0,
     },
+    "export-packages-reconcile": {
+        "task": "governance.tasks.exports.export_packages_reconcile",
+        "schedule": 60.0,
+    },
     "retention-enforce": {
         "task": "governance.tasks.retention.retention_enforce",
         "schedule": crontab(hour=3, minute=15),

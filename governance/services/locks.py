@@ -12,6 +12,7 @@ CONSENT = 0x434F4E53  # "CONS": with the employee id, all consent writes of one 
 HOLDS = 0x484F4C44  # "HOLD": hold changes (exclusive) vs. every deleting batch (shared)
 RETENTION_POLICIES = 0x52504F4C  # "RPOL": policy changes (exclusive) vs. retention batches (shared)
 RETENTION_RUN = 0x52455445  # "RETE": one retention enforcement at a time (session-scoped)
+PACKAGE_BUILD = 0x50414B47  # "PAKG": with the package id, one build of it at a time (session)
 
 
 def lock_audit_chain() -> None:
@@ -56,6 +57,33 @@ def retention_run_try_lock() -> bool:
 
 def retention_run_unlock() -> None:
     _execute("SELECT pg_advisory_unlock(%s)", [RETENTION_RUN])
+
+
+def package_build_try_lock(package_id: int) -> bool:
+    """Claim the build of one access package; False when another process is building it.
+
+    Session-scoped like the retention run's lock, and for the same reason: a build
+    commits progress as it goes. A dead worker's lock goes with its connection, so a
+    package whose builder died can be built again at once.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [PACKAGE_BUILD, package_id])
+        return cursor.fetchone()[0]
+
+
+def package_build_unlock(package_id: int) -> None:
+    _execute("SELECT pg_advisory_unlock(%s, %s)", [PACKAGE_BUILD, package_id])
+
+
+def package_builds_running() -> set[int]:
+    """Ids of the packages some process is building now (holds the build lock of)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT objid FROM pg_locks
+               WHERE locktype = 'advisory' AND classid::int8 = %s AND objsubid = 2 AND granted""",
+            [PACKAGE_BUILD],
+        )
+        return {int(row[0]) for row in cursor.fetchall()}
 
 
 def _execute(sql: str, params: list) -> None:

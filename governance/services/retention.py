@@ -51,6 +51,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
@@ -104,6 +105,11 @@ def _validate(*, name, store, keep_days) -> None:
         errors["name"] = [single_line_text.message]
     if store not in REGISTRY:
         errors["store"] = [f"Unknown store; choose one of: {', '.join(sorted(REGISTRY))}."]
+    elif not REGISTRY[store].retained:
+        errors["store"] = [
+            "This store's data expires by itself (access packages after "
+            f"{settings.EXPORT_TTL_DAYS} days); no policy applies to it."
+        ]
     if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 1:
         errors["keep_days"] = ["Keep data for at least one whole day."]
     elif keep_days > MAX_KEEP_DAYS:
@@ -522,7 +528,8 @@ class PoliciesChanged(Exception):
 def retention_enforce(
     *, now: datetime | None = None, batch_size: int = BATCH_SIZE
 ) -> list[RetentionRun]:
-    """Enforce every enabled policy on every store; one RetentionRun per policy × store.
+    """Enforce every enabled policy on every store; one RetentionRun per policy × store,
+    and one for each store whose data expires by itself (access packages) when some did.
 
     Safe to call twice or concurrently: a second caller while one runs returns []
     at once, and a run after a finished one finds nothing more to delete.
@@ -538,6 +545,8 @@ def retention_enforce(
         runs = []
         for name in REGISTRY:
             runs += _enforce_store(name, now, batch_size)
+            if hasattr(REGISTRY[name], "purge_expired"):
+                runs += _purge_expired(name, now)
         return runs
     finally:
         retention_run_unlock()
@@ -564,6 +573,52 @@ def _enforce_store(store: str, now: datetime, batch_size: int) -> list[Retention
             return runs + enforcement.finish(error=f"{exc.__class__.__name__}: {exc}")
         return runs + enforcement.finish()
     return runs
+
+
+def _purge_expired(store: str, now: datetime) -> list[RetentionRun]:
+    """A store whose data expires by itself (no officer's policy): its expired data goes,
+    recorded as a run without a policy whose cut-off is `now` (what expired before it),
+    audited like the rest. A run that found nothing expired leaves no run behind, as a
+    store without policies leaves none."""
+    started, started_at = time.monotonic(), timezone.now()
+    removed = held = 0
+    error = ""
+    try:
+        with transaction.atomic():
+            lock_holds(shared=True)
+            windows = hold_windows_by_subject(store=store)
+            removed, held = REGISTRY[store].purge_expired(now, windows)
+    except Exception as exc:
+        logger.exception("retention of store %s failed", store)
+        error = f"{exc.__class__.__name__}: {exc}"
+    if not (removed or held or error):
+        return []
+    with transaction.atomic():
+        run = RetentionRun.objects.create(
+            store=store,
+            cutoff=now,
+            rows_removed=removed,
+            rows_held=held,
+            started_at=started_at,
+            finished_at=timezone.now(),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            error=error[:2000],
+        )
+        audit_record(
+            actor=None,
+            action="retention.enforced",
+            target=run,
+            details={
+                "policy": None,
+                "store": store,
+                "cutoff": now.isoformat(),
+                "rows_removed": removed,
+                "rows_held": held,
+                "partitions_dropped": [],
+                "error": run.error,
+            },
+        )
+    return [run]
 
 
 def _lock_refused(exc: OperationalError) -> bool:

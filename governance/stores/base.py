@@ -75,6 +75,12 @@ class Store(Protocol):
         when nothing deletable is left. Each call runs in its own transaction."""
 
 
+# A store whose data carries its own expiry (access packages, EXPORT_TTL_DAYS after they
+# are built) has no `retained` tables; instead retention calls its
+#     purge_expired(now, holds_by_subject) -> (removed, held)
+# in a transaction holding the hold lock, and records the call as a RetentionRun.
+
+
 REGISTRY: dict[str, Store] = {}
 
 

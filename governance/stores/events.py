@@ -12,14 +12,14 @@ all in one transaction.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection as default_connection
 from django.db import transaction
 from django.utils import timezone
 
-from governance.models import InteractionEvent
+from governance.models import Application, DataKind, InteractionEvent, Purpose
 from governance.models.ingestion import EVENT_TABLE
 from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register
 from governance.stores.holds import HoldWindow, held_sql
@@ -43,6 +43,24 @@ COPY_TYPES = [
     "int8", "varchar", "uuid", "varchar", "varchar", "varchar", "int4", "int4",
     "varchar", "int4", "int4", "jsonb", "varchar",
 ]  # fmt: skip
+
+# The events as a person reads them in their access package: names for ids, times in
+# ISO 8601 UTC, in time order. `{where}` is the scope (conditions on `e.`). Names come
+# from the catalogue as JSON objects (id -> slug) passed in: a lookup per row costs less
+# than joining three tables to a million rows.
+CSV_EXPORT_SQL = f"""COPY (
+    SELECT to_char(e.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts,
+           e.event_type, %s::jsonb ->> e.application_id::text AS application,
+           %s::jsonb ->> e.data_kind_id::text AS data_kind,
+           %s::jsonb ->> e.purpose_id::text AS purpose,
+           e.consent_version, e.device_id, e.session_id, e.key_code, e.key_char,
+           e.redaction, e.pointer_x, e.pointer_y, e.button, e.scroll_dx, e.scroll_dy,
+           e.menu_path, e.title_hash
+    FROM {EVENT_TABLE} e
+    WHERE e.subject = %s{{where}}
+    ORDER BY e.ts, e.id
+) TO STDOUT (FORMAT CSV, HEADER)"""
+CSV_BLOCK_BYTES = 1 << 16
 
 # ---------------------------------------------------------------------------
 # Day partitions
@@ -145,6 +163,10 @@ def scope_sql(scope: SubjectScope, prefix: str = "") -> tuple[str, list]:
             clauses.append(f"{prefix}{column} = ANY(%s)")
             params.append(sorted(ids))
     return "".join(f" AND {c}" for c in clauses), params
+
+
+def _slugs(model) -> str:
+    return json.dumps({str(pk): slug for pk, slug in model.objects.values_list("pk", "slug")})
 
 
 def _windows_over(holds: list[HoldWindow], partition: str) -> list[HoldWindow]:
@@ -264,6 +286,35 @@ class EventsStore:
                     yield dict(zip(names, row, strict=True))
             finally:
                 raw.close()
+
+    def export_csv(
+        self,
+        subject: str,
+        out,
+        scope: SubjectScope = EVERYTHING,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write the subject's events as CSV (one header row, times ISO 8601 UTC, names
+        instead of ids) to the binary stream `out`, straight from `COPY ... TO STDOUT`;
+        returns the rows written. PostgreSQL formats every row: Python only moves
+        blocks, so this runs near the speed of a raw COPY and holds one block at a time."""
+        where, params = scope_sql(scope, prefix="e.")
+        rows = -1  # the header is the first line
+        block = bytearray()
+        with default_connection.cursor() as django_cursor:
+            statement = CSV_EXPORT_SQL.format(where=where)
+            names = [_slugs(model) for model in (Application, DataKind, Purpose)]
+            with django_cursor.cursor.copy(statement, [*names, subject, *params]) as copy:
+                for line in copy:  # one row per line, as libpq hands them over
+                    block += line
+                    rows += 1
+                    if len(block) >= CSV_BLOCK_BYTES:
+                        out.write(block)
+                        block.clear()
+                        if progress:
+                            progress(rows)
+        out.write(block)
+        return max(rows, 0)
 
     def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
         if not holds:

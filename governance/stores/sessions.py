@@ -173,6 +173,12 @@ class SessionsStore(SmallStore):
             )
             return cursor.fetchone()[0]
 
+    def device_ids(self, subject: str) -> list[int]:
+        """The capture devices that recorded this person's sessions (the data's source)."""
+        summaries = SessionSummary.objects.filter(subject=subject).values_list("device_id")
+        pending = SessionRefresh.objects.filter(subject=subject).values_list("device_id")
+        return sorted({row[0] for row in summaries.union(pending)})
+
     def refresh_request(self, sessions: list[tuple]) -> None:
         """Ask for (subject, device, session, requested at) to be summarised again: with
         the events, in the gateway's transaction (the worker's to-do list)."""

@@ -5,6 +5,7 @@ from governance.tasks.erasure import (
     erasure_step_run,
     owed_erasures_schedule,
 )
+from governance.tasks.exports import export_package_build, export_packages_reconcile
 from governance.tasks.ingestion import event_partitions_maintain, sessions_refresh
 from governance.tasks.notices import notice_lapse_consents, notices_apply_due
 from governance.tasks.retention import retention_enforce
@@ -15,6 +16,8 @@ __all__ = [
     "erasure_reconcile",
     "erasure_step_run",
     "event_partitions_maintain",
+    "export_package_build",
+    "export_packages_reconcile",
     "notice_lapse_consents",
     "notices_apply_due",
     "owed_erasures_schedule",

@@ -10,6 +10,7 @@ from governance.views import (
     home,
     my_data,
     notices,
+    packages,
     people,
     requests,
     retention,
@@ -49,6 +50,11 @@ urlpatterns = [
         "requests/<int:pk>/status.json",
         requests.MyRequestStatusView.as_view(),
         name="my-request-status",
+    ),
+    path(
+        "requests/packages/<str:token>/",
+        packages.PackageDownloadView.as_view(),
+        name="package-download",
     ),
     path("notices/<int:version>/", notices.NoticePublicView.as_view(), name="notice"),
     # Privacy officers

@@ -67,6 +67,8 @@ def test_every_registered_store_has_retention_rules():
     for name, tables in RETAINED.items():
         store_tables = {m._meta.db_table for m in REGISTRY[name].models}
         assert {t.table for t in tables} <= store_tables
+        # A store with no table to purge by policy must expire its data by itself.
+        assert tables or callable(getattr(REGISTRY[name], "purge_expired", None)), name
 
 
 def test_a_wholly_expired_day_partition_is_dropped_and_other_days_are_untouched(

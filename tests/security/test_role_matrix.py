@@ -24,7 +24,6 @@ tests/people/test_admin.py covers what the admin shows.
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -33,7 +32,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
@@ -53,6 +51,7 @@ from governance.services.catalogue import catalogue_create
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
+from governance.services.exports import export_package_build, package_download_url
 from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
 from governance.services.requests import request_assign, request_file
@@ -61,6 +60,7 @@ from governance.services.scopes import Scope
 from tests.conftest import written
 from tests.erasure.helpers import drive
 from tests.factories import make_catalogue, make_user, publish_notice
+from tests.requests.helpers import package_files_delete
 
 # Callers. bob is "someone else": he owns the objects in the paths.
 ANONYMOUS, DEVICE = "anonymous", "device"
@@ -337,6 +337,8 @@ ACCESS: dict[str, Access] = {
     "my-request-withdraw": Access(
         {"POST": OWNER}, params={"pk": "bob_request"}, hidden=EMPLOYEES, writes={"POST"}
     ),
+    # A package's link is bob's alone: to anyone else signed in it leads nowhere.
+    "package-download": get(OWNER, hidden=EMPLOYEES, params={"token": "bob_package_token"}),
     # Pages: privacy officers
     **_catalogue_rows(),
     "officer-notices": get(OFFICER),
@@ -602,9 +604,8 @@ def _build_world() -> World:
     bob_portability, _ = request_file(
         employee=bob.employee, kind="portability", actor=olivia, identity_check="In person"
     )
-    ExportPackage.objects.filter(request=bob_portability).update(
-        state=ExportPackage.State.READY, expires_at=timezone.now() + timedelta(days=30)
-    )
+    package = ExportPackage.objects.get(request=bob_portability)
+    assert export_package_build(package.pk).state == "ready"
 
     sessions = {}
     for name, user in people.items():
@@ -634,6 +635,7 @@ def _build_world() -> World:
         "bob_request": bob_request.pk,
         "bob_uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
         "bob_reset_token": default_token_generator.make_token(bob),
+        "bob_package_token": package_download_url(package, user=bob).split("/")[-2],
     }
     return World(params=params, sessions=sessions, token=token)
 
@@ -653,6 +655,7 @@ def world(django_db_setup, django_db_blocker):
             raise
     yield built
     with django_db_blocker.unblock():
+        package_files_delete()  # bob's package: its row rolls back, its file would stay
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
 
@@ -703,7 +706,7 @@ def test_role_matrix(world, db, route, method, caller):
     response = world.call(caller, method, path, access.bodies.get(method))
 
     status = response.status_code
-    shown = f"{status} {response.content[:300]!r}"
+    shown = f"{status} {_body(response)[:300]!r}"
     if caller in access.methods[method]:
         if method == "GET":
             assert status in access.served, shown
@@ -732,6 +735,13 @@ def test_role_matrix(world, db, route, method, caller):
         assert status == 403, shown
         assert response.json()["detail"] in route.refusals, shown
     assert key_rows() == before
+
+
+def _body(response) -> bytes:
+    """A page's content, or a streamed download's (read to the end, which closes it)."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 def _to_login(response) -> bool:
