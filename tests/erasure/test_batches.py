@@ -14,6 +14,8 @@ from governance.selectors.erasure import step_percent
 from governance.services import erasure
 from governance.services.erasure import BatchSizer, erasure_job_create
 from governance.services.holds import legal_hold_create
+from governance.stores import EVERYTHING, REGISTRY
+from governance.stores import events as events_store
 from governance.stores.events import DEFAULT_PARTITION, partition_name
 from tests.erasure.test_engine import drive
 
@@ -204,3 +206,22 @@ def test_a_partition_alone_in_its_batch_may_run_over_by_the_estimates_error(
     step = job.steps.get(store="events")
     assert (job.state, step.rows_before, step.rows_deleted) == ("verified", before, before)
     assert rows_of(subject) == 0
+
+
+def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, monkeypatch):
+    """The planner's estimates only plan which days go together: an exact count, capped
+    just past the room, checks each plain DELETE before it runs. Statistics that say
+    alice has nothing must not let one statement take her days whole (1,440 rows
+    yesterday, today's besides), holding the holds lock far past the batch's time."""
+    monkeypatch.setattr(events_store, "_rows_expected", lambda *args: {})
+    subject, limit = spread.subject_id, 500
+    before = rows_of(subject)
+    target = REGISTRY["events"]
+    erased, position = target.erase_batch(subject, EVERYTHING, [], limit)
+    assert 0 < erased <= 2 * limit and position is not None
+    assert rows_of(subject) == before - erased
+    while position is not None:
+        n, position = target.erase_batch(subject, EVERYTHING, [], limit, position)
+        assert n <= 2 * limit
+        erased += n
+    assert erased == before and rows_of(subject) == 0
