@@ -284,7 +284,8 @@ def _erase(step: ErasureStep) -> StepOutcome:
     sizer = BatchSizer()
     if step.rows_expected is None:
         expected = target.estimate(job.subject, scope)
-        ErasureStep.objects.filter(pk=step.pk).update(rows_expected=expected)
+        if expected is not None:
+            ErasureStep.objects.filter(pk=step.pk).update(rows_expected=expected)
     deleted = batches = 0
     deleting = counting = 0.0
     for _ in range(MAX_VERIFY_ROUNDS):
@@ -331,10 +332,12 @@ def _verify(step: ErasureStep, target, scope: SubjectScope, holds, deleted: int)
         return None
     state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
     # SET expressions read the row as it was: rows_before counts this batch too.
+    before = F("rows_deleted") + deleted + remaining
     ErasureStep.objects.filter(pk=step.pk).update(
         rows_deleted=F("rows_deleted") + deleted,
         state=state,
-        rows_before=F("rows_deleted") + deleted + remaining,
+        rows_before=before,
+        rows_expected=Coalesce(F("rows_expected"), before),  # a store that gave none
         rows_after=remaining,
         rows_held=held,
         lease_until=None,

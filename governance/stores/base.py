@@ -53,9 +53,11 @@ class Store(Protocol):
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int: ...
 
-    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int | None:
         """Rows in scope, roughly and cheaply: what a progress bar is measured against.
-        Never evidence; the exact figures come from the deletes and a fresh count."""
+        Never evidence; the exact figures come from the deletes and a fresh count.
+        None from a store that erases a subject in one quick batch: its step records
+        the exact figure when it ends, rather than pay a count for a bar nobody sees."""
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]: ...
 

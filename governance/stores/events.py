@@ -318,14 +318,16 @@ class EventsStore:
         rows at a time, chosen by ctid, never a held one. A partition alone in its batch
         may hold up to twice `limit`: going by ctid costs more than the batch running over.
         """
-        partitions = [*event_partitions(), DEFAULT_PARTITION]
-        # A partition dropped since the last batch: start over, the rest are quick.
-        first = partitions.index(position) if position in partitions else 0
-        tables = partitions[first:]
         where, params = scope_sql(scope)
         total = 0
         with default_connection.cursor() as cursor:
             expected = _rows_expected(cursor, subject, where, params)
+            # Nothing in the statement prunes: its plan names every attached partition.
+            days = sorted(t for t in expected if partition_day(t) is not None)
+            partitions = [*days, DEFAULT_PARTITION]
+            # A partition dropped since the last batch: start over, the rest are quick.
+            first = partitions.index(position) if position in partitions else 0
+            tables = partitions[first:]
             exact: set[str] = set()  # tables whose `expected` is a fresh exact count
             plain: list[str] = []  # consecutive days going in one statement
 

@@ -213,7 +213,10 @@ def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, m
     just past the room, checks each plain DELETE before it runs. Statistics that say
     alice has nothing must not let one statement take her days whole (1,440 rows
     yesterday, today's besides), holding the holds lock far past the batch's time."""
-    monkeypatch.setattr(events_store, "_rows_expected", lambda *args: {})
+    planned = events_store._rows_expected
+    monkeypatch.setattr(
+        events_store, "_rows_expected", lambda *args: dict.fromkeys(planned(*args), 1.0)
+    )
     subject, limit = spread.subject_id, 500
     before = rows_of(subject)
     target = REGISTRY["events"]
