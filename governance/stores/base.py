@@ -51,7 +51,9 @@ class Store(Protocol):
     # day partitions of) these tables by their time column, never past a legal hold.
     retained: ClassVar[tuple[RetainedTable, ...]]
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int: ...
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
+        """Rows in scope. `just_erased`: counted in the transaction that deleted most of
+        them, where a store may count another way (its indexes point at its own deletes)."""
 
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int | None:
         """Rows in scope, roughly and cheaply: what a progress bar is measured against.

@@ -213,12 +213,13 @@ def _delete_days(cursor, tables: list[str], subject: str, where: str, params: li
 
 def _rows_capped(cursor, tables: list[str], subject: str, where, params, cap: int) -> int:
     """The rows in scope of `tables`, exactly, but never more than `cap`: the subject's
-    index is read for at most `cap` entries, so checking a batch costs at most its size."""
-    source, bounds, bound_params = _run_source(tables)
+    index is read for at most `cap` entries, so checking a batch costs at most its size.
+    Each partition by name, without the days' bounds: the subject's index then answers
+    alone (an index-only scan), where a condition on `ts` would visit every row."""
+    branches = " UNION ALL ".join(f"SELECT 1 FROM {t} WHERE subject = %s{where}" for t in tables)
     cursor.execute(
-        f"""SELECT count(*) FROM (SELECT 1 FROM {source}
-                WHERE subject = %s{where}{bounds} LIMIT %s) capped""",
-        [subject, *params, *bound_params, cap],
+        f"SELECT count(*) FROM ({branches} LIMIT %s) capped",
+        [*[subject, *params] * len(tables), cap],
     )
     return cursor.fetchone()[0]
 
@@ -252,14 +253,35 @@ class EventsStore:
     stage = 0
     retained = (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),)
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
+        """With `just_erased`, by a bitmap scan: in the transaction that deleted them, the
+        index points at rows that are gone, and an index scan visits each on its own
+        (about a quarter of the DELETE's time), where a bitmap scan visits each page once
+        (a tenth). Rows deleted by committed transactions are the other way round: the
+        bitmap scan sets their hint bits row by row, and the index scan also marks their
+        entries dead, so that later scans skip them."""
         where, params = scope_sql(scope)
         with default_connection.cursor() as cursor:
+            if just_erased:
+                cursor.execute(
+                    """SELECT current_setting('enable_indexscan'),
+                              current_setting('enable_indexonlyscan'),
+                              set_config('enable_indexscan', 'off', true),
+                              set_config('enable_indexonlyscan', 'off', true)"""
+                )
+                planning = cursor.fetchone()[:2]
             cursor.execute(
                 f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
                 [subject, *params],
             )
-            return cursor.fetchone()[0]
+            found = cursor.fetchone()[0]
+            if just_erased:  # as it was, for the rest of the transaction
+                cursor.execute(
+                    """SELECT set_config('enable_indexscan', %s, true),
+                              set_config('enable_indexonlyscan', %s, true)""",
+                    planning,
+                )
+            return found
 
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = scope_sql(scope)

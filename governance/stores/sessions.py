@@ -123,7 +123,7 @@ class SessionsStore(SmallStore):
     # Pending refreshes are work items, not data kept: retention leaves them to the worker.
     retained = (RetainedTable("governance_sessionsummary", "started_at", ("id",), "app_counts"),)
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         where, params = _summaries_sql(scope)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -244,7 +244,7 @@ class ActivityStore(SmallStore):
         RetainedTable("governance_droptally", "day", ("id",), "none", by_day=True),
     )
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         where, params = _activity_sql(scope)
         with connection.cursor() as cursor:
             cursor.execute(

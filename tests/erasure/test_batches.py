@@ -5,7 +5,7 @@ the rows erased taken from the deletes' own counts (checked here against a count
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import InteractionEvent
@@ -228,3 +228,21 @@ def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, m
         assert n <= 2 * limit
         erased += n
     assert erased == before and rows_of(subject) == 0
+
+
+def test_the_count_right_after_the_deletes_finds_what_they_left_and_plans_as_before(spread):
+    """The fresh count in the deleting transaction goes by a bitmap scan; it counts the
+    same rows, and the rest of the transaction plans as it would have."""
+    subject = spread.subject_id
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {EVENT_TABLE} WHERE subject = %s AND ts >= now() - interval '5 hours'",
+            [subject],
+        )
+        left = rows_of(subject)
+        assert 0 < left < ROWS
+        assert REGISTRY["events"].count(subject, just_erased=True) == left
+        cursor.execute(
+            "SELECT current_setting('enable_indexscan'), current_setting('enable_indexonlyscan')"
+        )
+        assert cursor.fetchone() == ("on", "on")
