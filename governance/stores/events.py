@@ -338,7 +338,8 @@ class EventsStore:
         check fails, the run's days are counted exactly (each capped) and planned again.
         A partition with a hold over its day, or too large for the batch, goes `limit`
         rows at a time, chosen by ctid, never a held one. A partition alone in its batch
-        may hold up to twice `limit`: going by ctid costs more than the batch running over.
+        may hold up to twice `limit`: going by ctid costs more than the batch running over;
+        so may a batch that is expected to finish the step.
         """
         where, params = scope_sql(scope)
         total = 0
@@ -350,6 +351,10 @@ class EventsStore:
             # A partition dropped since the last batch: start over, the rest are quick.
             first = partitions.index(position) if position in partitions else 0
             tables = partitions[first:]
+            # A batch that can finish the step may run to twice the limit: one more batch
+            # costs a transaction and a plan, and leaves the fresh count rows deleted by
+            # committed batches to read (twice as slow as rows its own deletes removed).
+            ceiling = 2 * limit if sum(expected.get(t, 0) for t in tables) <= 2 * limit else limit
             exact: set[str] = set()  # tables whose `expected` is a fresh exact count
             plain: list[str] = []  # consecutive days going in one statement
 
@@ -361,7 +366,7 @@ class EventsStore:
                 plain.clear()
                 if not run:
                     return True
-                room = 2 * limit if len(run) == 1 and not total else limit - total
+                room = 2 * limit if len(run) == 1 and not total else ceiling - total
                 most = 2 * limit + 1
                 if not exact.issuperset(run):
                     found = _rows_capped(cursor, run, subject, where, params, room + 1)
@@ -383,7 +388,7 @@ class EventsStore:
                 table = tables[i] if i < len(tables) else None
                 fits = False
                 if table is not None:
-                    room = limit - total - sum(expected.get(t, 0) for t in plain)
+                    room = ceiling - total - sum(expected.get(t, 0) for t in plain)
                     if not total and not plain:
                         room = 2 * limit
                     fits = not _windows_over(holds, table) and expected.get(table, 0) <= room

@@ -208,7 +208,8 @@ def test_a_partition_alone_in_its_batch_may_run_over_by_the_estimates_error(
     assert rows_of(subject) == 0
 
 
-def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, monkeypatch):
+@pytest.mark.parametrize("limit", [500, 1000])  # yesterday by ctid; yesterday whole, alone
+def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, monkeypatch, limit):
     """The planner's estimates only plan which days go together: an exact count, capped
     just past the room, checks each plain DELETE before it runs. Statistics that say
     alice has nothing must not let one statement take her days whole (1,440 rows
@@ -217,7 +218,7 @@ def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, m
     monkeypatch.setattr(
         events_store, "_rows_expected", lambda *args: dict.fromkeys(planned(*args), 1.0)
     )
-    subject, limit = spread.subject_id, 500
+    subject = spread.subject_id
     before = rows_of(subject)
     target = REGISTRY["events"]
     erased, position = target.erase_batch(subject, EVERYTHING, [], limit)
@@ -246,3 +247,13 @@ def test_the_count_right_after_the_deletes_finds_what_they_left_and_plans_as_bef
             "SELECT current_setting('enable_indexscan'), current_setting('enable_indexonlyscan')"
         )
         assert cursor.fetchone() == ("on", "on")
+
+
+def test_a_batch_that_can_finish_the_step_may_run_to_twice_its_size(spread):
+    """3,090 rows against batches of 2,000: the last batch would hold a thousand, so the
+    first takes everything (still checked, and never past twice the batch)."""
+    subject = spread.subject_id
+    before = rows_of(subject)
+    assert 2000 < before <= 4000
+    assert REGISTRY["events"].erase_batch(subject, EVERYTHING, [], 2000) == (before, None)
+    assert rows_of(subject) == 0
