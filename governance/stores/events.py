@@ -345,9 +345,10 @@ class EventsStore:
         total = 0
         with default_connection.cursor() as cursor:
             expected = _rows_expected(cursor, subject, where, params)
-            # Nothing in the statement prunes: its plan names every attached partition.
-            days = sorted(t for t in expected if partition_day(t) is not None)
-            partitions = [*days, DEFAULT_PARTITION]
+            # Nothing in the statement prunes: its plan names every attached partition
+            # (as event_partitions() would, in the same order, DEFAULT last).
+            attached = sorted(t for t in expected if t != DEFAULT_PARTITION)
+            partitions = [*attached, DEFAULT_PARTITION]
             # A partition dropped since the last batch: start over, the rest are quick.
             first = partitions.index(position) if position in partitions else 0
             tables = partitions[first:]

@@ -257,3 +257,12 @@ def test_a_batch_that_can_finish_the_step_may_run_to_twice_its_size(spread):
     assert 2000 < before <= 4000
     assert REGISTRY["events"].erase_batch(subject, EVERYTHING, [], 2000) == (before, None)
     assert rows_of(subject) == 0
+
+
+def test_the_plan_batches_are_sized_by_names_every_attached_partition(spread):
+    """Batches take their partitions from the plan of a subject's rows: nothing in it may
+    prune one, or its rows would never be erased."""
+    where, params = events_store.scope_sql(EVERYTHING)
+    with connection.cursor() as cursor:
+        planned = events_store._rows_expected(cursor, spread.subject_id, where, params)
+    assert set(planned) == {*events_store.event_partitions(), DEFAULT_PARTITION}
