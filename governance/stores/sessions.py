@@ -125,15 +125,14 @@ class SessionsStore(SmallStore):
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         where, params = _summaries_sql(scope)
+        sql = f"SELECT (SELECT count(*) FROM governance_sessionsummary WHERE subject = %s{where})"
+        params = [subject, *params]
+        if scope == EVERYTHING:  # pending refreshes go with everything
+            sql += " + (SELECT count(*) FROM governance_sessionrefresh WHERE subject = %s)"
+            params.append(subject)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM governance_sessionsummary WHERE subject = %s{where}",
-                [subject, *params],
-            )
-            summaries = cursor.fetchone()[0]
-        if scope != EVERYTHING:
-            return summaries
-        return summaries + SessionRefresh.objects.filter(subject=subject).count()
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         rows = SessionSummary.objects.filter(subject=subject)
@@ -246,15 +245,14 @@ class ActivityStore(SmallStore):
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         where, params = _activity_sql(scope)
+        sql = f"SELECT (SELECT count(*) FROM governance_activityday WHERE subject = %s{where})"
+        params = [subject, *params]
+        if scope == EVERYTHING:  # what was not stored goes with everything
+            sql += " + (SELECT count(*) FROM governance_droptally WHERE subject = %s)"
+            params.append(subject)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM governance_activityday WHERE subject = %s{where}",
-                [subject, *params],
-            )
-            days = cursor.fetchone()[0]
-        if scope != EVERYTHING:
-            return days
-        return days + DropTally.objects.filter(subject=subject).count()
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         days = ActivityDay.objects.filter(subject=subject)

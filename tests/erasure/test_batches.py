@@ -266,3 +266,19 @@ def test_the_plan_batches_are_sized_by_names_every_attached_partition(spread):
     with connection.cursor() as cursor:
         planned = events_store._rows_expected(cursor, spread.subject_id, where, params)
     assert set(planned) == {*events_store.event_partitions(), DEFAULT_PARTITION}
+
+
+def test_a_small_store_with_nothing_in_scope_ends_on_its_count_alone(bob, olivia):
+    """bob has no data: each small store's first count finds nothing, and that count is
+    its fresh count; no deleting transaction runs for it."""
+    with CaptureQueriesContext(connection) as queries:
+        job = drive(erasure_job_create(employee=bob.employee, cause="officer", actor=olivia))
+    assert job.state == "verified" and job.receipt is not None
+    for name in ("sessions", "activity"):
+        step = job.steps.get(store=name)
+        assert (step.state, step.rows_before, step.rows_after, step.rows_expected) == (
+            "verified", 0, 0, 0,
+        )  # fmt: skip
+    small_tables = ("sessionsummary", "sessionrefresh", "activityday", "droptally")
+    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+    assert not [sql for sql in deletes if any(t in sql for t in small_tables)]
