@@ -48,6 +48,7 @@ def parse_args():
     parser.add_argument(
         "--repeat", type=int, default=1, help="measurements per size, each on other employees"
     )
+    parser.add_argument("--database", default=DB, help="the throwaway database to build")
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
     return args
 
@@ -216,7 +217,7 @@ def report(label: str, total: int, built: float, m: dict) -> None:
 
 def main() -> None:
     args = parse_args()
-    with bench_database(DB):
+    with bench_database(args.database):
         run(args)
 
 

@@ -193,7 +193,8 @@ def erasure_job_advance(job_id: int) -> None:
             break
         stage = min(REGISTRY[s.store].stage for s in open_steps)
         outcomes = [
-            _step_run(step.pk)
+            # Every earlier stage has ended (just read): no need to read the steps again.
+            _step_run(step.pk, ready=True)
             for step in open_steps
             if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING
         ]
@@ -243,11 +244,13 @@ def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | Non
     return outcome
 
 
-def _step_run(step_id: int) -> StepOutcome | None:
-    """Claim and run one step; its outcome, or None when it was not ours to run."""
-    waiting = ErasureStep.objects.filter(pk=step_id).first()
-    if waiting is None or _earlier_stage_open(waiting):
-        return None  # too early: an earlier stage runs first; no attempt is spent
+def _step_run(step_id: int, *, ready: bool = False) -> StepOutcome | None:
+    """Claim and run one step; its outcome, or None when it was not ours to run.
+    `ready`: the caller has seen every earlier stage end."""
+    if not ready:
+        waiting = ErasureStep.objects.filter(pk=step_id).first()
+        if waiting is None or _earlier_stage_open(waiting):
+            return None  # too early: an earlier stage runs first; no attempt is spent
     step = _claim(step_id)
     if step is None:
         return None
@@ -270,34 +273,61 @@ def _release(step: ErasureStep, *, error: str) -> str:
 def _erase(step: ErasureStep) -> StepOutcome:
     """Delete in batches, then verify with a fresh count. The deletes' own row counts,
     committed with each batch, are the rows erased; what was there before is those
-    plus what the fresh count finds left (held rows), so no count runs before."""
+    plus what the fresh count finds left (held rows), so no count runs before.
+
+    The fresh count runs in the last batch's transaction, after its deletes: under
+    READ COMMITTED it sees every row committed by then, as a count after the commit
+    would, and the step's end commits with the batch or not at all. One transaction
+    fewer per step (and for a store with nothing to erase, one in all)."""
     job, target = step.job, store(step.store)
     scope = job_scope(job)
     sizer = BatchSizer()
     if step.rows_expected is None:
         expected = target.estimate(job.subject, scope)
-        ErasureStep.objects.filter(pk=step.pk).update(rows_expected=expected)
+        if expected is not None:
+            ErasureStep.objects.filter(pk=step.pk).update(rows_expected=expected)
+        else:
+            # A small store counts first: when nothing is in scope, that count is the
+            # fresh count (no delete runs, so no hold is at stake) and the step ends on
+            # it, without a deleting transaction. Derived stores are often empty.
+            started = time.perf_counter()
+            if target.count(job.subject, scope) == 0:
+                _step_end(step, ErasureStep.State.VERIFIED, deleted=0, remaining=0, held=0)
+                logger.info(
+                    "erasure job %s step %s: 0 rows in 0 batches 0.000 s, fresh count %.3f s",
+                    job.pk, step.store, time.perf_counter() - started,
+                )  # fmt: skip
+                return StepOutcome(ErasureStep.State.VERIFIED, 0)
     deleted = batches = 0
     deleting = counting = 0.0
     for _ in range(MAX_VERIFY_ROUNDS):
         position = None  # where the store left off: a store-defined resume token
+        state = None
         while True:
             started = time.perf_counter()
+            verifying = 0.0
             with transaction.atomic():
                 lock_holds(shared=True)
                 holds = hold_windows(employee_id=job.employee_id, store=step.store)
                 n, position = target.erase_batch(job.subject, scope, holds, sizer.rows, position)
-                ErasureStep.objects.filter(pk=step.pk).update(
-                    rows_deleted=F("rows_deleted") + n, lease_until=timezone.now() + LEASE
-                )
-            elapsed = time.perf_counter() - started
+                if position is None:
+                    erased = time.perf_counter()
+                    # Measured per 100k rows: a bitmap count of rows this transaction
+                    # deleted 10 ms, an index count 20 ms; of rows deleted by committed
+                    # batches 50 ms and 25 ms. The bitmap wins from about 3/4 deleted now.
+                    mostly_now = 4 * n >= 3 * (deleted + n)
+                    state = _verify(step, target, scope, holds, n, just_erased=mostly_now)
+                    verifying = time.perf_counter() - erased
+                if state is None:
+                    ErasureStep.objects.filter(pk=step.pk).update(
+                        rows_deleted=F("rows_deleted") + n, lease_until=timezone.now() + LEASE
+                    )
+            elapsed = time.perf_counter() - started - verifying
             sizer.record(n, elapsed)
-            deleted, batches, deleting = deleted + n, batches + 1, deleting + elapsed
+            deleted, batches = deleted + n, batches + 1
+            deleting, counting = deleting + elapsed, counting + verifying
             if position is None:
                 break
-        started = time.perf_counter()
-        state = _verify(step, target, scope)
-        counting += time.perf_counter() - started
         if state is not None:
             logger.info(
                 "erasure job %s step %s: %d rows in %d batches %.3f s, fresh count %.3f s",
@@ -307,28 +337,37 @@ def _erase(step: ErasureStep) -> StepOutcome:
     raise RuntimeError("rows keep arriving in scope; is consent still granted?")
 
 
-def _verify(step: ErasureStep, target, scope: SubjectScope) -> str | None:
-    """A fresh count after the last batch: the step's end state when nothing is left
-    but held rows, or None when rows arrived meanwhile (another round deletes them)."""
+def _verify(
+    step: ErasureStep, target, scope: SubjectScope, holds, deleted: int, *, just_erased: bool
+) -> str | None:
+    """A fresh count after the last batch's deletes, in its transaction (under the holds
+    lock it took): the step's end state, recorded with the batch's `deleted` rows, when
+    nothing is left but held rows; None when rows arrived meanwhile (another round)."""
     job = step.job
-    with transaction.atomic():
-        lock_holds(shared=True)
-        holds = hold_windows(employee_id=job.employee_id, store=step.store)
-        remaining = target.count(job.subject, scope)
-        held = target.count_held(job.subject, scope, holds) if remaining else 0
-        if remaining - held:
-            return None
-        state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
-        ErasureStep.objects.filter(pk=step.pk).update(
-            state=state,
-            rows_before=F("rows_deleted") + remaining,
-            rows_after=remaining,
-            rows_held=held,
-            lease_until=None,
-            finished_at=timezone.now(),
-            last_error="",
-        )
+    remaining = target.count(job.subject, scope, just_erased=just_erased)
+    held = target.count_held(job.subject, scope, holds) if remaining else 0
+    if remaining - held:
+        return None
+    state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
+    _step_end(step, state, deleted=deleted, remaining=remaining, held=held)
     return state
+
+
+def _step_end(step: ErasureStep, state: str, *, deleted: int, remaining: int, held: int) -> None:
+    """Record the step's end with its last batch's `deleted` rows and the fresh count."""
+    # SET expressions read the row as it was: rows_before counts this batch too.
+    before = F("rows_deleted") + deleted + remaining
+    ErasureStep.objects.filter(pk=step.pk).update(
+        rows_deleted=F("rows_deleted") + deleted,
+        state=state,
+        rows_before=before,
+        rows_expected=Coalesce(F("rows_expected"), before),  # a store that gave none
+        rows_after=remaining,
+        rows_held=held,
+        lease_until=None,
+        finished_at=timezone.now(),
+        last_error="",
+    )
 
 
 def erasure_job_finish(job_id: int) -> ErasureJob:

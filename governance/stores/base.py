@@ -51,11 +51,15 @@ class Store(Protocol):
     # day partitions of) these tables by their time column, never past a legal hold.
     retained: ClassVar[tuple[RetainedTable, ...]]
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int: ...
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
+        """Rows in scope. `just_erased`: counted in the transaction that deleted most of
+        them, where a store may count another way (its indexes point at its own deletes)."""
 
-    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int | None:
         """Rows in scope, roughly and cheaply: what a progress bar is measured against.
-        Never evidence; the exact figures come from the deletes and a fresh count."""
+        Never evidence; the exact figures come from the deletes and a fresh count.
+        None from a store that erases a subject in one quick batch: its step records
+        the exact figure when it ends, rather than pay a count for a bar nobody sees."""
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]: ...
 

@@ -212,18 +212,38 @@ def _follows(days: list[str], partition: str) -> bool:
     return day is not None and last is not None and day == last + timedelta(days=1)
 
 
-def _delete_days(cursor, tables: list[str], subject: str, where: str, params: list) -> int:
-    """One plain DELETE of the rows in scope of consecutive day partitions (through the
-    parent, bounded by their days), or of one partition such as DEFAULT."""
+def _run_source(tables: list[str]) -> tuple[str, str, list]:
+    """Where a statement over `tables` reads: one partition (such as DEFAULT) by name, or
+    consecutive day partitions through the parent, bounded by their days (the planner
+    prunes it to exactly those partitions)."""
     if len(tables) == 1:
-        cursor.execute(f"DELETE FROM {tables[0]} WHERE subject = %s{where}", [subject, *params])
-        return cursor.rowcount
+        return tables[0], "", []
     start, end = _bounds(partition_day(tables[0]))[0], _bounds(partition_day(tables[-1]))[1]
+    return EVENT_TABLE, " AND ts >= %s AND ts < %s", [start, end]
+
+
+def _delete_days(cursor, tables: list[str], subject: str, where: str, params: list) -> int:
+    """One plain DELETE of the rows in scope of consecutive day partitions, or of one
+    partition such as DEFAULT."""
+    source, bounds, bound_params = _run_source(tables)
     cursor.execute(
-        f"DELETE FROM {EVENT_TABLE} WHERE subject = %s{where} AND ts >= %s AND ts < %s",
-        [subject, *params, start, end],
+        f"DELETE FROM {source} WHERE subject = %s{where}{bounds}",
+        [subject, *params, *bound_params],
     )
     return cursor.rowcount
+
+
+def _rows_capped(cursor, tables: list[str], subject: str, where, params, cap: int) -> int:
+    """The rows in scope of `tables`, exactly, but never more than `cap`: the subject's
+    index is read for at most `cap` entries, so checking a batch costs at most its size.
+    Each partition by name, without the days' bounds: the subject's index then answers
+    alone (an index-only scan), where a condition on `ts` would visit every row."""
+    branches = " UNION ALL ".join(f"SELECT 1 FROM {t} WHERE subject = %s{where}" for t in tables)
+    cursor.execute(
+        f"SELECT count(*) FROM ({branches} LIMIT %s) capped",
+        [*[subject, *params] * len(tables), cap],
+    )
+    return cursor.fetchone()[0]
 
 
 # Per application of one session: first and last event, events, active seconds (gaps up
@@ -255,14 +275,35 @@ class EventsStore:
     stage = 0
     retained = (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),)
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
+        """With `just_erased`, by a bitmap scan: in the transaction that deleted them, the
+        index points at rows that are gone, and an index scan visits each on its own
+        (about a quarter of the DELETE's time), where a bitmap scan visits each page once
+        (a tenth). Rows deleted by committed transactions are the other way round: the
+        bitmap scan sets their hint bits row by row, and the index scan also marks their
+        entries dead, so that later scans skip them."""
         where, params = scope_sql(scope)
         with default_connection.cursor() as cursor:
+            if just_erased:
+                cursor.execute(
+                    """SELECT current_setting('enable_indexscan'),
+                              current_setting('enable_indexonlyscan'),
+                              set_config('enable_indexscan', 'off', true),
+                              set_config('enable_indexonlyscan', 'off', true)"""
+                )
+                planning = cursor.fetchone()[:2]
             cursor.execute(
                 f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
                 [subject, *params],
             )
-            return cursor.fetchone()[0]
+            found = cursor.fetchone()[0]
+            if just_erased:  # as it was, for the rest of the transaction
+                cursor.execute(
+                    """SELECT set_config('enable_indexscan', %s, true),
+                              set_config('enable_indexonlyscan', %s, true)""",
+                    planning,
+                )
+            return found
 
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = scope_sql(scope)
@@ -339,44 +380,84 @@ class EventsStore:
         """About `limit` rows, day partition after day partition; `position` names the
         partition to go on with.
 
-        Consecutive days that no hold window overlaps, whose rows in scope the planner
-        expects to fit in what is left of the batch, go in one plain DELETE bounded by
-        their days: the statement a raw DELETE runs, pruned to those partitions. Its row
-        count is exact even when the estimate was not (a wrong estimate only makes a
-        batch longer). A partition with a hold over its day, or too large for the batch,
-        goes `limit` rows at a time, chosen by ctid, never a held one. A partition
-        alone in its batch may be expected to hold up to twice `limit`: the planner's
-        estimate is rough, and going by ctid costs more than the batch running over.
+        Consecutive days that no hold window overlaps, whose rows in scope fit in what is
+        left of the batch, go in one plain DELETE bounded by their days: the statement a
+        raw DELETE runs, pruned to those partitions. Which days fit is planned from the
+        planner's estimates, and checked by an exact count capped just past the room
+        before each plain DELETE: stale statistics must never let one statement run far
+        past its batch, holding the holds lock and outliving the step's lease. When the
+        check fails, the run's days are counted exactly (each capped) and planned again.
+        A partition with a hold over its day, or too large for the batch, goes `limit`
+        rows at a time, chosen by ctid, never a held one. A partition alone in its batch
+        may hold up to twice `limit`: going by ctid costs more than the batch running over;
+        so may a batch that is expected to finish the step.
         """
-        partitions = [*event_partitions(), DEFAULT_PARTITION]
-        # A partition dropped since the last batch: start over, the rest are quick.
-        first = partitions.index(position) if position in partitions else 0
         where, params = scope_sql(scope)
         total = 0
         with default_connection.cursor() as cursor:
             expected = _rows_expected(cursor, subject, where, params)
+            # Nothing in the statement prunes: its plan names every attached partition
+            # (as event_partitions() would, in the same order, DEFAULT last).
+            attached = sorted(t for t in expected if t != DEFAULT_PARTITION)
+            partitions = [*attached, DEFAULT_PARTITION]
+            # A partition dropped since the last batch: start over, the rest are quick.
+            first = partitions.index(position) if position in partitions else 0
+            tables = partitions[first:]
+            # A batch that can finish the step may run to twice the limit: one more batch
+            # costs a transaction and a plan, and leaves the fresh count rows deleted by
+            # committed batches to read (twice as slow as rows its own deletes removed).
+            ceiling = 2 * limit if sum(expected.get(t, 0) for t in tables) <= 2 * limit else limit
+            exact: set[str] = set()  # tables whose `expected` is a fresh exact count
             plain: list[str] = []  # consecutive days going in one statement
 
-            def flush() -> None:
+            def flush() -> bool:
+                """Delete the run in `plain`, after checking that it fits; False (and
+                nothing deleted) when it does not, its days then counted exactly."""
                 nonlocal total
-                if plain:
-                    total += _delete_days(cursor, plain, subject, where, params)
-                    plain.clear()
+                run = plain.copy()
+                plain.clear()
+                if not run:
+                    return True
+                room = 2 * limit if len(run) == 1 and not total else ceiling - total
+                most = 2 * limit + 1
+                if not exact.issuperset(run):
+                    found = _rows_capped(cursor, run, subject, where, params, room + 1)
+                    if found > room:
+                        counted = 0
+                        for table in run:  # up to the first day past the room
+                            # Capped past any room a batch gives: a capped count never fits.
+                            n = _rows_capped(cursor, [table], subject, where, params, most)
+                            expected[table], counted = n, counted + n
+                            exact.add(table)
+                            if counted > room:
+                                break
+                        return False
+                total += _delete_days(cursor, run, subject, where, params)
+                return True
 
-            for table in partitions[first:]:
-                room = limit - total - sum(expected.get(t, 0) for t in plain)
-                if not total and not plain:
-                    room = 2 * limit
-                fits = not _windows_over(holds, table) and expected.get(table, 0) <= room
-                if fits and table != DEFAULT_PARTITION and _follows(plain, table):
-                    plain.append(table)
-                    continue
-                flush()
-                if fits and table != DEFAULT_PARTITION:
-                    plain.append(table)  # a day after a gap: a run of its own
-                    continue
+            i = 0
+            while True:
+                table = tables[i] if i < len(tables) else None
+                fits = False
+                if table is not None:
+                    room = ceiling - total - sum(expected.get(t, 0) for t in plain)
+                    if not total and not plain:
+                        room = 2 * limit
+                    fits = not _windows_over(holds, table) and expected.get(table, 0) <= room
+                    if fits and table != DEFAULT_PARTITION and _follows(plain, table):
+                        plain.append(table)
+                        i += 1
+                        continue
+                if plain:
+                    run_start = tables.index(plain[0])
+                    if not flush():
+                        i = run_start  # plan the run again by its exact counts
+                        continue
+                if table is None:
+                    return total, None
                 if fits:
-                    total += _delete_days(cursor, [table], subject, where, params)
+                    plain.append(table)  # a day after a gap, or DEFAULT: a run of its own
+                    i += 1
                     continue
                 if total:
                     return total, table  # a batch of its own
@@ -390,8 +471,7 @@ class EventsStore:
                 total += cursor.rowcount
                 if cursor.rowcount >= limit:
                     return total, table  # this partition may hold more
-            flush()
-        return total, None
+                i += 1
 
     # -- for the ingestion gateway, inside its batch's transaction --------------
 

@@ -109,8 +109,8 @@ class SmallStore:
         done = self._erase(subject, scope, holds, limit)
         return done, ("more" if done >= limit else None)
 
-    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
-        return self.count(subject, scope)  # few rows per subject: exact is cheap
+    def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> None:
+        return None  # few rows per subject: one batch, then the exact figure
 
 
 @register
@@ -123,17 +123,16 @@ class SessionsStore(SmallStore):
     # Pending refreshes are work items, not data kept: retention leaves them to the worker.
     retained = (RetainedTable("governance_sessionsummary", "started_at", ("id",), "app_counts"),)
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         where, params = _summaries_sql(scope)
+        sql = f"SELECT (SELECT count(*) FROM governance_sessionsummary WHERE subject = %s{where})"
+        params = [subject, *params]
+        if scope == EVERYTHING:  # pending refreshes go with everything
+            sql += " + (SELECT count(*) FROM governance_sessionrefresh WHERE subject = %s)"
+            params.append(subject)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM governance_sessionsummary WHERE subject = %s{where}",
-                [subject, *params],
-            )
-            summaries = cursor.fetchone()[0]
-        if scope != EVERYTHING:
-            return summaries
-        return summaries + SessionRefresh.objects.filter(subject=subject).count()
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         rows = SessionSummary.objects.filter(subject=subject)
@@ -250,17 +249,16 @@ class ActivityStore(SmallStore):
         RetainedTable("governance_droptally", "day", ("id",), "none", by_day=True),
     )
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         where, params = _activity_sql(scope)
+        sql = f"SELECT (SELECT count(*) FROM governance_activityday WHERE subject = %s{where})"
+        params = [subject, *params]
+        if scope == EVERYTHING:  # what was not stored goes with everything
+            sql += " + (SELECT count(*) FROM governance_droptally WHERE subject = %s)"
+            params.append(subject)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM governance_activityday WHERE subject = %s{where}",
-                [subject, *params],
-            )
-            days = cursor.fetchone()[0]
-        if scope != EVERYTHING:
-            return days
-        return days + DropTally.objects.filter(subject=subject).count()
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         days = ActivityDay.objects.filter(subject=subject)

@@ -5,7 +5,7 @@ the rows erased taken from the deletes' own counts (checked here against a count
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import InteractionEvent
@@ -14,6 +14,8 @@ from governance.selectors.erasure import step_percent
 from governance.services import erasure
 from governance.services.erasure import BatchSizer, erasure_job_create
 from governance.services.holds import legal_hold_create
+from governance.stores import EVERYTHING, REGISTRY
+from governance.stores import events as events_store
 from governance.stores.events import DEFAULT_PARTITION, partition_name
 from tests.erasure.test_engine import drive
 
@@ -204,3 +206,79 @@ def test_a_partition_alone_in_its_batch_may_run_over_by_the_estimates_error(
     step = job.steps.get(store="events")
     assert (job.state, step.rows_before, step.rows_deleted) == ("verified", before, before)
     assert rows_of(subject) == 0
+
+
+@pytest.mark.parametrize("limit", [500, 1000])  # yesterday by ctid; yesterday whole, alone
+def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, monkeypatch, limit):
+    """The planner's estimates only plan which days go together: an exact count, capped
+    just past the room, checks each plain DELETE before it runs. Statistics that say
+    alice has nothing must not let one statement take her days whole (1,440 rows
+    yesterday, today's besides), holding the holds lock far past the batch's time."""
+    planned = events_store._rows_expected
+    monkeypatch.setattr(
+        events_store, "_rows_expected", lambda *args: dict.fromkeys(planned(*args), 1.0)
+    )
+    subject = spread.subject_id
+    before = rows_of(subject)
+    target = REGISTRY["events"]
+    erased, position = target.erase_batch(subject, EVERYTHING, [], limit)
+    assert 0 < erased <= 2 * limit and position is not None
+    assert rows_of(subject) == before - erased
+    while position is not None:
+        n, position = target.erase_batch(subject, EVERYTHING, [], limit, position)
+        assert n <= 2 * limit
+        erased += n
+    assert erased == before and rows_of(subject) == 0
+
+
+def test_the_count_right_after_the_deletes_finds_what_they_left_and_plans_as_before(spread):
+    """The fresh count in the deleting transaction goes by a bitmap scan; it counts the
+    same rows, and the rest of the transaction plans as it would have."""
+    subject = spread.subject_id
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {EVENT_TABLE} WHERE subject = %s AND ts >= now() - interval '5 hours'",
+            [subject],
+        )
+        left = rows_of(subject)
+        assert 0 < left < ROWS
+        assert REGISTRY["events"].count(subject, just_erased=True) == left
+        cursor.execute(
+            "SELECT current_setting('enable_indexscan'), current_setting('enable_indexonlyscan')"
+        )
+        assert cursor.fetchone() == ("on", "on")
+
+
+def test_a_batch_that_can_finish_the_step_may_run_to_twice_its_size(spread):
+    """3,090 rows against batches of 2,000: the last batch would hold a thousand, so the
+    first takes everything (still checked, and never past twice the batch)."""
+    subject = spread.subject_id
+    before = rows_of(subject)
+    assert 2000 < before <= 4000
+    assert REGISTRY["events"].erase_batch(subject, EVERYTHING, [], 2000) == (before, None)
+    assert rows_of(subject) == 0
+
+
+def test_the_plan_batches_are_sized_by_names_every_attached_partition(spread):
+    """Batches take their partitions from the plan of a subject's rows: nothing in it may
+    prune one, or its rows would never be erased."""
+    where, params = events_store.scope_sql(EVERYTHING)
+    with connection.cursor() as cursor:
+        planned = events_store._rows_expected(cursor, spread.subject_id, where, params)
+    assert set(planned) == {*events_store.event_partitions(), DEFAULT_PARTITION}
+
+
+def test_a_small_store_with_nothing_in_scope_ends_on_its_count_alone(bob, olivia):
+    """bob has no data: each small store's first count finds nothing, and that count is
+    its fresh count; no deleting transaction runs for it."""
+    with CaptureQueriesContext(connection) as queries:
+        job = drive(erasure_job_create(employee=bob.employee, cause="officer", actor=olivia))
+    assert job.state == "verified" and job.receipt is not None
+    for name in ("sessions", "activity"):
+        step = job.steps.get(store=name)
+        assert (step.state, step.rows_before, step.rows_after, step.rows_expected) == (
+            "verified", 0, 0, 0,
+        )  # fmt: skip
+    small_tables = ("sessionsummary", "sessionrefresh", "activityday", "droptally")
+    deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
+    assert not [sql for sql in deletes if any(t in sql for t in small_tables)]
