@@ -59,7 +59,7 @@ class ExportsStore:
             file_name=""
         )
 
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         # Every scope: a package holds data of all of them.
         return sum(1 for package in self._with_files(subject) if _file_exists(package))
 
