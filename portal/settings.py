@@ -362,6 +362,18 @@ SUPERVISORY_AUTHORITY = {
     ),
     "url": env_str("SUPERVISORY_AUTHORITY_URL", "https://www.datenschutz-berlin.de/"),
 }
+# UK GDPR and CPRA have authorities of their own; the GDPR's is the one above.
+SUPERVISORY_AUTHORITIES = {
+    "gdpr": SUPERVISORY_AUTHORITY,
+    "uk_gdpr": {
+        "name": env_str("SUPERVISORY_AUTHORITY_UK_NAME", "Information Commissioner's Office (ICO)"),
+        "url": env_str("SUPERVISORY_AUTHORITY_UK_URL", "https://ico.org.uk/make-a-complaint/"),
+    },
+    "cpra": {
+        "name": env_str("SUPERVISORY_AUTHORITY_CPRA_NAME", "California Privacy Protection Agency"),
+        "url": env_str("SUPERVISORY_AUTHORITY_CPRA_URL", "https://cppa.ca.gov/"),
+    },
+}
 EXPORT_TTL_DAYS = env_int("EXPORT_TTL_DAYS", 30)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

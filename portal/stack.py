@@ -430,6 +430,8 @@ def _start_portal(stack: Stack, processes: ExitStack, port: int) -> None:
     for name, value in LOCAL_HTTP_ENV.items():
         if not stack.env.get(name):
             stack.env[name] = value
+    # Links in emails and receipts point at this portal, on whatever port it was given.
+    stack.env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
     manage(stack, "migrate", "--noinput")
     manage(stack, "collectstatic", "--noinput", "--verbosity", "0")
     manage(stack, "seed_demo")  # idempotent; prints the demo logins every time

@@ -70,3 +70,10 @@ def clock_for(country: str, region: str = "") -> Clock:
 def paused_days_between(started: date, ended: date) -> int:
     """Whole calendar days the clock stood still: a pause within one day adds none."""
     return max((ended - started).days, 0)
+
+
+def supervisory_authority(clock_key: str) -> dict:
+    """Where a person under this clock may complain: {"name", "url"} from settings."""
+    from django.conf import settings
+
+    return settings.SUPERVISORY_AUTHORITIES.get(clock_key) or settings.SUPERVISORY_AUTHORITY

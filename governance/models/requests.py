@@ -52,6 +52,9 @@ class DataRequest(models.Model):
         State.IN_PROGRESS,
         State.BLOCKED_BY_HOLD,
     )
+    # The states in which the deadline runs: waiting for proof of identity stops the
+    # clock, and an erasure deferred by a legal obligation has had its answer.
+    CLOCK_STATES = (State.RECEIVED, State.IN_PROGRESS)
 
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="data_requests")
     kind = models.CharField(max_length=16, choices=RequestKind.choices)

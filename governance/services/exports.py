@@ -31,6 +31,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from governance.deadlines import clock_for, supervisory_authority
 from governance.models import (
     AuditEvent,
     CaptureDevice,
@@ -336,7 +337,7 @@ def _summary(package: ExportPackage, files: list[tuple[str, str]]) -> Art15Summa
         person=employee.user.get_full_name() or employee.user.email,
         subject=package.subject,
         controller=settings.CONTROLLER,
-        authority=settings.SUPERVISORY_AUTHORITY,
+        authority=supervisory_authority(clock_for(employee.country, employee.region).key),
         built_at=timezone.now(),
         purposes=[
             {

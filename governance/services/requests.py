@@ -7,14 +7,14 @@ what exists: consent withdrawal, erasure jobs (`cause="request"`), restriction o
 processing, and a package of the person's data built on the `exports` queue.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from governance.deadlines import CLOCKS, clock_for, paused_days_between
+from governance.deadlines import CLOCKS, clock_for, paused_days_between, supervisory_authority
 from governance.models import (
     PACKAGE_KINDS,
     SCOPED_KINDS,
@@ -38,7 +38,12 @@ from governance.services.people import user_has_role
 from governance.services.restriction import employee_processing_restrict
 
 State = DataRequest.State
+DEFERRED = (
+    "Part of your data must be kept for a legal obligation and is not erased yet; it is "
+    "erased as soon as that obligation ends. Everything else was erased."
+)
 MAX_DETAILS = 5000
+MAX_RECEIVED_AGO = timedelta(days=365)
 MAX_REASON = 500
 # Profile fields an officer may correct for a rectification request.
 RECTIFIABLE = {
@@ -93,7 +98,12 @@ def _tell(request: DataRequest, kind: str, **context) -> None:
         email_send(
             to=fresh.employee.user.email,
             kind=kind,
-            context={"request": fresh, "employee": fresh.employee, **context},
+            context={
+                "request": fresh,
+                "employee": fresh.employee,
+                "authority": supervisory_authority(fresh.clock),
+                **context,
+            },
             request=fresh,
         )
 
@@ -139,6 +149,7 @@ def request_file(
     data_kind: DataKind | None = None,
     details: str = "",
     identity_check: str = "",
+    received_at: datetime | None = None,
 ) -> tuple[DataRequest, bool]:
     """File a request; (the open one, False) when the same kind and scope is already open.
 
@@ -164,6 +175,7 @@ def request_file(
             identity_check, "identity_check", "Say how the person's identity was checked."
         )
     now = timezone.now()
+    received_at = _received(received_at, now=now, on_behalf=on_behalf)
     clock = clock_for(employee.country, employee.region)
     try:
         with transaction.atomic():
@@ -178,8 +190,8 @@ def request_file(
                 identity_check=identity_check if on_behalf else "",
                 jurisdiction=employee.jurisdiction or "unknown",
                 clock=clock.key,
-                received_at=now,
-                due_on=clock.due(now.date()),
+                received_at=received_at,
+                due_on=clock.due(received_at.date()),
                 **scope,
             )
             _history(
@@ -199,6 +211,22 @@ def request_file(
             raise
         return existing, False
     return request, True
+
+
+def _received(received_at: datetime | None, *, now: datetime, on_behalf: bool) -> datetime:
+    """When the request reached the company: the clock runs from then. A request that
+    came by letter or email days ago is filed by an officer with the day it arrived."""
+    if received_at is None:
+        return now
+    if not on_behalf:
+        raise ValidationError({"received_at": ["A request filed here is received now."]})
+    if received_at > now:
+        raise ValidationError({"received_at": ["A request cannot arrive in the future."]})
+    if received_at < now - MAX_RECEIVED_AGO:
+        raise ValidationError(
+            {"received_at": [f"At most {MAX_RECEIVED_AGO.days} days ago; file older ones by hand."]}
+        )
+    return received_at
 
 
 def _open_request(employee: Employee, kind: str, scope: dict) -> DataRequest | None:
@@ -247,11 +275,12 @@ def request_verify(*, request: DataRequest, actor, identity_check: str = "") -> 
     """Identity is confirmed: the clock runs again and fulfilment starts."""
     with transaction.atomic():
         request = _locked(request, (State.RECEIVED, State.AWAITING_IDENTITY), "verified")
-        check = (identity_check or "").strip()[:MAX_REASON]
-        if check:
-            request.identity_check = check
+        check = _required(
+            identity_check, "identity_check", "Say how the person's identity was checked."
+        )
+        request.identity_check = check
         _resume_clock(request)
-        _start(request, actor=actor, message=check or "Identity verified.")
+        _start(request, actor=actor, message=f"Identity checked: {check}")
     return request
 
 
@@ -345,6 +374,16 @@ def request_complete(
         outcome = (outcome or "").strip()
         if len(outcome) > MAX_DETAILS:
             raise ValidationError({"outcome": [f"At most {MAX_DETAILS} characters."]})
+        if request.kind == RequestKind.RESTRICTION and restrict is False:
+            # Not restricting is refusing the request: the person is told why and where
+            # to complain, as for any rejection.
+            reason = _required(outcome, "outcome", "Say why processing is not restricted.")
+            _close(request, State.REJECTED, outcome=reason)
+            _history(
+                request, actor=actor, action="rejected", before=State.IN_PROGRESS, message=reason
+            )
+            _tell(request, "request_rejected", reason=reason)
+            return request
         if request.kind == RequestKind.RESTRICTION:
             outcome = _decide_restriction(request, actor=actor, restrict=restrict, outcome=outcome)
         elif request.kind == RequestKind.RECTIFICATION:
@@ -364,20 +403,38 @@ def _decide_restriction(request: DataRequest, *, actor, restrict: bool | None, o
         raise ValidationError(
             {"restrict": ["Decide whether processing is restricted (true) or not (false)."]}
         )
-    if not restrict and not outcome:
-        raise ValidationError({"outcome": ["Say why processing is not restricted."]})
-    if restrict:
-        employee_processing_restrict(
-            employee=request.employee,
-            restricted=True,
-            reason=f"Request #{request.pk}: restriction of processing (Art. 18)",
-            actor=actor,
+    employee_processing_restrict(
+        employee=request.employee,
+        restricted=True,
+        reason=f"Request #{request.pk}: restriction of processing (Art. 18)",
+        actor=actor,
+    )
+    # Capture can be stopped for a whole person only: a restriction asked for one part
+    # covers all of it, and the person is told so rather than left to assume otherwise.
+    asked = _scope_text(request)
+    covers = (
+        f" You asked about {asked}; the restriction covers all of your interaction data."
+        if asked
+        else ""
+    )
+    told = (
+        "Processing of your interaction data is restricted: nothing more is recorded and "
+        f"what is kept is only stored.{covers} You will be told when the restriction is lifted."
+    )
+    return "\n".join(part for part in (told, outcome) if part)
+
+
+def _scope_text(request: DataRequest) -> str:
+    parts = [
+        f"{label} {obj.name}"
+        for label, obj in (
+            ("purpose", request.purpose),
+            ("application", request.application),
+            ("data kind", request.data_kind),
         )
-        return outcome or (
-            "Processing of your interaction data is restricted: nothing more is recorded "
-            "and what is kept is only stored. You will be told before the restriction is lifted."
-        )
-    return outcome
+        if obj is not None
+    ]
+    return ", ".join(parts)
 
 
 def _rectify(request: DataRequest, *, actor, corrections: dict, outcome: str) -> str:
@@ -538,10 +595,15 @@ def _objection_apply(request: DataRequest, *, actor) -> None:
         employee=request.employee, actor=actor, context=_request_context(), purpose=request.purpose
     )
     what = request.purpose.name if request.purpose else "every purpose"
-    outcome = (
-        f"Your objection to processing for {what} is recorded. "
-        f"{len(events)} consent(s) were withdrawn; the data kept under them will be erased."
-    )
+    if events:
+        withdrawn = (
+            f"Your consent for it was withdrawn ({len(events)} "
+            f"{'choice' if len(events) == 1 else 'choices'}), so nothing more is recorded for "
+            "it, and the data kept under that consent will be erased."
+        )
+    else:
+        withdrawn = "You had no consent in force for it, so nothing of yours is recorded for it."
+    outcome = f"Your objection to processing for {what} is recorded. {withdrawn}"
     _close(request, State.COMPLETED, outcome=outcome)
     _history(request, actor=actor, action="completed", before=State.IN_PROGRESS, message=outcome)
     _tell(request, "request_completed")
@@ -562,7 +624,9 @@ def request_erasure_settled(job_id: int) -> DataRequest | None:
         job = request.erasure_job
         before = request.state
         if job.state == ErasureJob.State.VERIFIED:
-            outcome = "Your data was erased from every store; the signed receipt proves it."
+            asked = _scope_text(request)
+            what = f"Your data ({asked})" if asked else "All of your interaction data"
+            outcome = f"{what} was erased from every store; the signed receipt proves it."
             _close(request, State.COMPLETED, outcome=outcome)
             _history(request, actor=None, action="completed", before=before, message=outcome)
             _tell(request, "request_completed")
@@ -574,9 +638,11 @@ def request_erasure_settled(job_id: int) -> DataRequest | None:
                 actor=None,
                 action="deferred",
                 before=before,
-                message="Part of the data is deferred for a legal obligation (a legal hold); "
-                "it is erased when the hold ends.",
+                message=DEFERRED,
             )
+            # The answer the law asks for within the deadline: what was done, what is
+            # deferred and why, and where to complain.
+            _tell(request, "request_deferred")
         elif job.state == ErasureJob.State.RUNNING and before == State.BLOCKED_BY_HOLD:
             request.state = State.IN_PROGRESS
             request.save(update_fields=["state", "updated_at"])
@@ -624,7 +690,7 @@ def requests_remind(*, today: date | None = None) -> int:
     today = today or _today()
     horizon = today + timedelta(days=settings.REQUEST_REMINDER_DAYS)
     due = list(
-        DataRequest.objects.filter(state__in=DataRequest.OPEN_STATES, due_on__lte=horizon)
+        DataRequest.objects.filter(state__in=DataRequest.CLOCK_STATES, due_on__lte=horizon)
         .select_related("employee__user", "assignee")
         .order_by("due_on", "pk")
     )

@@ -227,7 +227,7 @@ def test_verifying_an_access_request_starts_a_package_whose_progress_both_sides_
 ):
     pk = file(client_as(alice), kind="access").json()["id"]
 
-    verified = officer_post(client_as(olivia), pk, "verify")
+    verified = officer_post(client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"})
 
     assert verified.status_code == 200
     package = ExportPackage.objects.get(request_id=pk)
@@ -246,7 +246,7 @@ def test_verifying_an_access_request_starts_a_package_whose_progress_both_sides_
 def test_a_ready_package_has_a_download_link_for_its_owner(client_as, alice, olivia):
     pytest.importorskip("governance.services.exports", reason="the packages helper's module")
     pk = file(client_as(alice), kind="access").json()["id"]
-    officer_post(client_as(olivia), pk, "verify")
+    officer_post(client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"})
     now = timezone.now()
     ExportPackage.objects.filter(request_id=pk).update(
         state="ready", ready_at=now, expires_at=now + timedelta(days=30), rows_expected=0
@@ -263,7 +263,7 @@ def test_an_officer_revokes_a_ready_package(client_as, alice, olivia):
     if not hasattr(exports, "package_revoke"):
         pytest.skip("package_revoke is not written yet")
     pk = file(client_as(alice), kind="access").json()["id"]
-    officer_post(client_as(olivia), pk, "verify")
+    officer_post(client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"})
     now = timezone.now()
     ExportPackage.objects.filter(request_id=pk).update(
         state="ready", ready_at=now, expires_at=now + timedelta(days=30)
@@ -311,7 +311,7 @@ def test_an_erasure_request_links_its_job_and_the_receipt_once_verified(
 def test_an_objection_completes_when_verified(client_as, alice, olivia, alice_consents_all):
     pk = file(client_as(alice), kind="objection", purpose="train-computer-use-models").json()["id"]
 
-    body = officer_post(client_as(olivia), pk, "verify").json()
+    body = officer_post(client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"}).json()
 
     assert body["state"] == "completed" and "objection" in body["outcome"]
     assert actions(pk) == ["filed", "verified", "completed"]
@@ -348,7 +348,7 @@ def test_an_officer_rejects_a_request_with_a_reason_the_person_reads(
 def test_an_officer_decides_a_restriction_request(client_as, alice, olivia):
     pk = file(client_as(alice), kind="restriction").json()["id"]
     officer = client_as(olivia)
-    officer_post(officer, pk, "verify")
+    officer_post(officer, pk, "verify", {"identity_check": "Signed in with SSO"})
 
     response = officer_post(officer, pk, "complete", {"restrict": True})
 
@@ -362,7 +362,7 @@ def test_an_officer_decides_a_restriction_request(client_as, alice, olivia):
 def test_an_officer_corrects_a_profile_field_for_a_rectification_request(client_as, alice, olivia):
     pk = file(client_as(alice), kind="rectification").json()["id"]
     officer = client_as(olivia)
-    officer_post(officer, pk, "verify")
+    officer_post(officer, pk, "verify", {"identity_check": "Signed in with SSO"})
 
     response = officer_post(
         officer,
@@ -543,7 +543,7 @@ def test_an_officer_asking_for_a_request_that_does_not_exist_gets_404(client_as,
     client = client_as(olivia)
 
     assert client.get(f"{QUEUE}/999999").status_code == 404
-    assert officer_post(client, 999999, "verify").status_code == 404
+    assert officer_post(client, 999999, "verify", {"identity_check": "Signed in with SSO"}).status_code == 404
     assert client.get(f"{QUEUE}/{2**64}").status_code == 404
 
 
@@ -584,7 +584,7 @@ def test_an_erasure_deferred_by_a_legal_hold_reads_as_a_legal_obligation_to_the_
     record_events(token)
     legal_hold_create(actor=leo, matter="Case 7", reason="Litigation", custodians=[alice.employee])
     pk = file(client_as(alice), kind="erasure").json()["id"]
-    officer_post(client_as(olivia), pk, "verify")
+    officer_post(client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"})
     drive(DataRequest.objects.get(pk=pk).erasure_job)
 
     seen = mine(client_as(alice), pk)

@@ -229,9 +229,9 @@ def _to(state: str, filed, client):
     if state == "awaiting_identity":
         client.post(f"{QUEUE}/{pk}/identity", {"reason": "Proof"}, format="json")
     elif state == "in_progress":
-        client.post(f"{QUEUE}/{pk}/verify", {}, format="json")
+        client.post(f"{QUEUE}/{pk}/verify", {"identity_check": "SSO"}, format="json")
     elif state == "completed":
-        client.post(f"{QUEUE}/{pk}/verify", {}, format="json")
+        client.post(f"{QUEUE}/{pk}/verify", {"identity_check": "SSO"}, format="json")
         client.post(f"{QUEUE}/{pk}/complete", {"outcome": "Nothing to correct."}, format="json")
     elif state == "rejected":
         client.post(f"{QUEUE}/{pk}/reject", {"reason": "Unfounded"}, format="json")
@@ -299,7 +299,7 @@ def test_a_bad_withdrawal_body_is_400(client_as, alice, filed, body):
 def test_completing_an_access_request_by_hand_is_400(client_as, olivia, filed):
     pk = filed("access")
     client = client_as(olivia)
-    client.post(f"{QUEUE}/{pk}/verify", {}, format="json")
+    client.post(f"{QUEUE}/{pk}/verify", {"identity_check": "SSO"}, format="json")
     before = snapshot()
 
     response = client.post(f"{QUEUE}/{pk}/complete", {"outcome": "Sent"}, format="json")
@@ -354,7 +354,7 @@ COMPLETIONS = [
 def test_a_bad_completion_is_400_and_corrects_nothing(client_as, olivia, filed, kind, body, field):
     pk = filed(kind)
     client = client_as(olivia)
-    client.post(f"{QUEUE}/{pk}/verify", {}, format="json")
+    client.post(f"{QUEUE}/{pk}/verify", {"identity_check": "SSO"}, format="json")
     before = snapshot()
 
     response = client.post(f"{QUEUE}/{pk}/complete", body, format="json")
@@ -372,6 +372,8 @@ def test_a_bad_completion_is_400_and_corrects_nothing(client_as, olivia, filed, 
         ("reject", {}, "reason"),
         ("reject", {"reason": "   "}, "reason"),
         ("reject", {"reason": "x" * 5001}, "reason"),
+        ("verify", {}, "identity_check"),
+        ("verify", {"identity_check": "  "}, "identity_check"),
         ("verify", {"identity_check": 5}, "identity_check"),
         ("verify", {"identity_check": "x" * 501}, "identity_check"),
         ("verify", {"identiy_check": "typo"}, "identiy_check"),

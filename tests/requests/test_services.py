@@ -175,7 +175,7 @@ def test_a_rejection_needs_a_reason_and_names_the_authority_to_complain_to(
 @pytest.mark.parametrize(
     "transition",
     [
-        lambda r, o: request_verify(request=r, actor=o),
+        lambda r, o: request_verify(request=r, actor=o, identity_check="Badge"),
         lambda r, o: request_reject(request=r, actor=o, reason="x"),
         lambda r, o: request_extend(request=r, actor=o, days=1, reason="x"),
         lambda r, o: request_identity_ask(request=r, actor=o, reason="x"),
@@ -196,7 +196,7 @@ def test_a_closed_request_allows_no_transition(file, olivia, transition):
 
 def test_access_requests_complete_only_with_their_package(file, olivia):
     request, _ = file()
-    request_verify(request=request, actor=olivia)
+    request_verify(request=request, actor=olivia, identity_check="Signed in with SSO")
     assert request.packages.get().state == "building"
     with pytest.raises(ValidationError):
         request_complete(request=request, actor=olivia, outcome="Sent by post")
@@ -235,7 +235,7 @@ def test_an_erasure_request_withdraws_its_scope_and_completes_when_the_erasure_v
 
 
 def test_an_erasure_request_under_a_legal_hold_is_deferred_until_the_hold_ends(
-    alice_consents_all, token, olivia, leo
+    alice_consents_all, token, olivia, leo, django_capture_on_commit_callbacks
 ):
     alice = alice_consents_all
     record_events(token)
@@ -243,12 +243,16 @@ def test_an_erasure_request_under_a_legal_hold_is_deferred_until_the_hold_ends(
         actor=leo, matter="Case 7", reason="Litigation", custodians=[alice.employee]
     )
     request, _ = request_file(employee=alice.employee, kind="erasure", actor=alice)
-    request_verify(request=request, actor=olivia)
+    request_verify(request=request, actor=olivia, identity_check="Signed in with SSO")
     request.refresh_from_db()
-    drive(request.erasure_job)
+    with django_capture_on_commit_callbacks(execute=True):
+        drive(request.erasure_job)
     request.refresh_from_db()
     assert request.state == "blocked_by_hold"
-    assert "legal" in request.history.last().message and events_of(alice) > 0
+    assert "legal obligation" in request.history.last().message and events_of(alice) > 0
+    # The person has their answer within the deadline: what was done, what waits, and why.
+    deferred = SentEmail.objects.get(kind="request_deferred")
+    assert deferred.to == "alice@example.com" and "Art. 17(3)" in deferred.body
     legal_hold_release(hold=hold, actor=leo, reason="Settled")
     from governance.services.erasure import erasure_deferred_resume
 
@@ -267,7 +271,7 @@ def test_an_objection_withdraws_the_whole_purpose_and_is_recorded(
     request, _ = request_file(
         employee=alice.employee, kind="objection", actor=alice, purpose=catalogue["purpose"]
     )
-    request_verify(request=request, actor=olivia)
+    request_verify(request=request, actor=olivia, identity_check="Signed in with SSO")
     request.refresh_from_db()
     assert request.state == "completed" and "objection" in request.outcome
     assert not ConsentState.objects.filter(employee=alice.employee, state="granted").exists()
@@ -278,11 +282,13 @@ def test_restriction_is_an_officers_decision_and_lifting_it_tells_the_person(
     file, alice, olivia, django_capture_on_commit_callbacks
 ):
     request, _ = file("restriction", details="While my objection is assessed")
-    request_verify(request=request, actor=olivia)
+    request_verify(request=request, actor=olivia, identity_check="Signed in with SSO")
     with pytest.raises(ValidationError) as error:
         request_complete(request=request, actor=olivia)
     assert "restrict" in error.value.message_dict
     request_complete(request=request, actor=olivia, restrict=True)
+    request.refresh_from_db()
+    assert request.state == "completed" and "lifted" in request.outcome
     alice.employee.refresh_from_db()
     assert alice.employee.processing_restricted_at is not None
     with django_capture_on_commit_callbacks(execute=True):
@@ -296,7 +302,7 @@ def test_rectification_corrects_profile_fields_and_says_why_events_are_not_corre
     file, alice, olivia
 ):
     request, _ = file("rectification", details="My department is Research")
-    request_verify(request=request, actor=olivia)
+    request_verify(request=request, actor=olivia, identity_check="Signed in with SSO")
     before = unchanged(request)
     with pytest.raises(ValidationError):
         request_complete(request=request, actor=olivia, corrections={"subject_id": "x"})
@@ -332,3 +338,91 @@ def test_assignees_are_reminded_once_a_day_of_requests_due_soon_and_overdue(
     assert f"#{far.pk}" not in email.body
     assert "Overdue" in email.body
     assert requests_remind(today=today) == 0  # already told today
+
+
+def test_verifying_says_how_identity_was_checked(file, olivia):
+    request, _ = file()
+    with pytest.raises(ValidationError) as error:
+        request_verify(request=request, actor=olivia, identity_check="  ")
+    assert "identity_check" in error.value.message_dict
+    assert DataRequest.objects.get(pk=request.pk).state == "received"
+
+
+def test_refusing_a_restriction_is_a_rejection_that_names_the_authority(
+    file, alice, olivia, django_capture_on_commit_callbacks
+):
+    request, _ = file("restriction")
+    request_verify(request=request, actor=olivia, identity_check="SSO")
+    with pytest.raises(ValidationError):
+        request_complete(request=request, actor=olivia, restrict=False)  # no reason
+    with django_capture_on_commit_callbacks(execute=True):
+        request_complete(
+            request=request, actor=olivia, restrict=False, outcome="Accuracy is not contested."
+        )
+    request.refresh_from_db()
+    assert request.state == "rejected" and request.outcome == "Accuracy is not contested."
+    alice.employee.refresh_from_db()
+    assert alice.employee.processing_restricted_at is None
+    assert mail.outbox[-1].subject == f"Your request #{request.pk} was not granted"
+
+
+def test_a_restriction_asked_for_one_purpose_says_it_covers_everything(file, olivia, catalogue):
+    request, _ = file("restriction", purpose=catalogue["purpose"])
+    request_verify(request=request, actor=olivia, identity_check="SSO")
+    request_complete(request=request, actor=olivia, restrict=True)
+    request.refresh_from_db()
+    assert catalogue["purpose"].name in request.outcome
+    assert "covers all of your interaction data" in request.outcome
+
+
+def test_rejections_name_the_authority_of_the_persons_law(
+    olivia, django_capture_on_commit_callbacks
+):
+    carol = make_user("carol@example.com", country="US", region="CA")
+    request, _ = request_file(employee=carol.employee, kind="access", actor=carol)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_reject(request=request, actor=olivia, reason="Not an employee record of ours")
+    assert "California Privacy Protection Agency" in mail.outbox[-1].body
+    assert "Berlin" not in mail.outbox[-1].body
+
+
+def test_an_officer_files_a_letter_with_the_day_it_arrived(alice, olivia):
+    arrived = timezone.now() - timedelta(days=10)
+    request, _ = request_file(
+        employee=alice.employee,
+        kind="access",
+        actor=olivia,
+        identity_check="Signed letter matched to HR file",
+        received_at=arrived,
+    )
+    assert request.received_at == arrived
+    assert request.due_on < (timezone.now() + timedelta(days=25)).date()
+    for bad in (timezone.now() + timedelta(days=1), timezone.now() - timedelta(days=400)):
+        with pytest.raises(ValidationError) as error:
+            request_file(
+                employee=alice.employee,
+                kind="rectification",
+                actor=olivia,
+                identity_check="Letter",
+                received_at=bad,
+            )
+        assert "received_at" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        request_file(employee=alice.employee, kind="objection", actor=alice, received_at=arrived)
+    assert DataRequest.objects.count() == 1
+
+
+def test_requests_waiting_for_identity_or_deferred_by_a_hold_are_not_chased(file, olivia):
+    today = timezone.now().date()
+    waiting, _ = file()
+    request_identity_ask(request=waiting, actor=olivia, reason="Reply from your work account")
+    DataRequest.objects.filter(pk=waiting.pk).update(due_on=today - timedelta(days=2))
+    assert requests_remind(today=today) == 0
+
+
+def test_every_beat_task_is_a_registered_task():
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    for entry in app.conf.beat_schedule.values():
+        assert entry["task"] in app.tasks, entry["task"]

@@ -407,13 +407,13 @@ class RequestRejectSerializer(StrictSerializer):
 
 
 class RequestVerifySerializer(StrictSerializer):
-    """Identity is confirmed; optionally how."""
+    """Identity is confirmed, and how (required: the service checks the state first)."""
 
     identity_check = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=MAX_REASON,
-        help_text="How identity was confirmed.",
+        help_text="How identity was confirmed; required to verify.",
     )
 
 
