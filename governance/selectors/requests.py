@@ -8,6 +8,7 @@ the edges answer as 404); officers see every request, soonest deadline first.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from governance.models import (
     DataRequestEvent,
     ErasureJob,
     ExportPackage,
+    Role,
     SentEmail,
 )
 from governance.selectors.erasure import PERSONAL_NOTES, PERSONAL_STATE_LABELS
@@ -148,6 +150,15 @@ def requests_queue(filters: QueueFilters | dict | None = None, *, viewer=None) -
     if filters.due_before is not None:
         queryset = queryset.filter(due_on__lt=filters.due_before)
     return queryset
+
+
+def request_assignees() -> QuerySet:
+    """The active privacy officers a request can be assigned to, by email."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.PRIVACY_OFFICER, is_active=True)
+        .order_by("email")
+    )
 
 
 def request_for_officer(pk) -> DataRequest | None:

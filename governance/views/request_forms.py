@@ -2,9 +2,9 @@
 governance/services/requests.py, whose ValidationErrors land on these forms."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
-from governance.models import Application, DataKind, DataRequest, Purpose, RequestKind, Role
+from governance.models import Application, DataKind, DataRequest, Purpose, RequestKind
+from governance.selectors.requests import request_assignees
 
 # What each right means, in a line a person can act on.
 KIND_HELP = {
@@ -97,14 +97,6 @@ class OfficerRequestFileForm(ScopeFields):
     ]
 
 
-def officers():
-    return (
-        get_user_model()
-        .objects.filter(groups__name=Role.PRIVACY_OFFICER, is_active=True)
-        .order_by("email")
-    )
-
-
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user) -> str:
         return user.get_full_name() or user.get_username()
@@ -112,11 +104,9 @@ class OfficerChoiceField(forms.ModelChoiceField):
 
 class AssignForm(forms.Form):
     # A QuerySet is evaluated per form render, so newly appointed officers show at once.
-    assignee = OfficerChoiceField(queryset=officers(), required=False, empty_label="Nobody")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    assignee = OfficerChoiceField(
+        queryset=request_assignees(), required=False, empty_label="Nobody"
+    )
 
 
 class IdentityAskForm(forms.Form):
@@ -243,5 +233,8 @@ class QueueFilterForm(forms.Form):
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Nobody"),
-            *((str(user.pk), user.get_full_name() or user.get_username()) for user in officers()),
+            *(
+                (str(user.pk), user.get_full_name() or user.get_username())
+                for user in request_assignees()
+            ),
         ]

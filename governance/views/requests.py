@@ -113,6 +113,22 @@ def status_json(request: DataRequest) -> JsonResponse:
     return JsonResponse(body)
 
 
+def _file(form, *, employee, actor, **extra) -> tuple[DataRequest, bool] | None:
+    """File the form's request; None, with the service's objections on the form, if refused."""
+    try:
+        return services.request_file(
+            employee=employee,
+            kind=form.cleaned_data["kind"],
+            actor=actor,
+            details=form.cleaned_data["details"],
+            **form.scope(),
+            **extra,
+        )
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return None
+
+
 # --- the employee's own requests -------------------------------------------------------
 
 
@@ -125,31 +141,24 @@ class MyRequestsView(EmployeeRequiredMixin, View):
 
     def post(self, request):
         form = rf.RequestFileForm(request.POST)
-        if form.is_valid():
-            try:
-                filed, created = services.request_file(
-                    employee=self.employee,
-                    kind=form.cleaned_data["kind"],
-                    actor=request.user,
-                    details=form.cleaned_data["details"],
-                    **form.scope(),
+        filing = (
+            _file(form, employee=self.employee, actor=request.user) if form.is_valid() else None
+        )
+        if filing is not None:
+            filed, created = filing
+            if created:
+                messages.success(
+                    request,
+                    f"Request #{filed.pk} received. We answer by {filed.due_on:%Y-%m-%d}; "
+                    "we may first ask you to prove who you are.",
                 )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
             else:
-                if created:
-                    messages.success(
-                        request,
-                        f"Request #{filed.pk} received. We answer by {filed.due_on:%Y-%m-%d}; "
-                        "we may first ask you to prove who you are.",
-                    )
-                else:
-                    messages.info(
-                        request,
-                        f"You already have an open {filed.get_kind_display().lower()} request "
-                        f"for this (#{filed.pk}); here it is. Nothing new was filed.",
-                    )
-                return redirect("my-request", filed.pk)
+                messages.info(
+                    request,
+                    f"You already have an open {filed.get_kind_display().lower()} request "
+                    f"for this (#{filed.pk}); here it is. Nothing new was filed.",
+                )
+            return redirect("my-request", filed.pk)
         return self.render(form, status=400)
 
     def render(self, form, status=200):
@@ -255,34 +264,25 @@ class OfficerRequestNewView(OfficerRequiredMixin, View):
 
     def post(self, request):
         form = rf.OfficerRequestFileForm(request.POST)
+        filing = None
         if form.is_valid():
             employee = employee_find(identifier=form.cleaned_data["employee"])
             if employee is None:
                 form.add_error("employee", "No employee has this number or work email.")
             else:
-                try:
-                    filed, created = services.request_file(
-                        employee=employee,
-                        kind=form.cleaned_data["kind"],
-                        actor=request.user,
-                        details=form.cleaned_data["details"],
-                        identity_check=form.cleaned_data["identity_check"],
-                        **form.scope(),
-                    )
-                except ValidationError as exc:
-                    apply_service_errors(form, exc)
-                else:
-                    if created:
-                        messages.success(
-                            request, f"Request #{filed.pk} filed for {employee.display_name}."
-                        )
-                    else:
-                        messages.info(
-                            request,
-                            f"{employee.display_name} already has this request open "
-                            f"(#{filed.pk}); nothing new was filed.",
-                        )
-                    return redirect("officer-request", filed.pk)
+                extra = {"identity_check": form.cleaned_data["identity_check"]}
+                filing = _file(form, employee=employee, actor=request.user, **extra)
+        if filing is not None:
+            filed, created = filing
+            if created:
+                messages.success(request, f"Request #{filed.pk} filed for {employee.display_name}.")
+            else:
+                messages.info(
+                    request,
+                    f"{employee.display_name} already has this request open "
+                    f"(#{filed.pk}); nothing new was filed.",
+                )
+            return redirect("officer-request", filed.pk)
         return self.render(form, status=400)
 
     def render(self, form, status=200):
