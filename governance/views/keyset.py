@@ -55,13 +55,15 @@ def _tuple_cursor(query: QueryDict, name: str, queryset: QuerySet, keys: tuple) 
     parts = raw.split(PART)
     if len(parts) != len(keys):
         return None
+    meta = queryset.model._meta
     try:
-        return tuple(
-            queryset.model._meta.get_field(key).to_python(part)
+        values = tuple(
+            (meta.pk if key == "pk" else meta.get_field(key)).to_python(part)
             for key, part in zip(keys, parts, strict=True)
         )
     except (ValidationError, ValueError, OverflowError):
         return None
+    return None if None in values else values
 
 
 def _past(keys: tuple, values: tuple, op: str) -> Q:
