@@ -226,6 +226,12 @@ def request_package(request: DataRequest) -> ExportPackage | None:
     return packages[0] if packages else None
 
 
+def request_ready_package(request: DataRequest) -> ExportPackage | None:
+    """The newest package whose link works now: the one an officer may revoke."""
+    ready = [p for p in request.packages.all() if p.state == ExportPackage.State.READY]
+    return ready[0] if ready else None
+
+
 def package_percent(package: ExportPackage) -> int | None:
     """How much of the package is written; None until its rows are counted."""
     if package.state == ExportPackage.State.READY:

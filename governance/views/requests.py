@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 
 from governance.deadlines import CLOCKS
 from governance.models import SCOPED_KINDS, DataRequest, ExportPackage, RequestKind
-from governance.selectors.erasure import employee_find, erasure_views, my_erasure_get
+from governance.selectors.erasure import employee_find, erasure_job_get, my_erasure_get
 from governance.selectors.requests import (
     QueueFilters,
     package_percent,
@@ -32,6 +32,7 @@ from governance.selectors.requests import (
     request_for_officer,
     request_history,
     request_package,
+    request_ready_package,
     request_state_label,
     requests_for_employee,
     requests_queue,
@@ -343,7 +344,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
         data_request = _officer_request(pk)
         action = request.POST.get("action", "")
         allowed = allowed_actions(data_request)
-        if action == "revoke" and self._ready_package(data_request):
+        if action == "revoke" and request_ready_package(data_request):
             allowed.append("revoke")
         if action not in allowed:
             messages.error(request, "That action is not possible from the request's state.")
@@ -399,15 +400,10 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             from governance.services.exports import package_revoke
 
             package_revoke(
-                package=self._ready_package(data_request), actor=actor, reason=data["reason"]
+                package=request_ready_package(data_request), actor=actor, reason=data["reason"]
             )
             return "The download link is revoked."
         raise AssertionError(action)
-
-    @staticmethod
-    def _ready_package(data_request: DataRequest) -> ExportPackage | None:
-        ready = [p for p in data_request.packages.all() if p.state == ExportPackage.State.READY]
-        return ready[0] if ready else None
 
     def _form(self, data_request: DataRequest, action: str, data=None):
         if action == "complete":
@@ -423,7 +419,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
         today = timezone.now().date()
         actions = allowed_actions(data_request, today)
         forms = {name: bound.get(name) or self._form(data_request, name) for name in actions}
-        ready = self._ready_package(data_request)
+        ready = request_ready_package(data_request)
         if ready is not None:
             forms["revoke"] = bound.get("revoke") or self._form(data_request, "revoke")
         clock = CLOCKS[data_request.clock]
@@ -432,12 +428,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             extension_limit = clock.extension_limit(data_request.due_on)
         erasure = None
         if data_request.erasure_job_id:
-            views = erasure_views(
-                type(data_request.erasure_job)
-                .objects.filter(pk=data_request.erasure_job_id)
-                .prefetch_related("steps")
-            )
-            erasure = views[0] if views else None
+            erasure = erasure_job_get(job_id=data_request.erasure_job_id)
         packages = list(data_request.packages.all())
         context = {
             "r": data_request,
@@ -454,7 +445,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             "history": request_history(data_request, for_person=False),
             "packages": [{"package": p, "percent": package_percent(p) or 0} for p in packages],
             "building": any(p.state == ExportPackage.State.BUILDING for p in packages),
-            "latest_package": packages[0] if packages else None,
+            "latest_package": request_package(data_request),
             "erasure": erasure,
             "status_url": reverse("officer-request-status", args=[data_request.pk]),
         }
