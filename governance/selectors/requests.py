@@ -32,7 +32,7 @@ YOU = "you"
 
 State = DataRequest.State
 # How a request's state reads to the person it is about: never "legal hold".
-PERSONAL_STATE_LABELS = {
+PERSONAL_REQUEST_STATES = {
     State.RECEIVED: "Received: the privacy office checks it is you",
     State.AWAITING_IDENTITY: "Waiting for your proof of identity",
     State.IN_PROGRESS: "In progress",
@@ -250,7 +250,7 @@ def request_state_label(request: DataRequest, *, for_person: bool) -> str:
 
 def _state_label(state: str, *, for_person: bool) -> str:
     if for_person:
-        return PERSONAL_STATE_LABELS[state]
+        return PERSONAL_REQUEST_STATES[state]
     return str(State(state).label)
 
 
