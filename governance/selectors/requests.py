@@ -6,12 +6,21 @@ the edges answer as 404); officers see every request, soonest deadline first.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from governance.models import DataRequest, DataRequestEvent, ErasureJob, ExportPackage, SentEmail
+from governance.models import (
+    PACKAGE_KINDS,
+    DataRequest,
+    DataRequestEvent,
+    ErasureJob,
+    ExportPackage,
+    Role,
+    SentEmail,
+)
 from governance.selectors.erasure import PERSONAL_NOTES, PERSONAL_STATE_LABELS
 
 # Open requests due within this many days are "due soon" in the queue.
@@ -20,6 +29,38 @@ DUE_SOON_DAYS = 7
 PRIVACY_TEAM = "privacy team"
 PORTAL = "portal"
 YOU = "you"
+
+State = DataRequest.State
+# How a request's state reads to the person it is about: never "legal hold".
+PERSONAL_REQUEST_STATES = {
+    State.RECEIVED: "Received: the privacy office checks it is you",
+    State.AWAITING_IDENTITY: "Waiting for your proof of identity",
+    State.IN_PROGRESS: "In progress",
+    State.BLOCKED_BY_HOLD: PERSONAL_STATE_LABELS[ErasureJob.State.BLOCKED_BY_HOLD],
+    State.COMPLETED: "Completed",
+    State.REJECTED: "Rejected",
+    State.WITHDRAWN: "Withdrawn by you",
+}
+# A history line's action in words, the same for both readers.
+HISTORY_LABELS = {
+    "filed": "Request received",
+    "filed_on_behalf": "Filed on the person's behalf by the privacy office",
+    "assigned": "Assigned",
+    "identity_requested": "Proof of identity asked for",
+    "verified": "Identity checked; work started",
+    "extended": "Deadline extended",
+    "rejected": "Rejected",
+    "completed": "Completed",
+    "withdrawn": "Withdrawn",
+    "deferred": "Partly deferred for a legal obligation",
+    "resumed": "Resumed",
+}
+# What the person reads instead of the message an officer reads: the officer's name
+# and the legal hold stay inside the privacy office.
+PERSONAL_MESSAGES = {
+    "assigned": "Assigned within the privacy team.",
+    "deferred": PERSONAL_NOTES[ErasureJob.State.BLOCKED_BY_HOLD],
+}
 
 
 def _today() -> date:
@@ -36,7 +77,12 @@ def _base() -> QuerySet:
 def _with_detail(queryset: QuerySet) -> QuerySet:
     return queryset.prefetch_related(
         Prefetch("history", queryset=DataRequestEvent.objects.select_related("actor")),
-        Prefetch("packages", queryset=ExportPackage.objects.order_by("-created_at", "-pk")),
+        Prefetch(
+            "packages",
+            queryset=ExportPackage.objects.select_related("revoked_by").order_by(
+                "-created_at", "-pk"
+            ),
+        ),
     )
 
 
@@ -106,6 +152,15 @@ def requests_queue(filters: QueueFilters | dict | None = None, *, viewer=None) -
     return queryset
 
 
+def request_assignees() -> QuerySet:
+    """The active privacy officers a request can be assigned to, by email."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.PRIVACY_OFFICER, is_active=True)
+        .order_by("email")
+    )
+
+
 def request_for_officer(pk) -> DataRequest | None:
     """Any request, with its history, packages and the emails sent about it."""
     if not _is_pk(pk):
@@ -132,37 +187,118 @@ def request_is_due_soon(request: DataRequest, *, today: date | None = None) -> b
     return request.is_open and today <= request.due_on <= today + timedelta(days=DUE_SOON_DAYS)
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """The due date in words: overdue and due-soon are said, never shown by colour alone."""
+
+    due_on: date
+    overdue: bool
+    soon: bool
+    days_left: int | None  # None once the request is closed
+
+    @property
+    def words(self) -> str:
+        if self.days_left is None:
+            return ""
+        if self.days_left < 0:
+            late = -self.days_left
+            return f"Overdue by {late} day{'s' if late != 1 else ''}"
+        if self.days_left == 0:
+            return "Due today"
+        return f"Due in {self.days_left} day{'s' if self.days_left != 1 else ''}"
+
+
+def request_deadline(request: DataRequest, *, today: date | None = None) -> Deadline:
+    today = today or _today()
+    return Deadline(
+        due_on=request.due_on,
+        overdue=request_is_overdue(request, today=today),
+        soon=request_is_due_soon(request, today=today),
+        days_left=(request.due_on - today).days if request.is_open else None,
+    )
+
+
 def request_package(request: DataRequest) -> ExportPackage | None:
-    """The request's newest package (access and portability), if one was started."""
+    """The newest package of an access or portability request, if one was started."""
+    if request.kind not in PACKAGE_KINDS:
+        return None
     packages = list(request.packages.all())  # prefetched newest first by the selectors
     return packages[0] if packages else None
 
 
-def history_author(event: DataRequestEvent, *, for_person: bool) -> str:
+def request_ready_package(request: DataRequest) -> ExportPackage | None:
+    """The newest package whose link works now: the one an officer may revoke."""
+    ready = [p for p in request.packages.all() if p.state == ExportPackage.State.READY]
+    return ready[0] if ready else None
+
+
+def package_percent(package: ExportPackage) -> int | None:
+    """How much of the package is written; None until its rows are counted."""
+    if package.state == ExportPackage.State.READY:
+        return 100
+    if not package.rows_expected:
+        return None
+    # A package still building never shows 100: only the finished zip is ready.
+    return min(99, package.rows_written * 100 // package.rows_expected)
+
+
+def request_state_label(request: DataRequest, *, for_person: bool) -> str:
+    """The state in words. The person learns that part of an erasure waits on a legal
+    obligation, never that it is a legal hold (as on their erasures' pages)."""
+    return _state_label(request.state, for_person=for_person)
+
+
+def _state_label(state: str, *, for_person: bool) -> str:
+    if for_person:
+        return PERSONAL_REQUEST_STATES[state]
+    return str(State(state).label)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One line of a request's history as one reader may read it."""
+
+    occurred_at: datetime
+    action: str
+    label: str
+    from_state: str
+    to_state: str
+    # The state the line moved the request to, in the reader's words; "" if it did not move.
+    state_label: str
+    message: str
+    by: str
+
+
+def request_history(request: DataRequest, *, for_person: bool) -> list[HistoryLine]:
+    """The history, oldest first. The person reads every line, since each one is a step of
+    their request; they are never told which officer acted, nor that a legal hold exists."""
+    return [_history_line(event, for_person=for_person) for event in request.history.all()]
+
+
+def _history_line(event: DataRequestEvent, *, for_person: bool) -> HistoryLine:
+    moved = bool(event.from_state) and event.to_state != event.from_state
+    message = event.message
+    if for_person:
+        message = PERSONAL_MESSAGES.get(event.action, message)
+    return HistoryLine(
+        occurred_at=event.occurred_at,
+        action=event.action,
+        label=HISTORY_LABELS.get(event.action, event.action.replace("_", " ")),
+        from_state=event.from_state,
+        to_state=event.to_state,
+        state_label=_state_label(event.to_state, for_person=for_person) if moved else "",
+        message=message,
+        by=_author(event, for_person=for_person),
+    )
+
+
+def _author(event: DataRequestEvent, *, for_person: bool) -> str:
     """Who made a history line: for the person, "you", "privacy team" or "portal" only."""
     if event.actor_id is None:
         return PORTAL
     if for_person:
         return YOU if event.actor_id == event.request.employee.user_id else PRIVACY_TEAM
     return event.actor.get_username()
-
-
-def request_state_label(request: DataRequest, *, for_person: bool) -> str:
-    """The state in words. The person learns that part of an erasure waits on a legal
-    obligation, never that it is a legal hold (as on their erasures' pages)."""
-    if for_person and request.state == DataRequest.State.BLOCKED_BY_HOLD:
-        return PERSONAL_STATE_LABELS[ErasureJob.State.BLOCKED_BY_HOLD]
-    return str(DataRequest.State(request.state).label)
-
-
-def history_message(event: DataRequestEvent, *, for_person: bool) -> str:
-    """The line's message as the reader may see it: an assignment names an officer and a
-    deferral names the legal hold, neither of which the person is told."""
-    if for_person and event.action == "assigned":
-        return "Assigned within the privacy team."
-    if for_person and event.action == "deferred":
-        return PERSONAL_NOTES[ErasureJob.State.BLOCKED_BY_HOLD]
-    return event.message
 
 
 def _is_pk(pk) -> bool:

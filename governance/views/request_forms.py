@@ -2,9 +2,10 @@
 governance/services/requests.py, whose ValidationErrors land on these forms."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 
-from governance.models import Application, DataKind, DataRequest, Purpose, RequestKind, Role
+from governance.models import Application, DataKind, DataRequest, Purpose, RequestKind
+from governance.selectors.requests import request_assignees
+from governance.services.requests import MAX_DETAILS, MAX_REASON
 
 # What each right means, in a line a person can act on.
 KIND_HELP = {
@@ -23,6 +24,18 @@ KIND_HELP = {
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(value, f"{label} — {KIND_HELP[value]}") for value, label in RequestKind.choices]
+
+
+def _written(label: str = "", help_text: str = "", *, long: bool = False, required: bool = True):
+    """A field the officer writes in, as long as the service takes (a reason, or an
+    outcome or rejection the person reads in full)."""
+    return forms.CharField(
+        max_length=MAX_DETAILS if long else MAX_REASON,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 3 if long else 2}),
+        label=label or None,
+        help_text=help_text,
+    )
 
 
 class ScopeFields(forms.Form):
@@ -44,11 +57,10 @@ class ScopeFields(forms.Form):
         empty_label="Every kind of data",
         label="Kind of data",
     )
-    details = forms.CharField(
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    details = _written(
         help_text="Anything that helps, e.g. what is wrong and what it should say.",
+        long=True,
+        required=False,
     )
 
     def scope(self) -> dict:
@@ -71,11 +83,9 @@ class OfficerRequestFileForm(ScopeFields):
         help_text="e.g. E1042 or jane.doe@example.com.",
     )
     kind = forms.ChoiceField(choices=RequestKind.choices, label="Kind of request")
-    identity_check = forms.CharField(
-        max_length=500,
-        label="How was the person's identity checked?",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="e.g. “In person, staff badge seen”. The request starts at once.",
+    identity_check = _written(
+        "How was the person's identity checked?",
+        "e.g. “In person, staff badge seen”. The request starts at once.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -97,14 +107,6 @@ class OfficerRequestFileForm(ScopeFields):
     ]
 
 
-def officers():
-    return (
-        get_user_model()
-        .objects.filter(groups__name=Role.PRIVACY_OFFICER, is_active=True)
-        .order_by("email")
-    )
-
-
 class OfficerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user) -> str:
         return user.get_full_name() or user.get_username()
@@ -112,57 +114,42 @@ class OfficerChoiceField(forms.ModelChoiceField):
 
 class AssignForm(forms.Form):
     # A QuerySet is evaluated per form render, so newly appointed officers show at once.
-    assignee = OfficerChoiceField(queryset=officers(), required=False, empty_label="Nobody")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}))
+    assignee = OfficerChoiceField(
+        queryset=request_assignees(), required=False, empty_label="Nobody"
+    )
 
 
 class IdentityAskForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="What proof of identity is needed?",
-        help_text="Emailed to the person. The deadline pauses until you verify.",
+    reason = _written(
+        "What proof of identity is needed?",
+        "Emailed to the person. The deadline pauses until you verify.",
     )
 
 
 class VerifyForm(forms.Form):
-    identity_check = forms.CharField(
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="How was identity checked?",
-        help_text="e.g. “Signed in with their own account and confirmed by phone”. "
+    identity_check = _written(
+        "How was identity checked?",
+        "e.g. “Signed in with their own account and confirmed by phone”. "
         "Fulfilment starts at once.",
     )
 
 
 class ExtendForm(forms.Form):
     days = forms.IntegerField(min_value=1, max_value=1000, label="Extra days")
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why is more time needed?",
-        help_text="The person is told.",
-    )
+    reason = _written("Why is more time needed?", "The person is told.")
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why is the request rejected?",
-        help_text="The person is told, with the supervisory authority they may complain to.",
+    reason = _written(
+        "Why is the request rejected?",
+        "The person is told, with the supervisory authority they may complain to.",
+        long=True,
     )
 
 
 class OutcomeForm(forms.Form):
-    outcome = forms.CharField(
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What was done, as the person reads it.",
+    outcome = _written(
+        help_text="What was done, as the person reads it.", long=True, required=False
     )
 
 
@@ -218,11 +205,7 @@ class RectificationCompleteForm(OutcomeForm):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Why revoke the download link?",
-    )
+    reason = _written("Why revoke the download link?")
 
 
 OPEN = "open"
@@ -243,5 +226,8 @@ class QueueFilterForm(forms.Form):
             ("", "Anyone"),
             ("me", "Me"),
             ("none", "Nobody"),
-            *((str(user.pk), user.get_full_name() or user.get_username()) for user in officers()),
+            *(
+                (str(user.pk), user.get_full_name() or user.get_username())
+                for user in request_assignees()
+            ),
         ]

@@ -8,14 +8,11 @@ Progress of a package being built or an erasure running is server-rendered;
 portal.js keeps it moving by polling the small status JSON below.
 """
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,16 +22,21 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from governance.deadlines import CLOCKS
-from governance.models import (
-    PACKAGE_KINDS,
-    SCOPED_KINDS,
-    DataRequest,
-    DataRequestEvent,
-    ExportPackage,
-    RequestKind,
-    SentEmail,
+from governance.models import SCOPED_KINDS, DataRequest, ExportPackage, RequestKind
+from governance.selectors.erasure import employee_find, erasure_job_get, my_erasure_get
+from governance.selectors.requests import (
+    QueueFilters,
+    package_percent,
+    request_deadline,
+    request_for_employee,
+    request_for_officer,
+    request_history,
+    request_package,
+    request_ready_package,
+    request_state_label,
+    requests_for_employee,
+    requests_queue,
 )
-from governance.selectors.erasure import employee_find, erasure_views, my_erasure_get
 from governance.services import requests as services
 from governance.views import request_forms as rf
 from governance.views.access import EmployeeRequiredMixin, OfficerRequiredMixin
@@ -43,148 +45,36 @@ from governance.views.keyset import keyset_page
 
 State = DataRequest.State
 PAGE_SIZE = 50
-SOON_DAYS = 7
-
-# How a request's state reads to the person it is about.
-PERSONAL_STATES = {
-    State.RECEIVED: "Received: the privacy office checks it is you",
-    State.AWAITING_IDENTITY: "Waiting for your proof of identity",
-    State.IN_PROGRESS: "In progress",
-    State.BLOCKED_BY_HOLD: "Partly deferred for a legal obligation",
-    State.COMPLETED: "Completed",
-    State.REJECTED: "Rejected",
-    State.WITHDRAWN: "Withdrawn by you",
-}
-
-# History lines in words; the officer's internal assignment is not shown to the person.
-HISTORY_ACTIONS = {
-    "filed": "Request received",
-    "filed_on_behalf": "Filed on the person's behalf by the privacy office",
-    "assigned": "Assigned",
-    "identity_requested": "Proof of identity asked for",
-    "verified": "Identity checked; work started",
-    "extended": "Deadline extended",
-    "rejected": "Rejected",
-    "completed": "Completed",
-    "withdrawn": "Withdrawn",
-    "deferred": "Partly deferred for a legal obligation",
-    "resumed": "Resumed",
-}
-PERSONAL_HIDDEN_ACTIONS = {"assigned"}
 
 
-@dataclass(frozen=True)
-class HistoryLine:
-    event: DataRequestEvent
-
-    @property
-    def label(self) -> str:
-        return HISTORY_ACTIONS.get(self.event.action, self.event.action.replace("_", " "))
-
-    @property
-    def state_label(self) -> str:
-        event = self.event
-        if not event.from_state or event.to_state == event.from_state:
-            return ""
-        return dict(State.choices).get(event.to_state, event.to_state)
-
-
-def history_lines(events, *, personal: bool) -> list[HistoryLine]:
-    return [
-        HistoryLine(event)
-        for event in events
-        if not (personal and event.action in PERSONAL_HIDDEN_ACTIONS)
-    ]
-
-
-# --- reads (scoped like governance/selectors/requests.py will be; the lead switches) -----
-
-
-def _with_details(queryset):
-    return queryset.select_related(
-        "employee__user", "purpose", "application", "data_kind", "assignee", "erasure_job"
-    )
-
-
-def _own_requests(employee):
-    """The person's own requests, newest first."""
-    return _with_details(DataRequest.objects.filter(employee=employee))
-
-
-def _own_request(employee, pk: int) -> DataRequest:
+def _own_request(user, pk) -> DataRequest:
     """One of the person's own requests; anyone else's is a 404, as if it did not exist."""
-    request = _with_details(DataRequest.objects.filter(employee=employee, pk=pk)).first()
-    if request is None:
+    found = request_for_employee(user, pk)
+    if found is None:
         raise Http404("No such request.")
-    return request
+    return found
 
 
-def _queue(*, state: str, kind: str, assignee: str, user):
-    queryset = _with_details(DataRequest.objects.all())
-    if state == rf.OPEN:
-        queryset = queryset.filter(state__in=DataRequest.OPEN_STATES)
-    elif state and state != rf.ANY:
-        queryset = queryset.filter(state=state)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    if assignee == "me":
-        queryset = queryset.filter(assignee=user)
-    elif assignee == "none":
-        queryset = queryset.filter(assignee__isnull=True)
-    elif assignee:
-        queryset = queryset.filter(assignee_id=int(assignee))
-    return queryset.order_by("due_on", "pk")
+def _officer_request(pk) -> DataRequest:
+    found = request_for_officer(pk)
+    if found is None:
+        raise Http404("No such request.")
+    return found
 
 
-def _officer_request(pk: int) -> DataRequest:
-    request = (
-        _with_details(DataRequest.objects.filter(pk=pk))
-        .prefetch_related(
-            Prefetch("history", DataRequestEvent.objects.select_related("actor")),
-            Prefetch("packages", ExportPackage.objects.select_related("revoked_by")),
-            Prefetch("emails", SentEmail.objects.order_by("-sent_at", "-pk")),
-        )
-        .first()
+def _queue_filters(form: rf.QueueFilterForm) -> QueueFilters:
+    """The page's filters as the queue selector's: open requests unless a state is chosen."""
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    state = data.get("state") or rf.OPEN
+    return QueueFilters(
+        open=True if state == rf.OPEN else None,
+        state=None if state in (rf.OPEN, rf.ANY) else state,
+        kind=data.get("kind") or None,
+        assignee=data.get("assignee") or None,
     )
-    if request is None:
-        raise Http404("No such request.")
-    return request
 
 
 # --- how a request reads ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """The due date in words: overdue and due-soon are said, never shown by colour alone."""
-
-    due_on: date
-    days_left: int | None  # None once the request is closed
-
-    @property
-    def overdue(self) -> bool:
-        return self.days_left is not None and self.days_left < 0
-
-    @property
-    def soon(self) -> bool:
-        return self.days_left is not None and 0 <= self.days_left <= SOON_DAYS
-
-    @property
-    def words(self) -> str:
-        if self.days_left is None:
-            return ""
-        if self.days_left < 0:
-            late = -self.days_left
-            return f"Overdue by {late} day{'s' if late != 1 else ''}"
-        if self.days_left == 0:
-            return "Due today"
-        return f"Due in {self.days_left} day{'s' if self.days_left != 1 else ''}"
-
-
-def deadline_of(request: DataRequest, today: date | None = None) -> Deadline:
-    today = today or timezone.now().date()
-    left = (request.due_on - today).days if request.is_open else None
-    return Deadline(request.due_on, left)
 
 
 def scope_label(request: DataRequest) -> str:
@@ -196,21 +86,6 @@ def scope_label(request: DataRequest) -> str:
     app = request.application.name if request.application else "every application"
     purpose = request.purpose.name if request.purpose else "every purpose"
     return f"{kinds} in {app} ({purpose})"
-
-
-def package_percent(package: ExportPackage) -> int:
-    if package.state == ExportPackage.State.READY:
-        return 100
-    if not package.rows_expected:
-        return 0
-    # A package still building never shows 100: only the finished zip is ready.
-    return min(99, int(100 * package.rows_written / package.rows_expected))
-
-
-def _latest_package(request: DataRequest) -> ExportPackage | None:
-    if request.kind not in PACKAGE_KINDS:
-        return None
-    return ExportPackage.objects.filter(request=request).order_by("-created_at", "-pk").first()
 
 
 def _download_url(package: ExportPackage, user) -> str | None:
@@ -225,17 +100,34 @@ def _download_url(package: ExportPackage, user) -> str | None:
 
 
 def status_json(request: DataRequest) -> JsonResponse:
-    package = _latest_package(request)
+    package = request_package(request)
     body = {"id": request.pk, "state": request.state, "package": None}
     if package is not None:
         body["package"] = {
             "id": package.pk,
             "state": package.state,
-            "percent": package_percent(package),
+            # portal.js draws a number; before the rows are counted that is 0.
+            "percent": package_percent(package) or 0,
             "rows_written": package.rows_written,
             "rows_expected": package.rows_expected,
         }
     return JsonResponse(body)
+
+
+def _file(form, *, employee, actor, **extra) -> tuple[DataRequest, bool] | None:
+    """File the form's request; None, with the service's objections on the form, if refused."""
+    try:
+        return services.request_file(
+            employee=employee,
+            kind=form.cleaned_data["kind"],
+            actor=actor,
+            details=form.cleaned_data["details"],
+            **form.scope(),
+            **extra,
+        )
+    except ValidationError as exc:
+        apply_service_errors(form, exc)
+        return None
 
 
 # --- the employee's own requests -------------------------------------------------------
@@ -250,42 +142,40 @@ class MyRequestsView(EmployeeRequiredMixin, View):
 
     def post(self, request):
         form = rf.RequestFileForm(request.POST)
-        if form.is_valid():
-            try:
-                filed, created = services.request_file(
-                    employee=self.employee,
-                    kind=form.cleaned_data["kind"],
-                    actor=request.user,
-                    details=form.cleaned_data["details"],
-                    **form.scope(),
+        filing = (
+            _file(form, employee=self.employee, actor=request.user) if form.is_valid() else None
+        )
+        if filing is not None:
+            filed, created = filing
+            if created:
+                messages.success(
+                    request,
+                    f"Request #{filed.pk} received. We answer by {filed.due_on:%Y-%m-%d}; "
+                    "we may first ask you to prove who you are.",
                 )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
             else:
-                if created:
-                    messages.success(
-                        request,
-                        f"Request #{filed.pk} received. We answer by {filed.due_on:%Y-%m-%d}; "
-                        "we may first ask you to prove who you are.",
-                    )
-                else:
-                    messages.info(
-                        request,
-                        f"You already have an open {filed.get_kind_display().lower()} request "
-                        f"for this (#{filed.pk}); here it is. Nothing new was filed.",
-                    )
-                return redirect("my-request", filed.pk)
+                messages.info(
+                    request,
+                    f"You already have an open {filed.get_kind_display().lower()} request "
+                    f"for this (#{filed.pk}); here it is. Nothing new was filed.",
+                )
+            return redirect("my-request", filed.pk)
         return self.render(form, status=400)
 
     def render(self, form, status=200):
         # Newest first by id, which is the order they were received in.
-        page = keyset_page(_own_requests(self.employee), self.request.GET, key="pk", size=PAGE_SIZE)
+        own = requests_for_employee(self.request.user)
+        page = keyset_page(own, self.request.GET, key="pk", size=PAGE_SIZE)
         today = timezone.now().date()
         context = {
             "form": form,
             "page": page,
             "rows": [
-                {"request": r, "deadline": deadline_of(r, today), "state": PERSONAL_STATES[r.state]}
+                {
+                    "request": r,
+                    "deadline": request_deadline(r, today=today),
+                    "state": request_state_label(r, for_person=True),
+                }
                 for r in page
             ],
             "scoped_kinds": sorted(SCOPED_KINDS),
@@ -296,19 +186,19 @@ class MyRequestsView(EmployeeRequiredMixin, View):
 @method_decorator(never_cache, name="dispatch")
 class MyRequestView(EmployeeRequiredMixin, View):
     def get(self, request, pk):
-        data_request = _own_request(self.employee, pk)
-        package = _latest_package(data_request)
+        data_request = _own_request(request.user, pk)
+        package = request_package(data_request)
         erasure = None
         if data_request.erasure_job_id:
             erasure = my_erasure_get(employee=self.employee, job_id=data_request.erasure_job_id)
         context = {
             "r": data_request,
-            "deadline": deadline_of(data_request),
-            "personal_state": PERSONAL_STATES[data_request.state],
+            "deadline": request_deadline(data_request),
+            "personal_state": request_state_label(data_request, for_person=True),
             "scope": scope_label(data_request),
-            "history": history_lines(data_request.history.all(), personal=True),
+            "history": request_history(data_request, for_person=True),
             "package": package,
-            "package_percent": package_percent(package) if package else 0,
+            "package_percent": (package_percent(package) or 0) if package else 0,
             "download_url": _download_url(package, request.user),
             "erasure": erasure,
             "authority": settings.SUPERVISORY_AUTHORITY,
@@ -319,7 +209,7 @@ class MyRequestView(EmployeeRequiredMixin, View):
 
 class MyRequestWithdrawView(EmployeeRequiredMixin, View):
     def post(self, request, pk):
-        data_request = _own_request(self.employee, pk)
+        data_request = _own_request(request.user, pk)
         try:
             services.request_withdraw(
                 request=data_request,
@@ -337,7 +227,7 @@ class MyRequestWithdrawView(EmployeeRequiredMixin, View):
 @method_decorator(never_cache, name="dispatch")
 class MyRequestStatusView(EmployeeRequiredMixin, View):
     def get(self, request, pk):
-        return status_json(_own_request(self.employee, pk))
+        return status_json(_own_request(request.user, pk))
 
 
 # --- the privacy office ----------------------------------------------------------------
@@ -348,20 +238,21 @@ class QueueView(OfficerRequiredMixin, View):
     """Requests by due date, the most urgent first; open ones unless filtered otherwise."""
 
     def get(self, request):
-        filters = rf.QueueFilterForm(request.GET or None, initial={"state": rf.OPEN})
-        state, kind, assignee = rf.OPEN, "", ""
-        if filters.is_bound and filters.is_valid():
-            state = filters.cleaned_data["state"] or rf.OPEN
-            kind = filters.cleaned_data["kind"]
-            assignee = filters.cleaned_data["assignee"]
-        queryset = _queue(state=state, kind=kind, assignee=assignee, user=request.user)
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+        form = rf.QueueFilterForm(request.GET or None, initial={"state": rf.OPEN})
+        filters = _queue_filters(form)
+        queue = requests_queue(filters, viewer=request.user)
+        # Keyset on the queue's own order (due date, then id): no COUNT, no OFFSET.
+        page = keyset_page(
+            queue, request.GET, key=("due_on", "pk"), size=PAGE_SIZE, descending=False
+        )
         today = timezone.now().date()
         context = {
-            "filters": filters,
-            "filtered": bool(request.GET.get("state") or kind or assignee),
+            "filters": form,
+            "filtered": bool(
+                request.GET.get("state") or filters.kind or filters.assignee is not None
+            ),
             "page": page,
-            "rows": [{"request": r, "deadline": deadline_of(r, today)} for r in page.object_list],
+            "rows": [{"request": r, "deadline": request_deadline(r, today=today)} for r in page],
         }
         return render(request, "requests/queue.html", context)
 
@@ -374,34 +265,25 @@ class OfficerRequestNewView(OfficerRequiredMixin, View):
 
     def post(self, request):
         form = rf.OfficerRequestFileForm(request.POST)
+        filing = None
         if form.is_valid():
             employee = employee_find(identifier=form.cleaned_data["employee"])
             if employee is None:
                 form.add_error("employee", "No employee has this number or work email.")
             else:
-                try:
-                    filed, created = services.request_file(
-                        employee=employee,
-                        kind=form.cleaned_data["kind"],
-                        actor=request.user,
-                        details=form.cleaned_data["details"],
-                        identity_check=form.cleaned_data["identity_check"],
-                        **form.scope(),
-                    )
-                except ValidationError as exc:
-                    apply_service_errors(form, exc)
-                else:
-                    if created:
-                        messages.success(
-                            request, f"Request #{filed.pk} filed for {employee.display_name}."
-                        )
-                    else:
-                        messages.info(
-                            request,
-                            f"{employee.display_name} already has this request open "
-                            f"(#{filed.pk}); nothing new was filed.",
-                        )
-                    return redirect("officer-request", filed.pk)
+                extra = {"identity_check": form.cleaned_data["identity_check"]}
+                filing = _file(form, employee=employee, actor=request.user, **extra)
+        if filing is not None:
+            filed, created = filing
+            if created:
+                messages.success(request, f"Request #{filed.pk} filed for {employee.display_name}.")
+            else:
+                messages.info(
+                    request,
+                    f"{employee.display_name} already has this request open "
+                    f"(#{filed.pk}); nothing new was filed.",
+                )
+            return redirect("officer-request", filed.pk)
         return self.render(form, status=400)
 
     def render(self, form, status=200):
@@ -462,7 +344,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
         data_request = _officer_request(pk)
         action = request.POST.get("action", "")
         allowed = allowed_actions(data_request)
-        if action == "revoke" and self._ready_package(data_request):
+        if action == "revoke" and request_ready_package(data_request):
             allowed.append("revoke")
         if action not in allowed:
             messages.error(request, "That action is not possible from the request's state.")
@@ -518,15 +400,10 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             from governance.services.exports import package_revoke
 
             package_revoke(
-                package=self._ready_package(data_request), actor=actor, reason=data["reason"]
+                package=request_ready_package(data_request), actor=actor, reason=data["reason"]
             )
             return "The download link is revoked."
         raise AssertionError(action)
-
-    @staticmethod
-    def _ready_package(data_request: DataRequest) -> ExportPackage | None:
-        ready = [p for p in data_request.packages.all() if p.state == ExportPackage.State.READY]
-        return ready[0] if ready else None
 
     def _form(self, data_request: DataRequest, action: str, data=None):
         if action == "complete":
@@ -542,7 +419,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
         today = timezone.now().date()
         actions = allowed_actions(data_request, today)
         forms = {name: bound.get(name) or self._form(data_request, name) for name in actions}
-        ready = self._ready_package(data_request)
+        ready = request_ready_package(data_request)
         if ready is not None:
             forms["revoke"] = bound.get("revoke") or self._form(data_request, "revoke")
         clock = CLOCKS[data_request.clock]
@@ -551,16 +428,11 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             extension_limit = clock.extension_limit(data_request.due_on)
         erasure = None
         if data_request.erasure_job_id:
-            views = erasure_views(
-                type(data_request.erasure_job)
-                .objects.filter(pk=data_request.erasure_job_id)
-                .prefetch_related("steps")
-            )
-            erasure = views[0] if views else None
+            erasure = erasure_job_get(job_id=data_request.erasure_job_id)
         packages = list(data_request.packages.all())
         context = {
             "r": data_request,
-            "deadline": deadline_of(data_request, today),
+            "deadline": request_deadline(data_request, today=today),
             "scope": scope_label(data_request),
             "clock": clock,
             "extension_note": (
@@ -570,10 +442,10 @@ class OfficerRequestView(OfficerRequiredMixin, View):
                 else ""
             ),
             "forms": forms,
-            "history": history_lines(data_request.history.all(), personal=False),
-            "packages": [{"package": p, "percent": package_percent(p)} for p in packages],
+            "history": request_history(data_request, for_person=False),
+            "packages": [{"package": p, "percent": package_percent(p) or 0} for p in packages],
             "building": any(p.state == ExportPackage.State.BUILDING for p in packages),
-            "latest_package": packages[0] if packages else None,
+            "latest_package": request_package(data_request),
             "erasure": erasure,
             "status_url": reverse("officer-request-status", args=[data_request.pk]),
         }

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from governance.models import (
@@ -390,6 +392,47 @@ def test_a_bad_filter_is_ignored_not_an_error(as_user, olivia, queue):
     response = as_user(olivia).get("/officer/requests/", {"assignee": "x'; --", "kind": "nope"})
     assert response.status_code == 200
     assert response.context["filters"].errors
+
+
+def test_the_queue_pages_by_due_date_then_id_without_counting(
+    as_user, olivia, alice, bob, queue, monkeypatch
+):
+    """Ties on the due date are split by id, so paging down then back up shows every
+    request once, in order; no page counts the queue or skips rows with an OFFSET."""
+    monkeypatch.setattr("governance.views.requests.PAGE_SIZE", 2)
+    today = timezone.now().date()
+    for user, kind in ((alice, "portability"), (bob, "access"), (bob, "erasure")):
+        DataRequest.objects.filter(pk=file(user, kind).pk).update(due_on=today + timedelta(days=3))
+    expected = list(DataRequest.objects.order_by("due_on", "pk").values_list("pk", flat=True))
+    client = as_user(olivia)
+
+    pages, url = [], "/officer/requests/?state=all"
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url if url.startswith("/") else "/officer/requests/" + url)
+        assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+        assert not any(" OFFSET " in q["sql"].upper() for q in queries.captured_queries)
+        pages.append(shown(response))
+        url = response.context["page"].older_url
+        assert url is None or "state=all" in url
+
+    assert [pk for page in pages for pk in page] == expected
+    assert all(len(page) == 2 for page in pages[:-1])
+    back, url = [], response.context["page"].newer_url
+    while url:
+        response = client.get("/officer/requests/" + url)
+        back.append(shown(response))
+        url = response.context["page"].newer_url
+    assert back == pages[-2::-1]
+
+
+def test_a_bad_queue_cursor_shows_the_first_page(as_user, olivia, queue):
+    for cursor in ("2026-13-40~1", "nope", "~", "2026-01-01~x", "1~2~3"):
+        response = as_user(olivia).get("/officer/requests/", {"before": cursor})
+        assert response.status_code == 200
+        assert shown(response) == [queue["late"].pk, queue["soon"].pk, queue["later"].pk]
+    huge = as_user(olivia).get("/officer/requests/", {"after": f"2026-01-01~{10**30}"})
+    assert huge.status_code == 200
 
 
 # --- the officer's request page ------------------------------------------------------------

@@ -34,8 +34,8 @@ from governance.models import (
     RequestKind,
 )
 from governance.selectors.requests import (
-    history_author,
-    history_message,
+    package_percent,
+    request_history,
     request_is_due_soon,
     request_is_overdue,
     request_package,
@@ -110,23 +110,15 @@ class RequestScopeSerializer(serializers.Serializer):
 
 
 class RequestEventSerializer(serializers.Serializer):
-    """One line of the history. `by` is "you", "privacy team" or "portal" for the person."""
+    """One line of the history as the selectors word it for the reader (the pages show the
+    same lines). `by` is "you", "privacy team" or "portal" for the person."""
 
     occurred_at = serializers.DateTimeField()
     action = serializers.CharField(help_text="filed, verified, extended, completed, …")
     from_state = serializers.CharField(help_text="Empty for the filing.")
     to_state = serializers.CharField()
-    message = serializers.SerializerMethodField()
-    by = serializers.SerializerMethodField()
-
-    def _for_person(self) -> bool:
-        return self.context.get("for_person", True)
-
-    def get_message(self, event) -> str:
-        return history_message(event, for_person=self._for_person())
-
-    def get_by(self, event) -> str:
-        return history_author(event, for_person=self._for_person())
+    message = serializers.CharField()
+    by = serializers.CharField()
 
 
 class ExportPackageSerializer(serializers.Serializer):
@@ -150,11 +142,7 @@ class ExportPackageSerializer(serializers.Serializer):
 
     @extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100, "nullable": True})
     def get_percent(self, package) -> int | None:
-        if package.state == ExportPackage.State.READY:
-            return 100
-        if not package.rows_expected:
-            return None
-        return min(99, package.rows_written * 100 // package.rows_expected)
+        return package_percent(package)
 
 
 class MyExportPackageSerializer(ExportPackageSerializer):
@@ -260,8 +248,8 @@ class MyRequestDetailSerializer(MyRequestSerializer):
 
     @extend_schema_field(RequestEventSerializer(many=True))
     def get_history(self, request) -> list:
-        context = {**self.context, "for_person": self.for_person}
-        return RequestEventSerializer(request.history.all(), many=True, context=context).data
+        lines = request_history(request, for_person=self.for_person)
+        return RequestEventSerializer(lines, many=True).data
 
     @extend_schema_field(MyRequestErasureSerializer(allow_null=True))
     def get_erasure(self, request) -> dict | None:
