@@ -145,7 +145,8 @@ def requests_queue(filters: QueueFilters | dict | None = None, *, viewer=None) -
     elif filters.assignee is not None:
         queryset = queryset.filter(assignee_id=int(filters.assignee))
     if filters.overdue is not None:
-        late = {"state__in": DataRequest.OPEN_STATES, "due_on__lt": _today()}
+        # Only a running clock can be late: see request_is_overdue.
+        late = {"state__in": DataRequest.CLOCK_STATES, "due_on__lt": _today()}
         queryset = queryset.filter(**late) if filters.overdue else queryset.exclude(**late)
     if filters.due_before is not None:
         queryset = queryset.filter(due_on__lt=filters.due_before)
@@ -177,14 +178,28 @@ def request_for_officer(pk) -> DataRequest | None:
 # What both sides show about one request
 
 
+def _clock_runs(request: DataRequest) -> bool:
+    """Whether the deadline is running: waiting for proof of identity stops it, and an
+    erasure deferred by a legal obligation has had its answer."""
+    return request.state in DataRequest.CLOCK_STATES
+
+
 def request_is_overdue(request: DataRequest, *, today: date | None = None) -> bool:
-    return request.is_open and request.due_on < (today or _today())
+    return _clock_runs(request) and request.due_on < (today or _today())
 
 
 def request_is_due_soon(request: DataRequest, *, today: date | None = None) -> bool:
-    """Open, not overdue, and due within DUE_SOON_DAYS."""
+    """Clock running, not overdue, and due within DUE_SOON_DAYS."""
     today = today or _today()
-    return request.is_open and today <= request.due_on <= today + timedelta(days=DUE_SOON_DAYS)
+    return _clock_runs(request) and today <= request.due_on <= today + timedelta(days=DUE_SOON_DAYS)
+
+
+def request_days_left_when_paused(request: DataRequest) -> int | None:
+    """How many days the clock had left when it stopped for proof of identity; None when it
+    is not paused. They are what the person still has once the clock runs again."""
+    if request.state != State.AWAITING_IDENTITY or request.paused_at is None:
+        return None
+    return (request.due_on - request.paused_at.date()).days
 
 
 @dataclass(frozen=True)
@@ -194,10 +209,23 @@ class Deadline:
     due_on: date
     overdue: bool
     soon: bool
-    days_left: int | None  # None once the request is closed
+    days_left: int | None  # None unless the clock runs (see DataRequest.CLOCK_STATES)
+    # Waiting for proof of identity: the days left when the clock stopped; None otherwise.
+    days_left_when_paused: int | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.days_left_when_paused is not None
 
     @property
     def words(self) -> str:
+        if self.paused:
+            left = self.days_left_when_paused
+            return (
+                "Clock paused while we wait for proof of identity — "
+                + (f"{left} days were left" if left != 1 else "1 day was left")
+                + " when it stopped"
+            )
         if self.days_left is None:
             return ""
         if self.days_left < 0:
@@ -214,7 +242,8 @@ def request_deadline(request: DataRequest, *, today: date | None = None) -> Dead
         due_on=request.due_on,
         overdue=request_is_overdue(request, today=today),
         soon=request_is_due_soon(request, today=today),
-        days_left=(request.due_on - today).days if request.is_open else None,
+        days_left=(request.due_on - today).days if _clock_runs(request) else None,
+        days_left_when_paused=request_days_left_when_paused(request),
     )
 
 

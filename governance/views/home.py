@@ -31,8 +31,9 @@ class HomeView(LoginRequiredMixin, TemplateView):
             context["erasure_jobs_running"] = erasure_jobs_running_count()
             open_requests = DataRequest.objects.filter(state__in=DataRequest.OPEN_STATES)
             context["requests_open_all"] = open_requests.count()
-            context["requests_overdue"] = open_requests.filter(
-                due_on__lt=timezone.now().date()
+            # Only a running clock is late: a paused or deferred request is not overdue.
+            context["requests_overdue"] = DataRequest.objects.filter(
+                state__in=DataRequest.CLOCK_STATES, due_on__lt=timezone.now().date()
             ).count()
         if user_has_role(user, Role.LEGAL):
             context["holds_active"] = legal_holds_list(active=True).count()

@@ -35,6 +35,7 @@ from governance.models import (
 )
 from governance.selectors.requests import (
     package_percent,
+    request_days_left_when_paused,
     request_history,
     request_is_due_soon,
     request_is_overdue,
@@ -211,7 +212,15 @@ class MyRequestSerializer(serializers.Serializer):
         help_text="The deadline now: the clock's, plus days waiting for proof of identity, "
         "plus an extension."
     )
-    overdue = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField(
+        help_text="The clock runs (received or in progress) and the due date has passed."
+    )
+    paused = serializers.SerializerMethodField(
+        help_text="The clock stands while proof of identity is awaited."
+    )
+    days_left_when_paused = serializers.SerializerMethodField(
+        help_text="While paused: the days the clock had left when it stopped; null otherwise."
+    )
     closed_at = serializers.DateTimeField(allow_null=True)
 
     @extend_schema_field(OpenApiTypes.URI)
@@ -224,6 +233,13 @@ class MyRequestSerializer(serializers.Serializer):
     def get_overdue(self, request) -> bool:
         return request_is_overdue(request)
 
+    def get_paused(self, request) -> bool:
+        return request_days_left_when_paused(request) is not None
+
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_days_left_when_paused(self, request) -> int | None:
+        return request_days_left_when_paused(request)
+
 
 class MyRequestDetailSerializer(MyRequestSerializer):
     """One of the caller's requests: its clock, history, and what fulfils it."""
@@ -231,9 +247,6 @@ class MyRequestDetailSerializer(MyRequestSerializer):
     details = serializers.CharField()
     clock = RequestClockField()
     clock_display = serializers.CharField(source="get_clock_display")
-    paused = serializers.BooleanField(
-        source="is_paused", help_text="The clock stands while proof of identity is awaited."
-    )
     paused_days = serializers.IntegerField()
     extended_days = serializers.IntegerField()
     extension_reason = serializers.CharField()
@@ -281,7 +294,9 @@ class RequestSerializer(MyRequestSerializer):
     employee_number = serializers.CharField(source="employee.employee_number")
     subject = serializers.CharField(source="employee.subject_id")
     assignee = RequestAssigneeSerializer(allow_null=True)
-    due_soon = serializers.SerializerMethodField(help_text="Open and due within 7 days.")
+    due_soon = serializers.SerializerMethodField(
+        help_text="The clock runs and the request is due within 7 days."
+    )
 
     def get_due_soon(self, request) -> bool:
         return request_is_due_soon(request)

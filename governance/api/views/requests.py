@@ -191,7 +191,9 @@ class RequestQueueFilter(StrictFilterSet):
     )
     kind = RequestKindFilter(choices=RequestKind.choices)
     assignee = AssigneeFilter(help_text="A user id, `me`, or `none` for unassigned.")
-    overdue = StrictBooleanFilter(help_text="true: open and past the due date.")
+    overdue = StrictBooleanFilter(
+        help_text="true: the clock runs (received or in progress) and the due date has passed."
+    )
     due_before = django_filters.DateFilter(help_text="Due before this date (YYYY-MM-DD).")
 
     class Meta:
@@ -205,8 +207,10 @@ class RequestQueueFilter(StrictFilterSet):
 @extend_schema_view(
     get=extend_schema(
         summary="Every request, soonest deadline first (officers)",
-        description="`overdue` and `due_soon` mark open requests past their due date or due "
-        "within 7 days.",
+        description="`overdue` and `due_soon` mark requests whose clock runs (received or in "
+        "progress) past their due date or due within 7 days. A request waiting for proof of "
+        "identity is `paused`, with `days_left_when_paused`; a deferred erasure has been "
+        "answered and is never overdue.",
         responses={200: RequestSerializer(many=True), **errors(400, 403)},
     ),
     post=extend_schema(
