@@ -302,13 +302,13 @@ def erasure_jobs_running_count() -> int:
 
 
 def employee_find(*, identifier: str) -> Employee | None:
-    """An employee by employee number (exact) or work email (any case)."""
+    """An employee by employee number or work email, in any case (e0002 finds E0002)."""
     identifier = identifier.strip()
     if not identifier:
         return None
     return (
         Employee.objects.select_related("user")
-        .filter(Q(employee_number=identifier) | Q(user__email__iexact=identifier))
+        .filter(Q(employee_number__iexact=identifier) | Q(user__email__iexact=identifier))
         .first()
     )
 

@@ -6,7 +6,7 @@ the edges answer as 404); officers see every request, soonest deadline first.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
@@ -66,6 +66,16 @@ PERSONAL_MESSAGES = {
 def _today() -> date:
     # The service's own "today" (services.requests._today): deadlines are UTC dates.
     return timezone.now().date()
+
+
+def received_at_for_day(day: date, *, now: datetime | None = None) -> datetime:
+    """When a request that arrived on `day` (a letter, an email, a call) was received, for
+    an officer filing it on the person's behalf: now if that is today, otherwise 12:00 UTC
+    that day, so its UTC date (where the clock starts) is the day given."""
+    now = now or timezone.now()
+    if day == now.date():
+        return now
+    return datetime.combine(day, time(12), tzinfo=UTC)
 
 
 def _base() -> QuerySet:

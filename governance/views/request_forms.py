@@ -2,10 +2,11 @@
 governance/services/requests.py, whose ValidationErrors land on these forms."""
 
 from django import forms
+from django.utils import timezone
 
 from governance.models import Application, DataKind, DataRequest, Purpose, RequestKind
-from governance.selectors.requests import request_assignees
-from governance.services.requests import MAX_DETAILS, MAX_REASON
+from governance.selectors.requests import received_at_for_day, request_assignees
+from governance.services.requests import MAX_DETAILS, MAX_REASON, MAX_RECEIVED_AGO
 
 # What each right means, in a line a person can act on.
 KIND_HELP = {
@@ -83,9 +84,20 @@ class OfficerRequestFileForm(ScopeFields):
         help_text="e.g. E1042 or jane.doe@example.com.",
     )
     kind = forms.ChoiceField(choices=RequestKind.choices, label="Kind of request")
+    # Named as the service's argument, so its objections land on this field.
+    received_at = forms.DateField(
+        label="Received on",
+        required=False,  # left empty: today
+        initial=lambda: timezone.now().date(),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"The day the request reached us (UTC): the legal deadline runs from it. "
+        f"Not in the future, at most {MAX_RECEIVED_AGO.days} days back. Today is filed as "
+        "received now; an earlier day as received at 12:00 UTC that day.",
+    )
     identity_check = _written(
         "How was the person's identity checked?",
-        "e.g. “In person, staff badge seen”. The request starts at once.",
+        "e.g. “In person, staff badge seen”. The person can read this note on their "
+        "request's page. The request starts at once.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -96,9 +108,16 @@ class OfficerRequestFileForm(ScopeFields):
             "Purpose, application and kind of data: only for erasure, restriction and objection."
         )
 
+    def clean_received_at(self):
+        day = self.cleaned_data["received_at"] or timezone.now().date()
+        if day > timezone.now().date():
+            raise forms.ValidationError("A request cannot arrive in the future.")
+        return received_at_for_day(day)
+
     field_order = [
         "employee",
         "kind",
+        "received_at",
         "purpose",
         "application",
         "data_kind",

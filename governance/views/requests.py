@@ -271,7 +271,10 @@ class OfficerRequestNewView(OfficerRequiredMixin, View):
             if employee is None:
                 form.add_error("employee", "No employee has this number or work email.")
             else:
-                extra = {"identity_check": form.cleaned_data["identity_check"]}
+                extra = {
+                    "identity_check": form.cleaned_data["identity_check"],
+                    "received_at": form.cleaned_data["received_at"],
+                }
                 filing = _file(form, employee=employee, actor=request.user, **extra)
         if filing is not None:
             filed, created = filing

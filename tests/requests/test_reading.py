@@ -67,3 +67,75 @@ def test_a_deferred_erasure_has_been_answered_and_is_not_overdue(as_user, client
 
     assert "Overdue by" not in officer.content.decode()
     assert api["overdue"] is False and api["paused"] is False
+
+
+# --- filing on someone's behalf -----------------------------------------------------------
+
+ON_BEHALF = {"kind": "rectification", "identity_check": "Letter with a copy of the badge"}
+
+
+def test_an_officer_files_a_letter_with_the_day_it_arrived(as_user, olivia, bob):
+    day = timezone.now().date() - timedelta(days=20)
+    form = as_user(olivia).get("/officer/requests/new/").content.decode()
+
+    response = as_user(olivia).post(
+        "/officer/requests/new/",
+        {**ON_BEHALF, "employee": bob.employee.employee_number.lower(), "received_at": day},
+    )
+
+    request = DataRequest.objects.get()
+    assert response.status_code == 302
+    assert request.employee == bob.employee
+    assert request.received_at.date() == day and request.received_at.hour == 12
+    assert 'name="received_at"' in form and "runs from today" not in form
+    assert "The person can read this note" in form
+
+
+def test_filing_on_behalf_today_is_received_now_and_the_future_is_refused(as_user, olivia, bob):
+    today = timezone.now().date()
+    data = {**ON_BEHALF, "employee": "BOB@EXAMPLE.COM"}
+
+    future = as_user(olivia).post(
+        "/officer/requests/new/", {**data, "received_at": today + timedelta(days=1)}
+    )
+    assert future.status_code == 400 and future.context["form"].errors["received_at"]
+    assert not DataRequest.objects.exists()
+
+    before = timezone.now()
+    as_user(olivia).post("/officer/requests/new/", {**data, "received_at": today})
+    assert DataRequest.objects.get().received_at >= before
+
+
+def test_the_api_files_on_behalf_with_a_received_date_or_time(client_as, olivia, alice, bob):
+    api = client_as(olivia)
+    day = (timezone.now() - timedelta(days=10)).date()
+
+    by_day = api.post(
+        "/api/v1/requests",
+        {**ON_BEHALF, "employee": alice.employee.employee_number.lower(), "received_at": str(day)},
+        format="json",
+    )
+    moment = (timezone.now() - timedelta(days=3)).replace(microsecond=0)
+    by_time = api.post(
+        "/api/v1/requests",
+        {**ON_BEHALF, "employee": "bob@example.com", "received_at": moment.isoformat()},
+        format="json",
+    )
+    too_old = api.post(
+        "/api/v1/requests",
+        {**ON_BEHALF, "kind": "access", "employee": "bob@example.com", "received_at": "2001-01-01"},
+        format="json",
+    )
+    bad = api.post(
+        "/api/v1/requests",
+        {**ON_BEHALF, "kind": "access", "employee": "bob@example.com", "received_at": "2026-02-30"},
+        format="json",
+    )
+
+    assert by_day.status_code == 201, by_day.json()
+    assert DataRequest.objects.get(pk=by_day.json()["id"]).received_at.date() == day
+    assert by_time.status_code == 201, by_time.json()
+    assert DataRequest.objects.get(pk=by_time.json()["id"]).received_at == moment
+    assert too_old.status_code == 400 and "received_at" in too_old.json()
+    assert bad.status_code == 400 and "received_at" in bad.json()
+    assert DataRequest.objects.count() == 2

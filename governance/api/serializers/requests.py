@@ -10,6 +10,7 @@ what, and every email sent about it.
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -35,6 +36,7 @@ from governance.models import (
 )
 from governance.selectors.requests import (
     package_percent,
+    received_at_for_day,
     request_days_left_when_paused,
     request_history,
     request_is_due_soon,
@@ -360,12 +362,58 @@ class MyRequestCreateSerializer(StrictSerializer):
     )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "date"},
+            {"type": "string", "format": "date-time"},
+        ]
+    }
+)
+class ReceivedAtField(serializers.Field):
+    """When the request reached the company: an ISO date or date-time. A date means now if
+    it is today, otherwise 12:00 UTC that day (as the officers' form)."""
+
+    default_error_messages = {
+        "invalid": "An ISO date (YYYY-MM-DD) or date-time with its offset.",
+        "naive": "Give the date-time's offset, e.g. 2026-11-20T09:30:00Z.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            day = parse_date(data) if len(data) == 10 else None
+            moment = None if day else parse_datetime(data)
+        except ValueError:  # well formed, but no such day or time
+            self.fail("invalid")
+        if day is not None:
+            return received_at_for_day(day)
+        if moment is None:
+            self.fail("invalid")
+        if timezone.is_naive(moment):
+            self.fail("naive")
+        return moment
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
 class RequestCreateSerializer(MyRequestCreateSerializer):
     """A request an officer files on an employee's behalf, saying how identity was checked."""
 
-    employee = PlainTextField(max_length=254, help_text="The employee's number or work email.")
+    employee = PlainTextField(
+        max_length=254, help_text="The employee's number or work email, in any case."
+    )
     identity_check = StrictCharField(
-        max_length=MAX_REASON, help_text="How the person's identity was checked."
+        max_length=MAX_REASON,
+        help_text="How the person's identity was checked. The person can read it.",
+    )
+    received_at = ReceivedAtField(
+        required=False,
+        help_text="When the request reached us (a letter, an email, a call); the deadline runs "
+        "from its UTC date. An ISO date means now if it is today, else 12:00 UTC that day; or "
+        "an ISO date-time with offset. Not in the future, at most 365 days back. Absent: now.",
     )
 
 

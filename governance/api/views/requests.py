@@ -215,8 +215,10 @@ class RequestQueueFilter(StrictFilterSet):
     ),
     post=extend_schema(
         summary="File a request on an employee's behalf (officers)",
-        description="`employee` is an employee number or work email; `identity_check` says how "
-        "the person's identity was checked, and the request starts in progress. The same kind "
+        description="`employee` is an employee number or work email (any case); "
+        "`identity_check` says how the person's identity was checked, and the request starts "
+        "in progress. `received_at` is when it reached us, for a request that came by letter "
+        "or email days ago: the deadline runs from then. The same kind "
         "and scope already open is answered with that request and 200.",
         request=RequestCreateSerializer,
         responses={
@@ -254,6 +256,7 @@ class RequestsView(JSONBodyMixin, generics.GenericAPIView):
             employee=employee,
             actor=request.user,
             identity_check=body.validated_data["identity_check"],
+            received_at=body.validated_data.get("received_at"),
             **_filed(body.validated_data),
         )
         shown = RequestDetailSerializer(
