@@ -23,6 +23,13 @@ from governance.models import (
 )
 from governance.selectors.erasure import PERSONAL_NOTES, PERSONAL_STATE_LABELS
 
+# Packages whose zip was written in full, whether or not it can still be downloaded.
+PACKAGE_FINISHED = (
+    ExportPackage.State.READY,
+    ExportPackage.State.REVOKED,
+    ExportPackage.State.EXPIRED,
+    ExportPackage.State.ERASED,
+)
 # Open requests due within this many days are "due soon" in the queue.
 DUE_SOON_DAYS = 7
 # The history line's author as the person reads it: officers are never named to them.
@@ -272,13 +279,24 @@ def request_ready_package(request: DataRequest) -> ExportPackage | None:
 
 
 def package_percent(package: ExportPackage) -> int | None:
-    """How much of the package is written; None until its rows are counted."""
-    if package.state == ExportPackage.State.READY:
+    """How much of the package is written; None until its rows are counted.
+
+    A package that was finished (ready, or since revoked, expired or erased) is 100. One
+    still building never shows 100, even when more rows came than were counted at the
+    start: only the finished zip is ready."""
+    if package.state in PACKAGE_FINISHED:
         return 100
-    if not package.rows_expected:
+    if package.state != ExportPackage.State.BUILDING or not package.rows_expected:
         return None
-    # A package still building never shows 100: only the finished zip is ready.
     return min(99, package.rows_written * 100 // package.rows_expected)
+
+
+def package_rows_text(package: ExportPackage) -> str:
+    """ "N of M rows" while the count holds; "N rows" once it is passed or was never taken."""
+    written, expected = package.rows_written, package.rows_expected
+    if expected and written <= expected:
+        return f"{written} of {expected} rows"
+    return f"{written} row{'s' if written != 1 else ''}"
 
 
 def request_state_label(request: DataRequest, *, for_person: bool) -> str:

@@ -27,6 +27,7 @@ from governance.selectors.erasure import employee_find, erasure_job_get, my_eras
 from governance.selectors.requests import (
     QueueFilters,
     package_percent,
+    package_rows_text,
     request_deadline,
     request_for_employee,
     request_for_officer,
@@ -110,6 +111,7 @@ def status_json(request: DataRequest) -> JsonResponse:
             "percent": package_percent(package) or 0,
             "rows_written": package.rows_written,
             "rows_expected": package.rows_expected,
+            "rows_text": package_rows_text(package),
         }
     return JsonResponse(body)
 
@@ -446,7 +448,10 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             ),
             "forms": forms,
             "history": request_history(data_request, for_person=False),
-            "packages": [{"package": p, "percent": package_percent(p) or 0} for p in packages],
+            "packages": [
+                {"package": p, "percent": package_percent(p) or 0, "rows": package_rows_text(p)}
+                for p in packages
+            ],
             "building": any(p.state == ExportPackage.State.BUILDING for p in packages),
             "latest_package": request_package(data_request),
             "erasure": erasure,

@@ -298,6 +298,7 @@ def test_a_package_shows_its_progress_then_its_expiry(as_user, alice, olivia):
         "percent": 25,
         "rows_written": 50,
         "rows_expected": 200,
+        "rows_text": "50 of 200 rows",
     }
 
     expires = timezone.now() + timedelta(days=30)

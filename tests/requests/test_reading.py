@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from governance.models import DataRequest
-from governance.services.requests import request_file, request_identity_ask
+from governance.models import DataRequest, ErasureJob, ErasureStep, ExportPackage
+from governance.services.erasure import erasure_job_create
+from governance.services.requests import request_file, request_identity_ask, request_verify
 
 State = DataRequest.State
 
@@ -139,3 +140,60 @@ def test_the_api_files_on_behalf_with_a_received_date_or_time(client_as, olivia,
     assert too_old.status_code == 400 and "received_at" in too_old.json()
     assert bad.status_code == 400 and "received_at" in bad.json()
     assert DataRequest.objects.count() == 2
+
+
+# --- progress that agrees with its text ---------------------------------------------------
+
+
+def package_of(user, officer) -> ExportPackage:
+    request = file(user)
+    request_verify(request=request, actor=officer, identity_check="Own account")
+    return ExportPackage.objects.get(request=request)
+
+
+def test_a_package_with_more_rows_than_counted_stays_below_100_and_says_only_its_rows(
+    as_user, alice, olivia
+):
+    package = package_of(alice, olivia)
+    ExportPackage.objects.filter(pk=package.pk).update(rows_expected=100, rows_written=120)
+    page = f"/officer/requests/{package.request_id}/"
+
+    body = as_user(olivia).get(page).content.decode()
+    status = as_user(olivia).get(f"{page}status.json").json()
+
+    assert 'value="99"' in body and "120 rows" in body and "120 of 100" not in body
+    assert status["package"]["percent"] == 99 and status["package"]["rows_text"] == "120 rows"
+
+
+def test_a_ready_package_is_at_100_percent(as_user, client_as, alice, olivia):
+    package = package_of(alice, olivia)
+    ExportPackage.objects.filter(pk=package.pk).update(
+        state=ExportPackage.State.READY,
+        rows_expected=100,
+        rows_written=80,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+
+    api = client_as(olivia).get(f"/api/v1/requests/{package.request_id}").json()
+    body = as_user(olivia).get(f"/officer/requests/{package.request_id}/").content.decode()
+
+    assert api["package"]["percent"] == 100
+    assert 'value="100"' in body
+
+
+def test_an_erasure_blocked_by_a_hold_is_a_full_bar_beside_every_store_checked(
+    as_user, client_as, alice, olivia
+):
+    job = erasure_job_create(employee=alice.employee, cause="officer", actor=olivia)
+    job.steps.update(state=ErasureStep.State.VERIFIED, rows_before=0)
+    job.steps.filter(pk=job.steps.first().pk).update(
+        state=ErasureStep.State.BLOCKED_BY_HOLD, rows_before=8, rows_deleted=2, rows_held=6
+    )
+    ErasureJob.objects.filter(pk=job.pk).update(state=ErasureJob.State.BLOCKED_BY_HOLD)
+
+    progress = client_as(alice).get(f"/api/v1/me/erasures/{job.pk}").json()["progress"]
+    page = as_user(olivia).get(f"/officer/erasure-jobs/{job.pk}/").content.decode()
+
+    assert progress["stores_done"] == progress["stores_total"]
+    assert progress["percent"] == 100
+    assert 'value="100"' in page and 'value="25"' not in page

@@ -263,6 +263,9 @@
           root.querySelectorAll('[data-field="package-percent"]').forEach(function (el) {
             el.textContent = body.package.percent + "%";
           });
+          root.querySelectorAll('[data-field="package-rows"]').forEach(function (el) {
+            el.textContent = body.package.rows_text;
+          });
         }
         window.setTimeout(tick, 1500);
       })
