@@ -274,8 +274,60 @@ def request_package(request: DataRequest) -> ExportPackage | None:
 
 def request_ready_package(request: DataRequest) -> ExportPackage | None:
     """The newest package whose link works now: the one an officer may revoke."""
-    ready = [p for p in request.packages.all() if p.state == ExportPackage.State.READY]
+    ready = [p for p in request.packages.all() if package_state(p) == ExportPackage.State.READY]
     return ready[0] if ready else None
+
+
+def package_state(package: ExportPackage, *, now: datetime | None = None) -> str:
+    """The package's state as it reads: a ready package past its expiry is expired, even
+    before the retention run marks it so (no download is served any more)."""
+    if (
+        package.state == ExportPackage.State.READY
+        and package.expires_at is not None
+        and package.expires_at <= (now or timezone.now())
+    ):
+        return ExportPackage.State.EXPIRED
+    return package.state
+
+
+# Why a copy can no longer be downloaded, as the person and the officers read it.
+PACKAGE_GONE = {
+    ExportPackage.State.REVOKED: "The privacy team revoked its download link.",
+    ExportPackage.State.EXPIRED: "It expired: copies are kept for a limited time.",
+    ExportPackage.State.ERASED: "It expired and was erased: copies are kept for a limited time.",
+}
+
+
+@dataclass(frozen=True)
+class PackageView:
+    """A package as both pages show it: its state as it reads now, and its progress."""
+
+    package: ExportPackage
+    state: str
+    percent: int  # 0 until the rows are counted
+    rows_text: str
+
+    @property
+    def state_label(self) -> str:
+        return str(ExportPackage.State(self.state).label)
+
+    @property
+    def downloadable(self) -> bool:
+        return self.state == ExportPackage.State.READY
+
+    @property
+    def gone(self) -> str:
+        """Why it can no longer be downloaded; "" while it can be, or is being made."""
+        return PACKAGE_GONE.get(self.state, "")
+
+
+def package_view(package: ExportPackage, *, now: datetime | None = None) -> PackageView:
+    return PackageView(
+        package=package,
+        state=package_state(package, now=now),
+        percent=package_percent(package) or 0,
+        rows_text=package_rows_text(package),
+    )
 
 
 def package_percent(package: ExportPackage) -> int | None:

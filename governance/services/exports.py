@@ -469,7 +469,24 @@ class PackageNotFound(Exception):
 
 
 class PackageGone(Exception):
-    """A link to a package that existed but is gone: link expired, revoked, package expired."""
+    """A link to a package that existed but is gone: link expired, revoked, package expired.
+
+    `new_copy` says what the person does next: False, the package is still there and their
+    request's page has a fresh link; True, it is gone and they ask for a new copy."""
+
+    def __init__(self, reason: str, *, package: ExportPackage, new_copy: bool):
+        super().__init__(reason)
+        self.package = package
+        self.new_copy = new_copy
+
+
+def _package_expired(package: ExportPackage) -> PackageGone:
+    return PackageGone(
+        "This copy has expired and was erased: copies are kept for a limited time. "
+        "Ask for a new copy.",
+        package=package,
+        new_copy=True,
+    )
 
 
 def _session_mark(user) -> str:
@@ -509,18 +526,29 @@ def package_download_open(*, token: str, user):
     try:
         signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
     except signing.SignatureExpired as exc:
-        raise PackageGone("This download link has expired.") from exc
-    if package.state in (State.REVOKED, State.EXPIRED, State.ERASED):
-        raise PackageGone(f"This package was {package.get_state_display().lower()}.")
+        raise PackageGone(
+            "This download link has expired: links work for a short while only. Open your "
+            "request's page for a fresh link.",
+            package=package,
+            new_copy=False,
+        ) from exc
+    if package.state == State.REVOKED:
+        raise PackageGone(
+            "The privacy team revoked this copy's download link. Ask for a new copy.",
+            package=package,
+            new_copy=True,
+        )
+    if package.state in (State.EXPIRED, State.ERASED):
+        raise _package_expired(package)
     if package.state != State.READY:
         raise PackageNotFound
     if package.expires_at and package.expires_at <= timezone.now():
-        raise PackageGone("This package has expired.")
+        raise _package_expired(package)
     storage = exports_storage()
     try:
         file = storage.open(package.file_name, "rb")
     except FileNotFoundError as exc:
-        raise PackageGone("This package is no longer kept.") from exc
+        raise _package_expired(package) from exc
     with transaction.atomic():
         ExportPackage.objects.filter(pk=package.pk).update(downloads=F("downloads") + 1)
         audit_record(

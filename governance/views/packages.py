@@ -24,7 +24,13 @@ class PackageDownloadView(EmployeeRequiredMixin, View):
         except PackageNotFound:
             return render(request, "requests/package_not_found.html", status=404)
         except PackageGone as gone:
-            return render(request, "requests/package_gone.html", {"reason": str(gone)}, status=410)
+            context = {
+                "reason": str(gone),
+                "new_copy": gone.new_copy,
+                "request_id": gone.package.request_id,
+                "kind": gone.package.request.kind,
+            }
+            return render(request, "requests/package_gone.html", context, status=410)
         response = FileResponse(
             file,
             as_attachment=True,

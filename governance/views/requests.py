@@ -28,6 +28,8 @@ from governance.selectors.requests import (
     QueueFilters,
     package_percent,
     package_rows_text,
+    package_state,
+    package_view,
     request_deadline,
     request_for_employee,
     request_for_officer,
@@ -45,6 +47,7 @@ from governance.views.forms import apply_service_errors, service_error_messages
 from governance.views.keyset import keyset_page
 
 State = DataRequest.State
+KINDS = frozenset(RequestKind.values)
 PAGE_SIZE = 50
 
 
@@ -91,7 +94,7 @@ def scope_label(request: DataRequest) -> str:
 
 def _download_url(package: ExportPackage, user) -> str | None:
     """The signed, per-user link, from the exports service (written alongside)."""
-    if package is None or package.state != ExportPackage.State.READY:
+    if package is None or package_state(package) != ExportPackage.State.READY:
         return None
     try:
         from governance.services.exports import package_download_url
@@ -106,7 +109,8 @@ def status_json(request: DataRequest) -> JsonResponse:
     if package is not None:
         body["package"] = {
             "id": package.pk,
-            "state": package.state,
+            # As the page reads it, so a package that expires while it is open reloads it.
+            "state": package_state(package),
             # portal.js draws a number; before the rows are counted that is 0.
             "percent": package_percent(package) or 0,
             "rows_written": package.rows_written,
@@ -140,7 +144,9 @@ class MyRequestsView(EmployeeRequiredMixin, View):
     """The form that files a request, and the person's requests, newest first."""
 
     def get(self, request):
-        return self.render(rf.RequestFileForm())
+        # "Ask for a new copy" links here with the kind chosen.
+        kind = request.GET.get("kind")
+        return self.render(rf.RequestFileForm(initial={"kind": kind} if kind in KINDS else None))
 
     def post(self, request):
         form = rf.RequestFileForm(request.POST)
@@ -200,6 +206,7 @@ class MyRequestView(EmployeeRequiredMixin, View):
             "scope": scope_label(data_request),
             "history": request_history(data_request, for_person=True),
             "package": package,
+            "pv": package_view(package) if package else None,
             "package_percent": (package_percent(package) or 0) if package else 0,
             "download_url": _download_url(package, request.user),
             "erasure": erasure,
@@ -448,12 +455,9 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             ),
             "forms": forms,
             "history": request_history(data_request, for_person=False),
-            "packages": [
-                {"package": p, "percent": package_percent(p) or 0, "rows": package_rows_text(p)}
-                for p in packages
-            ],
+            "packages": [package_view(p) for p in packages],
             "building": any(p.state == ExportPackage.State.BUILDING for p in packages),
-            "latest_package": request_package(data_request),
+            "latest_package": package_view(packages[0]) if packages else None,
             "erasure": erasure,
             "status_url": reverse("officer-request-status", args=[data_request.pk]),
         }

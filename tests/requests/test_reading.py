@@ -7,7 +7,12 @@ from django.utils import timezone
 
 from governance.models import DataRequest, ErasureJob, ErasureStep, ExportPackage
 from governance.services.erasure import erasure_job_create
-from governance.services.requests import request_file, request_identity_ask, request_verify
+from governance.services.requests import (
+    request_file,
+    request_identity_ask,
+    request_package_settled,
+    request_verify,
+)
 
 State = DataRequest.State
 
@@ -197,3 +202,77 @@ def test_an_erasure_blocked_by_a_hold_is_a_full_bar_beside_every_store_checked(
     assert progress["stores_done"] == progress["stores_total"]
     assert progress["percent"] == 100
     assert 'value="100"' in page and 'value="25"' not in page
+
+
+# --- packages that can no longer be downloaded --------------------------------------------
+
+
+def completed_with_package(user, officer, **package) -> ExportPackage:
+    """An access request answered with a ready package, then changed as `package` says."""
+    found = package_of(user, officer)
+    ExportPackage.objects.filter(pk=found.pk).update(
+        state=ExportPackage.State.READY, expires_at=timezone.now() + timedelta(days=30)
+    )
+    request_package_settled(found.pk)
+    ExportPackage.objects.filter(pk=found.pk).update(**package)
+    found.refresh_from_db()
+    return found
+
+
+def test_a_ready_package_past_its_expiry_reads_as_expired_everywhere(
+    as_user, client_as, alice, olivia
+):
+    package = completed_with_package(
+        alice, olivia, expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    page = f"/requests/{package.request_id}/"
+
+    mine = as_user(alice).get(page).content.decode()
+    status = as_user(alice).get(f"{page}status.json").json()
+    api = client_as(alice).get(f"/api/v1/me/requests/{package.request_id}").json()
+    officer = as_user(olivia).get(f"/officer/requests/{package.request_id}/")
+
+    assert 'data-testid="download"' not in mine and "/requests/packages/" not in mine
+    assert "Expired: this copy can no longer be downloaded." in mine
+    assert 'data-testid="outcome-gone"' in mine
+    assert 'href="/requests/?kind=access#file-heading"' in mine
+    assert status["package"]["state"] == "expired"
+    assert api["package"]["state"] == "expired" and api["package"]["download_url"] is None
+    assert 'data-state="expired"' in officer.content.decode()
+    assert "revoke" not in officer.context["forms"]
+    assert 'data-testid="package-gone-note"' in officer.content.decode()
+
+
+def test_a_revoked_package_says_so_and_offers_a_new_copy(as_user, alice, olivia):
+    package = completed_with_package(alice, olivia, state=ExportPackage.State.REVOKED)
+
+    mine = as_user(alice).get(f"/requests/{package.request_id}/").content.decode()
+    form = as_user(alice).get("/requests/?kind=access").context["form"]
+
+    assert "Link revoked: this copy can no longer be downloaded." in mine
+    assert "The privacy team revoked its download link." in mine
+    assert 'data-testid="new-copy"' in mine
+    assert form["kind"].value() == "access"
+
+
+def test_the_gone_page_says_what_to_do_for_each_reason(as_user, alice, olivia, monkeypatch):
+    from governance.services import exports
+
+    package = completed_with_package(alice, olivia)
+    url = exports.package_download_url(package, user=alice)
+    client = as_user(alice)
+
+    ExportPackage.objects.filter(pk=package.pk).update(state=ExportPackage.State.REVOKED)
+    revoked = client.get(url).content.decode()
+    ExportPackage.objects.filter(pk=package.pk).update(state=ExportPackage.State.ERASED)
+    erased = client.get(url).content.decode()
+    ExportPackage.objects.filter(pk=package.pk).update(state=ExportPackage.State.READY)
+    monkeypatch.setattr(exports, "LINK_MAX_AGE", timedelta(seconds=-1))
+    link = client.get(url).content.decode()
+
+    assert "was link revoked" not in revoked
+    assert "The privacy team revoked this copy" in revoked and 'data-testid="new-copy"' in revoked
+    assert "Open your request" not in revoked
+    assert "expired and was erased" in erased and 'data-testid="new-copy"' in erased
+    assert "link has expired" in link
+    assert f'href="/requests/{package.request_id}/" data-testid="fresh-link"' in link

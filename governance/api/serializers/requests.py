@@ -36,6 +36,7 @@ from governance.models import (
 )
 from governance.selectors.requests import (
     package_percent,
+    package_state,
     received_at_for_day,
     request_days_left_when_paused,
     request_history,
@@ -147,6 +148,15 @@ class ExportPackageSerializer(serializers.Serializer):
     def get_percent(self, package) -> int | None:
         return package_percent(package)
 
+    def to_representation(self, package):
+        body = super().to_representation(package)
+        # As the pages read it: a ready package past its expiry is expired, before the
+        # retention run marks it so.
+        shown = package_state(package)
+        body["state"] = shown
+        body["state_display"] = str(ExportPackage.State(shown).label)
+        return body
+
 
 class MyExportPackageSerializer(ExportPackageSerializer):
     download_url = serializers.SerializerMethodField()
@@ -154,9 +164,7 @@ class MyExportPackageSerializer(ExportPackageSerializer):
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_download_url(self, package) -> str | None:
         """A signed link that works only in the caller's own session, while it is ready."""
-        if package.state != ExportPackage.State.READY:
-            return None
-        if package.expires_at is not None and package.expires_at <= timezone.now():
+        if package_state(package) != ExportPackage.State.READY:
             return None
         # Imported here: the exports service is the packages' own module.
         from governance.services.exports import package_download_url
