@@ -237,7 +237,9 @@ ACCESS: dict[str, Access] = {
     "api-request-identity": Access(
         {"POST": OFFICER}, bodies={"POST": {"reason": "Reply from work"}}, writes={"POST"}
     ),
-    "api-request-verify": Access({"POST": OFFICER}, writes={"POST"}),
+    "api-request-verify": Access(
+        {"POST": OFFICER}, bodies={"POST": {"identity_check": "Seen in person"}}, writes={"POST"}
+    ),
     "api-request-extend": Access(
         {"POST": OFFICER}, bodies={"POST": {"days": 5, "reason": "Volume"}}, writes={"POST"}
     ),
