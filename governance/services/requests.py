@@ -673,6 +673,23 @@ def request_package_settled(package_id: int) -> DataRequest | None:
     return request
 
 
+# --- officers' reads --------------------------------------------------------------------
+
+
+def request_viewed(*, request: DataRequest, actor) -> None:
+    """An officer opened a request: it holds the person's personal data, so the read is
+    audited like the consent disclosure, and the person sees it under "Who accessed my
+    data". The progress poll does not come here: it carries no personal data."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="personal_data.viewed",
+            target=request,
+            subject=request.employee.subject_id,
+            details={"what": "data subject request", "request": request.pk},
+        )
+
+
 # --- reminders --------------------------------------------------------------------------
 
 

@@ -104,6 +104,8 @@ def _download_url(package: ExportPackage, user) -> str | None:
 
 
 def status_json(request: DataRequest) -> JsonResponse:
+    """The request's state and its package's progress, nothing about the person: pages poll
+    it every few seconds, so an officer's poll is not an audited read (the page was)."""
     package = request_package(request)
     body = {"id": request.pk, "state": request.state, "package": None}
     if package is not None:
@@ -350,7 +352,9 @@ class OfficerRequestView(OfficerRequiredMixin, View):
     }
 
     def get(self, request, pk):
-        return self.render(_officer_request(pk))
+        data_request = _officer_request(pk)
+        services.request_viewed(request=data_request, actor=request.user)
+        return self.render(data_request)
 
     def post(self, request, pk):
         data_request = _officer_request(pk)

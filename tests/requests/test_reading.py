@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from governance.models import DataRequest, ErasureJob, ErasureStep, ExportPackage
+from governance.models import AuditEvent, DataRequest, ErasureJob, ErasureStep, ExportPackage
 from governance.services.erasure import erasure_job_create
 from governance.services.requests import (
     request_file,
@@ -276,3 +276,29 @@ def test_the_gone_page_says_what_to_do_for_each_reason(as_user, alice, olivia, m
     assert "expired and was erased" in erased and 'data-testid="new-copy"' in erased
     assert "link has expired" in link
     assert f'href="/requests/{package.request_id}/" data-testid="fresh-link"' in link
+
+
+# --- officers' reads are audited ----------------------------------------------------------
+
+
+def test_an_officer_opening_a_request_is_audited_and_shown_to_the_person(
+    as_user, client_as, alice, olivia
+):
+    request = file(alice)
+
+    as_user(olivia).get(f"/officer/requests/{request.pk}/")
+    client_as(olivia).get(f"/api/v1/requests/{request.pk}")
+    for _ in range(3):
+        as_user(olivia).get(f"/officer/requests/{request.pk}/status.json")
+    as_user(alice).get(f"/requests/{request.pk}/")
+
+    viewed = AuditEvent.objects.filter(action="personal_data.viewed").order_by("seq")
+    assert [(e.actor_id, e.subject, e.details) for e in viewed] == [
+        (
+            str(olivia.pk),
+            alice.employee.subject_id,
+            {"what": "data subject request", "request": request.pk},
+        )
+    ] * 2
+    log = as_user(alice).get("/consent/access-log/").content.decode()
+    assert "Viewed: data subject request" in log

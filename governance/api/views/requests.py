@@ -279,15 +279,17 @@ def _any(request_id) -> DataRequest:
 @extend_schema(
     tags=[QUEUE],
     summary="One request: the person, its clock, history, emails, and what fulfils it (officers)",
+    description="Each read is audited as `personal_data.viewed`, which the person sees in "
+    "their access log.",
     responses={200: RequestDetailSerializer, **errors(403, 404)},
 )
 class RequestView(APIView):
     permission_classes = [IsPrivacyOfficer]
 
     def get(self, request, request_id):
-        return Response(
-            RequestDetailSerializer(_any(request_id), context={"request": request}).data
-        )
+        found = _any(request_id)
+        services.request_viewed(request=found, actor=request.user)
+        return Response(RequestDetailSerializer(found, context={"request": request}).data)
 
 
 class RequestActionView(JSONBodyMixin, APIView):
