@@ -7,6 +7,7 @@ role get 403, so a page never hints at data the caller may not see.
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.utils.functional import cached_property
 
+from governance.api.errors import permission_denied
 from governance.models import ConsentMethod, Employee, Role
 from governance.services.consent import RequestContext
 from governance.services.people import user_has_role
@@ -21,7 +22,18 @@ def employee_of(user) -> Employee | None:
         return None
 
 
-class EmployeeRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+class RefusedMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """A signed-in user without the right gets the 403 page as a response, not a raised
+    PermissionDenied: Django logs a raised one with its full traceback, as if it were a
+    fault, when it is only someone opening a page that is not theirs."""
+
+    def handle_no_permission(self):
+        if not self.request.user.is_authenticated:
+            return super().handle_no_permission()  # to the login page
+        return permission_denied(self.request)
+
+
+class EmployeeRequiredMixin(RefusedMixin):
     """Pages about the signed-in person's own data; `self.employee` is that person."""
 
     def test_func(self) -> bool:
@@ -32,7 +44,7 @@ class EmployeeRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
         return employee_of(self.request.user)
 
 
-class RoleRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+class RoleRequiredMixin(RefusedMixin):
     roles: tuple[Role, ...] = ()
 
     def test_func(self) -> bool:
