@@ -283,7 +283,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Interaction Data Governance Portal API",
-    "DESCRIPTION": "Consent, catalogue, notices, devices and audit for interaction capture.",
+    "DESCRIPTION": "Consent, catalogue, notices, devices and audit for interaction capture; "
+    "data subject requests (access, portable copy, erasure, rectification, restriction, "
+    "objection) on the legal clock, and the download packages that answer them.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,

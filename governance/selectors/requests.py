@@ -21,7 +21,7 @@ from governance.models import (
     Role,
     SentEmail,
 )
-from governance.selectors.erasure import PERSONAL_NOTES, PERSONAL_STATE_LABELS
+from governance.selectors.erasure import PERSONAL_STATE_LABELS
 
 # Packages whose zip was written in full, whether or not it can still be downloaded.
 PACKAGE_FINISHED = (
@@ -65,9 +65,14 @@ HISTORY_LABELS = {
 # What the person reads instead of the message an officer reads: the officer's name
 # and the legal hold stay inside the privacy office.
 PERSONAL_MESSAGES = {
-    "assigned": "Assigned within the privacy team.",
-    "deferred": PERSONAL_NOTES[ErasureJob.State.BLOCKED_BY_HOLD],
+    "assigned": "someone in the privacy team",
+    # The erasure's note on the page says that everything else is erased: said once.
+    "deferred": "The deferred part is erased automatically when the legal obligation ends.",
 }
+# The person reads a filing on their behalf as done for them.
+PERSONAL_LABELS = {"filed_on_behalf": "Filed for you by the privacy team"}
+# Lines whose message is read on the line itself ("Assigned: olivia"), not below it.
+INLINE_MESSAGES = frozenset({"assigned"})
 
 
 def _today() -> date:
@@ -377,6 +382,11 @@ class HistoryLine:
     message: str
     by: str
 
+    @property
+    def inline(self) -> bool:
+        """The message belongs on the label's line ("Assigned: olivia")."""
+        return self.action in INLINE_MESSAGES
+
 
 def request_history(request: DataRequest, *, for_person: bool) -> list[HistoryLine]:
     """The history, oldest first. The person reads every line, since each one is a step of
@@ -387,18 +397,27 @@ def request_history(request: DataRequest, *, for_person: bool) -> list[HistoryLi
 def _history_line(event: DataRequestEvent, *, for_person: bool) -> HistoryLine:
     moved = bool(event.from_state) and event.to_state != event.from_state
     message = event.message
+    label = HISTORY_LABELS.get(event.action, event.action.replace("_", " "))
     if for_person:
         message = PERSONAL_MESSAGES.get(event.action, message)
+        label = PERSONAL_LABELS.get(event.action, label)
+    state_label = _state_label(event.to_state, for_person=for_person) if moved else ""
     return HistoryLine(
         occurred_at=event.occurred_at,
         action=event.action,
-        label=HISTORY_LABELS.get(event.action, event.action.replace("_", " ")),
+        label=label,
         from_state=event.from_state,
         to_state=event.to_state,
-        state_label=_state_label(event.to_state, for_person=for_person) if moved else "",
+        state_label="" if _says_the_same(label, state_label) else state_label,
         message=message,
         by=_author(event, for_person=for_person),
     )
+
+
+def _says_the_same(label: str, state_label: str) -> bool:
+    """Whether "(now: …)" would repeat the line's label: "Withdrawn (now: withdrawn)"."""
+    label, state_label = label.lower(), state_label.lower()
+    return bool(state_label) and (label.startswith(state_label) or state_label.startswith(label))
 
 
 def _author(event: DataRequestEvent, *, for_person: bool) -> str:

@@ -148,13 +148,14 @@ class IdentityAskForm(forms.Form):
 class VerifyForm(forms.Form):
     identity_check = _written(
         "How was identity checked?",
-        "e.g. “Signed in with their own account and confirmed by phone”. "
-        "Fulfilment starts at once.",
+        "e.g. “Signed in with their own account and confirmed by phone”. The person can "
+        "read this note on their request's page. Fulfilment starts at once.",
     )
 
 
 class ExtendForm(forms.Form):
-    days = forms.IntegerField(min_value=1, max_value=1000, label="Extra days")
+    # The cap only keeps the number a number of days: the service says the real limit.
+    days = forms.IntegerField(min_value=1, max_value=2**31 - 1, label="Extra days")
     reason = _written("Why is more time needed?", "The person is told.")
 
 

@@ -8,7 +8,7 @@ Progress of a package being built or an erasure running is server-rendered;
 portal.js keeps it moving by polling the small status JSON below.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -166,8 +166,8 @@ class MyRequestsView(EmployeeRequiredMixin, View):
             else:
                 messages.info(
                     request,
-                    f"You already have an open {filed.get_kind_display().lower()} request "
-                    f"for this (#{filed.pk}); here it is. Nothing new was filed.",
+                    f"You already have an open request: {filed.get_kind_display()} "
+                    f"(#{filed.pk}); here it is. Nothing new was filed.",
                 )
             return redirect("my-request", filed.pk)
         return self.render(form, status=400)
@@ -452,8 +452,9 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             "scope": scope_label(data_request),
             "clock": clock,
             "extension_note": (
-                f"At most {extension_limit} days under {clock.label}, once, and only before "
-                "the due date. The person is told."
+                f"Up to {extension_limit} days (until "
+                f"{data_request.due_on + timedelta(days=extension_limit):%Y-%m-%d}) under "
+                f"{clock.label}, once, and only before the due date. The person is told."
                 if extension_limit is not None
                 else ""
             ),

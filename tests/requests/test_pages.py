@@ -549,7 +549,7 @@ def test_an_extension_beyond_the_limit_is_refused_and_one_within_it_moves_the_da
     request = file(alice, "rectification")
     client = as_user(olivia)
     page = client.get(f"/officer/requests/{request.pk}/").content.decode()
-    limit = page.split("At most ")[1].split(" days")[0]
+    limit = page.split("Up to ")[1].split(" days")[0]
     before = snapshot(request)
 
     too_long = post_action(client, request, "extend", days=int(limit) + 1, reason="Complex")

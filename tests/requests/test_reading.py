@@ -5,7 +5,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from governance.models import AuditEvent, DataRequest, ErasureJob, ErasureStep, ExportPackage
+from governance.models import (
+    AuditEvent,
+    DataRequest,
+    DataRequestEvent,
+    ErasureJob,
+    ErasureStep,
+    ExportPackage,
+)
 from governance.services.erasure import erasure_job_create
 from governance.services.requests import (
     request_file,
@@ -302,3 +309,104 @@ def test_an_officer_opening_a_request_is_audited_and_shown_to_the_person(
     ] * 2
     log = as_user(alice).get("/consent/access-log/").content.decode()
     assert "Viewed: data subject request" in log
+
+
+# --- small things a reviewer read twice ----------------------------------------------------
+
+
+def test_an_extension_far_past_the_limit_is_answered_with_the_real_limit(
+    as_user, client_as, alice, olivia
+):
+    request = file(alice, "rectification")
+    page = as_user(olivia).get(f"/officer/requests/{request.pk}/").content.decode()
+
+    api = client_as(olivia).post(
+        f"/api/v1/requests/{request.pk}/extend",
+        {"days": 999999, "reason": "Volume"},
+        format="json",
+    )
+    form = as_user(olivia).post(
+        f"/officer/requests/{request.pk}/",
+        {"action": "extend", "extend-days": 999999, "extend-reason": "Volume"},
+    )
+
+    assert api.status_code == 400 and api.json()["days"][0].startswith("At most ")
+    assert "GDPR" in api.json()["days"][0]
+    assert form.status_code == 400
+    assert form.context["forms"]["extend"].errors["days"][0].startswith("At most ")
+    assert "Up to " in page and " days (until " in page
+    request.refresh_from_db()
+    assert request.extended_days == 0
+
+
+def test_filing_the_same_request_again_names_the_kind_properly(as_user, alice):
+    file(alice)
+
+    response = as_user(alice).post("/requests/", {"kind": "access"}, follow=True)
+
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("You already have an open request: Access to my data (Art. 15)" in t for t in texts)
+
+
+def test_history_lines_say_the_new_state_only_when_it_adds_something(as_user, alice, olivia):
+    from governance.services.requests import request_assign, request_withdraw
+
+    request = file(alice)
+    request_assign(request=request, assignee=olivia, actor=olivia)
+    request_identity_ask(request=request, actor=olivia, reason="Your badge")
+    request_withdraw(request=request, actor=alice, reason="")
+
+    mine = as_user(alice).get(f"/requests/{request.pk}/").content.decode()
+    officer = as_user(olivia).get(f"/officer/requests/{request.pk}/").content.decode()
+
+    assert "(now: withdrawn" not in mine and "(now: withdrawn" not in officer
+    assert "(now: waiting for your proof of identity)" in mine
+    assert (
+        f'Assigned</strong>: <span data-field="message">{olivia.get_username()}</span>' in officer
+    )
+
+
+def test_the_person_reads_that_the_privacy_team_filed_for_them(as_user, olivia, bob):
+    as_user(olivia).post(
+        "/officer/requests/new/", {**ON_BEHALF, "employee": bob.employee.employee_number}
+    )
+    request = DataRequest.objects.get()
+
+    mine = as_user(bob).get(f"/requests/{request.pk}/").content.decode()
+
+    assert "Filed for you by the privacy team" in mine
+    assert "on the person&#x27;s behalf" not in mine and "on the person's behalf" not in mine
+
+
+def test_a_deferred_erasure_says_everything_else_is_erased_once(as_user, alice, olivia):
+    request = file(alice, "erasure")
+    job = erasure_job_create(employee=alice.employee, cause="request", actor=olivia)
+    ErasureJob.objects.filter(pk=job.pk).update(state=ErasureJob.State.BLOCKED_BY_HOLD)
+    DataRequest.objects.filter(pk=request.pk).update(state=State.BLOCKED_BY_HOLD, erasure_job=job)
+    DataRequestEvent.objects.create(
+        request=request,
+        action="deferred",
+        from_state=State.IN_PROGRESS,
+        to_state=State.BLOCKED_BY_HOLD,
+        message="Held for Case 7",
+        occurred_at=timezone.now(),
+    )
+
+    mine = as_user(alice).get(f"/requests/{request.pk}/").content.decode()
+
+    assert mine.count("Everything else is erased") == 1
+    assert "Case 7" not in mine
+
+
+def test_an_employee_refused_an_officer_page_is_not_logged_as_a_fault(as_user, bob, caplog):
+    response = as_user(bob).get("/officer/requests/")
+
+    assert response.status_code == 403
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_the_api_docs_describe_requests_and_packages():
+    from django.conf import settings
+
+    description = settings.SPECTACULAR_SETTINGS["DESCRIPTION"]
+    assert "data subject requests" in description and "packages" in description
