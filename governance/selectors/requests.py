@@ -70,7 +70,7 @@ PERSONAL_MESSAGES = {
     "deferred": "The deferred part is erased automatically when the legal obligation ends.",
 }
 # The person reads a filing on their behalf as done for them.
-PERSONAL_LABELS = {"filed_on_behalf": "Filed for you by the privacy team"}
+PERSONAL_LABELS = {"filed_on_behalf": "Filed for you"}
 # Lines whose message is read on the line itself ("Assigned: olivia"), not below it.
 INLINE_MESSAGES = frozenset({"assigned"})
 
