@@ -13,29 +13,20 @@ withdrawal to the last receipt of the jobs it causes.
 """
 
 import argparse
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runnable as `python bench/erasure.py` too
 
 from bench.common import bench_database  # noqa: E402
+from bench.events import load, setup_people, start_worker  # noqa: E402
 
 DB = "portal_bench_erasure"
-DAYS = 10
-# The events table's indexes, dropped while the table is filled and built once after:
-# loading 20M rows into indexed partitions would take most of the run.
-INDEXES = {
-    "governance_ievent_subject_scope": "(subject, purpose_id, application_id, data_kind_id)",
-    "governance_ievent_session": "(device_id, session_id, subject)",
-}
 
 
 def parse_args():
@@ -51,96 +42,6 @@ def parse_args():
     parser.add_argument("--database", default=DB, help="the throwaway database to build")
     args, _ = parser.parse_known_args()  # `make bench` passes every benchmark the same args
     return args
-
-
-def setup_people(names: list[str]):
-    from governance.services.consent import RequestContext, consent_grant
-    from governance.services.devices import device_create
-    from governance.services.scopes import Scope
-    from governance.stores.events import event_partition_create
-    from tests.factories import make_catalogue, make_user, publish_notice
-
-    officer = make_user("officer@bench.example")
-    catalogue = make_catalogue()
-    publish_notice(officer, catalogue)
-    people = {name: make_user(f"{name}@bench.example") for name in names}
-    vscode = catalogue["applications"][0]
-    for user in people.values():
-        for kind in catalogue["kinds"]:
-            consent_grant(
-                employee=user.employee,
-                scope=Scope(catalogue["purpose"], vscode, kind),
-                actor=user,
-                context=RequestContext(),
-            )
-    device, _ = device_create(name="bench", actor=officer)
-    today = datetime.now(UTC).date()
-    for offset in range(DAYS):
-        event_partition_create(today - timedelta(days=offset))
-    return officer, people, catalogue, device
-
-
-def load(catalogue, device, rows: dict[str, int]) -> float:
-    """Insert `rows` (subject SQL expression -> count) with the indexes dropped, then
-    rebuild them and analyse; returns the seconds it took."""
-    from django.db import connection
-
-    from governance.models.ingestion import EVENT_TABLE
-
-    started = time.perf_counter()
-    kinds = [k.pk for k in catalogue["kinds"]]
-    start = datetime.now(UTC) - timedelta(days=DAYS - 1, hours=12)
-    with connection.cursor() as cursor:
-        for name in INDEXES:
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
-        cursor.execute(f"ALTER TABLE {EVENT_TABLE} DROP CONSTRAINT IF EXISTS {EVENT_TABLE}_pkey")
-        for subject_sql, count in rows.items():
-            cursor.execute(
-                f"""INSERT INTO {EVENT_TABLE} (ts, subject, purpose_id, application_id,
-                        data_kind_id, event_type, consent_version, device_id, session_id,
-                        batch_id, pointer_x, pointer_y)
-                    SELECT %s::timestamptz + (random() * %s) * interval '1 second',
-                           {subject_sql}, %s, %s, (%s::bigint[])[1 + (g %% 6)],
-                           'pointer_move', 1, %s, 's' || (g / 500), %s::uuid,
-                           (g %% 1920), (g %% 1080)
-                    FROM generate_series(1, %s) AS g""",
-                [
-                    start,
-                    (DAYS - 1) * 86400,
-                    catalogue["purpose"].pk,
-                    catalogue["applications"][0].pk,
-                    kinds,
-                    device.pk,
-                    "00000000-0000-4000-8000-000000000000",
-                    count,
-                ],
-            )
-        cursor.execute(f"ALTER TABLE {EVENT_TABLE} ADD PRIMARY KEY (ts, id)")
-        for name, columns in INDEXES.items():
-            cursor.execute(f"CREATE INDEX {name} ON {EVENT_TABLE} {columns}")
-        # As autovacuum leaves a table at rest: hint bits set, visibility map current.
-        cursor.execute(f"VACUUM (ANALYZE) {EVENT_TABLE}")
-    return time.perf_counter() - started
-
-
-def start_worker(log_path: Path) -> subprocess.Popen:
-    from django.conf import settings
-
-    env = {**os.environ, "PORTAL_TESTING": "0", "SECRET_KEY": settings.SECRET_KEY}
-    log = log_path.open("w")
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q",
-         "ingest,erasure,exports,default", "--concurrency", "2", "-l", "INFO",
-         "--without-mingle", "--without-gossip", "-n", "bench@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    from portal.celery import wait_for_heartbeat
-
-    if not wait_for_heartbeat(60):
-        worker.kill()
-        print(log_path.read_text()[-3000:])
-        raise SystemExit("the worker did not start")
-    return worker
 
 
 def wait_for(predicate, timeout: float = 1800.0) -> None:
@@ -263,7 +164,9 @@ def run(args) -> None:
     small_total = count()
     redis_client().flushdb()
     log_path = Path(tempfile.mkdtemp(prefix="bench-erasure-")) / "worker.log"
-    worker = start_worker(log_path)
+    worker = start_worker(
+        log_path, queues="ingest,erasure,exports,default", concurrency=2, name="bench"
+    )
     try:
         # A first job warms the worker's pool processes (imports, connections).
         first = erasure_job_create(employee=people["w"].employee, cause="officer", actor=officer)

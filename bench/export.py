@@ -21,21 +21,16 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runnable as `python bench/export.py` too
 
 from bench.common import bench_database  # noqa: E402
+from bench.events import load, setup_people, start_worker  # noqa: E402
 
 DB = "portal_bench_export"
-DAYS = 10
 FIDES_ROWS_PER_S = (4000, 4700)  # peer figure, same machine kind (shared/NOTES.md)
-INDEXES = {
-    "governance_ievent_subject_scope": "(subject, purpose_id, application_id, data_kind_id)",
-    "governance_ievent_session": "(device_id, session_id, subject)",
-}
 
 
 def parse_args():
@@ -48,81 +43,21 @@ def parse_args():
 
 
 def setup(subject_rows: int, other_rows: int):
-    from django.db import connection
-
+    """The person whose package is measured, one to warm the worker with, and others."""
     from governance.models import Role
-    from governance.models.ingestion import EVENT_TABLE
-    from governance.services.consent import RequestContext, consent_grant
-    from governance.services.devices import device_create
-    from governance.services.scopes import Scope
-    from governance.stores.events import event_partition_create
-    from tests.factories import make_catalogue, make_user, publish_notice
 
-    officer = make_user("officer@bench.example", roles=(Role.EMPLOYEE, Role.PRIVACY_OFFICER))
-    catalogue = make_catalogue()
-    publish_notice(officer, catalogue)
-    person, warm = make_user("a@bench.example"), make_user("w@bench.example")
-    vscode = catalogue["applications"][0]
-    for user in (person, warm):
-        for kind in catalogue["kinds"]:
-            consent_grant(
-                employee=user.employee,
-                scope=Scope(catalogue["purpose"], vscode, kind),
-                actor=user,
-                context=RequestContext(),
-            )
-    device, _ = device_create(name="bench laptop", actor=officer)
-    today = datetime.now(UTC).date()
-    for offset in range(DAYS):
-        event_partition_create(today - timedelta(days=offset))
-    started = time.perf_counter()
-    kinds = [k.pk for k in catalogue["kinds"]]
-    start = datetime.now(UTC) - timedelta(days=DAYS - 1, hours=12)
+    officer, people, catalogue, device = setup_people(
+        ["a", "w"], officer_roles=(Role.EMPLOYEE, Role.PRIVACY_OFFICER)
+    )
+    person, warm = people["a"], people["w"]
     rows = {
         f"'{person.employee.subject_id}'": subject_rows,
         f"'{warm.employee.subject_id}'": 1000,
         "'sub_other_' || (g %% 1000)": other_rows,
     }
-    with connection.cursor() as cursor:
-        for name in INDEXES:
-            cursor.execute(f"DROP INDEX IF EXISTS {name}")
-        for subject_sql, count in rows.items():
-            cursor.execute(
-                f"""INSERT INTO {EVENT_TABLE} (ts, subject, purpose_id, application_id,
-                        data_kind_id, event_type, consent_version, device_id, session_id,
-                        batch_id, pointer_x, pointer_y, button)
-                    SELECT %s::timestamptz + (random() * %s) * interval '1 second',
-                           {subject_sql}, %s, %s, (%s::bigint[])[1 + (g %% 6)],
-                           'pointer_move', 1, %s, 's' || (g / 500), gen_random_uuid(),
-                           (g %% 1920), (g %% 1080), 'left'
-                    FROM generate_series(1, %s) AS g""",
-                [start, (DAYS - 1) * 86400, catalogue["purpose"].pk, vscode.pk, kinds,
-                 device.pk, count],
-            )  # fmt: skip
-        for name, columns in INDEXES.items():
-            cursor.execute(f"CREATE INDEX {name} ON {EVENT_TABLE} {columns}")
-        cursor.execute(f"VACUUM (ANALYZE) {EVENT_TABLE}")
-    print(f"export: {sum(rows.values()):,} events loaded in {time.perf_counter() - started:.0f} s")
+    built = load(catalogue, device, rows)
+    print(f"export: {sum(rows.values()):,} events loaded in {built:.0f} s")
     return officer, person, warm
-
-
-def start_worker(log_path: Path) -> subprocess.Popen:
-    from django.conf import settings
-
-    from portal.celery import wait_for_heartbeat
-
-    env = {**os.environ, "PORTAL_TESTING": "0", "SECRET_KEY": settings.SECRET_KEY}
-    with log_path.open("w") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "exports,default",
-             "--concurrency", "1", "-l", "INFO", "--without-mingle", "--without-gossip",
-             "-n", "bench-export@%h"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    if not wait_for_heartbeat(60):
-        worker.kill()
-        raise SystemExit(f"the worker did not start:\n{log_path.read_text()[-3000:]}")
-    return worker
 
 
 class PeakRss:
@@ -264,7 +199,9 @@ def main() -> None:
         officer, person, warm = setup(args.subject_rows, args.other_rows)
         redis_client().flushdb()
         log_path = Path(tempfile.mkdtemp(prefix="bench-export-")) / "worker.log"
-        worker = start_worker(log_path)
+        worker = start_worker(
+            log_path, queues="exports,default", concurrency=1, name="bench-export"
+        )
         try:
             build(warm, officer, worker)  # warms the pool process (imports, connection)
             measured = []
