@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
 from governance.models import Employee
+from governance.services.people import changes_by
 
 User = get_user_model()
 
@@ -43,6 +44,12 @@ class PortalUserAdmin(UserAdmin):
     inlines = [EmployeeInline]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
     list_filter = ["groups", "is_active", "is_staff"]
+
+    def changeform_view(self, request, *args, **kwargs):
+        # Users created and roles changed here are audited by signal receivers,
+        # which cannot see the request: tell them who is acting.
+        with changes_by(request.user):
+            return super().changeform_view(request, *args, **kwargs)
 
     @admin.display(description="Roles")
     def roles(self, user):

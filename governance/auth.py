@@ -1,4 +1,5 @@
-"""Login throttling glue for django-axes: backend, client address, lockout page, audit.
+"""Sign-in glue: django-axes' backend, client address and lockout page, and the
+signal receivers that audit logins, logouts, lockouts, new users and role changes.
 
 The throttling rules themselves are settings (AXES_* in portal/settings.py).
 """
@@ -9,9 +10,17 @@ import logging
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.shortcuts import render
 
-from governance.services.auth import auth_lockout_record
+from governance.services.auth import (
+    auth_lockout_record,
+    auth_login_failed_record,
+    auth_login_record,
+    auth_logout_record,
+)
+from governance.services.people import role_changes_record, user_created_record
 
 log = logging.getLogger(__name__)
 
@@ -96,3 +105,74 @@ def on_user_locked_out(sender, request, username=None, ip_address=None, **kwargs
         log.info("login refused during a lockout")
         return
     auth_lockout_record(username=username, ip_address=ip_address)
+
+
+def on_user_logged_in(sender, request, user, **kwargs):
+    # A login without a posted password is code starting a session for a user
+    # it already trusts (the test client's force_login, a tool); say which.
+    posted = request is not None and request.method == "POST" and "password" in request.POST
+    auth_login_record(
+        user=user,
+        method="password" if posted else "session",
+        ip_address=client_ip(request) if request is not None else None,
+    )
+
+
+def on_user_logged_out(sender, request, user, **kwargs):
+    if user is not None:  # a logout without a session
+        auth_logout_record(user=user)
+
+
+def on_user_login_failed(sender, credentials, request=None, **kwargs):
+    """Audit a refused password; not the attempts refused unread during a lockout.
+
+    Axes refuses those before any password check and does not count them (as in
+    `on_user_locked_out`); its receiver runs before this one (its app is listed
+    first), so a counted failure is one with a count.
+    """
+    if getattr(request, "axes_locked_out", False) and (
+        getattr(request, "axes_failures_since_start", None) is None
+    ):
+        return
+    auth_login_failed_record(
+        username=credentials.get(get_user_model().USERNAME_FIELD),
+        ip_address=client_ip(request) if request is not None else None,
+    )
+
+
+def on_user_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:  # raw: loading a fixture, not creating an account
+        user_created_record(user=instance)
+
+
+def on_user_groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Audit each role granted or revoked, from either side of User.groups.
+
+    Django sends post_add with only the groups newly added, but post_remove with
+    every group asked for and post_clear with none, so what was really linked is
+    read before the removal (pre_*) and kept on the instance until after it.
+    """
+    if action in ("pre_remove", "pre_clear"):
+        instance._roles_leaving = _linked(sender, instance, reverse, pk_set)
+    elif action == "post_add" and pk_set:
+        role_changes_record(pairs=_pairs(instance, reverse, pk_set), granted=True)
+    elif action in ("post_remove", "post_clear"):
+        leaving = instance.__dict__.pop("_roles_leaving", set())
+        if leaving:
+            role_changes_record(pairs=_pairs(instance, reverse, leaving), granted=False)
+
+
+def _linked(through, instance, reverse, pk_set) -> set[int]:
+    """The pks on the other side that `instance` is linked to now (of `pk_set`, if given)."""
+    mine, other = ("group_id", "user_id") if reverse else ("user_id", "group_id")
+    rows = through.objects.filter(**{mine: instance.pk})
+    if pk_set is not None:
+        rows = rows.filter(**{f"{other}__in": pk_set})
+    return set(rows.values_list(other, flat=True))
+
+
+def _pairs(instance, reverse, pks) -> list[tuple]:
+    if reverse:
+        users = get_user_model().objects.filter(pk__in=pks).order_by("pk")
+        return [(user, instance) for user in users]
+    return [(instance, group) for group in Group.objects.filter(pk__in=pks).order_by("pk")]

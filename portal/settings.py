@@ -260,8 +260,9 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "governance.auth.client_ip"
 AXES_LOCKOUT_CALLABLE = "governance.auth.lockout_response"
-# Failed attempts are what throttling needs; a log of every successful login
-# (address, browser) would be personal data kept for no purpose here.
+# Failed attempts are what throttling needs; a second log of every successful login
+# (address, browser) would be personal data kept for no purpose here: the audit
+# chain records each login with its network only (governance.auth).
 AXES_DISABLE_ACCESS_LOG = True
 # Log lines name only what a lockout is about (username, address), not the browser.
 AXES_VERBOSE = False

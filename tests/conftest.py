@@ -4,7 +4,11 @@ alice and bob are employees (bob is "someone else"), olivia is a privacy
 officer, leo is legal, ada is an admin.
 """
 
+from importlib import import_module
+
 import pytest
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
@@ -174,6 +178,22 @@ def written() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in WRITTEN}
 
 
+def signed_in_earlier(client: Client, user) -> Client:
+    """Give `client` a session of `user`'s, as a browser holds one from an earlier login.
+
+    `force_login` is a login, and logins are audited (auth.login): tests that
+    measure what a call writes would count the sign-in with it. Signing in is
+    tested in tests/audit/test_auth_events.py; here it happened before the test.
+    """
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+    return client
+
+
 @pytest.fixture
 def client_as(db):
     """client_as(user) -> an APIClient signed in as that user; client_as(None) is anonymous."""
@@ -181,7 +201,7 @@ def client_as(db):
     def make(user=None) -> APIClient:
         client = APIClient()
         if user is not None:
-            client.force_login(user)
+            signed_in_earlier(client, user)
         return client
 
     return make
@@ -192,9 +212,7 @@ def as_user(db):
     """A test client signed in as the given user."""
 
     def sign_in(user) -> Client:
-        client = Client(HTTP_USER_AGENT="pytest-browser/1.0")
-        client.force_login(user)
-        return client
+        return signed_in_earlier(Client(HTTP_USER_AGENT="pytest-browser/1.0"), user)
 
     return sign_in
 

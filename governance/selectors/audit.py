@@ -15,6 +15,19 @@ def audit_events_list(
     return qs
 
 
+# The person's own logins and logouts carry their pseudonym (an officer filtering
+# by subject sees the account's activity) but are not someone using their data.
+OWN_SESSION_ACTIONS = ("auth.login", "auth.logout")
+
+
 def audit_events_about(*, employee):
-    """Who did what with this person's data: the employee's own view of the log."""
-    return AuditEvent.objects.filter(subject=employee.subject_id).order_by("-seq")
+    """Who did what with this person's data: the employee's own view of the log.
+
+    Their own logins and logouts are left out; failed logins, lockouts and role
+    changes of their account stay, as someone else may be behind them.
+    """
+    return (
+        AuditEvent.objects.filter(subject=employee.subject_id)
+        .exclude(action__in=OWN_SESSION_ACTIONS)
+        .order_by("-seq")
+    )

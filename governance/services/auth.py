@@ -1,14 +1,53 @@
-"""Audit of login throttling: a lockout is a security event on the audit chain."""
+"""Audit of signing in: logins, failed attempts, lockouts and logouts are on the audit chain."""
 
 import ipaddress
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from governance.models import AuditEvent
+from governance.models import AuditEvent, Employee
 from governance.services.audit import audit_record
 
 LOGIN_THROTTLE = "login-throttle"
+
+
+def auth_login_record(*, user, method: str, ip_address: str | None) -> AuditEvent:
+    """Record that `user` signed in, by `method` (password, session), from `ip_address`'s network."""
+    with transaction.atomic():
+        return audit_record(
+            actor=user,
+            action="auth.login",
+            target=user,
+            subject=subject_of(user),
+            details={"method": method, "network": _network(ip_address)},
+        )
+
+
+def auth_login_failed_record(*, username: str | None, ip_address: str | None) -> AuditEvent:
+    """Record a refused password for `username`.
+
+    What was typed as the username is kept only when it names an account, as for
+    a lockout: anything else may be a mistyped address or a password typed into
+    the wrong box, and the chain is kept for good. The password never is.
+    """
+    user = _account(username)
+    with transaction.atomic():
+        return audit_record(
+            actor=None,
+            action="auth.login_failed",
+            target=user,
+            subject=subject_of(user),
+            details={
+                "username": user.get_username() if user else "",
+                "account_exists": user is not None,
+                "network": _network(ip_address),
+            },
+        )
+
+
+def auth_logout_record(*, user) -> AuditEvent:
+    with transaction.atomic():
+        return audit_record(actor=user, action="auth.logout", target=user, subject=subject_of(user))
 
 
 def auth_lockout_record(*, username: str | None, ip_address: str | None) -> AuditEvent:
@@ -21,18 +60,13 @@ def auth_lockout_record(*, username: str | None, ip_address: str | None) -> Audi
     the wrong box) is not. The address is kept as its network (/24, /48), enough
     to see where attempts came from without keeping one machine's address forever.
     """
-    user = (
-        get_user_model().objects.select_related("employee").filter(username=username).first()
-        if username
-        else None
-    )
-    employee = getattr(user, "employee", None) if user else None
+    user = _account(username)
     with transaction.atomic():
         return audit_record(
             actor=LOGIN_THROTTLE,
             action="auth.locked_out",
             target=user,
-            subject=employee.subject_id if employee else "",
+            subject=subject_of(user),
             details={
                 "username": user.get_username() if user else "",
                 "account_exists": user is not None,
@@ -48,3 +82,19 @@ def _network(ip_address: str | None) -> str:
         return ""
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def _account(username: str | None):
+    if not username:
+        return None
+    return get_user_model().objects.filter(username=username).first()
+
+
+def subject_of(user) -> str:
+    """The person's pseudonym, or "" for an account that is not an employee's (yet)."""
+    if user is None:
+        return ""
+    # A query, not `user.employee`: a miss would be cached on the caller's instance.
+    return (
+        Employee.objects.filter(user_id=user.pk).values_list("subject_id", flat=True).first() or ""
+    )

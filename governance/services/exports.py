@@ -272,7 +272,8 @@ def _requests(package: ExportPackage) -> Iterator[dict]:
 
 
 def _audit_about(package: ExportPackage) -> Iterator[dict]:
-    """The audit entries about the person, as the access-log page selects them."""
+    """Every audit entry about the person: the access-log page's, and their own logins and
+    logouts too, which that page leaves out but a copy of their data includes."""
     yield from (
         AuditEvent.objects.filter(subject=package.subject)
         .order_by("seq")
