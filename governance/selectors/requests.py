@@ -61,6 +61,7 @@ HISTORY_LABELS = {
     "withdrawn": "Withdrawn",
     "deferred": "Partly deferred for a legal obligation",
     "resumed": "Resumed",
+    "package_rebuilt": "Copy being prepared again",
 }
 # What the person reads instead of the message an officer reads: the officer's name
 # and the legal hold stay inside the privacy office.
@@ -281,6 +282,12 @@ def request_ready_package(request: DataRequest) -> ExportPackage | None:
     """The newest package whose link works now: the one an officer may revoke."""
     ready = [p for p in request.packages.all() if package_state(p) == ExportPackage.State.READY]
     return ready[0] if ready else None
+
+
+def request_failed_package(request: DataRequest) -> ExportPackage | None:
+    """The newest package when its build failed for good: an officer may build it again."""
+    packages = list(request.packages.all())
+    return packages[0] if packages and packages[0].state == ExportPackage.State.FAILED else None
 
 
 def package_state(package: ExportPackage, *, now: datetime | None = None) -> str:

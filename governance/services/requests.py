@@ -548,6 +548,29 @@ def _package_start(request: DataRequest) -> ExportPackage:
     return package
 
 
+def request_package_rebuild(*, request: DataRequest, actor) -> ExportPackage:
+    """Build the copy again after its build failed for good; the failed package stays,
+    with its error, as the record of what happened."""
+    with transaction.atomic():
+        request = _locked(request, (State.IN_PROGRESS,), "given a new copy")
+        latest = request.packages.order_by("-created_at", "-pk").first()
+        if (
+            request.kind not in PACKAGE_KINDS
+            or latest is None
+            or latest.state != ExportPackage.State.FAILED
+        ):
+            raise ValidationError({"state": ["Only a copy whose build failed is built again."]})
+        package = _package_start(request)
+        _history(
+            request,
+            actor=actor,
+            action="package_rebuilt",
+            before=request.state,
+            message="The copy is being prepared again.",
+        )
+    return package
+
+
 def _enqueue_package(package_id: int) -> None:
     from governance.tasks.exports import export_package_build
 

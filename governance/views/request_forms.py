@@ -228,6 +228,10 @@ class RevokeForm(forms.Form):
     reason = _written("Why revoke the download link?")
 
 
+class RebuildForm(forms.Form):
+    """Nothing to say: the failed build's error is on the page, and the new one is audited."""
+
+
 OPEN = "open"
 ANY = "all"
 

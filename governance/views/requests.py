@@ -31,6 +31,7 @@ from governance.selectors.requests import (
     package_state,
     package_view,
     request_deadline,
+    request_failed_package,
     request_for_employee,
     request_for_officer,
     request_history,
@@ -323,6 +324,8 @@ def allowed_actions(request: DataRequest, today: date | None = None) -> list[str
         actions.append("complete")
     if request.is_open and not request.erasure_job_id:
         actions.append("reject")
+    if request.state == State.IN_PROGRESS and request_failed_package(request):
+        actions.append("rebuild")
     return actions
 
 
@@ -349,6 +352,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
         "extend": rf.ExtendForm,
         "reject": rf.RejectForm,
         "revoke": rf.RevokeForm,
+        "rebuild": rf.RebuildForm,
     }
 
     def get(self, request, pk):
@@ -419,6 +423,9 @@ class OfficerRequestView(OfficerRequiredMixin, View):
                 package=request_ready_package(data_request), actor=actor, reason=data["reason"]
             )
             return "The download link is revoked."
+        if action == "rebuild":
+            services.request_package_rebuild(request=data_request, actor=actor)
+            return "The copy is being prepared again."
         raise AssertionError(action)
 
     def _form(self, data_request: DataRequest, action: str, data=None):

@@ -729,3 +729,32 @@ def test_the_officer_status_json_follows_any_request(as_user, olivia, alice):
 
     assert body == {"id": request.pk, "state": "received", "package": None}
     assert as_user(olivia).get("/officer/requests/999999/status.json").status_code == 404
+
+
+def test_an_officer_builds_a_failed_copy_again(as_user, alice, olivia):
+    request = file(alice)
+    request_verify(request=request, actor=olivia, identity_check="Own account")
+    failed = ExportPackage.objects.get(request=request)
+    client = as_user(olivia)
+    page = f"/officer/requests/{request.pk}/"
+
+    # While it builds there is nothing to build again.
+    assert 'data-action-form="rebuild"' not in client.get(page).content.decode()
+    refused = client.post(page, {"action": "rebuild"})
+    assert refused.status_code == 400 and ExportPackage.objects.filter(request=request).count() == 1
+
+    ExportPackage.objects.filter(pk=failed.pk).update(
+        state=ExportPackage.State.FAILED, last_error="disk full"
+    )
+    shown = client.get(page).content.decode()
+    assert 'data-action-form="rebuild"' in shown and "disk full" in shown
+
+    done = client.post(page, {"action": "rebuild"}, follow=True)
+
+    assert "The copy is being prepared again." in messages_of(done)
+    newest = ExportPackage.objects.filter(request=request).order_by("-pk").first()
+    assert newest.pk != failed.pk and newest.state == "building"
+    assert ExportPackage.objects.get(pk=failed.pk).state == "failed"  # kept as the record
+    assert request.history.last().action == "package_rebuilt"
+    mine = as_user(alice).get(f"/requests/{request.pk}/").content.decode()
+    assert "Copy being prepared again" in mine

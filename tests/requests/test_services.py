@@ -426,3 +426,21 @@ def test_every_beat_task_is_a_registered_task():
     app.loader.import_default_modules()
     for entry in app.conf.beat_schedule.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_only_a_failed_copy_is_built_again(file, olivia):
+    from governance.services.requests import request_package_rebuild
+
+    request, _ = file()
+    request_verify(request=request, actor=olivia, identity_check="SSO")
+    with pytest.raises(ValidationError) as error:
+        request_package_rebuild(request=request, actor=olivia)  # still building
+    assert "state" in error.value.message_dict
+    request.packages.update(state="failed", last_error="disk full")
+    package = request_package_rebuild(request=request, actor=olivia)
+    assert package.state == "building" and request.packages.count() == 2
+    assert AuditEvent.objects.filter(action="request.package_rebuilt").exists()
+    rectification, _ = file("rectification")
+    request_verify(request=rectification, actor=olivia, identity_check="SSO")
+    with pytest.raises(ValidationError):
+        request_package_rebuild(request=rectification, actor=olivia)
