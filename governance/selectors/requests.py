@@ -286,8 +286,8 @@ def request_ready_package(request: DataRequest) -> ExportPackage | None:
 
 def request_failed_package(request: DataRequest) -> ExportPackage | None:
     """The newest package when its build failed for good: an officer may build it again."""
-    packages = list(request.packages.all())
-    return packages[0] if packages and packages[0].state == ExportPackage.State.FAILED else None
+    package = request_package(request)
+    return package if package is not None and package.state == ExportPackage.State.FAILED else None
 
 
 def package_state(package: ExportPackage, *, now: datetime | None = None) -> str:

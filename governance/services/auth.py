@@ -30,19 +30,9 @@ def auth_login_failed_record(*, username: str | None, ip_address: str | None) ->
     a lockout: anything else may be a mistyped address or a password typed into
     the wrong box, and the chain is kept for good. The password never is.
     """
-    user = _account(username)
-    with transaction.atomic():
-        return audit_record(
-            actor=None,
-            action="auth.login_failed",
-            target=user,
-            subject=subject_of(user),
-            details={
-                "username": user.get_username() if user else "",
-                "account_exists": user is not None,
-                "network": _network(ip_address),
-            },
-        )
+    return _attempt_record(
+        actor=None, action="auth.login_failed", username=username, ip_address=ip_address
+    )
 
 
 def auth_logout_record(*, user) -> AuditEvent:
@@ -60,11 +50,18 @@ def auth_lockout_record(*, username: str | None, ip_address: str | None) -> Audi
     the wrong box) is not. The address is kept as its network (/24, /48), enough
     to see where attempts came from without keeping one machine's address forever.
     """
+    return _attempt_record(
+        actor=LOGIN_THROTTLE, action="auth.locked_out", username=username, ip_address=ip_address
+    )
+
+
+def _attempt_record(*, actor, action: str, username: str | None, ip_address: str | None):
+    """A refused attempt: the account only when the username names one, the network."""
     user = _account(username)
     with transaction.atomic():
         return audit_record(
-            actor=LOGIN_THROTTLE,
-            action="auth.locked_out",
+            actor=actor,
+            action=action,
             target=user,
             subject=subject_of(user),
             details={

@@ -311,13 +311,20 @@ class RequestActionView(JSONBodyMixin, APIView):
 
 
 def _action(summary: str, body, description: str = ""):
-    return extend_schema(
+    """An action view's body serializer and its schema, named once."""
+    schema = extend_schema(
         tags=[QUEUE],
         summary=summary,
         description=description,
         request=body,
         responses={200: RequestDetailSerializer, **errors(400, 403, 404)},
     )
+
+    def decorate(view_class):
+        view_class.body_class = body
+        return schema(view_class)
+
+    return decorate
 
 
 @_action(
@@ -326,8 +333,6 @@ def _action(summary: str, body, description: str = ""):
     "Open requests only.",
 )
 class RequestAssignView(RequestActionView):
-    body_class = RequestAssignSerializer
-
     def act(self, request, found, data):
         services.request_assign(request=found, assignee=data["assignee"], actor=request.user)
 
@@ -338,8 +343,6 @@ class RequestAssignView(RequestActionView):
     "Only a request just received. `reason` says what proof is needed and is emailed.",
 )
 class RequestIdentityView(RequestActionView):
-    body_class = RequestReasonSerializer
-
     def act(self, request, found, data):
         services.request_identity_ask(request=found, actor=request.user, reason=data["reason"])
 
@@ -351,8 +354,6 @@ class RequestIdentityView(RequestActionView):
     "an erasure job starts. Objection: the purpose is withdrawn and the request completes.",
 )
 class RequestVerifyView(RequestActionView):
-    body_class = RequestVerifySerializer
-
     def act(self, request, found, data):
         services.request_verify(
             request=found, actor=request.user, identity_check=data.get("identity_check", "")
@@ -365,8 +366,6 @@ class RequestVerifyView(RequestActionView):
     "GDPR: up to two further months; CPRA: up to 45 days. The person is told.",
 )
 class RequestExtendView(RequestActionView):
-    body_class = RequestExtendSerializer
-
     def act(self, request, found, data):
         services.request_extend(
             request=found, actor=request.user, days=data["days"], reason=data["reason"]
@@ -379,8 +378,6 @@ class RequestExtendView(RequestActionView):
     "The person is told, with their right to complain to the supervisory authority.",
 )
 class RequestRejectView(RequestActionView):
-    body_class = RequestRejectSerializer
-
     def act(self, request, found, data):
         services.request_reject(request=found, actor=request.user, reason=data["reason"])
 
@@ -393,8 +390,6 @@ class RequestRejectView(RequestActionView):
     "corrected. Access, portability and erasure complete by themselves.",
 )
 class RequestCompleteView(RequestActionView):
-    body_class = RequestCompleteSerializer
-
     def act(self, request, found, data):
         services.request_complete(
             request=found,
@@ -412,8 +407,6 @@ class RequestCompleteView(RequestActionView):
     "the request has no package.",
 )
 class RequestPackageRevokeView(RequestActionView):
-    body_class = RequestReasonSerializer
-
     def act(self, request, found, data):
         package = request_package(found)
         if package is None:
