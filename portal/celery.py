@@ -27,6 +27,10 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.ingestion.sessions_refresh",
         "schedule": 30.0,
     },
+    "consent-aggregates-refresh": {
+        "task": "governance.tasks.aggregates.consent_aggregates_refresh",
+        "schedule": 30.0,
+    },
     "erasure-reconcile": {
         "task": "governance.tasks.erasure.erasure_reconcile",
         "schedule": 30.0,

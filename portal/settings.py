@@ -389,6 +389,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", CONTROLLER["email"])
 
 # Aggregates over fewer people than this are suppressed (no detriment).
 MIN_GROUP_SIZE = env_int("MIN_GROUP_SIZE", 5)
+# The consent aggregates pages show are counted again once older than this; beat
+# recounts every 30 s those past half of it.
+CONSENT_AGGREGATES_MAX_AGE = env_int("CONSENT_AGGREGATES_MAX_AGE", 60)
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@ from governance.models.audit import AuditEvent
 from governance.models.catalogue import Application, DataKind, Purpose, SafeguardRule
 from governance.models.consent import (
     ConsentAction,
+    ConsentCount,
     ConsentEvent,
     ConsentHolding,
     ConsentMethod,
@@ -53,6 +54,7 @@ __all__ = [
     "AuditEvent",
     "CaptureDevice",
     "ConsentAction",
+    "ConsentCount",
     "ConsentEvent",
     "ConsentHolding",
     "ConsentMethod",

@@ -151,3 +151,30 @@ class ConsentHolding(models.Model):
                 condition=models.Q(granted__gte=0), name="holding_granted_not_negative"
             ),
         ]
+
+
+class ConsentCount(models.Model):
+    """The consent aggregates as last counted, for one grouping and purpose (none: any).
+
+    Counting reads every person; pages read this instead and count again once it is
+    older than CONSENT_AGGREGATES_MAX_AGE seconds. Groups are stored as the pages show
+    them, already suppressed under `min_group_size`: no row here holds a figure that
+    could reveal one person's choice.
+    """
+
+    group_by = models.CharField(max_length=16)
+    purpose = models.ForeignKey(
+        Purpose, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    min_group_size = models.PositiveIntegerField()
+    counted_at = models.DateTimeField()
+    groups = models.JSONField(default=list, help_text="[group, people, granted or null]")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group_by", "purpose"],
+                name="one_consent_count_per_grouping",
+                nulls_distinct=False,
+            ),
+        ]

@@ -10,8 +10,9 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from governance.models import Employee
-from governance.selectors.consent import consent_aggregates, owed_erasures_all
+from governance.selectors.consent import owed_erasures_all
 from governance.selectors.pages import employees_directory
+from governance.services.aggregates import consent_aggregates_counted
 from governance.services.disclosure import employee_consent_disclose
 from governance.views.access import OfficerRequiredMixin
 from governance.views.forms import (
@@ -84,13 +85,15 @@ class AggregatesView(OfficerRequiredMixin, TemplateView):
         if form.is_bound and form.is_valid():
             group_by = form.cleaned_data["group_by"] or group_by
             purpose = form.cleaned_data["purpose"]
-        rows = consent_aggregates(group_by=group_by, purpose=purpose)
+        counted = consent_aggregates_counted(group_by=group_by, purpose=purpose)
         context.update(
             form=form,
-            rows=rows,
+            rows=counted.rows,
+            counted_at=counted.counted_at,
+            max_age=settings.CONSENT_AGGREGATES_MAX_AGE,
             group_by=group_by,
             purpose=purpose,
-            min_group_size=settings.MIN_GROUP_SIZE,
+            min_group_size=counted.min_group_size,
         )
         return context
 

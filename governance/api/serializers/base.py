@@ -7,8 +7,9 @@ not know. For a consent API that is the wrong default: a typo such as
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import models
 from rest_framework import serializers
 
@@ -149,9 +150,17 @@ class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 _DATETIME = serializers.DateTimeField()
+_ZERO = timedelta(0)
 
 
 def drf_datetime(value: datetime | None) -> str | None:
-    """A datetime as DRF's DateTimeField writes it, through one shared field (for
-    serializers that build their JSON directly, for speed)."""
-    return None if value is None else _DATETIME.to_representation(value)
+    """A datetime as DRF's DateTimeField writes it (for serializers that build their
+    JSON directly, for speed). A UTC time with the portal on UTC is written directly:
+    DRF's own path (a zone conversion per value) was a fifth of a page of erasure
+    jobs; any other goes through one shared field."""
+    if value is None:
+        return None
+    if settings.TIME_ZONE == "UTC" and value.utcoffset() == _ZERO:
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return _DATETIME.to_representation(value)

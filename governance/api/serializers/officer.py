@@ -1,6 +1,5 @@
 """What officers and legal see about people: pseudonyms, suppressed aggregates, audited reads."""
 
-from django.conf import settings
 from rest_framework import serializers
 
 from governance.api.serializers.base import (
@@ -56,7 +55,8 @@ class AggregateRowSerializer(serializers.Serializer):
 class ConsentAggregatesSerializer(serializers.Serializer):
     group_by = serializers.CharField()
     purpose = serializers.CharField(allow_null=True)
-    min_group_size = serializers.IntegerField(default=lambda: settings.MIN_GROUP_SIZE)
+    min_group_size = serializers.IntegerField()
+    counted_at = serializers.DateTimeField(help_text="When these counts were taken.")
     rows = AggregateRowSerializer(many=True)
 
 

@@ -24,7 +24,8 @@ from governance.api.serializers.officer import (
 )
 from governance.api.views.base import JSONBodyMixin
 from governance.models import Employee, OwedErasure
-from governance.selectors.consent import consent_aggregates, owed_erasures_all
+from governance.selectors.consent import owed_erasures_all
+from governance.services.aggregates import consent_aggregates_counted
 from governance.services.disclosure import employee_consent_disclose
 from governance.services.restriction import employee_processing_restrict
 
@@ -76,7 +77,8 @@ class ConsentAggregatesView(APIView):
         summary="People per department or country who granted consent, small groups suppressed",
         description="A group is suppressed (granted: null) when it has fewer than "
         "min_group_size people, or when those who granted or those who did not are fewer: "
-        "either would reveal one person's choice.",
+        "either would reveal one person's choice. The counts are at most "
+        "CONSENT_AGGREGATES_MAX_AGE seconds old (60 by default); `counted_at` says when.",
         parameters=[
             OpenApiParameter("group_by", enum=["department", "country"], default="department"),
             OpenApiParameter("purpose", str, description="Purpose slug"),
@@ -88,8 +90,14 @@ class ConsentAggregatesView(APIView):
         query.is_valid(raise_exception=True)
         group_by = query.validated_data["group_by"]
         purpose = query.validated_data.get("purpose")
-        rows = consent_aggregates(group_by=group_by, purpose=purpose)
-        body = {"group_by": group_by, "purpose": purpose.slug if purpose else None, "rows": rows}
+        counted = consent_aggregates_counted(group_by=group_by, purpose=purpose)
+        body = {
+            "group_by": group_by,
+            "purpose": purpose.slug if purpose else None,
+            "min_group_size": counted.min_group_size,
+            "counted_at": counted.counted_at,
+            "rows": counted.rows,
+        }
         return Response(ConsentAggregatesSerializer(body).data)
 
 
