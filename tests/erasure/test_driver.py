@@ -1,8 +1,10 @@
 """The job's one driver: steps return outcomes to it, and it alone decides what runs next."""
 
 import pytest
+from django.db import connection
 
 from governance.models import ErasureStep, InteractionEvent
+from governance.services import erasure
 from governance.services.erasure import MAX_ATTEMPTS, erasure_job_advance, erasure_job_create
 from governance.stores import REGISTRY
 
@@ -48,3 +50,38 @@ def test_a_step_out_of_attempts_fails_and_the_driver_settles_the_job(
     assert job.steps.exclude(store="sessions").filter(state="verified").count() == len(REGISTRY) - 1
     job.refresh_from_db()
     assert job.state == "failed" and job.receipt is None
+
+
+def synchronous_commit() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_batches_commit_without_a_flush_and_the_receipt_with_one(alice_data, olivia, monkeypatch):
+    seen = {}
+    events, receipt = REGISTRY["events"].erase_batch, erasure._receipt
+
+    def erase_batch(*args, **kwargs):
+        seen["batch"] = synchronous_commit()
+        return events(*args, **kwargs)
+
+    def signed(*args):
+        seen["receipt"] = synchronous_commit()
+        return receipt(*args)
+
+    monkeypatch.setattr(REGISTRY["events"], "erase_batch", erase_batch)
+    monkeypatch.setattr(erasure, "_receipt", signed)
+    job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
+    erasure_job_advance(job.pk)
+    job.refresh_from_db()
+    assert job.state == "verified"
+    assert seen == {"batch": "off", "receipt": "on"}
+    assert synchronous_commit() == "on", "the connection is left as it was"
+
+
+def test_a_failed_run_leaves_the_connection_flushing_its_commits(alice_data, olivia, sessions_down):
+    job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
+    with pytest.raises(StoreDown):
+        erasure_job_advance(job.pk)
+    assert synchronous_commit() == "on"
