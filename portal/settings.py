@@ -335,6 +335,8 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 30)
 # Consent receipts are signed with Ed25519. The seed defaults to one derived
 # from SECRET_KEY so development needs no extra secret; production sets its own.
 RECEIPT_SIGNING_KEY = env_str("RECEIPT_SIGNING_KEY")
+# The same key signs the audit chain's head every AUDIT_CHECKPOINT_MINUTES (a checkpoint).
+AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 60)
 
 # Ingestion. Window titles are stored only as a keyed hash (key defaults from SECRET_KEY).
 WINDOW_TITLE_HASH_KEY = env_str("WINDOW_TITLE_HASH_KEY")

@@ -1,3 +1,4 @@
+from governance.tasks.audit import audit_checkpoint_sign
 from governance.tasks.erasure import (
     erasure_deferred_resume,
     erasure_job_advance,
@@ -12,6 +13,7 @@ from governance.tasks.requests import requests_remind
 from governance.tasks.retention import retention_enforce
 
 __all__ = [
+    "audit_checkpoint_sign",
     "erasure_deferred_resume",
     "erasure_job_advance",
     "erasure_reconcile",
