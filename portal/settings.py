@@ -357,6 +357,26 @@ CONTROLLER = {
 }
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
+# The record of processing activities (Art. 30) takes from the catalogue what it holds;
+# these three it does not. Lists are separated by ";" (entries may contain commas).
+PROCESSING_LAWFUL_BASIS = env_str(
+    "PROCESSING_LAWFUL_BASIS",
+    "Consent of the employee (GDPR Art. 6(1)(a), Art. 7), per purpose, application and data "
+    "kind, withdrawable at any time",
+)
+PROCESSING_RECIPIENTS = [
+    item.strip()
+    for item in env_str(
+        "PROCESSING_RECIPIENTS",
+        f"{CONTROLLER['piiController']}: its privacy office, and the teams that train "
+        "computer-use models, from consented dataset snapshots only",
+    ).split(";")
+    if item.strip()
+]
+PROCESSING_TRANSFERS = [
+    item.strip() for item in env_str("PROCESSING_TRANSFERS", "").split(";") if item.strip()
+]
+
 # Data subject requests. Rejections name the supervisory authority the person may
 # complain to; packages of a person's data expire after EXPORT_TTL_DAYS; assignees are
 # reminded of requests due within REQUEST_REMINDER_DAYS.
