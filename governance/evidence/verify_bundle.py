@@ -228,7 +228,7 @@ def check_events(bundle: Bundle, first: int | None, last: int | None, signed: di
         except (ValueError, KeyError, TypeError) as exc:
             raise Broken(expected_seq, f"events.jsonl line {number} is not a whole event") from exc
         if expected_seq is None:
-            expected_seq = seq
+            raise Broken(seq, f"seq {seq}: the manifest lists no events for this bundle")
         if seq != expected_seq:
             raise Broken(
                 expected_seq,

@@ -239,6 +239,25 @@ def test_a_period_holds_its_events_and_those_up_to_the_next_checkpoint(three_day
     assert result.returncode == 0 and result.stdout.startswith("OK: events 4..10, 1 checkpoints")
 
 
+def test_progress_counts_the_events_written(three_days, tmp_path):
+    calls = []
+    with (tmp_path / "p.zip").open("wb") as out:
+        audit_bundle_write(out, date_from=DAY3, date_to=DAY3, progress=lambda *a: calls.append(a))
+    assert calls[-1] == (3, 3)  # seq 8–10
+
+
+def test_events_a_manifest_does_not_list_are_refused(three_days, tmp_path):
+    path = tmp_path / "empty.zip"
+    write_bundle(path, date(2025, 1, 1), date(2025, 1, 31))
+    folder = extracted(path, tmp_path)
+    write_bundle(tmp_path / "whole.zip", DAY1, DAY3)
+    with zipfile.ZipFile(tmp_path / "whole.zip") as other:
+        (folder / "events.jsonl").write_bytes(other.read("events.jsonl"))
+    result = run_verifier(folder, tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("FAILED at seq 1: seq 1: the manifest lists no events")
+
+
 def test_a_period_without_events_verifies_as_empty(three_days, tmp_path):
     path = tmp_path / "empty.zip"
     manifest = write_bundle(path, date(2025, 1, 1), date(2025, 1, 31))
