@@ -63,6 +63,17 @@ def write_bundle(path, date_from, date_to) -> dict:
         return audit_bundle_write(out, date_from=date_from, date_to=date_to)
 
 
+# Runs the script with Django, orjson and the portal unimportable: the venv has them, a
+# recipient does not.
+WITHOUT_THE_PORTAL = """
+import runpy, sys
+for name in ("django", "orjson", "governance", "portal"):
+    sys.modules[name] = None
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
 def run_verifier(target, tmp_path) -> subprocess.CompletedProcess:
     """The verifier as a recipient runs it: the copy from the bundle, alone in a folder,
     in isolated mode (no project on the path, no Django)."""
@@ -76,7 +87,7 @@ def run_verifier(target, tmp_path) -> subprocess.CompletedProcess:
     script = folder / "verify_bundle.py"
     script.write_bytes(source)
     return subprocess.run(
-        [sys.executable, "-I", str(script), str(target)],
+        [sys.executable, "-I", "-c", WITHOUT_THE_PORTAL, str(script), str(target)],
         capture_output=True,
         text=True,
         cwd=folder,
