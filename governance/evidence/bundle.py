@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import orjson
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from governance.models import AuditCheckpoint, AuditEvent
@@ -90,11 +91,16 @@ _JSON_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
 
 def _period_seqs(start: datetime, end: datetime) -> tuple[int | None, int | None]:
     """The first and last sequence numbers of the period. Times follow the sequence (both
-    are taken under the chain lock), so the index on the time finds both ends at once."""
+    are taken under the chain lock; one transaction's events share a time), so the index
+    on the time finds each end, and the sequence breaks the tie at that one time."""
     events = AuditEvent.objects.filter(occurred_at__gte=start, occurred_at__lt=end)
-    first = events.order_by("occurred_at", "seq").values_list("seq", flat=True).first()
-    last = events.order_by("-occurred_at", "-seq").values_list("seq", flat=True).first()
-    return first, last
+    first_at = events.order_by("occurred_at").values_list("occurred_at", flat=True).first()
+    if first_at is None:
+        return None, None
+    last_at = events.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    at_first = AuditEvent.objects.filter(occurred_at=first_at)
+    at_last = AuditEvent.objects.filter(occurred_at=last_at)
+    return at_first.aggregate(seq=Min("seq"))["seq"], at_last.aggregate(seq=Max("seq"))["seq"]
 
 
 def _covering_checkpoints(first: int | None, last: int | None) -> list[AuditCheckpoint]:
