@@ -54,6 +54,18 @@ app.conf.beat_schedule = {
 }
 
 
+@app.on_after_configure.connect
+def _audit_checkpoint_schedule(sender, **kwargs):
+    # Its interval is a setting: read once Celery has loaded Django's settings, never at import.
+    from django.conf import settings
+
+    sender.add_periodic_task(
+        settings.AUDIT_CHECKPOINT_MINUTES * 60.0,
+        sender.signature("governance.tasks.audit.audit_checkpoint_sign"),
+        name="audit-checkpoint-sign",
+    )
+
+
 class WorkerHeartbeat(bootsteps.StartStopStep):
     """Writes the time into Redis every few seconds while the worker consumes.
 

@@ -335,6 +335,8 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 30)
 # Consent receipts are signed with Ed25519. The seed defaults to one derived
 # from SECRET_KEY so development needs no extra secret; production sets its own.
 RECEIPT_SIGNING_KEY = env_str("RECEIPT_SIGNING_KEY")
+# The same key signs the audit chain's head every AUDIT_CHECKPOINT_MINUTES (a checkpoint).
+AUDIT_CHECKPOINT_MINUTES = env_int("AUDIT_CHECKPOINT_MINUTES", 60)
 
 # Ingestion. Window titles are stored only as a keyed hash (key defaults from SECRET_KEY).
 WINDOW_TITLE_HASH_KEY = env_str("WINDOW_TITLE_HASH_KEY")
@@ -354,6 +356,26 @@ CONTROLLER = {
     "phone": env_str("CONTROLLER_PHONE", "+49 30 000000"),
 }
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+
+# The record of processing activities (Art. 30) takes from the catalogue what it holds;
+# these three it does not. Lists are separated by ";" (entries may contain commas).
+PROCESSING_LAWFUL_BASIS = env_str(
+    "PROCESSING_LAWFUL_BASIS",
+    "Consent of the employee (GDPR Art. 6(1)(a), Art. 7), per purpose, application and data "
+    "kind, withdrawable at any time",
+)
+PROCESSING_RECIPIENTS = [
+    item.strip()
+    for item in env_str(
+        "PROCESSING_RECIPIENTS",
+        f"{CONTROLLER['piiController']}: its privacy office, and the teams that train "
+        "computer-use models, from consented dataset snapshots only",
+    ).split(";")
+    if item.strip()
+]
+PROCESSING_TRANSFERS = [
+    item.strip() for item in env_str("PROCESSING_TRANSFERS", "").split(";") if item.strip()
+]
 
 # Data subject requests. Rejections name the supervisory authority the person may
 # complain to; packages of a person's data expire after EXPORT_TTL_DAYS; assignees are

@@ -1,4 +1,4 @@
-from governance.models.audit import AuditEvent
+from governance.models.audit import AuditCheckpoint, AuditEvent
 from governance.models.catalogue import Application, DataKind, Purpose, SafeguardRule
 from governance.models.consent import (
     ConsentAction,
@@ -51,6 +51,7 @@ __all__ = [
     "SessionRefresh",
     "SessionSummary",
     "Application",
+    "AuditCheckpoint",
     "AuditEvent",
     "CaptureDevice",
     "ConsentAction",

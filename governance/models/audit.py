@@ -37,3 +37,24 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain head at `seq`, signed with the portal's Ed25519 key. Append-only.
+
+    Anyone holding the public key can check that the events up to `seq` are the
+    ones the portal had then: rewriting history would need a new signature. The
+    signature covers the canonical JSON of `checkpoint_document()`.
+    """
+
+    seq = models.BigIntegerField(primary_key=True, help_text="Sequence number of the head")
+    head_hash = models.CharField(max_length=64, help_text="Hash of the event at `seq`")
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=64, help_text="SHA-256 of the raw public key (hex)")
+    signature = models.CharField(max_length=128, help_text="Ed25519 signature, base64url")
+
+    class Meta:
+        ordering = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq}"

@@ -1,4 +1,5 @@
 from governance.tasks.aggregates import consent_aggregates_refresh
+from governance.tasks.audit import audit_checkpoint_sign
 from governance.tasks.erasure import (
     erasure_deferred_resume,
     erasure_job_advance,
@@ -14,6 +15,7 @@ from governance.tasks.retention import retention_enforce
 
 __all__ = [
     "consent_aggregates_refresh",
+    "audit_checkpoint_sign",
     "erasure_deferred_resume",
     "erasure_job_advance",
     "erasure_reconcile",
