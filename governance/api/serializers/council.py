@@ -9,7 +9,7 @@ from rest_framework import serializers
 SUPPRESSED = "null when fewer than min_group_size."
 
 
-class OptInRowSerializer(serializers.Serializer):
+class CouncilOptInRowSerializer(serializers.Serializer):
     key = serializers.CharField(
         help_text="The application's or data kind's slug, or the department."
     )
@@ -22,7 +22,7 @@ class OptInRowSerializer(serializers.Serializer):
     suppressed = serializers.BooleanField()
 
 
-class VolumeMonthSerializer(serializers.Serializer):
+class CouncilVolumeMonthSerializer(serializers.Serializer):
     month = serializers.DateField(help_text="The month's first day.")
     events = serializers.IntegerField(
         allow_null=True, help_text="Events stored (estimated); null when suppressed."
@@ -37,14 +37,14 @@ class VolumeMonthSerializer(serializers.Serializer):
     )
 
 
-class ErasureMonthSerializer(serializers.Serializer):
+class CouncilErasureMonthSerializer(serializers.Serializer):
     month = serializers.DateField()
     verified = serializers.IntegerField(
         allow_null=True, help_text="Erasure jobs verified; " + SUPPRESSED
     )
 
 
-class RequestMonthSerializer(serializers.Serializer):
+class CouncilRequestMonthSerializer(serializers.Serializer):
     month = serializers.DateField()
     completed = serializers.IntegerField(allow_null=True, help_text="Completed; " + SUPPRESSED)
     on_time = serializers.IntegerField(
@@ -53,7 +53,7 @@ class RequestMonthSerializer(serializers.Serializer):
     on_time_rate = serializers.IntegerField(allow_null=True, help_text="Percent.")
 
 
-class PolicySerializer(serializers.Serializer):
+class CouncilPolicySerializer(serializers.Serializer):
     name = serializers.CharField()
     store = serializers.CharField()
     keep_days = serializers.IntegerField()
@@ -65,7 +65,7 @@ class PolicySerializer(serializers.Serializer):
     )
 
 
-class SafeguardSerializer(serializers.Serializer):
+class CouncilSafeguardSerializer(serializers.Serializer):
     kind = serializers.CharField()
     kind_label = serializers.CharField()
     name = serializers.CharField()
@@ -79,11 +79,11 @@ class CouncilSummarySerializer(serializers.Serializer):
     holders = serializers.IntegerField(
         allow_null=True, help_text="Employees holding any grant; " + SUPPRESSED
     )
-    by_application = OptInRowSerializer(many=True)
-    by_data_kind = OptInRowSerializer(many=True)
-    by_department = OptInRowSerializer(many=True)
-    volumes = VolumeMonthSerializer(many=True)
-    erasures = ErasureMonthSerializer(many=True)
-    requests = RequestMonthSerializer(many=True)
-    retention_policies = PolicySerializer(many=True)
-    safeguards = SafeguardSerializer(many=True)
+    by_application = CouncilOptInRowSerializer(many=True)
+    by_data_kind = CouncilOptInRowSerializer(many=True)
+    by_department = CouncilOptInRowSerializer(many=True)
+    volumes = CouncilVolumeMonthSerializer(many=True)
+    erasures = CouncilErasureMonthSerializer(many=True)
+    requests = CouncilRequestMonthSerializer(many=True)
+    retention_policies = CouncilPolicySerializer(many=True)
+    safeguards = CouncilSafeguardSerializer(many=True)
