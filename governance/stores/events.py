@@ -164,28 +164,32 @@ def event_volume_estimates(*, since: date, connection=None) -> list[DayVolume]:
     at ten million events as at ten. A partition never analyzed counts as empty.
     """
     connection = connection or default_connection
+    first = partition_name(since)
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT c.relname, c.reltuples, s.attname, s.most_common_vals::text,
-                      s.most_common_freqs
-               FROM pg_inherits i
+            """SELECT c.relname, c.reltuples FROM pg_inherits i
                JOIN pg_class c ON c.oid = i.inhrelid
-               JOIN pg_class p ON p.oid = i.inhparent
-               JOIN pg_namespace n ON n.oid = c.relnamespace
-               LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
-                    AND s.attname IN ('application_id', 'data_kind_id')
-               WHERE p.relname = %s AND c.relname <> %s AND c.relname >= %s
-               ORDER BY c.relname""",
-            [EVENT_TABLE, DEFAULT_PARTITION, partition_name(since)],
+               WHERE i.inhparent = %s::regclass AND c.relname >= %s ORDER BY c.relname""",
+            [EVENT_TABLE, first],
         )
-        rows = cursor.fetchall()
-    days: dict[str, dict] = {}
-    for relname, reltuples, column, values, freqs in rows:
-        total = max(int(reltuples), 0)
-        day = days.setdefault(relname, {"events": total, "application_id": {}, "data_kind_id": {}})
-        if column and values:
+        days = {
+            name: {"events": max(int(rows), 0), "application_id": {}, "data_kind_id": {}}
+            for name, rows in cursor.fetchall()
+            if partition_day(name) is not None
+        }
+        # pg_stats filtered on its own columns: joined to pg_class it is read whole.
+        cursor.execute(
+            """SELECT tablename, attname, most_common_vals::text, most_common_freqs
+               FROM pg_stats WHERE schemaname = current_schema() AND tablename LIKE %s
+                 AND tablename >= %s AND attname IN ('application_id', 'data_kind_id')""",
+            [f"{EVENT_TABLE}_p%", first],
+        )
+        for name, column, values, freqs in cursor.fetchall():
+            day = days.get(name)
+            if day is None or not values:
+                continue
             ids = [int(v) for v in values.strip("{}").split(",") if v]
-            day[column] = {i: round(total * f) for i, f in zip(ids, freqs, strict=True)}
+            day[column] = {i: round(day["events"] * f) for i, f in zip(ids, freqs, strict=True)}
     return [
         DayVolume(
             day=partition_day(name),
@@ -194,7 +198,6 @@ def event_volume_estimates(*, since: date, connection=None) -> list[DayVolume]:
             by_data_kind=day["data_kind_id"],
         )
         for name, day in days.items()
-        if partition_day(name) is not None
     ]
 
 
