@@ -190,11 +190,11 @@ def _holders_by(column: str) -> dict[int, int]:
     """People holding at least one granted scope, per application or per data kind."""
     assert column in ("application_id", "data_kind_id")
     with connection.cursor() as cursor:
+        # Grouped along the column's index, each group's people counted in memory: cheaper
+        # than hashing every (column, person) pair, which spills to disk at 100k people.
         cursor.execute(
-            f"""SELECT {column}, count(*) FROM (
-                    SELECT DISTINCT {column}, employee_id FROM {ConsentState._meta.db_table}
-                    WHERE state = %s
-                ) held GROUP BY 1""",
+            f"""SELECT {column}, count(DISTINCT employee_id) FROM {ConsentState._meta.db_table}
+                WHERE state = %s GROUP BY 1""",
             [ConsentState.State.GRANTED],
         )
         return dict(cursor.fetchall())
