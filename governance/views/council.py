@@ -32,11 +32,14 @@ class CouncilDashboardView(CouncilRequiredMixin, TemplateView):
                 "application": rate_chart(summary.by_application),
                 "data_kind": rate_chart(summary.by_data_kind),
                 "department": rate_chart(summary.by_department),
+                # A volume hides because too few people hold a grant, not because it is small.
                 "volumes": count_chart(
-                    [(f"{v.month:%b %Y}", v.events) for v in summary.volumes], k=k
+                    [(f"{v.month:%b %Y}", v.events) for v in summary.volumes],
+                    hidden_text="suppressed",
                 ),
                 "erasures": count_chart(
-                    [(f"{e.month:%b %Y}", e.verified) for e in summary.erasures], k=k
+                    [(f"{e.month:%b %Y}", e.verified) for e in summary.erasures],
+                    hidden_text=f"fewer than {k}",
                 ),
                 "requests": rate_chart(
                     [
@@ -83,11 +86,13 @@ def rate_chart(rows, *, frame: Frame = Frame()) -> dict:
     return _layout(bars, top=100, unit="%", hidden_text="suppressed", frame=frame)
 
 
-def count_chart(pairs: list[tuple[str, int | None]], *, k: int, frame: Frame = Frame()) -> dict:
+def count_chart(
+    pairs: list[tuple[str, int | None]], *, hidden_text: str, frame: Frame = Frame()
+) -> dict:
     """Counts, one bar each, scaled to the largest shown."""
     bars = [Bar(label, value, suppressed=value is None) for label, value in pairs]
     peak = max((b.value for b in bars if b.value is not None), default=0)
-    return _layout(bars, top=max(peak, 1), unit="", hidden_text=f"fewer than {k}", frame=frame)
+    return _layout(bars, top=max(peak, 1), unit="", hidden_text=hidden_text, frame=frame)
 
 
 def _layout(bars: list[Bar], *, top: int, unit: str, hidden_text: str, frame: Frame) -> dict:

@@ -93,3 +93,16 @@ def test_the_council_role_opens_nothing_of_the_employees_or_officers(as_user, co
     pages = ["/consent/", "/my-data/", "/requests/", "/officer/people/", "/officer/aggregates/"]
 
     assert {page: client.get(page).status_code for page in pages} == dict.fromkeys(pages, 403)
+
+
+def test_charts_say_why_a_bar_is_missing(as_user, cora, catalogue):
+    html = as_user(cora).get("/council/").content.decode()
+
+    def texts(chart):
+        svg = re.search(rf'data-testid="{chart}-chart">(.*?)</svg>', html, re.S).group(1)
+        return set(re.findall(r'<text x="[\d.]+" y="[\d.]+" dy="0.32em">([^<]+)</text>', svg))
+
+    # Nobody holds a grant: volumes are withheld, not small; erasures are fewer than k.
+    assert texts("volumes") == {"suppressed"}
+    assert texts("erasures") == {"fewer than 5"}
+    assert texts("by-application") == {"suppressed"}
