@@ -7,6 +7,7 @@ from governance.api.errors import guarded
 from governance.api.views import (
     audit,
     catalogue,
+    council,
     devices,
     erasure,
     holds,
@@ -96,6 +97,7 @@ endpoints = [
         )
     ),
     path("retention-runs", retention.RetentionRunsView.as_view(), name="api-retention-runs"),
+    path("council/summary", council.CouncilSummaryView.as_view(), name="api-council-summary"),
     path("audit/events", audit.AuditEventsView.as_view(), name="api-audit-events"),
     path("audit/verify", audit.AuditVerifyView.as_view(), name="api-audit-verify"),
     *router.urls,

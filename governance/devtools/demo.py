@@ -32,6 +32,7 @@ DEMO_LOGINS = [
     ("officer@example.com", "Omar", "Officer", (Role.EMPLOYEE, Role.PRIVACY_OFFICER)),
     ("legal@example.com", "Lena", "Legal", (Role.EMPLOYEE, Role.LEGAL)),
     ("admin@example.com", "Adam", "Admin", (Role.ADMIN,)),
+    ("council@example.com", "Carla", "Council", (Role.WORKS_COUNCIL,)),
 ]
 DEMO_EMAILS = {email for email, *_ in DEMO_LOGINS}
 DEPARTMENTS = ["Engineering", "Finance", "Sales", "Support", "Design", "Operations"]
@@ -171,7 +172,8 @@ def _person(email, first, last, roles, *, number, department, country, region, p
     if Role.ADMIN in roles:
         user.is_staff = user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
-        return user
+    if Role.EMPLOYEE not in roles:
+        return user  # the admin and the works council login are not recorded people
     Employee.objects.get_or_create(
         user=user,
         defaults={

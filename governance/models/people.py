@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
     LEGAL = "legal", "Legal"
     ADMIN = "admin", "Admin"
+    WORKS_COUNCIL = "works_council", "Works council"
 
 
 def new_subject_id() -> str:

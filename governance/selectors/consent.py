@@ -140,16 +140,21 @@ def consent_aggregates(*, group_by: str = "department", purpose: Purpose | None 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         groups = [{group_by: g, "people": p, "granted": n} for g, p, n in cursor.fetchall()]
-    rows = []
-    for group in groups:
-        people, granted = group["people"], group["granted"]
-        hidden = people < k or granted < k or (people - granted) < k
-        rows.append(
-            AggregateRow(
-                group=group[group_by],
-                people=people,
-                granted=None if hidden else granted,
-                suppressed=hidden,
-            )
-        )
-    return rows
+    return [
+        aggregate_row(group=g[group_by], people=g["people"], granted=g["granted"], k=k)
+        for g in groups
+    ]
+
+
+def aggregate_row(*, group: str, people: int, granted: int, k: int | None = None) -> AggregateRow:
+    """One group's count of people who hold a grant, suppressed by the k rule.
+
+    Suppressed when the group has fewer than MIN_GROUP_SIZE people, or when
+    either those who granted or those who did not are fewer than that: either
+    would let a reader infer one person's choice.
+    """
+    k = settings.MIN_GROUP_SIZE if k is None else k
+    hidden = people < k or granted < k or (people - granted) < k
+    return AggregateRow(
+        group=group, people=people, granted=None if hidden else granted, suppressed=hidden
+    )

@@ -9,4 +9,5 @@ def portal_context(request):
         "is_officer": user_has_role(user, Role.PRIVACY_OFFICER),
         "is_legal": user_has_role(user, Role.LEGAL),
         "is_admin": user_has_role(user, Role.ADMIN),
+        "is_council": user_has_role(user, Role.WORKS_COUNCIL),
     }

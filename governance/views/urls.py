@@ -3,6 +3,7 @@ from django.urls import path
 from governance.views import (
     audit,
     consent,
+    council,
     devices,
     erasure,
     health,
@@ -140,4 +141,6 @@ urlpatterns = [
     ),
     # Privacy officers and legal
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
+    # The works council
+    path("council/", council.CouncilDashboardView.as_view(), name="council"),
 ]

@@ -9,6 +9,7 @@ def test_seed_demo_builds_a_company_and_is_safe_to_run_again(db, capsys, monkeyp
     call_command("seed_demo", people=12)
     out = capsys.readouterr().out
     assert "employee@example.com" in out and "demo-pass-123" in out
+    assert "council@example.com" in out and "Works council" in out
     employees, events = Employee.objects.count(), ConsentEvent.objects.count()
     assert employees == 12 and events > 0
     assert Notice.objects.filter(status="published").count() == 1
@@ -19,3 +20,6 @@ def test_seed_demo_builds_a_company_and_is_safe_to_run_again(db, capsys, monkeyp
     from django.contrib.auth import authenticate
 
     assert authenticate(username="officer@example.com", password="demo-pass-123")
+    council = authenticate(username="council@example.com", password="demo-pass-123")
+    assert council.groups.filter(name="works_council").exists()
+    assert not Employee.objects.filter(user=council).exists()

@@ -64,15 +64,17 @@ from tests.requests.helpers import package_files_delete
 
 # Callers. bob is "someone else": he owns the objects in the paths.
 ANONYMOUS, DEVICE = "anonymous", "device"
-PEOPLE = ("alice", "olivia", "leo", "ada")
+PEOPLE = ("alice", "olivia", "leo", "ada", "cora")
 ANYONE = frozenset({ANONYMOUS, *PEOPLE})
 SIGNED_IN = frozenset(PEOPLE)
-EMPLOYEES = frozenset({"alice", "olivia", "leo"})  # ada the admin has no Employee record
+# ada the admin and cora of the works council have no Employee record
+EMPLOYEES = frozenset({"alice", "olivia", "leo"})
 OFFICER = frozenset({"olivia"})
 LEGAL = frozenset({"leo"})
 OFFICER_LEGAL = OFFICER | LEGAL
 OWNER = frozenset({"bob"})
 STAFF = frozenset({"ada"})
+COUNCIL = frozenset({"cora"})
 DEVICES = frozenset({DEVICE})
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -259,6 +261,7 @@ ACCESS: dict[str, Access] = {
         writes={"POST"},
         needs="governance.services.exports",
     ),
+    "api-council-summary": get(COUNCIL),
     "api-audit-events": get(OFFICER_LEGAL),
     "api-audit-verify": get(OFFICER_LEGAL),
     "api-notice-list": Access(
@@ -411,6 +414,8 @@ ACCESS: dict[str, Access] = {
     ),
     # Pages: privacy officers and legal
     "audit": Access({"GET": OFFICER_LEGAL, "POST": OFFICER_LEGAL}),
+    # Pages: the works council
+    "council": get(COUNCIL),
 }
 
 
@@ -556,6 +561,7 @@ def _build_world() -> World:
         "olivia": make_user("olivia@example.com", roles=(Role.EMPLOYEE, Role.PRIVACY_OFFICER)),
         "leo": make_user("leo@example.com", roles=(Role.EMPLOYEE, Role.LEGAL)),
         "ada": make_user("ada@example.com", roles=(Role.ADMIN,), employee=False),
+        "cora": make_user("cora@example.com", roles=(Role.WORKS_COUNCIL,), employee=False),
     }
     olivia, bob = people["olivia"], people["bob"]
     people["ada"].is_staff = people["ada"].is_superuser = True

@@ -1,0 +1,12 @@
+"""cora sits on the works council: a login with that role and no Employee record, so
+everything she reaches she reaches as the council, never as an employee."""
+
+import pytest
+
+from governance.models import Role
+from tests.factories import make_user
+
+
+@pytest.fixture
+def cora(db):
+    return make_user("cora@example.com", roles=(Role.WORKS_COUNCIL,), employee=False)
