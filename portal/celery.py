@@ -27,8 +27,8 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.ingestion.sessions_refresh",
         "schedule": 30.0,
     },
-    "consent-aggregates-refresh": {
-        "task": "governance.tasks.aggregates.consent_aggregates_refresh",
+    "aggregate-counts-refresh": {
+        "task": "governance.tasks.aggregates.counts_refresh",
         "schedule": 30.0,
     },
     "erasure-reconcile": {

@@ -22,7 +22,7 @@ DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE};
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0014_consent_counts_snapshot"),
+        ("governance", "0014_aggregate_counts"),
     ]
 
     operations = [

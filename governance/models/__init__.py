@@ -1,8 +1,8 @@
 from governance.models.audit import AuditCheckpoint, AuditEvent
 from governance.models.catalogue import Application, DataKind, Purpose, SafeguardRule
 from governance.models.consent import (
+    AggregateCount,
     ConsentAction,
-    ConsentCount,
     ConsentEvent,
     ConsentHolding,
     ConsentMethod,
@@ -35,6 +35,7 @@ from governance.models.requests import (
 from governance.models.retention import RetentionPolicy, RetentionRun
 
 __all__ = [
+    "AggregateCount",
     "PACKAGE_KINDS",
     "SCOPED_KINDS",
     "DataRequest",
@@ -55,7 +56,6 @@ __all__ = [
     "AuditEvent",
     "CaptureDevice",
     "ConsentAction",
-    "ConsentCount",
     "ConsentEvent",
     "ConsentHolding",
     "ConsentMethod",

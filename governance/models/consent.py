@@ -153,28 +153,18 @@ class ConsentHolding(models.Model):
         ]
 
 
-class ConsentCount(models.Model):
-    """The consent aggregates as last counted, for one grouping and purpose (none: any).
+class AggregateCount(models.Model):
+    """A count over everyone, as last taken, under a key naming what was counted
+    (e.g. `consent:department:any`, `holders:application_id`).
 
     Counting reads every person; pages read this instead and count again once it is
-    older than CONSENT_AGGREGATES_MAX_AGE seconds. Groups are stored as the pages show
-    them, already suppressed under `min_group_size`: no row here holds a figure that
-    could reveal one person's choice.
+    older than CONSENT_AGGREGATES_MAX_AGE seconds. The consent aggregates per
+    department or country are stored as the pages show them, already suppressed under
+    `min_group_size`; holders per application or data kind are counts over everyone,
+    suppressed where they are shown (governance/selectors/counts.py).
     """
 
-    group_by = models.CharField(max_length=16)
-    purpose = models.ForeignKey(
-        Purpose, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    key = models.CharField(max_length=80, unique=True)
     min_group_size = models.PositiveIntegerField()
     counted_at = models.DateTimeField()
-    groups = models.JSONField(default=list, help_text="[group, people, granted or null]")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["group_by", "purpose"],
-                name="one_consent_count_per_grouping",
-                nulls_distinct=False,
-            ),
-        ]
+    groups = models.JSONField(default=list)

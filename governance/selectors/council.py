@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -23,7 +22,6 @@ from django.utils import timezone
 from governance.models import (
     Application,
     ConsentHolding,
-    ConsentState,
     DataKind,
     DataRequest,
     Employee,
@@ -31,7 +29,8 @@ from governance.models import (
     RetentionPolicy,
     SafeguardRule,
 )
-from governance.selectors.consent import aggregate_row, consent_aggregates
+from governance.selectors.consent import aggregate_row
+from governance.selectors.counts import consent_aggregates_counted, holders_counted
 from governance.stores.events import event_volume_estimates
 
 MONTHS = 12
@@ -110,6 +109,7 @@ class SafeguardRow:
 @dataclass(frozen=True)
 class CouncilSummary:
     min_group_size: int
+    counted_at: datetime  # the oldest of the counts over everyone shown
     months: list[date]
     people: int | None
     holders: int | None
@@ -132,10 +132,13 @@ def council_summary(*, today: date | None = None) -> CouncilSummary:
     holders = ConsentHolding.objects.filter(purpose__isnull=True, granted__gt=0).count()
     apps = list(Application.objects.order_by("name"))
     kinds = list(DataKind.objects.order_by("name"))
-    app_holders = _holders_by("application_id")
-    kind_holders = _holders_by("data_kind_id")
+    # Counted over everyone: read as last counted (at most CONSENT_AGGREGATES_MAX_AGE).
+    app_holders, apps_counted = holders_counted("application_id")
+    kind_holders, kinds_counted = holders_counted("data_kind_id")
+    departments = consent_aggregates_counted(group_by="department")
     return CouncilSummary(
         min_group_size=settings.MIN_GROUP_SIZE,
+        counted_at=min(apps_counted, kinds_counted, departments.counted_at),
         months=months,
         people=at_least_k(people),
         holders=at_least_k(holders),
@@ -157,7 +160,7 @@ def council_summary(*, today: date | None = None) -> CouncilSummary:
                 granted=row.granted,
                 suppressed=row.suppressed,
             )
-            for row in consent_aggregates(group_by="department")
+            for row in departments.rows
         ],
         volumes=_volumes(months, apps, kinds, app_holders, kind_holders, holders),
         applications=[(a.slug, a.name) for a in apps],
@@ -184,20 +187,6 @@ def _opt_in(key: str, label: str, people: int, granted: int) -> OptInRow:
         granted=row.granted,
         suppressed=row.suppressed,
     )
-
-
-def _holders_by(column: str) -> dict[int, int]:
-    """People holding at least one granted scope, per application or per data kind."""
-    assert column in ("application_id", "data_kind_id")
-    with connection.cursor() as cursor:
-        # Grouped along the column's index, each group's people counted in memory: cheaper
-        # than hashing every (column, person) pair, which spills to disk at 100k people.
-        cursor.execute(
-            f"""SELECT {column}, count(DISTINCT employee_id) FROM {ConsentState._meta.db_table}
-                WHERE state = %s GROUP BY 1""",
-            [ConsentState.State.GRANTED],
-        )
-        return dict(cursor.fetchall())
 
 
 def _volumes(months, apps, kinds, app_holders, kind_holders, holders) -> list[VolumeMonth]:

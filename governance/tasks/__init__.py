@@ -1,4 +1,4 @@
-from governance.tasks.aggregates import consent_aggregates_refresh
+from governance.tasks.aggregates import counts_refresh
 from governance.tasks.audit import audit_checkpoint_sign
 from governance.tasks.erasure import (
     erasure_deferred_resume,
@@ -14,7 +14,7 @@ from governance.tasks.requests import requests_remind
 from governance.tasks.retention import retention_enforce
 
 __all__ = [
-    "consent_aggregates_refresh",
+    "counts_refresh",
     "audit_checkpoint_sign",
     "erasure_deferred_resume",
     "erasure_job_advance",

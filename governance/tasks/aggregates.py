@@ -1,9 +1,9 @@
 from celery import shared_task
 
-from governance.services import aggregates
+from governance.selectors import counts
 
 
-@shared_task(name="governance.tasks.aggregates.consent_aggregates_refresh")
-def consent_aggregates_refresh() -> int:
-    """Recount the consent aggregates pages read before they grow too old."""
-    return aggregates.consent_aggregates_refresh()
+@shared_task(name="governance.tasks.aggregates.counts_refresh")
+def counts_refresh() -> int:
+    """Recount the counts over everyone that pages read, before they grow too old."""
+    return counts.counts_refresh()

@@ -7,6 +7,7 @@ the same numbers in a table next to it.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.views.generic import TemplateView
 
 from governance.models import Role
@@ -28,6 +29,7 @@ class CouncilDashboardView(CouncilRequiredMixin, TemplateView):
         context.update(
             summary=summary,
             k=k,
+            max_age=settings.CONSENT_AGGREGATES_MAX_AGE,
             charts={
                 "application": rate_chart(summary.by_application),
                 "data_kind": rate_chart(summary.by_data_kind),

@@ -11,8 +11,8 @@ from django.views.generic import TemplateView
 
 from governance.models import Employee
 from governance.selectors.consent import owed_erasures_all
+from governance.selectors.counts import consent_aggregates_counted
 from governance.selectors.pages import employees_directory
-from governance.services.aggregates import consent_aggregates_counted
 from governance.services.disclosure import employee_consent_disclose
 from governance.views.access import OfficerRequiredMixin
 from governance.views.forms import (

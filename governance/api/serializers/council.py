@@ -75,6 +75,10 @@ class CouncilSafeguardSerializer(serializers.Serializer):
 
 class CouncilSummarySerializer(serializers.Serializer):
     min_group_size = serializers.IntegerField()
+    counted_at = serializers.DateTimeField(
+        help_text="When the opt-in counts were taken (at most CONSENT_AGGREGATES_MAX_AGE "
+        "seconds ago)."
+    )
     people = serializers.IntegerField(allow_null=True, help_text="Employees; " + SUPPRESSED)
     holders = serializers.IntegerField(
         allow_null=True, help_text="Employees holding any grant; " + SUPPRESSED

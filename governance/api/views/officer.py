@@ -25,7 +25,7 @@ from governance.api.serializers.officer import (
 from governance.api.views.base import JSONBodyMixin
 from governance.models import Employee, OwedErasure
 from governance.selectors.consent import owed_erasures_all
-from governance.services.aggregates import consent_aggregates_counted
+from governance.selectors.counts import consent_aggregates_counted
 from governance.services.disclosure import employee_consent_disclose
 from governance.services.restriction import employee_processing_restrict
 
