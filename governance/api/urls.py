@@ -98,6 +98,7 @@ endpoints = [
     path("retention-runs", retention.RetentionRunsView.as_view(), name="api-retention-runs"),
     path("audit/events", audit.AuditEventsView.as_view(), name="api-audit-events"),
     path("audit/verify", audit.AuditVerifyView.as_view(), name="api-audit-verify"),
+    path("audit/reveal", audit.AuditRevealView.as_view(), name="api-audit-reveal"),
     *router.urls,
 ]
 

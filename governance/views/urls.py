@@ -140,4 +140,5 @@ urlpatterns = [
     ),
     # Privacy officers and legal
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
+    path("audit/reveal/", audit.RevealView.as_view(), name="audit-reveal"),
 ]
