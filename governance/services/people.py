@@ -86,10 +86,14 @@ def user_created_record(*, user) -> AuditEvent:
 
 
 def user_password_changed_record(*, user) -> AuditEvent:
-    """A new password was set for an existing account (not a hash upgraded at login)."""
+    """A new password was set for an existing account (not a hash upgraded at login).
+
+    Without an acting user named (admin names one) the account holder set it: on the
+    password change page, or through a reset link sent to them.
+    """
     with transaction.atomic():
         return audit_record(
-            actor=_acting.get(),
+            actor=_acting.get() or user,
             action="user.password_changed",
             target=user,
             subject=subject_of(user),
