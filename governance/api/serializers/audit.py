@@ -17,8 +17,9 @@ def parse_moment(text: str, *, end: bool) -> datetime | None:
     """
     text = (text or "").strip()
     try:
-        moment = parse_datetime(text)
-        day = None if moment is not None else parse_date(text)
+        # A date first: parse_datetime also reads "2026-03-01", as its midnight.
+        day = parse_date(text)
+        moment = None if day is not None else parse_datetime(text)
     except ValueError:
         return None
     if moment is not None:
@@ -37,10 +38,11 @@ class MomentField(serializers.CharField):
 
     def __init__(self, *, end: bool, **kwargs):
         self.end = end
-        super().__init__(help_text=MOMENT_HELP, max_length=40, **kwargs)
+        super().__init__(help_text=MOMENT_HELP, **kwargs)
 
     def to_internal_value(self, data):
-        moment = parse_moment(super().to_internal_value(data), end=self.end)
+        text = super().to_internal_value(data)
+        moment = parse_moment(text, end=self.end) if len(text) <= 40 else None
         if moment is None:
             self.fail("invalid")
         return moment
