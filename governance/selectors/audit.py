@@ -10,33 +10,31 @@ from governance.selectors.erasure import employee_find
 PSEUDONYM_PREFIX = "sub_"
 
 
-def subject_pseudonym(identifier: str) -> tuple[str, str]:
-    """(pseudonym, how it was named): a pseudonym as given, or the pseudonym of the
-    employee with this number or work email ("" when nobody has it)."""
+def subject_person(identifier: str) -> tuple[str, str, Employee | None]:
+    """(pseudonym, how it was named, the employee): a pseudonym as given, or that of the
+    employee with this number or work email (any case); "" when nobody has it."""
     identifier = identifier.strip()
     if identifier.startswith(PSEUDONYM_PREFIX):
-        return identifier, "pseudonym"
+        return identifier, "pseudonym", Employee.objects.filter(subject_id=identifier).first()
     employee = employee_find(identifier=identifier)
     how = "email" if "@" in identifier else "employee_number"
-    return (employee.subject_id if employee else ""), how
+    return (employee.subject_id if employee else ""), how, employee
 
 
-def actor_account(identifier: str) -> tuple[str, str]:
-    """(actor_id, the actor's own pseudonym if they are an employee) for a user id or
-    username; a service principal's id (`device:3`) passes as given."""
+def actor_person(identifier: str) -> tuple[str, Employee | None]:
+    """(actor_id, the actor's employee record if they have one) for a user id or username;
+    a service principal's id (`device:3`) passes as given."""
     identifier = identifier.strip()
     if ":" in identifier:
-        return identifier, ""
+        return identifier, None
+    by_id = identifier.isascii() and identifier.isdigit() and len(identifier) < 19
     users = get_user_model().objects
     user = (
-        users.filter(pk=int(identifier)).first()
-        if identifier.isascii() and identifier.isdigit() and len(identifier) < 19
-        else users.filter(username=identifier).first()
-    )
+        users.filter(pk=int(identifier)) if by_id else users.filter(username=identifier)
+    ).first()
     if user is None:
-        return identifier, ""
-    subject = Employee.objects.filter(user=user).values_list("subject_id", flat=True).first()
-    return str(user.pk), subject or ""
+        return identifier, None
+    return str(user.pk), Employee.objects.filter(user=user).first()
 
 
 @dataclass(frozen=True)
@@ -45,25 +43,25 @@ class AuditPeople:
 
     subject: str = ""  # the pseudonym to filter on
     actor_id: str = ""
-    people: tuple[str, ...] = ()  # pseudonyms of the people the filters name
+    people: tuple[Employee, ...] = ()  # the employees the filters name
     named_by: str = ""  # how the subject was named: pseudonym, employee_number or email
-    nobody: bool = False  # an employee number, email or username that nobody has
+    nobody: bool = False  # an employee number or email that nobody has
 
 
 def audit_people_resolve(*, subject: str = "", actor: str = "") -> AuditPeople:
     pseudonym = actor_id = named_by = ""
     people, nobody = [], False
     if subject.strip():
-        pseudonym, named_by = subject_pseudonym(subject)
+        pseudonym, named_by, person = subject_person(subject)
         nobody = not pseudonym
-        people.append(pseudonym)
+        people.append(person)
     if actor.strip():
-        actor_id, actor_subject = actor_account(actor)
-        people.append(actor_subject)
+        actor_id, person = actor_person(actor)
+        people.append(person)
     return AuditPeople(
         subject=pseudonym,
         actor_id=actor_id,
-        people=tuple(p for p in people if p),
+        people=tuple(p for p in people if p is not None),
         named_by=named_by,
         nobody=nobody,
     )

@@ -15,7 +15,6 @@ from django.db import transaction
 from governance.models import AuditEvent, Employee
 from governance.selectors.consent import consent_history_for, consent_scopes_for
 from governance.services.audit import audit_record, audits_last
-from governance.services.auth import subject_of
 
 VIEWED = "personal_data.viewed"
 REASON_MAX = 500
@@ -24,19 +23,19 @@ REASON_MAX = 500
 def personal_data_viewed(
     *,
     viewer,
-    subjects: Iterable[str],
+    people: Iterable[Employee],
     what: str,
     target=None,
     reason: str = "",
     details: dict | None = None,
 ) -> list[AuditEvent]:
-    """Record that `viewer` saw `what` of each person named by pseudonym in `subjects`.
+    """Record that `viewer` saw `what` of each of `people`.
 
-    One event per person other than the viewer, all appended to the chain at once:
-    a page naming five custodians takes the chain lock once.
+    One event per person other than the viewer (known by `user_id`, without a
+    query), all appended to the chain at once: a page naming five custodians takes
+    the chain lock once.
     """
-    own = subject_of(viewer)
-    shown = [s for s in dict.fromkeys(subjects) if s and s != own]
+    shown = list({p.subject_id: p for p in people if p.user_id != viewer.pk})  # in order, once
     if not shown:
         return []
     extra = {"what": what, **({"reason": reason[:REASON_MAX]} if reason else {}), **(details or {})}
@@ -59,7 +58,7 @@ def employee_consent_disclose(*, viewer, employee: Employee, reason: str) -> dic
     reason = _required_reason(reason, "Say why you need to see this person's consent.")
     personal_data_viewed(
         viewer=viewer,
-        subjects=[employee.subject_id],
+        people=[employee],
         what="consent",
         target=employee,
         reason=reason,
@@ -74,7 +73,7 @@ def custodians_viewed(*, viewer, hold) -> list[AuditEvent]:
     """Record that `viewer` saw who the custodians of `hold` are (`custodians` prefetched)."""
     return personal_data_viewed(
         viewer=viewer,
-        subjects=[c.subject_id for c in hold.custodians.all()],
+        people=hold.custodians.all(),
         what="legal hold custodian",
         target=hold,
     )
@@ -98,7 +97,7 @@ def subject_reveal(*, viewer, subject: str, reason: str) -> Employee:
         raise UnknownSubject(subject)
     personal_data_viewed(
         viewer=viewer,
-        subjects=[employee.subject_id],
+        people=[employee],
         what="identity",
         target=employee,
         reason=reason,

@@ -706,7 +706,7 @@ def request_viewed(*, request: DataRequest, actor) -> None:
     data". The progress poll does not come here: it carries no personal data."""
     personal_data_viewed(
         viewer=actor,
-        subjects=[request.employee.subject_id],
+        people=[request.employee],
         what="data subject request",
         target=request,
         details={"request": request.pk},

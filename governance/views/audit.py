@@ -49,7 +49,7 @@ class AuditLogView(AuditorRequiredMixin, View):
         # After the read, so the page shows the log as it was when asked.
         personal_data_viewed(
             viewer=self.request.user,
-            subjects=who.people,
+            people=who.people,
             what="audit events",
             details={"named_by": who.named_by} if who.named_by else None,
         )

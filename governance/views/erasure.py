@@ -103,7 +103,7 @@ class ErasureJobDetailView(OfficerRequiredMixin, TemplateView):
             raise Http404("No such erasure job.")
         personal_data_viewed(
             viewer=self.request.user,
-            subjects=[view.job.subject],
+            people=[view.job.employee],
             what="erasure job",
             target=view.job,
         )
@@ -118,7 +118,7 @@ class ErasureJobReceiptView(OfficerRequiredMixin, View):
             raise Http404("No receipt: the job does not exist or has not finished.")
         personal_data_viewed(
             viewer=request.user,
-            subjects=[view.job.subject],
+            people=[view.job.employee],
             what="erasure receipt",
             target=view.job,
         )

@@ -109,7 +109,7 @@ def test_legal_viewing_a_hold_on_themselves_records_only_the_others(client_as, l
 
 
 def test_a_persons_read_of_their_own_data_is_not_recorded(alice):
-    assert personal_data_viewed(viewer=alice, subjects=[alice.employee.subject_id], what="x") == []
+    assert personal_data_viewed(viewer=alice, people=[alice.employee], what="x") == []
     assert views_of(alice) == []
 
 
@@ -184,3 +184,22 @@ def test_a_password_hash_upgraded_at_login_is_not_a_change(alice, password, sett
     assert alice.password.startswith("pbkdf2_sha256$1$")
 
     assert not AuditEvent.objects.filter(action="user.password_changed").exists()
+
+
+def test_an_officer_downloading_an_erasure_receipt_is_a_read(as_user, olivia, bob, bob_job):
+    from tests.erasure.helpers import drive
+
+    drive(bob_job)
+
+    response = as_user(olivia).get(f"/officer/erasure-jobs/{bob_job.pk}/receipt.json")
+
+    assert response.status_code == 200
+    assert [e.details["what"] for e in views_of(bob)] == ["erasure receipt"]
+
+
+def test_the_hold_edit_form_names_custodians_so_it_is_a_read(as_user, leo, alice, bob, hold):
+    body = as_user(leo).get(f"/legal/holds/{hold.pk}/edit/").content.decode()
+
+    assert alice.email in body
+    assert len(views_of(alice, "legal hold custodian")) == 1
+    assert len(views_of(bob, "legal hold custodian")) == 1

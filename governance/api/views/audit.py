@@ -62,7 +62,7 @@ class AuditEventsView(generics.ListAPIView):
         # After the read, so the page shows the log as it was when asked.
         personal_data_viewed(
             viewer=request.user,
-            subjects=who.people,
+            people=who.people,
             what="audit events",
             details={"named_by": who.named_by} if who.named_by else None,
         )

@@ -109,7 +109,7 @@ class ErasureJobView(APIView):
         if view is None:
             raise NotFound("No such erasure job.")
         personal_data_viewed(
-            viewer=request.user, subjects=[view.job.subject], what="erasure job", target=view.job
+            viewer=request.user, people=[view.job.employee], what="erasure job", target=view.job
         )
         return Response(ErasureJobDetailSerializer(view, context={"request": request}).data)
 
