@@ -137,10 +137,10 @@ def audit_events_for(
     )
 
 
-# Targets whose id is a person's account or employee record: next to a pseudonym
-# they would say who it is.
-PERSON_TARGETS = ("User", "Employee")
-PERSON_DETAILS = ("username", "email")
+# Targets whose id is a person's account or employee record, or a request (the queue
+# lists requests by employee number): next to a pseudonym they would say who it is.
+PERSON_TARGETS = ("User", "Employee", "DataRequest")
+PERSON_DETAILS = ("username", "email", "request")
 THE_PERSON = "the person"
 
 

@@ -203,3 +203,19 @@ def test_the_hold_edit_form_names_custodians_so_it_is_a_read(as_user, leo, alice
     assert alice.email in body
     assert len(views_of(alice, "legal hold custodian")) == 1
     assert len(views_of(bob, "legal hold custodian")) == 1
+
+
+def test_the_request_queue_does_not_tie_a_pseudonym_to_an_employee_number(client_as, olivia, bob):
+    from governance.services.requests import request_file
+
+    request, _ = request_file(employee=bob.employee, kind="access", actor=bob)
+    client = client_as(olivia)
+
+    [queued] = client.get("/api/v1/requests").json()["results"]
+    assert queued["employee_number"] == bob.employee.employee_number
+    assert bob.employee.subject_id not in str(queued)
+    assert views_of(bob) == []
+
+    detail = client.get(f"/api/v1/requests/{request.pk}").json()
+    assert detail["subject"] == bob.employee.subject_id
+    assert [e.details["what"] for e in views_of(bob)] == ["data subject request"]

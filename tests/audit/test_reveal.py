@@ -136,3 +136,19 @@ def test_another_officers_reveal_shows_in_the_persons_api_access_log(client_as, 
     [entry] = [e for e in log if e["action"] == VIEWED]
     assert entry["actor_label"] == leo.get_username()
     assert entry["details"] == {"what": "identity"}
+
+
+def test_request_entries_do_not_point_at_the_queue_row_that_names_the_person(
+    client_as, olivia, bob
+):
+    from governance.services.requests import request_file
+
+    request_file(employee=bob.employee, kind="access", actor=bob)
+
+    entries = client_as(olivia).get("/api/v1/audit/events", {"action": "request."}).json()
+
+    [filed] = [e for e in entries["results"] if e["subject"] == bob.employee.subject_id]
+    assert filed["target_type"] == "DataRequest"
+    assert filed["target_id"] == ""
+    assert "request" not in filed["details"]
+    assert "target_id" in filed["masked"]
