@@ -45,11 +45,23 @@ class PortalUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
     list_filter = ["groups", "is_active", "is_staff"]
 
+    # Users created, changed or deleted here are audited by signal receivers,
+    # which cannot see the request: tell them who is acting.
     def changeform_view(self, request, *args, **kwargs):
-        # Users created and roles changed here are audited by signal receivers,
-        # which cannot see the request: tell them who is acting.
         with changes_by(request.user):
             return super().changeform_view(request, *args, **kwargs)
+
+    def user_change_password(self, request, *args, **kwargs):
+        with changes_by(request.user):
+            return super().user_change_password(request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        with changes_by(request.user):
+            return super().delete_view(request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):  # bulk actions such as delete
+        with changes_by(request.user):
+            return super().changelist_view(request, *args, **kwargs)
 
     @admin.display(description="Roles")
     def roles(self, user):

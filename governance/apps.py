@@ -10,7 +10,7 @@ class GovernanceConfig(AppConfig):
         from axes.signals import user_locked_out
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-        from django.db.models.signals import m2m_changed, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from governance import auth
 
@@ -22,6 +22,9 @@ class GovernanceConfig(AppConfig):
             auth.on_user_login_failed, dispatch_uid="governance.audit_login_failed"
         )
         post_save.connect(auth.on_user_saved, sender=User, dispatch_uid="governance.audit_user")
+        post_delete.connect(
+            auth.on_user_deleted, sender=User, dispatch_uid="governance.audit_user_deleted"
+        )
         m2m_changed.connect(
             auth.on_user_groups_changed,
             sender=User.groups.through,

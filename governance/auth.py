@@ -20,7 +20,12 @@ from governance.services.auth import (
     auth_login_record,
     auth_logout_record,
 )
-from governance.services.people import role_changes_record, user_created_record
+from governance.services.people import (
+    role_changes_record,
+    user_created_record,
+    user_deleted_record,
+    user_password_changed_record,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +146,18 @@ def on_user_login_failed(sender, credentials, request=None, **kwargs):
 
 
 def on_user_saved(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:  # raw: loading a fixture, not creating an account
+    if raw:  # loading a fixture, not changing an account
+        return
+    if created:
         user_created_record(user=instance)
+    elif getattr(instance, "_password", None) is not None:
+        # set_password() keeps the new raw password until the save; a hash upgraded at
+        # login is saved after clearing it, so only a real change comes here.
+        user_password_changed_record(user=instance)
+
+
+def on_user_deleted(sender, instance, **kwargs):
+    user_deleted_record(user=instance)
 
 
 def on_user_groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs):

@@ -11,7 +11,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from governance.models import (
-    AuditEvent,
     CaptureDevice,
     ErasureJob,
     LegalHold,
@@ -49,18 +48,6 @@ class StrictFilterSet(django_filters.rest_framework.FilterSet):
 
 class StrictFilterBackend(DjangoFilterBackend):
     filterset_base = StrictFilterSet
-
-
-class AuditEventFilter(StrictFilterSet):
-    action = django_filters.CharFilter(
-        lookup_expr="startswith", help_text="Action prefix, e.g. `consent.` or `notice.published`."
-    )
-    subject = django_filters.CharFilter(help_text="Subject pseudonym (an employee's subject_id).")
-    actor_id = django_filters.CharFilter(help_text="User id, or `device:<id>` for a device.")
-
-    class Meta:
-        model = AuditEvent
-        fields = ["action", "subject", "actor_id"]
 
 
 class NoticeFilter(StrictFilterSet):

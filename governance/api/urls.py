@@ -100,6 +100,7 @@ endpoints = [
     path("council/summary", council.CouncilSummaryView.as_view(), name="api-council-summary"),
     path("audit/events", audit.AuditEventsView.as_view(), name="api-audit-events"),
     path("audit/verify", audit.AuditVerifyView.as_view(), name="api-audit-verify"),
+    path("audit/reveal", audit.AuditRevealView.as_view(), name="api-audit-reveal"),
     *router.urls,
 ]
 

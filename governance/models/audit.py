@@ -1,4 +1,6 @@
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.db.models import F
 
 
 class AuditEvent(models.Model):
@@ -33,6 +35,14 @@ class AuditEvent(models.Model):
             models.Index(fields=["subject", "-seq"]),
             models.Index(fields=["action", "-seq"]),
             models.Index(fields=["occurred_at"]),
+            # The audit page's filters page by seq within one actor, or one action prefix
+            # (LIKE 'x%' needs the pattern operator class under a non-C collation).
+            models.Index(fields=["actor_id", "-seq"], name="auditevent_actor_seq"),
+            models.Index(
+                OpClass("action", name="varchar_pattern_ops"),
+                F("seq").desc(),
+                name="auditevent_action_prefix",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -85,6 +85,32 @@ def user_created_record(*, user) -> AuditEvent:
         )
 
 
+def user_password_changed_record(*, user) -> AuditEvent:
+    """A new password was set for an existing account (not a hash upgraded at login).
+
+    Without an acting user named (admin names one) the account holder set it: on the
+    password change page, or through a reset link sent to them.
+    """
+    with transaction.atomic():
+        return audit_record(
+            actor=_acting.get() or user,
+            action="user.password_changed",
+            target=user,
+            subject=subject_of(user),
+            details={"username": user.get_username()},
+        )
+
+
+def user_deleted_record(*, user) -> AuditEvent:
+    with transaction.atomic():
+        return audit_record(
+            actor=_acting.get(),
+            action="user.deleted",
+            target=user,
+            details={"username": user.get_username()},
+        )
+
+
 def role_changes_record(*, pairs, granted: bool) -> list[AuditEvent]:
     """One `role.granted` or `role.revoked` per (user, group) pair that changed."""
     with transaction.atomic():

@@ -33,6 +33,7 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.consent import RequestContext, consent_withdraw_all
+from governance.services.disclosure import personal_data_viewed
 from governance.services.erasure import erasure_job_create
 from governance.services.people import user_has_role
 from governance.services.restriction import employee_processing_restrict
@@ -703,14 +704,13 @@ def request_viewed(*, request: DataRequest, actor) -> None:
     """An officer opened a request: it holds the person's personal data, so the read is
     audited like the consent disclosure, and the person sees it under "Who accessed my
     data". The progress poll does not come here: it carries no personal data."""
-    with transaction.atomic():
-        audit_record(
-            actor=actor,
-            action="personal_data.viewed",
-            target=request,
-            subject=request.employee.subject_id,
-            details={"what": "data subject request", "request": request.pk},
-        )
+    personal_data_viewed(
+        viewer=actor,
+        people=[request.employee],
+        what="data subject request",
+        target=request,
+        details={"request": request.pk},
+    )
 
 
 # --- reminders --------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from governance.selectors.erasure import (
     my_erasure_get,
     my_erasures,
 )
+from governance.services.disclosure import personal_data_viewed
 from governance.services.erasure import erasure_job_create
 from governance.services.signing import public_key_b64
 from governance.views.access import EmployeeRequiredMixin, OfficerRequiredMixin
@@ -88,7 +89,11 @@ class ErasureJobsView(OfficerRequiredMixin, View):
         return render(self.request, "erasure/jobs.html", context, status=status)
 
 
+@method_decorator(never_cache, name="dispatch")
 class ErasureJobDetailView(OfficerRequiredMixin, TemplateView):
+    """One job, naming the person it erases: the list shows pseudonyms, this page says who,
+    and the look is audited. Its progress poll reads the list, which names nobody."""
+
     template_name = "erasure/job.html"
 
     def get_context_data(self, **kwargs):
@@ -96,7 +101,13 @@ class ErasureJobDetailView(OfficerRequiredMixin, TemplateView):
         view = erasure_job_get(job_id=kwargs["job_id"])
         if view is None:
             raise Http404("No such erasure job.")
-        context["job"] = view
+        personal_data_viewed(
+            viewer=self.request.user,
+            people=[view.job.employee],
+            what="erasure job",
+            target=view.job,
+        )
+        context.update(job=view, person=view.job.employee)
         return context
 
 
@@ -105,6 +116,12 @@ class ErasureJobReceiptView(OfficerRequiredMixin, View):
         view = erasure_job_get(job_id=job_id)
         if view is None or not view.receipt:
             raise Http404("No receipt: the job does not exist or has not finished.")
+        personal_data_viewed(
+            viewer=request.user,
+            people=[view.job.employee],
+            what="erasure receipt",
+            target=view.job,
+        )
         return receipt_response(view)
 
 

@@ -195,9 +195,64 @@ class DisclosureForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     action = forms.CharField(
-        required=False, label="Action starts with", help_text="e.g. consent. or notice.published"
+        required=False,
+        max_length=80,
+        label="Action starts with",
+        help_text="e.g. consent. or notice.published",
     )
-    subject = forms.CharField(required=False, label="Subject pseudonym")
+    subject = forms.CharField(
+        required=False,
+        max_length=254,
+        label="Subject",
+        help_text="Pseudonym, employee number or work email",
+    )
+    actor = forms.CharField(
+        required=False, max_length=150, label="Actor", help_text="User id or username"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Named as in the API; `from` cannot be a class attribute.
+        self.fields["from"] = forms.CharField(
+            required=False, max_length=40, label="From", help_text="YYYY-MM-DD or ISO date and time"
+        )
+        self.fields["to"] = forms.CharField(
+            required=False, max_length=40, label="To", help_text="Inclusive; YYYY-MM-DD or ISO"
+        )
+
+    def _moment(self, name: str, *, end: bool):
+        from governance.api.serializers.audit import parse_moment
+
+        text = self.cleaned_data.get(name, "").strip()
+        if not text:
+            return None
+        moment = parse_moment(text, end=end)
+        if moment is None:
+            raise forms.ValidationError("Enter a date (YYYY-MM-DD) or an ISO date and time.")
+        return moment
+
+    def clean_from(self):
+        return self._moment("from", end=False)
+
+    def clean_to(self):
+        return self._moment("to", end=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("from"), cleaned.get("to")
+        if since is not None and until is not None and until <= since:
+            self.add_error("to", "“To” must not be before “From”.")
+        return cleaned
+
+
+class RevealForm(forms.Form):
+    subject = forms.CharField(max_length=40, label="Pseudonym")
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why do you need to know who this is?",
+        help_text="Recorded in the audit log, which the person can read.",
+    )
 
 
 class AggregateForm(forms.Form):

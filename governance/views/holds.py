@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from governance.selectors.holds import legal_hold_get, legal_holds_list
+from governance.services.disclosure import custodians_viewed
 from governance.services.holds import legal_hold_create, legal_hold_release, legal_hold_update
 from governance.views.access import LegalRequiredMixin
 from governance.views.forms import LegalHoldForm, LegalHoldReleaseForm, apply_service_errors
@@ -35,12 +36,17 @@ class HoldListView(LegalRequiredMixin, TemplateView):
         return context
 
 
+@method_decorator(never_cache, name="dispatch")
 class HoldDetailView(LegalRequiredMixin, TemplateView):
+    """One hold, naming its custodians (the list shows pseudonyms): an audited read."""
+
     template_name = "legal/hold.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["hold"] = hold_or_404(kwargs["pk"])
+        hold = hold_or_404(kwargs["pk"])
+        custodians_viewed(viewer=self.request.user, hold=hold)
+        context["hold"] = hold
         return context
 
 
@@ -72,6 +78,7 @@ class HoldEditView(LegalRequiredMixin, View):
         if not hold.is_active:
             messages.info(request, "This hold is released; it can no longer change.")
             return redirect("legal-hold", hold.pk)
+        custodians_viewed(viewer=request.user, hold=hold)  # the form names them
         return self.render(hold, LegalHoldForm(initial=LegalHoldForm.initial_from(hold)))
 
     def post(self, request, pk):

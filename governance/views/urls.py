@@ -141,6 +141,7 @@ urlpatterns = [
     ),
     # Privacy officers and legal
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
+    path("audit/reveal/", audit.RevealView.as_view(), name="audit-reveal"),
     # The works council
     path("council/", council.CouncilDashboardView.as_view(), name="council"),
 ]

@@ -89,7 +89,7 @@ def test_officer_starts_an_erasure_from_the_form(as_user, olivia, alice_data):
     )
     body = response.content.decode()
     assert f"Erasure #{job.pk} started for Alice" in body
-    assert 'data-erasure-poll="/api/v1/erasure-jobs/' in body
+    assert 'data-erasure-poll="/api/v1/erasure-jobs" data-poll-mode="ids"' in body
     assert AuditEvent.objects.filter(action="erasure.requested").count() == 1
 
 

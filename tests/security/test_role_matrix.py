@@ -264,6 +264,10 @@ ACCESS: dict[str, Access] = {
     "api-council-summary": get(COUNCIL),
     "api-audit-events": get(OFFICER_LEGAL),
     "api-audit-verify": get(OFFICER_LEGAL),
+    # A pseudonym nobody has, with no reason: refused as bad input (tests/audit covers reveals).
+    "api-audit-reveal": Access(
+        {"POST": OFFICER_LEGAL}, bodies={"POST": {"subject": "sub_nobody", "reason": ""}}
+    ),
     "api-notice-list": Access(
         {"GET": EMPLOYEES, "POST": OFFICER},
         bodies={
@@ -414,6 +418,7 @@ ACCESS: dict[str, Access] = {
     ),
     # Pages: privacy officers and legal
     "audit": Access({"GET": OFFICER_LEGAL, "POST": OFFICER_LEGAL}),
+    "audit-reveal": Access({"GET": OFFICER_LEGAL, "POST": OFFICER_LEGAL}),
     # Pages: the works council
     "council": get(COUNCIL),
 }

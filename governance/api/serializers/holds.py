@@ -37,6 +37,16 @@ class LegalHoldSerializer(serializers.Serializer):
     release_reason = serializers.CharField()
 
 
+class CustodianPseudonymSerializer(serializers.Serializer):
+    subject_id = serializers.CharField(help_text="The pseudonym the data stores use.")
+
+
+class LegalHoldSummarySerializer(LegalHoldSerializer):
+    """A hold in the list: custodians by pseudonym only. One hold (an audited read) names them."""
+
+    custodians = CustodianPseudonymSerializer(many=True, source="custodians.all")
+
+
 class LegalHoldWriteSerializer(StrictSerializer):
     """Create (all of matter, reason, custodians) or change (any of them) a hold.
 

@@ -303,7 +303,6 @@ class RequestSerializer(MyRequestSerializer):
     for_person = False
 
     employee_number = serializers.CharField(source="employee.employee_number")
-    subject = serializers.CharField(source="employee.subject_id")
     assignee = RequestAssigneeSerializer(allow_null=True)
     due_soon = serializers.SerializerMethodField(
         help_text="The clock runs and the request is due within 7 days."
@@ -322,8 +321,13 @@ class SentEmailSerializer(serializers.Serializer):
 
 
 class RequestDetailSerializer(RequestSerializer, MyRequestDetailSerializer):
-    """A request for officers: everything the person sees, and how it is worked."""
+    """A request for officers: everything the person sees, and how it is worked.
 
+    The pseudonym is here, in the audited read, not in the queue: next to the
+    employee number there it would name the person behind audit entries unrecorded.
+    """
+
+    subject = serializers.CharField(source="employee.subject_id")
     identity_check = serializers.CharField()
     jurisdiction = serializers.CharField()
     filed_by = serializers.CharField(source="filed_by.get_username")

@@ -32,6 +32,7 @@ from governance.selectors.erasure import (
     my_erasure_get,
     my_erasures,
 )
+from governance.services.disclosure import personal_data_viewed
 from governance.services.erasure import erasure_job_create
 
 NOT_DONE = (
@@ -96,6 +97,8 @@ class ErasureJobsView(JSONBodyMixin, generics.GenericAPIView):
 @extend_schema(
     tags=["erasures"],
     summary="One erasure job: state, per-store steps and counts, the receipt when done",
+    description="Recorded as a read of the person's data (`personal_data.viewed`, what "
+    "`erasure job`), which they see; to follow progress, poll the list with `?id=`.",
     responses={200: ErasureJobDetailSerializer, **errors(403, 404)},
 )
 class ErasureJobView(APIView):
@@ -105,6 +108,9 @@ class ErasureJobView(APIView):
         view = erasure_job_get(job_id=job_id)
         if view is None:
             raise NotFound("No such erasure job.")
+        personal_data_viewed(
+            viewer=request.user, people=[view.job.employee], what="erasure job", target=view.job
+        )
         return Response(ErasureJobDetailSerializer(view, context={"request": request}).data)
 
 

@@ -16,18 +16,27 @@ from governance.api.schema import errors
 from governance.api.serializers.holds import (
     LegalHoldReleaseSerializer,
     LegalHoldSerializer,
+    LegalHoldSummarySerializer,
     LegalHoldWriteSerializer,
 )
 from governance.api.views.base import JSONBodyMixin
 from governance.models import LegalHold
 from governance.selectors.holds import legal_hold_get, legal_holds_list
+from governance.services.disclosure import custodians_viewed
 from governance.services.holds import legal_hold_create, legal_hold_release, legal_hold_update
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Legal holds, active first"),
+    list=extend_schema(
+        summary="Legal holds, active first",
+        description="Custodians by pseudonym; one hold names them.",
+        responses={200: LegalHoldSummarySerializer(many=True), **errors(400, 403)},
+    ),
     retrieve=extend_schema(
-        summary="One legal hold", responses={200: LegalHoldSerializer, **errors(403, 404)}
+        summary="One legal hold, naming its custodians",
+        description="Recorded as a read of each custodian's data (`personal_data.viewed`, "
+        "what `legal hold custodian`), which they see.",
+        responses={200: LegalHoldSerializer, **errors(403, 404)},
     ),
     create=extend_schema(
         summary="Place a legal hold",
@@ -62,6 +71,14 @@ class LegalHoldViewSet(
 
     def get_queryset(self):
         return legal_holds_list()
+
+    def get_serializer_class(self):
+        return LegalHoldSummarySerializer if self.action == "list" else LegalHoldSerializer
+
+    def retrieve(self, request, pk=None):
+        hold = self.get_object()
+        custodians_viewed(viewer=request.user, hold=hold)
+        return Response(LegalHoldSerializer(hold).data)
 
     def get_object(self):
         hold = legal_hold_get(hold_id=int(self.kwargs["pk"]))
