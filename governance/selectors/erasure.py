@@ -161,6 +161,24 @@ class ErasureView:
         return ErasureCause(self.cause).label
 
     @property
+    def listed_cause_ref(self) -> str:
+        """The cause's reference as a list naming people by pseudonym may show it: a
+        request's id leads to the person through the request queue, so only the job's
+        own page, an audited read, shows it."""
+        return "" if self.cause == ErasureCause.REQUEST else self.cause_ref
+
+    @property
+    def listed_requester(self) -> str | None:
+        """Who asked, as such a list may show it: a person who asked for their own
+        erasure is "the person", not their login."""
+        job = self.job
+        if job is None or job.requested_by_id is None:
+            return None
+        if job.requested_by_id == job.employee.user_id:
+            return "the person"
+        return job.requested_by.get_username()
+
+    @property
     def personal_state_label(self) -> str:
         return PERSONAL_STATE_LABELS[self.state]
 
@@ -280,7 +298,7 @@ def _with_steps(qs):
 
 def erasure_jobs_all(*, state: str | None = None, cause: str | None = None):
     """Every job, newest first; for officers, who see subjects by pseudonym."""
-    qs = ErasureJob.objects.select_related("requested_by")
+    qs = ErasureJob.objects.select_related("requested_by", "employee")
     if state:
         qs = qs.filter(state=state)
     if cause:
@@ -289,7 +307,9 @@ def erasure_jobs_all(*, state: str | None = None, cause: str | None = None):
 
 
 def erasure_job_get(*, job_id: int) -> ErasureView | None:
-    job = _with_steps(ErasureJob.objects.select_related("requested_by")).filter(pk=job_id)
+    job = _with_steps(ErasureJob.objects.select_related("requested_by", "employee")).filter(
+        pk=job_id
+    )
     views = erasure_views(job)
     return views[0] if views else None
 

@@ -209,6 +209,25 @@ def test_the_job_list_names_subjects_by_pseudonym_only(client_as, olivia, alice_
     assert alice_data.email not in text and alice_data.employee.employee_number not in text
 
 
+def test_the_job_list_leaves_out_what_would_name_the_person_and_the_job_says_it(
+    client_as, olivia, alice_data
+):
+    """A request id leads to the person through the request queue, and a login names
+    them: the list shows neither; one job's page (an audited read) shows both."""
+    job = erasure_job_create(
+        employee=alice_data.employee, cause="request", actor=alice_data, cause_ref="41"
+    )
+
+    listed = client_as(olivia).get("/api/v1/erasure-jobs").json()["results"][0]
+    one = client_as(olivia).get(f"/api/v1/erasure-jobs/{job.pk}").json()
+
+    assert (listed["cause_ref"], listed["requested_by"]) == ("", "the person")
+    assert alice_data.get_username() not in json.dumps(listed)
+    assert (one["cause_ref"], one["requested_by"]) == ("41", alice_data.get_username())
+    page = client_as(olivia).get("/officer/erasure-jobs/").content.decode()
+    assert "by the person" in page and alice_data.get_username() not in page
+
+
 def test_the_job_json_is_exactly_what_its_declared_fields_produce(
     rf, olivia, alice_data, bob, scope
 ):
@@ -220,6 +239,7 @@ def test_the_job_json_is_exactly_what_its_declared_fields_produce(
     )
     erase_owed()
     erasure_job_create(employee=bob.employee, cause="officer", actor=None, reason="")
+    erasure_job_create(employee=bob.employee, cause="request", actor=bob, cause_ref="41")
     views = erasure_views(erasure_jobs_all())
     context = {"request": rf.get("/api/v1/erasure-jobs")}
     assert {view.state for view in views} >= {"verified", "pending"}

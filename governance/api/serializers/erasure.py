@@ -106,13 +106,19 @@ class ErasureJobSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     subject = serializers.CharField(source="job.subject")
     cause = serializers.ChoiceField(choices=ErasureCause.choices)
-    cause_ref = serializers.CharField(help_text="The withdrawal's receipt id, or the request id.")
+    cause_ref = serializers.CharField(
+        source="listed_cause_ref",
+        help_text="The withdrawal's receipt id, or the request id (in a list, empty for a "
+        "request: the job itself, an audited read, shows it).",
+    )
     state = JobStateField()
     state_display = serializers.CharField(source="state_label")
     scope = ErasureScopeSerializer()
     reason = serializers.CharField(source="job.reason")
     requested_by = serializers.CharField(
-        source="job.requested_by.get_username", allow_null=True, default=None
+        source="listed_requester",
+        allow_null=True,
+        help_text="The officer's login; `the person` when they asked themselves (in a list).",
     )
     requested_at = serializers.DateTimeField()
     started_at = serializers.DateTimeField(source="job.started_at", allow_null=True)
@@ -135,12 +141,12 @@ class ErasureJobSerializer(serializers.Serializer):
             "id": view.id,
             "subject": job.subject,
             "cause": view.cause,
-            "cause_ref": view.cause_ref,
+            "cause_ref": view.listed_cause_ref,
             "state": view.state,
             "state_display": str(view.state_label),
             "scope": _scope(view.scope),
             "reason": job.reason,
-            "requested_by": job.requested_by.get_username() if job.requested_by else None,
+            "requested_by": view.listed_requester,
             "requested_at": drf_datetime(view.requested_at),
             "started_at": drf_datetime(job.started_at),
             "completed_at": drf_datetime(view.completed_at),
@@ -151,12 +157,22 @@ class ErasureJobSerializer(serializers.Serializer):
 
 
 class ErasureJobDetailSerializer(ErasureJobSerializer):
+    cause_ref = serializers.CharField(help_text="The withdrawal's receipt id, or the request id.")
+    requested_by = serializers.CharField(
+        source="job.requested_by.get_username", allow_null=True, default=None
+    )
     receipt = serializers.JSONField(
         allow_null=True, help_text="The signed receipt once every store verified, else null."
     )
 
     def to_representation(self, view) -> dict:
-        return {**super().to_representation(view), "receipt": view.receipt}
+        job = view.job
+        # One job's own read is audited (it names the person): it says what lists leave out.
+        named = {
+            "cause_ref": view.cause_ref,
+            "requested_by": job.requested_by.get_username() if job.requested_by else None,
+        }
+        return {**super().to_representation(view), **named, "receipt": view.receipt}
 
 
 def _scope(scope) -> dict:
