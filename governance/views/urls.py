@@ -12,6 +12,7 @@ from governance.views import (
     notices,
     packages,
     people,
+    reports,
     requests,
     retention,
 )
@@ -140,4 +141,15 @@ urlpatterns = [
     ),
     # Privacy officers and legal
     path("audit/", audit.AuditLogView.as_view(), name="audit"),
+    path("legal/reports/", reports.ReportsPageView.as_view(), name="legal-reports"),
+    path(
+        "legal/reports/status.json",
+        reports.ReportsStatusView.as_view(),
+        name="legal-reports-status",
+    ),
+    path(
+        "legal/reports/download/<str:token>/",
+        reports.ReportDownloadView.as_view(),
+        name="report-download",
+    ),
 ]
