@@ -31,7 +31,7 @@ FORMAT_LABELS = {"csv": "CSV", "jsonl": "JSON Lines", "pdf": "PDF", "json": "JSO
 
 
 class ReportForm(forms.Form):
-    kind = forms.ChoiceField(label="Report")
+    kind = forms.ChoiceField(label="Kind of report")
     vars()["from"] = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     to = forms.DateField(
         label="To", help_text="Whole days in UTC, both included.",

@@ -23,8 +23,8 @@ tests/people/test_admin.py covers what the admin shows.
 
 import json
 import re
-from datetime import date
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
