@@ -9,6 +9,7 @@ BENCHMARKS = [
     "bench.ingest",
     "bench.erasure",
     "bench.export",
+    "bench.reports",
     "bench.retention",
     "bench.redaction",
     "bench.consent",

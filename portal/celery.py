@@ -16,6 +16,7 @@ app.conf.task_routes = {
     "governance.tasks.ingestion.*": {"queue": "ingest"},
     "governance.tasks.erasure.*": {"queue": "erasure"},
     "governance.tasks.exports.*": {"queue": "exports"},
+    "governance.tasks.reports.*": {"queue": "exports"},
 }
 app.autodiscover_tasks(["governance"], related_name="tasks")
 app.conf.beat_schedule = {
@@ -37,6 +38,10 @@ app.conf.beat_schedule = {
     },
     "export-packages-reconcile": {
         "task": "governance.tasks.exports.export_packages_reconcile",
+        "schedule": 60.0,
+    },
+    "reports-reconcile": {
+        "task": "governance.tasks.reports.reports_reconcile",
         "schedule": 60.0,
     },
     "retention-enforce": {

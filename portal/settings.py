@@ -400,6 +400,12 @@ SUPERVISORY_AUTHORITIES = {
     },
 }
 EXPORT_TTL_DAYS = env_int("EXPORT_TTL_DAYS", 30)
+# Legal reports: kept REPORT_TTL_DAYS after they are built; a period of at most
+# REPORT_MAX_DAYS (three years and a day: a limitation period plus leap days); a PDF's
+# table shows at most REPORT_PDF_MAX_ROWS rows (CSV and JSON Lines hold every row).
+REPORT_TTL_DAYS = env_int("REPORT_TTL_DAYS", 90)
+REPORT_MAX_DAYS = env_int("REPORT_MAX_DAYS", 3 * 366)
+REPORT_PDF_MAX_ROWS = env_int("REPORT_PDF_MAX_ROWS", 5000)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -16,6 +16,7 @@ from governance.api.views import (
     my_data,
     notices,
     officer,
+    reports,
     requests,
     retention,
 )
@@ -78,6 +79,8 @@ endpoints = [
         officer.ConsentAggregatesView.as_view(),
         name="api-consent-aggregates",
     ),
+    path("reports", reports.ReportsView.as_view(), name="api-reports"),
+    path("reports/<int:report_id>", reports.ReportView.as_view(), name="api-report"),
     path("requests", requests.RequestsView.as_view(), name="api-requests"),
     path("requests/<int:request_id>", requests.RequestView.as_view(), name="api-request"),
     *(

@@ -22,6 +22,7 @@ from governance.models.ingestion import (
 )
 from governance.models.notices import Notice
 from governance.models.people import Employee, Role
+from governance.models.reports import Report
 from governance.models.requests import (
     PACKAGE_KINDS,
     SCOPED_KINDS,
@@ -66,6 +67,7 @@ __all__ = [
     "ErasureJob",
     "ErasureStep",
     "LegalHold",
+    "Report",
     "RetentionPolicy",
     "RetentionRun",
     "Notice",

@@ -9,6 +9,10 @@ file, so `count` asks the storage whether each file still exists.
 Packages expire by themselves `EXPORT_TTL_DAYS` after they are built rather
 than by an officer's retention policy: `purge_expired` is what retention calls
 for this store. Legal holds beat both, by the package's creation time.
+
+Legal reports share the storage and its expiry (`REPORT_TTL_DAYS`): a report about
+many people is evidence, not one person's data, so erasing a person leaves it, but
+it goes when it expires, in the same retention run.
 """
 
 import time
@@ -18,7 +22,7 @@ from datetime import datetime
 from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from governance.models import ExportPackage
+from governance.models import ExportPackage, Report
 from governance.stores.base import EVERYTHING, SubjectScope, register
 from governance.stores.holds import HoldWindow
 
@@ -145,7 +149,7 @@ class ExportsStore:
                 continue
             removed += _file_exists(package)
             _remove(package, State.EXPIRED)
-        return removed, held
+        return removed + reports_expire(now), held
 
 
 def _remove(package: ExportPackage, state: str) -> None:
@@ -154,15 +158,35 @@ def _remove(package: ExportPackage, state: str) -> None:
     ExportPackage.objects.filter(pk=package.pk).update(state=state, file_name="")
 
 
+def reports_expire(now: datetime) -> int:
+    """Delete the files of reports past `expires_at` and mark them expired; returns how
+    many files went."""
+    removed = 0
+    expired = (
+        Report.objects.select_for_update(of=("self",))
+        .filter(expires_at__lt=now)
+        .exclude(file_name="")
+        .order_by("pk")
+    )
+    for report in expired:
+        if exports_storage().exists(report.file_name):
+            exports_storage().delete(report.file_name)
+            removed += 1
+        Report.objects.filter(pk=report.pk).update(state=Report.State.EXPIRED, file_name="")
+    return removed
+
+
 class BuildProgress:
-    """Rows written so far into a package being built, as the employee and officer see it.
+    """Rows written so far into a package (or a report: `model`) being built, as the
+    people waiting for it see it.
 
     Written on a connection of its own, committed at once: the build reads the stores
     inside one snapshot transaction (and streams COPY on its connection), so progress
     written there would show only at the end. At most every `interval` seconds."""
 
-    def __init__(self, package_id: int, *, interval: float = 0.5):
+    def __init__(self, package_id: int, *, interval: float = 0.5, model=ExportPackage):
         self.package_id = package_id
+        self.model = model
         self.interval = interval
         self.done = 0  # rows of the parts already written
         self._last = 0.0
@@ -190,7 +214,7 @@ class BuildProgress:
             self._connection = connections.create_connection(DEFAULT_DB_ALIAS)
         with self._connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {ExportPackage._meta.db_table} SET {column} = %s "
+                f"UPDATE {self.model._meta.db_table} SET {column} = %s "
                 "WHERE id = %s AND state = %s",
                 [rows, self.package_id, State.BUILDING],
             )

@@ -10,6 +10,7 @@ from governance.tasks.erasure import (
 from governance.tasks.exports import export_package_build, export_packages_reconcile
 from governance.tasks.ingestion import event_partitions_maintain, sessions_refresh
 from governance.tasks.notices import notice_lapse_consents, notices_apply_due
+from governance.tasks.reports import report_build, reports_reconcile
 from governance.tasks.requests import requests_remind
 from governance.tasks.retention import retention_enforce
 
@@ -26,6 +27,8 @@ __all__ = [
     "notice_lapse_consents",
     "notices_apply_due",
     "owed_erasures_schedule",
+    "report_build",
+    "reports_reconcile",
     "requests_remind",
     "retention_enforce",
     "sessions_refresh",

@@ -13,6 +13,7 @@ from governance.views import (
     notices,
     packages,
     people,
+    reports,
     requests,
     retention,
 )
@@ -144,4 +145,15 @@ urlpatterns = [
     path("audit/reveal/", audit.RevealView.as_view(), name="audit-reveal"),
     # The works council
     path("council/", council.CouncilDashboardView.as_view(), name="council"),
+    path("legal/reports/", reports.ReportsPageView.as_view(), name="legal-reports"),
+    path(
+        "legal/reports/status.json",
+        reports.ReportsStatusView.as_view(),
+        name="legal-reports-status",
+    ),
+    path(
+        "legal/reports/download/<str:token>/",
+        reports.ReportDownloadView.as_view(),
+        name="report-download",
+    ),
 ]

@@ -24,6 +24,7 @@ tests/people/test_admin.py covers what the admin shows.
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 import pytest
@@ -54,12 +55,14 @@ from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build, package_download_url
 from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
+from governance.services.reports import report_build, report_download_url, report_request
 from governance.services.requests import request_assign, request_file
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 from tests.conftest import written
 from tests.erasure.helpers import drive
 from tests.factories import make_catalogue, make_user, publish_notice
+from tests.reports.helpers import report_files_delete
 from tests.requests.helpers import package_files_delete
 
 # Callers. bob is "someone else": he owns the objects in the paths.
@@ -115,6 +118,7 @@ DEFAULT_PARAMS = {
     "request_id": "bob_queued",
 }
 SCOPE = {"purpose": "train-computer-use-models", "application": "vscode", "data_kind": "key"}
+REPORT_ASKED = {"kind": "requests", "from": "2026-01-01", "to": "2026-01-31", "format": "csv"}
 
 CATALOGUE = {
     # URL segment: (API basename, readers, body to create one, world key of one)
@@ -262,6 +266,13 @@ ACCESS: dict[str, Access] = {
         needs="governance.services.exports",
     ),
     "api-council-summary": get(COUNCIL),
+    # Reports: legal's (officers ask for some kinds); leo's report is his alone.
+    "api-reports": Access(
+        {"GET": OFFICER_LEGAL, "POST": OFFICER_LEGAL},
+        bodies={"POST": REPORT_ASKED},
+        writes={"POST"},
+    ),
+    "api-report": get(LEGAL, params={"report_id": "leo_report"}, hidden=OFFICER),
     "api-audit-events": get(OFFICER_LEGAL),
     "api-audit-verify": get(OFFICER_LEGAL),
     # A pseudonym nobody has, with no reason: refused as bad input (tests/audit covers reveals).
@@ -421,6 +432,13 @@ ACCESS: dict[str, Access] = {
     "audit-reveal": Access({"GET": OFFICER_LEGAL, "POST": OFFICER_LEGAL}),
     # Pages: the works council
     "council": get(COUNCIL),
+    "legal-reports": Access(
+        {"GET": OFFICER_LEGAL, "POST": OFFICER_LEGAL},
+        bodies={"POST": REPORT_ASKED},
+        writes={"POST"},
+    ),
+    "legal-reports-status": get(OFFICER_LEGAL),
+    "report-download": get(LEGAL, params={"token": "leo_report_token"}, hidden=OFFICER),
 }
 
 
@@ -619,6 +637,15 @@ def _build_world() -> World:
     )
     package = ExportPackage.objects.get(request=bob_portability)
     assert export_package_build(package.pk).state == "ready"
+    leo_report = report_request(
+        actor=people["leo"],
+        kind="holds",
+        date_from=date(2026, 1, 1),
+        date_to=date(2026, 1, 31),
+        format="csv",
+    )
+    assert report_build(leo_report.pk).state == "ready"
+    leo_report.refresh_from_db()
 
     sessions = {}
     for name, user in people.items():
@@ -649,6 +676,8 @@ def _build_world() -> World:
         "bob_uidb64": urlsafe_base64_encode(force_bytes(bob.pk)),
         "bob_reset_token": default_token_generator.make_token(bob),
         "bob_package_token": package_download_url(package, user=bob).split("/")[-2],
+        "leo_report": leo_report.pk,
+        "leo_report_token": report_download_url(leo_report, user=people["leo"]).split("/")[-2],
     }
     return World(params=params, sessions=sessions, token=token)
 
@@ -669,6 +698,7 @@ def world(django_db_setup, django_db_blocker):
     yield built
     with django_db_blocker.unblock():
         package_files_delete()  # bob's package: its row rolls back, its file would stay
+        report_files_delete()
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
 

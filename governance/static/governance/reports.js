@@ -1,0 +1,65 @@
+// The reports page: while a report is queued or being built, poll the status JSON
+// ([data-reports-poll]) and move its progress bar; reload once any report changes
+// state, so its download link (or its error) shows.
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-reports-poll]");
+  if (!root || !window.fetch) return;
+  var url = root.getAttribute("data-reports-poll");
+  var shown = {};
+  root.querySelectorAll("tr[data-report]").forEach(function (row) {
+    shown[row.getAttribute("data-report")] = row.getAttribute("data-state");
+  });
+  var waiting = function () {
+    return Object.keys(shown).some(function (id) {
+      return shown[id] === "queued" || shown[id] === "building";
+    });
+  };
+  if (!waiting()) return;
+
+  function tick() {
+    if (document.hidden) {
+      window.setTimeout(tick, 1000);
+      return;
+    }
+    window
+      .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        var changed = false;
+        body.reports.forEach(function (report) {
+          var id = String(report.id);
+          if (!(id in shown)) return;
+          var waitingBefore = shown[id] === "queued" || shown[id] === "building";
+          var waitingNow = report.state === "queued" || report.state === "building";
+          if (waitingBefore !== waitingNow) changed = true;
+          var row = root.querySelector('tr[data-report="' + id + '"]');
+          if (!row) return;
+          row.querySelectorAll('[data-field="progress"]').forEach(function (bar) {
+            bar.value = report.percent;
+            bar.textContent = report.percent + "%";
+          });
+          row.querySelectorAll('[data-field="percent"]').forEach(function (el) {
+            el.textContent = report.percent + "%";
+          });
+          row.querySelectorAll('[data-field="rows"]').forEach(function (el) {
+            el.textContent = report.rows;
+          });
+        });
+        if (changed) {
+          window.location.reload();
+          return;
+        }
+        window.setTimeout(tick, 1000);
+      })
+      .catch(function () {
+        // Stop quietly (signed out, offline): the page still shows what it loaded.
+      });
+  }
+
+  window.setTimeout(tick, 1000);
+})();
