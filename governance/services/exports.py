@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
@@ -53,6 +52,7 @@ from governance.packages import (
     summary_html,
 )
 from governance.services.audit import audit_record
+from governance.services.links import download_token, download_token_read
 from governance.services.locks import (
     package_build_try_lock,
     package_build_unlock,
@@ -490,16 +490,10 @@ def _package_expired(package: ExportPackage) -> PackageGone:
     )
 
 
-def _session_mark(user) -> str:
-    return user.get_session_auth_hash()[:16]
-
-
 def package_download_url(package: ExportPackage, *, user) -> str:
     """A relative URL with a signed token for this package and this user, valid for
     LINK_MAX_AGE and only in that user's signed-in session."""
-    token = signing.dumps(
-        {"p": package.pk, "u": user.pk, "s": _session_mark(user)}, salt=LINK_SALT, compress=True
-    )
+    token = download_token(salt=LINK_SALT, key="p", object_id=package.pk, user=user)
     return reverse("package-download", kwargs={"token": token})
 
 
@@ -509,30 +503,23 @@ def package_download_open(*, token: str, user):
     Returns (package, file). The download is audited and counted. Raises
     PackageNotFound (tampered, someone else's, not ready) or PackageGone (link
     expired, revoked, package expired or erased)."""
-    try:
-        claims = signing.loads(token, salt=LINK_SALT)
-    except signing.BadSignature as exc:
-        raise PackageNotFound from exc
-    if not isinstance(claims, dict) or claims.get("u") != user.pk:
-        raise PackageNotFound
-    if claims.get("s") != _session_mark(user):
+    link = download_token_read(token, salt=LINK_SALT, key="p", user=user, max_age=LINK_MAX_AGE)
+    if link is None:
         raise PackageNotFound
     package = (
-        ExportPackage.objects.filter(pk=claims.get("p"), employee__user=user)
+        ExportPackage.objects.filter(pk=link.object_id, employee__user=user)
         .select_related("employee")
         .first()
     )
     if package is None:
         raise PackageNotFound
-    try:
-        signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
+    if link.expired:
         raise PackageGone(
             "This download link has expired: links work for a short while only. Open your "
             "request's page for a fresh link.",
             package=package,
             new_copy=False,
-        ) from exc
+        )
     if package.state == State.REVOKED:
         raise PackageGone(
             "The privacy team revoked this copy's download link. Ask for a new copy.",

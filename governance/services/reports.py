@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -31,7 +30,8 @@ from governance.reports.base import DocumentReport, Period
 from governance.reports.pdf import write_pdf
 from governance.reports.writers import HashedFile, estimate_of, write_csv, write_jsonl
 from governance.services.audit import audit_record
-from governance.services.exports import LINK_MAX_AGE, _session_mark, _snapshot
+from governance.services.exports import LINK_MAX_AGE, _snapshot
+from governance.services.links import download_token, download_token_read
 from governance.services.people import user_has_role
 from governance.stores.exports import BuildProgress, exports_storage
 
@@ -299,9 +299,7 @@ class ReportGone(Exception):
 def report_download_url(report: Report, *, user) -> str:
     """A relative URL with a signed token for this report and this user, valid for
     LINK_MAX_AGE and only in that user's signed-in session."""
-    token = signing.dumps(
-        {"r": report.pk, "u": user.pk, "s": _session_mark(user)}, salt=LINK_SALT, compress=True
-    )
+    token = download_token(salt=LINK_SALT, key="r", object_id=report.pk, user=user)
     return reverse("report-download", kwargs={"token": token})
 
 
@@ -309,23 +307,14 @@ def report_download_open(*, token: str, user):
     """Check a link for the signed-in `user`, open the report's file and audit the download.
 
     Returns (report, file); raises ReportNotFound or ReportGone."""
-    try:
-        claims = signing.loads(token, salt=LINK_SALT)
-    except signing.BadSignature as exc:
-        raise ReportNotFound from exc
-    if not isinstance(claims, dict) or claims.get("u") != user.pk:
+    link = download_token_read(token, salt=LINK_SALT, key="r", user=user, max_age=LINK_MAX_AGE)
+    if link is None:
         raise ReportNotFound
-    if claims.get("s") != _session_mark(user):
-        raise ReportNotFound
-    report = Report.objects.filter(pk=claims.get("r"), requester=user).first()
+    report = Report.objects.filter(pk=link.object_id, requester=user).first()
     if report is None:
         raise ReportNotFound
-    try:
-        signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise ReportGone(
-            "This download link has expired: open the reports page for a fresh one."
-        ) from exc
+    if link.expired:
+        raise ReportGone("This download link has expired: open the reports page for a fresh one.")
     expired = report.expires_at is not None and report.expires_at <= timezone.now()
     if report.state in (State.EXPIRED, State.ERASED) or (report.state == State.READY and expired):
         raise ReportGone("This report has expired and was deleted. Ask for it again.")
