@@ -38,3 +38,15 @@ def test_the_council_finds_its_dashboard_and_reads_charts_and_tables(page, counc
     expect(table.locator('tr[data-group="Lighthouse"]')).to_contain_text("fewer than 5")
     expect(table.locator('tr[data-group="Lighthouse"]')).not_to_contain_text("%")
     screenshot(page, "council-dashboard")
+
+
+def test_on_a_phone_the_dashboard_fits_and_wide_parts_scroll_on_their_own(
+    page, council_world, password
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "cora@example.com", password)
+    page.goto("/council/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Works council")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the page is {width} px wide on a 390 px screen"
+    screenshot(page, "council-dashboard-phone")
