@@ -26,6 +26,7 @@ dropped at the end).
 import argparse
 import statistics
 import time
+from datetime import timedelta
 
 from bench.common import bench_database
 
@@ -54,10 +55,13 @@ def parse_args():
 def _targets(personas: dict, audit_head: int) -> list[tuple[str, str, str]]:
     """(label, persona, url) for every page of every role and the main list APIs."""
     from django.urls import reverse
+    from django.utils import timezone
 
     from governance.models import Notice
 
     notice = Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by("-version").first()
+    today = timezone.now().date()
+    week_ago = today - timedelta(days=7)
     deep = audit_head // 2  # halfway down the log: 500k entries in at the issue's size
     pages = [
         ("employee", "home", reverse("home")),
@@ -91,6 +95,10 @@ def _targets(personas: dict, audit_head: int) -> list[tuple[str, str, str]]:
         ("legal", "home", reverse("home")),
         ("legal", "holds", reverse("legal-holds")),
         ("legal", "audit", reverse("audit")),
+        ("legal", "audit: actor filter", reverse("audit") + f"?actor={personas['officer']}"),
+        ("legal", "audit: last week", reverse("audit") + f"?from={week_ago}&to={today}"),
+        ("legal", "reports", reverse("legal-reports")),
+        ("council", "dashboard", reverse("council")),
     ]
     apis = [
         ("employee", "api me/consents", reverse("api-my-consents")),
@@ -107,6 +115,8 @@ def _targets(personas: dict, audit_head: int) -> list[tuple[str, str, str]]:
         ("officer", "api consent aggregates", reverse("api-consent-aggregates")),
         ("officer", "api audit events", reverse("api-audit-events")),
         ("legal", "api legal holds", reverse("api-legal-hold-list")),
+        ("legal", "api reports", reverse("api-reports")),
+        ("council", "api summary", reverse("api-council-summary")),
     ]
     return [(f"{who}: {label}", personas[who], url) for who, label, url in pages + apis]
 
@@ -205,10 +215,22 @@ def _seed(args) -> dict:
     return result.personas
 
 
+def _council_login() -> str:
+    """The works council's login: the seeded people are employees; the council is not."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from governance.models import Role
+
+    user, _ = get_user_model().objects.get_or_create(username="scale-council@example.com")
+    user.groups.add(Group.objects.get(name=Role.WORKS_COUNCIL))
+    return user.username
+
+
 def run(args) -> bool:
     from governance.models import AuditEvent
 
-    personas = _seed(args)
+    personas = {**_seed(args), "council": _council_login()}
     head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
     targets = _targets(personas, head)
     print(f"{len(targets)} pages and APIs, {args.loads} loads each (Django test Client):")
