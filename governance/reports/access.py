@@ -62,7 +62,7 @@ class AccessReport(TabularReport):
         "purpose",
         "reason",
     )
-    pdf_columns = ("occurred_at", "accessor", "action", "what", "subject_employee_number", "reason")
+    pdf_columns = ("occurred_at", "accessor", "action", "what", "subject", "reason")
 
     def clean_filters(self, filters):
         cleaned = super().clean_filters(filters)
