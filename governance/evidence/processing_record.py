@@ -72,7 +72,7 @@ def processing_record_build() -> dict:
         "recipients": _recipients(purposes),
         "transfers": list(settings.PROCESSING_TRANSFERS),
         "retention": _retention(),
-        "safeguards": [_safeguard_text(rule) for rule in _safeguards()],
+        "safeguards": [_safeguard_line(rule) for rule in _safeguards()],
         "technical_measures": list(TECHNICAL_MEASURES),
     }
 
@@ -104,6 +104,15 @@ def _purpose(purpose: Purpose) -> dict:
         "third_party_disclosure": purpose.third_party_disclosure,
         "termination": purpose.termination if permitted else "",
     }
+
+
+def _safeguard_line(rule) -> str:
+    """A safeguard as the record states it: a rule named after its detector says the name
+    once ("Redaction detector: Card numbers (Luhn-checked)")."""
+    text = _safeguard_text(rule)
+    if rule.detector and rule.name == rule.get_detector_display():
+        text = text.replace(f" — {rule.name}", "", 1)
+    return text
 
 
 def _applications() -> list[dict]:

@@ -267,7 +267,8 @@ def verify(path: Path) -> str:
     for seq in sorted(signed):
         if not first <= seq <= last:
             raise Broken(seq, f"checkpoint at seq {seq} is outside the events {first}..{last}")
-    message = f"OK: events {first}..{last}, {len(signed)} checkpoints"
+    count = len(signed)
+    message = f"OK: events {first}..{last}, {count} checkpoint{'' if count == 1 else 's'}"
     anchored = max(signed) if signed else None
     if anchored != last:
         after = f"after seq {anchored}" if anchored else "in this bundle"

@@ -3,7 +3,9 @@
 Every read of someone's personal data is an audit event; so are the copies made of
 it (packages built and downloaded, reports downloaded) and the disclosures of one
 person's consent. The report is those events of a period, with the accessor, the
-subject's pseudonym and employee number, what was read and the reason given.
+subject's pseudonym, what was read and the reason given. The subject's employee number is
+filled in only in a report about one person (the `subject` filter, which already names
+them): a report about everyone ties no pseudonym to a person.
 """
 
 from django.contrib.auth import get_user_model
@@ -60,7 +62,7 @@ class AccessReport(TabularReport):
         "purpose",
         "reason",
     )
-    pdf_columns = ("occurred_at", "accessor", "action", "what", "subject_employee_number", "reason")
+    pdf_columns = ("occurred_at", "accessor", "action", "what", "subject", "reason")
 
     def clean_filters(self, filters):
         cleaned = super().clean_filters(filters)
@@ -80,7 +82,9 @@ class AccessReport(TabularReport):
         audit, people = AuditEvent._meta.db_table, Employee._meta.db_table
         where = ["a.action = ANY(%s)", "a.occurred_at >= %s", "a.occurred_at < %s"]
         args: list = [list(ACCESS_ACTIONS), period.starts, period.ends]
+        number = "''"
         if "subject" in filters:
+            number = "coalesce(e.employee_number, '')"
             where.append("a.subject = %s")
             args.append(Employee.objects.get(employee_number=filters["subject"]).subject_id)
         if "accessor" in filters:
@@ -90,7 +94,7 @@ class AccessReport(TabularReport):
         sql = f"""
             SELECT a.seq, {iso_utc("a.occurred_at")}, a.actor_label, a.actor_type, a.action,
                    coalesce(a.details->>'what', a.target_type), a.subject,
-                   e.employee_number, a.target_type, a.target_id, a.purpose,
+                   {number}, a.target_type, a.target_id, a.purpose,
                    coalesce(a.details->>'reason', '')
             FROM {audit} a
             LEFT JOIN {people} e ON a.subject <> '' AND e.subject_id = a.subject

@@ -19,6 +19,17 @@ FORMATS = {
     "zip": ("application/zip", "zip"),
 }
 
+# What a person reads for each format.
+FORMAT_LABELS = {"csv": "CSV", "jsonl": "JSON Lines", "pdf": "PDF", "json": "JSON", "zip": "Zip"}
+
+
+def formats_text(formats: tuple[str, ...]) -> str:
+    """“CSV, JSON Lines or PDF”; a lone zip is “a zip file”."""
+    if tuple(formats) == ("zip",):
+        return "a zip file"
+    labels = [FORMAT_LABELS.get(f, f) for f in formats]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+
 
 # ISO 8601 in UTC, as PostgreSQL writes it for a report's SQL.
 def iso_utc(column: str) -> str:
@@ -67,6 +78,8 @@ class ReportKind:
     # Who may ask for it: legal always; privacy officers where the kind says so.
     roles: ClassVar[frozenset[Role]] = frozenset({Role.LEGAL})
     filters: ClassVar[dict[str, str]] = {}
+    # False for a kind that is "as of" its making: from/to are optional and not used.
+    uses_period: ClassVar[bool] = True
 
     def clean_filters(self, filters: dict[str, Any]) -> dict[str, Any]:
         """Validated filters, as stored in the report's params (JSON)."""

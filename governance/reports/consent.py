@@ -53,7 +53,10 @@ class ConsentRegister(TabularReport):
         "opt_in_rate",
         "withdrew",
         "withdrawal_rate",
-        "suppressed",
+        # Each half is hidden on its own: a row can show its withdrawals and hide its
+        # opt-ins (or the other way round).
+        "opt_in_suppressed",
+        "withdrawal_suppressed",
     )
 
     def _tallies(self, period: Period) -> dict[tuple[str, str, str], tuple[int, int]]:
@@ -111,7 +114,7 @@ class ConsentRegister(TabularReport):
                         month, dimension, group, people,
                         opted_shown, _rate(people, opted_shown),
                         withdrew_shown, _rate(people, withdrew_shown),
-                        opted_shown is None or withdrew_shown is None,
+                        opted_shown is None, withdrew_shown is None,
                     )  # fmt: skip
 
     def chart(self, period: Period, filters: dict) -> Chart:

@@ -43,10 +43,11 @@ class ProcessingRecord(DocumentReport):
     description = (
         "Purposes and their lawful basis, categories of data and of people, recipients, "
         "transfers, retention per store and the safeguards in force, as the portal "
-        "enforces them when the record is made (the period is not used)."
+        "enforces them when the record is made (no period: from and to are not needed)."
     )
     formats = ("pdf", "json")
     roles = frozenset({Role.LEGAL, Role.PRIVACY_OFFICER})
+    uses_period = False
 
     def write(self, out, *, report, period: Period, progress) -> int:
         record = processing_record_write(out, fmt=report.format)

@@ -90,11 +90,14 @@ class RequestsRegister(TabularReport):
 class ErasureCertificates(TabularReport):
     key = "erasures"
     title = "Erasure certificates"
-    description = "Every erasure job of the period with its signed receipt."
+    description = (
+        "Every erasure job of the period with its signed receipt, by pseudonym: the job's "
+        "own page says whose it was, and opening it is an audited read."
+    )
     roles = OFFICER_AND_LEGAL
+    # No employee number: a list ties no pseudonym to a person.
     columns = (
         "job",
-        "employee_number",
         "subject",
         "cause",
         "cause_ref",
@@ -107,17 +110,16 @@ class ErasureCertificates(TabularReport):
         "receipt_public_key",
         "receipt",
     )
-    pdf_columns = ("job", "employee_number", "cause", "state", "created_at", "completed_at")
+    pdf_columns = ("job", "subject", "cause", "state", "created_at", "completed_at")
 
     def query(self, period: Period, filters: dict):
         users = ErasureJob._meta.get_field("requested_by").related_model._meta.db_table
         sql = f"""
-            SELECT j.id, e.employee_number, j.subject, j.cause, j.cause_ref, j.reason, j.state,
+            SELECT j.id, j.subject, j.cause, j.cause_ref, j.reason, j.state,
                    coalesce(u.email, ''), {iso_utc("j.created_at")}, {iso_utc("j.completed_at")},
                    coalesce(j.receipt->'signature'->>'value', ''),
                    coalesce(j.receipt->>'publicKey', ''), coalesce(j.receipt::text, '')
             FROM {ErasureJob._meta.db_table} j
-            JOIN {Employee._meta.db_table} e ON e.id = j.employee_id
             LEFT JOIN {users} u ON u.id = j.requested_by_id
             WHERE j.created_at >= %s AND j.created_at < %s
             ORDER BY j.created_at, j.id

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from governance import reports as registry
 from governance.models import Employee, Report, Role
-from governance.reports.base import DocumentReport, Period
+from governance.reports.base import DocumentReport, Period, formats_text
 from governance.reports.pdf import write_pdf
 from governance.reports.writers import HashedFile, estimate_of, write_csv, write_jsonl
 from governance.services.audit import audit_record
@@ -51,12 +51,15 @@ def report_request(
     *,
     actor,
     kind: str,
-    date_from: date,
-    date_to: date,
+    date_from: date | None,
+    date_to: date | None,
     format: str,
     filters: dict | None = None,
 ) -> Report:
-    """Queue a report; 403 (PermissionDenied) for a caller who may not have this kind."""
+    """Queue a report; 403 (PermissionDenied) for a caller who may not have this kind.
+
+    A kind that uses no period (the record of processing activities, "as of" its making)
+    takes no `date_from`/`date_to`: its params hold the day it was asked for as both."""
     if not (user_has_role(actor, Role.LEGAL) or user_has_role(actor, Role.PRIVACY_OFFICER)):
         raise PermissionDenied("Only legal and privacy officers may ask for reports.")
     report_kind = registry.kind(kind)
@@ -67,8 +70,15 @@ def report_request(
         raise PermissionDenied(f"The {kind} report is for legal only.")
     if format not in report_kind.formats:
         raise ValidationError(
-            {"format": [f"The {kind} report comes as {', '.join(report_kind.formats)}."]}
+            {"format": [f"The {report_kind.title} comes as {formats_text(report_kind.formats)}."]}
         )
+    if not report_kind.uses_period:
+        date_from = date_to = timezone.now().date()
+    for field, value in (("from", date_from), ("to", date_to)):
+        if value is None:
+            raise ValidationError(
+                {field: [f"The {report_kind.title} needs a period: “{field}” is required."]}
+            )
     if date_to < date_from:
         raise ValidationError({"to": ["The period ends before it starts."]})
     days = (date_to - date_from).days + 1
@@ -90,7 +100,12 @@ def report_request(
             action="report.requested",
             target=report,
             subject=_subject_of(cleaned),
-            details={"kind": kind, "format": format, "params": report.params},
+            details={
+                "kind": kind,
+                "format": format,
+                "params": report.params,
+                "what": report_what(report),
+            },
         )
         transaction.on_commit(lambda: _enqueue(report.pk))
     return report
@@ -112,6 +127,16 @@ def _subject_of(filters: dict) -> str:
         Employee.objects.filter(employee_number=number).values_list("subject_id", flat=True).first()
         or ""
     )
+
+
+def report_what(report: Report) -> str:
+    """What a report is, in words, for its audit events (so "Who accessed my data" and the
+    access report can say which report, of which period): never a filter's value."""
+    kind = registry.kind(report.kind)
+    title = kind.title if kind else report.kind
+    if kind is not None and not kind.uses_period:
+        return f"{title}, as of {report.params['to']}"
+    return f"{title}, {report.params['from']} to {report.params['to']}"
 
 
 def period_of(report: Report) -> Period:
@@ -231,6 +256,7 @@ def _publish(report: Report, tmp, written: HashedFile, rows: int) -> BuildOutcom
                     "kind": report.kind,
                     "format": report.format,
                     "params": report.params,
+                    "what": report_what(report),
                     "rows": rows,
                     "sha256": digest.hexdigest(),
                     "requester": report.requester_id,
@@ -298,7 +324,8 @@ class ReportGone(Exception):
 
 def report_download_url(report: Report, *, user) -> str:
     """A relative URL with a signed token for this report and this user, valid for
-    LINK_MAX_AGE and only in that user's signed-in session."""
+    LINK_MAX_AGE, only for that user and until their password changes (the link is bound
+    to the password's hash, not to one browser session)."""
     token = download_token(salt=LINK_SALT, key="r", object_id=report.pk, user=user)
     return reverse("report-download", kwargs={"token": token})
 
@@ -330,6 +357,11 @@ def report_download_open(*, token: str, user):
             action="report.downloaded",
             target=report,
             subject=_subject_of(filters_of(report)),
-            details={"kind": report.kind, "format": report.format, "sha256": report.sha256},
+            details={
+                "kind": report.kind,
+                "format": report.format,
+                "sha256": report.sha256,
+                "what": report_what(report),
+            },
         )
     return report, file

@@ -2,6 +2,8 @@
 report, follow its progress, download it through a signed link only its requester can
 use. A link not valid for the signed-in person is 404; one that is over is 410."""
 
+import json
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +16,7 @@ from django.views.decorators.cache import never_cache
 
 from governance import reports as registry
 from governance.models import Report
+from governance.reports.base import FORMAT_LABELS
 from governance.selectors.reports import reports_of
 from governance.services.reports import (
     ReportGone,
@@ -27,14 +30,19 @@ from governance.views.access import AuditorRequiredMixin
 from governance.views.forms import apply_service_errors
 
 SHOWN = 50
-FORMAT_LABELS = {"csv": "CSV", "jsonl": "JSON Lines", "pdf": "PDF", "json": "JSON", "zip": "Zip"}
 
 
 class ReportForm(forms.Form):
     kind = forms.ChoiceField(label="Kind of report")
-    vars()["from"] = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    # Not required here: a kind without a period takes none, and the service names a
+    # missing day for the kinds that need one.
+    vars()["from"] = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     to = forms.DateField(
-        label="To", help_text="Whole days in UTC, both included.",
+        label="To", required=False,
+        help_text="Whole days in UTC, both included (the record of processing activities "
+        "takes no period: it is as of its making).",
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
     format = forms.ChoiceField(label="Format")
@@ -53,6 +61,11 @@ class ReportForm(forms.Form):
         self.fields["kind"].choices = [(k.key, k.title) for k in kinds]
         formats = sorted({f for k in kinds for f in k.formats}, key=list(FORMAT_LABELS).index)
         self.fields["format"].choices = [(f, FORMAT_LABELS[f]) for f in formats]
+        # For reports.js: offer only the chosen kind's formats (the service still refuses
+        # any other).
+        self.fields["kind"].widget.attrs["data-formats"] = json.dumps(
+            {k.key: list(k.formats) for k in kinds}
+        )
         if not self.is_bound:
             today = timezone.now().date()
             self.initial.setdefault("from", today.replace(month=1, day=1))

@@ -247,7 +247,7 @@ def test_a_period_holds_its_events_and_those_up_to_the_next_checkpoint(three_day
     assert seqs == list(range(4, 11))
     assert [json.loads(c)["seq"] for c in checkpoints] == [10]
     result = run_verifier(path, tmp_path)
-    assert result.returncode == 0 and result.stdout.startswith("OK: events 4..10, 1 checkpoints")
+    assert result.returncode == 0 and result.stdout.startswith("OK: events 4..10, 1 checkpoint\n")
 
 
 def test_progress_counts_the_events_written(three_days, tmp_path):

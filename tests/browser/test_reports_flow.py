@@ -59,7 +59,8 @@ def test_legal_builds_an_access_report_and_reads_the_csv_and_the_pdf(
         rows = list(csv.DictReader(f))
     viewed = [r for r in rows if r["action"] == "personal_data.viewed"]
     assert [r["reason"] for r in viewed] == ["Works council query"], worker.log()
-    assert viewed[0]["subject_employee_number"] == alice.employee.employee_number
+    assert viewed[0]["subject"] == alice.employee.subject_id
+    assert viewed[0]["subject_employee_number"] == ""  # about everyone: pseudonyms only
     assert viewed[0]["accessor"] == "olivia@example.com"
 
     as_pdf = ask(page, "PDF")
@@ -69,3 +70,17 @@ def test_legal_builds_an_access_report_and_reads_the_csv_and_the_pdf(
     assert re.search(r"Rows: [1-9]", text)
     as_csv.refresh_from_db()
     assert as_csv.state == "ready" and as_csv.rows_written == len(rows)
+
+
+def test_the_form_offers_only_the_formats_of_the_chosen_kind(page, leo, password):
+    log_in(page, "leo@example.com", password)
+    page.goto("/legal/reports/")
+    kind, fmt = page.get_by_label("Kind of report"), page.get_by_label("Format")
+    offered = "(el) => Array.from(el.options).filter((o) => !o.disabled).map((o) => o.value)"
+
+    kind.select_option(label="Audit evidence bundle")
+    assert fmt.evaluate(offered) == ["zip"] and fmt.input_value() == "zip"
+    kind.select_option(label="Access report")
+    assert fmt.evaluate(offered) == ["csv", "jsonl", "pdf"] and fmt.input_value() == "csv"
+    kind.select_option(label="Record of processing activities (Art. 30)")
+    assert fmt.evaluate(offered) == ["pdf", "json"]

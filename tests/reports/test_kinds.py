@@ -63,12 +63,12 @@ def test_the_access_report_lists_every_read_of_personal_data_of_the_period(
     assert [int(r["seq"]) for r in rows] == sorted(expected.values_list("seq", flat=True))
     disclosure = next(r for r in rows if r["action"] == "personal_data.viewed")
     assert disclosure["accessor"] == "olivia@example.com"
-    assert disclosure["subject_employee_number"] == alice.employee.employee_number
+    # About everyone: pseudonyms only, no employee number ties one to a person.
+    assert {r["subject_employee_number"] for r in rows} == {""}
     assert disclosure["subject"] == alice.employee.subject_id
     assert disclosure["what"] == "consent" and disclosure["reason"] == "DSR 12"
     download = next(r for r in rows if r["action"] == "package.downloaded")
     assert download["accessor"] == "bob@example.com"
-    assert download["subject_employee_number"] == bob.employee.employee_number
     assert disclosure["occurred_at"].endswith("Z") and "T" in disclosure["occurred_at"]
     assert list(rows[0]) == [
         "seq", "occurred_at", "accessor", "accessor_type", "action", "what", "subject",
@@ -86,6 +86,9 @@ def test_the_access_report_filters_by_subject_and_by_accessor(accesses, alice, b
     assert {r["accessor"] for r in by_bob} == {"bob@example.com"}
     assert "package.downloaded" in {r["action"] for r in by_bob}
     assert {r["subject"] for r in by_number} == {bob.employee.subject_id}
+    # A report about one person already names them: there the number is filled in.
+    assert {r["subject_employee_number"] for r in by_number} == {bob.employee.employee_number}
+    assert {r["subject_employee_number"] for r in about_alice} == {alice.employee.employee_number}
 
 
 def test_json_lines_hold_the_same_rows_as_the_csv(accesses, leo):
@@ -164,11 +167,12 @@ def test_the_consent_register_gives_rates_and_suppresses_small_groups(
     assert sales_row["people"] == "10"
     # All ten opted in: fewer than five did not, which would tell each one's choice.
     assert sales_row["opted_in"] == "" and sales_row["withdrew"] == "5"
-    assert sales_row["withdrawal_rate"] == "0.5" and sales_row["suppressed"] == "True"
+    assert sales_row["withdrawal_rate"] == "0.5"
+    assert sales_row["opt_in_suppressed"] == "True"
+    assert sales_row["withdrawal_suppressed"] == "False"
     finance = by[(month, "department", "Finance")]  # bob alone
-    assert (
-        finance["opted_in"] == "" and finance["withdrew"] == "" and finance["suppressed"] == "True"
-    )
+    assert finance["opted_in"] == "" and finance["withdrew"] == ""
+    assert finance["opt_in_suppressed"] == finance["withdrawal_suppressed"] == "True"
     everyone = 10 + 3  # sales, bob, olivia, leo
     vscode = by[(month, "application", scope.application.name)]
     assert vscode["people"] == str(everyone)
@@ -184,7 +188,10 @@ def test_erasure_certificates_carry_each_jobs_signed_receipt(alice, olivia, leo)
 
     assert [int(r["job"]) for r in rows] == [job.pk]
     row = rows[0]
-    assert row["employee_number"] == alice.employee.employee_number
+    # A list ties no pseudonym to a person: the job's own, audited, page says whose it was.
+    assert "employee_number" not in row
+    assert alice.employee.employee_number not in json.dumps(rows)
+    assert row["subject"] == alice.employee.subject_id
     assert row["requested_by"] == "olivia@example.com" and row["state"] == "verified"
     assert row["receipt_signature"] == job.receipt["signature"]["value"]
     assert verify_document(json.loads(row["receipt"]))

@@ -80,7 +80,8 @@ def test_a_real_worker_builds_an_access_report_holding_a_disclosure_and_a_packag
     rows = csv_rows(report)
     assert report.rows_written == len(rows) == report.rows_expected
     disclosure = next(r for r in rows if r["action"] == "personal_data.viewed")
-    assert disclosure["subject_employee_number"] == alice.employee.employee_number
+    assert disclosure["subject"] == alice.employee.subject_id
+    assert disclosure["subject_employee_number"] == ""
     assert disclosure["reason"] == "Complaint 9"
     download = next(r for r in rows if r["action"] == "package.downloaded")
     assert download["accessor"] == "bob@example.com"

@@ -21,13 +21,24 @@ class ReportStateField(NamedEnumField):
 class ReportRequestSerializer(StrictSerializer):
     kind = PlainTextField(
         max_length=32,
-        help_text="access, requests, consent, erasures, retention or holds (and any kind "
-        "registered later); privacy officers may ask for requests, consent, erasures and "
-        "retention only",
+        help_text="access, requests, consent, erasures, retention, holds, audit_bundle or "
+        "processing_record (and any kind registered later); privacy officers may ask for "
+        "requests, consent, erasures, retention and processing_record only",
     )
-    vars()["from"] = serializers.DateField(help_text="First day of the period (UTC)")
-    to = serializers.DateField(help_text="Last day of the period (UTC), inclusive")
-    format = PlainTextField(max_length=8, help_text="csv, jsonl or pdf (a kind may take fewer)")
+    vars()["from"] = serializers.DateField(
+        required=False,
+        help_text="First day of the period (UTC); required except for processing_record, "
+        "which is as of its making and takes no period",
+    )
+    to = serializers.DateField(
+        required=False,
+        help_text="Last day of the period (UTC), inclusive; required except for processing_record",
+    )
+    format = PlainTextField(
+        max_length=8,
+        help_text="csv, jsonl or pdf for the tabular kinds; zip for audit_bundle; pdf or json "
+        "for processing_record",
+    )
     subject = PlainTextField(
         max_length=254, required=False, help_text="access: whose data (employee number or email)"
     )

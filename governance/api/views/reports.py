@@ -23,7 +23,8 @@ from governance.services.reports import report_request
     post=extend_schema(
         summary="Ask for a report; it is built in the background",
         description="`from` and `to` are whole UTC days, `to` inclusive, at most "
-        "REPORT_MAX_DAYS apart. Follow the report at `GET /api/v1/reports/{id}`: its "
+        "REPORT_MAX_DAYS apart; a kind without a period (`processing_record`, as of its "
+        "making) takes neither, and its `period` reads the day it was asked for. Follow the report at `GET /api/v1/reports/{id}`: its "
         "`download_url` appears when it is ready.",
         request=ReportRequestSerializer,
         responses={202: ReportSerializer, **errors(400, 403)},
@@ -50,8 +51,8 @@ class ReportsView(JSONBodyMixin, generics.GenericAPIView):
         report = report_request(
             actor=request.user,
             kind=data.pop("kind"),
-            date_from=data.pop("from"),
-            date_to=data.pop("to"),
+            date_from=data.pop("from", None),
+            date_to=data.pop("to", None),
             format=data.pop("format"),
             filters=data,
         )

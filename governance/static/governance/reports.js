@@ -63,3 +63,35 @@
 
   window.setTimeout(tick, 1000);
 })();
+
+// The form: offer only the formats the chosen kind comes in (the kind's select carries
+// them as data-formats); without JS every format shows and the server names a wrong one.
+(function () {
+  "use strict";
+
+  var kind = document.querySelector("select[data-formats]");
+  var format = kind && kind.form ? kind.form.querySelector('select[name="format"]') : null;
+  if (!kind || !format) return;
+  var byKind;
+  try {
+    byKind = JSON.parse(kind.getAttribute("data-formats"));
+  } catch (e) {
+    return;
+  }
+
+  function offer() {
+    var allowed = byKind[kind.value] || [];
+    var first = null;
+    Array.prototype.forEach.call(format.options, function (option) {
+      var ok = allowed.indexOf(option.value) !== -1;
+      option.hidden = !ok;
+      option.disabled = !ok;
+      if (ok && first === null) first = option;
+    });
+    var chosen = format.options[format.selectedIndex];
+    if ((!chosen || chosen.disabled) && first) format.value = first.value;
+  }
+
+  kind.addEventListener("change", offer);
+  offer();
+})();
