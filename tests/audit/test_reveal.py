@@ -124,7 +124,9 @@ def test_role_and_login_entries_do_not_tie_a_pseudonym_to_a_username(client_as, 
     ).exists()
 
 
-def test_another_officers_reveal_shows_in_the_persons_api_access_log(client_as, olivia, leo, bob):
+def test_another_officers_reveal_shows_in_the_persons_api_access_log_with_the_reason(
+    client_as, olivia, leo, bob
+):
     client_as(leo).post(
         "/api/v1/audit/reveal",
         {"subject": bob.employee.subject_id, "reason": "Matter 9"},
@@ -135,7 +137,7 @@ def test_another_officers_reveal_shows_in_the_persons_api_access_log(client_as, 
 
     [entry] = [e for e in log if e["action"] == VIEWED]
     assert entry["actor_label"] == leo.get_username()
-    assert entry["details"] == {"what": "identity"}
+    assert entry["details"] == {"what": "identity", "reason": "Matter 9"}
 
 
 def test_request_entries_do_not_point_at_the_queue_row_that_names_the_person(

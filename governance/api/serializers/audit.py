@@ -130,10 +130,19 @@ class RevealedSubjectSerializer(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-# What a person sees of the details of an entry about them. Anything else --
-# notably the free-text reason an officer gave for looking -- stays with
-# officers and legal: it can name other people or a confidential matter.
-ACCESS_LOG_DETAILS = ("what", "scope", "receipt_id", "state_version", "notice_version", "method")
+# What a person sees of the details of an entry about them: what was seen and, for a
+# look at their data, the reason given (the page shows it; the reveal form says the
+# person sees it). Anything else -- usernames, ids of other people's requests -- stays
+# with officers and legal.
+ACCESS_LOG_DETAILS = (
+    "what",
+    "reason",
+    "scope",
+    "receipt_id",
+    "state_version",
+    "notice_version",
+    "method",
+)
 
 
 class AccessLogEntrySerializer(serializers.ModelSerializer):
