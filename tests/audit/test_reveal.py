@@ -149,8 +149,18 @@ def test_request_entries_do_not_point_at_the_queue_row_that_names_the_person(
 
     entries = client_as(olivia).get("/api/v1/audit/events", {"action": "request."}).json()
 
-    [filed] = [e for e in entries["results"] if e["subject"] == bob.employee.subject_id]
+    [filed] = [e for e in entries["results"] if e["action"] == "request.filed"]
     assert filed["target_type"] == "DataRequest"
     assert filed["target_id"] == ""
     assert "request" not in filed["details"]
     assert "target_id" in filed["masked"]
+    # Kind, due date and time would match one row of the queue, which shows the employee
+    # number: beside the pseudonym they would say who it is.
+    assert filed["subject"] == ""
+    assert "due_on" not in filed["details"] and filed["details"]["kind"] == "access"
+    assert {"subject", "details"} <= set(filed["masked"])
+    stored = AuditEvent.objects.get(action="request.filed")
+    assert stored.subject == bob.employee.subject_id and "due_on" in stored.details
+    page = client_as(olivia).get("/audit/", {"action": "request."}).content.decode()
+    assert bob.employee.subject_id not in page
+    assert stored.details["due_on"] not in page

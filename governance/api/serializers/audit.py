@@ -86,9 +86,10 @@ class AuditEventSerializer(serializers.ModelSerializer):
     """A full audit log entry, for officers and legal.
 
     Subjects are pseudonyms. Where an entry would tie one to a person (the person
-    acting for themselves, a username in the details, a user or employee row as the
-    target) those fields are masked and named in `masked`; the stored entry is
-    unchanged and verifies (`/api/v1/audit/verify`).
+    acting for themselves, a user or employee row as the target, a username, email
+    address or employee number anywhere in the details, a data subject request's
+    subject and due date) those fields are masked and named in `masked`; the stored
+    entry is unchanged and verifies (`/api/v1/audit/verify`).
     """
 
     masked = serializers.SerializerMethodField()
