@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
 MAX_PAGE_SIZE = 1000
+INVALID_CURSOR = "Not a cursor this list gave out: follow `next` or `previous`."
 # PostgreSQL's OFFSET is a bigint; anything past the last row is an empty page anyway.
 MAX_OFFSET = 2**63 - 1
 # Plain ASCII digits: int() would also take " 7", "+7", "7_000" and other scripts' digits.
@@ -67,8 +68,8 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 class SeqCursorPagination(CursorPagination):
     """Audit entries newest first; pages stay stable while new entries are appended.
 
-    A cursor that does not decode, or whose position is not a sequence number,
-    is DRF's 404 ("Invalid cursor"); a bad `page_size` is a 400.
+    A cursor that does not decode, or whose position is not a sequence number, is a
+    400 naming `cursor`, as a bad `page_size` is one naming `page_size`.
     """
 
     ordering = "-seq"
@@ -88,10 +89,16 @@ class SeqCursorPagination(CursorPagination):
     def decode_cursor(self, request):
         # DRF checks the offset and direction but hands the position to the query as
         # it came: a hand-made cursor with p=abc would fail there, as a 500.
-        cursor = super().decode_cursor(request)
-        position = cursor.position if cursor is not None else None
-        if position is not None and not DIGITS.fullmatch(position):
-            raise NotFound(self.invalid_cursor_message)
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound:  # DRF's answer to a cursor that does not decode
+            cursor = None
+            readable = False
+        else:
+            position = cursor.position if cursor is not None else None
+            readable = position is None or DIGITS.fullmatch(position) is not None
+        if not readable:
+            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
         return cursor
 
     def get_schema_operation_parameters(self, view):

@@ -4,7 +4,9 @@ A zip holding
 - `events.jsonl`: the events of the period, in sequence, one canonical JSON object a
   line with every field its hash covers, its `prev_hash` and its `hash`. When the period
   ends before the newest checkpoint, the events up to the first checkpoint after it
-  follow, so the period's last event is under a signature too;
+  follow, so the period's last event is under a signature too. The head is signed before
+  the snapshot is opened; an event of the period committed in between is signed by a
+  second signing (bounded: a period written to faster ends at the last signed head);
 - `checkpoints.jsonl`: the signed checkpoints among those events (those in the period
   and the first after it);
 - `manifest.json`: the period and the sequence numbers the bundle holds, signed, so a
@@ -17,7 +19,6 @@ compressed as they come: memory does not grow with the period.
 
 import zipfile
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -41,6 +42,9 @@ from governance.services.signing import sign_document
 MANIFEST_TYPE = "audit-evidence-bundle"
 VERIFIER = Path(__file__).with_name("verify_bundle.py")
 CHUNK = 5000
+# How often the head is signed before a period still being written to ends at the last
+# signed head.
+SIGN_ATTEMPTS = 3
 
 Progress = Callable[[int, int], None]  # (events written, events to write)
 
@@ -54,35 +58,68 @@ def audit_bundle_write(
         raise ValueError("date_to is before date_from")
     start = datetime.combine(date_from, time.min, tzinfo=UTC)
     end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
-    # A checkpoint of the head now, so the period's last event is under a signature. The
-    # bundle of a broken chain is evidence too (its verifier names the link): no signing then.
-    with suppress(AuditChainBroken):
-        audit_checkpoint_sign()
-    with _snapshot():
-        first, period_last = _period_seqs(start, end)
-        checkpoints = _covering_checkpoints(first, period_last)
-        last = max([period_last, *(c.seq for c in checkpoints)]) if first else None
-        manifest = sign_document(
-            {
-                "type": MANIFEST_TYPE,
-                "version": 1,
-                "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
-                "events": {"first_seq": first, "last_seq": last, "period_last_seq": period_last},
-                "checkpoints": len(checkpoints),
-                "key_id": key_id(),
-                "built_at": timezone.now().isoformat(),
-            }
-        )
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("README.txt", _readme(manifest))
-            archive.writestr("manifest.json", orjson.dumps(manifest, option=_JSON_OPTIONS))
-            archive.writestr("public_key.pem", public_key_pem())
-            archive.write(VERIFIER, "verify_bundle.py")
-            with archive.open("checkpoints.jsonl", "w") as member:
-                for checkpoint in checkpoints:
-                    member.write(_line(_signed_checkpoint(checkpoint)))
-            with archive.open("events.jsonl", "w", force_zip64=True) as member:
-                _write_events(member, first, last, progress)
+    for attempt in range(1, SIGN_ATTEMPTS + 1):
+        # A checkpoint of the head now, so the period's last event is under a signature.
+        # The bundle of a broken chain is evidence too (its verifier names the link): no
+        # signing then.
+        try:
+            audit_checkpoint_sign()
+        except AuditChainBroken:
+            broken = True
+        else:
+            broken = False
+        with _snapshot():
+            first, period_last = _period_seqs(start, end)
+            checkpoints = _covering_checkpoints(first, period_last)
+            if not (_signed_to(checkpoints, period_last) or broken):
+                if attempt < SIGN_ATTEMPTS:
+                    # An event came between the signing and the snapshot: sign again.
+                    continue
+                # Events keep coming in the period: it ends at the head as last signed,
+                # the moment the bundle was made.
+                first, period_last = _cut_at_newest_checkpoint(first)
+                checkpoints = _covering_checkpoints(first, period_last)
+            return _bundle_write(out, date_from, date_to, first, period_last, checkpoints, progress)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _signed_to(checkpoints: list[AuditCheckpoint], period_last: int | None) -> bool:
+    """Whether the period's last event is under one of `checkpoints` (or there is none)."""
+    return period_last is None or bool(checkpoints and checkpoints[-1].seq >= period_last)
+
+
+def _cut_at_newest_checkpoint(first: int) -> tuple[int | None, int | None]:
+    newest = AuditCheckpoint.objects.order_by("-seq").values_list("seq", flat=True).first()
+    if newest is None or newest < first:
+        return None, None
+    return first, newest
+
+
+def _bundle_write(out, date_from, date_to, first, period_last, checkpoints, progress) -> dict:
+    """Write the zip of the events `first`..(the last of `checkpoints`), read in the
+    snapshot the caller holds, and return its signed manifest."""
+    last = max([period_last, *(c.seq for c in checkpoints)]) if first else None
+    manifest = sign_document(
+        {
+            "type": MANIFEST_TYPE,
+            "version": 1,
+            "period": {"from": date_from.isoformat(), "to": date_to.isoformat()},
+            "events": {"first_seq": first, "last_seq": last, "period_last_seq": period_last},
+            "checkpoints": len(checkpoints),
+            "key_id": key_id(),
+            "built_at": timezone.now().isoformat(),
+        }
+    )
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", _readme(manifest))
+        archive.writestr("manifest.json", orjson.dumps(manifest, option=_JSON_OPTIONS))
+        archive.writestr("public_key.pem", public_key_pem())
+        archive.write(VERIFIER, "verify_bundle.py")
+        with archive.open("checkpoints.jsonl", "w") as member:
+            for checkpoint in checkpoints:
+                member.write(_line(_signed_checkpoint(checkpoint)))
+        with archive.open("events.jsonl", "w", force_zip64=True) as member:
+            _write_events(member, first, last, progress)
     return manifest
 
 

@@ -1,8 +1,11 @@
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from governance.models import AuditEvent, Employee
 from governance.selectors.erasure import employee_find
@@ -141,25 +144,100 @@ def audit_events_for(
 # lists requests by employee number): next to a pseudonym they would say who it is.
 PERSON_TARGETS = ("User", "Employee", "DataRequest")
 PERSON_DETAILS = ("username", "email", "request")
+# A data subject request's events: the queue lists each request by employee number with
+# its kind, when it came and when it is due, so beside a pseudonym the due date (or the
+# time and kind of a request.filed) would point at one row. Their subject is shown to
+# nobody on the log; the request's own, audited, page says who.
+REQUEST_ACTIONS = "request."
+REQUEST_DETAILS = ("due_on",)
 THE_PERSON = "the person"
+# An email address anywhere in a text.
+EMAIL = re.compile(r"[^\s@<>(),;:\"']+@[^\s@<>(),;:\"']+\.[^\s@<>(),;:\"']+")
+# Longer texts are no employee number (32 characters at most).
+NUMBER_MAX = 32
+
+
+def _texts(value) -> Iterator[str]:
+    """Every string inside a details value, at any depth."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def _employee_numbers(events: list[AuditEvent]) -> set[str]:
+    """The employee numbers (lower case) among the details' texts of `events`: one query."""
+    candidates = {
+        text.strip().lower()
+        for event in events
+        for text in _texts(event.details)
+        if 0 < len(text.strip()) <= NUMBER_MAX and not text.startswith(PSEUDONYM_PREFIX)
+    }
+    if not candidates:
+        return set()
+    return set(
+        Employee.objects.annotate(number=Lower("employee_number"))
+        .filter(number__in=candidates)
+        .values_list("number", flat=True)
+    )
+
+
+def _names_a_person(text: str, numbers: set[str]) -> bool:
+    return text.strip().lower() in numbers or EMAIL.search(text) is not None
+
+
+def _without_people(value, numbers: set[str], keys: tuple[str, ...] = ()):
+    """`value` less what would say who someone is: the keys named, and any text that is an
+    employee number or holds an email address (a report's `params.subject`, `accessor`,
+    a reason quoting an address), at any depth. Returns (value, whether anything went)."""
+    if isinstance(value, dict):
+        kept, gone = {}, False
+        for key, item in value.items():
+            if key in keys or (isinstance(item, str) and _names_a_person(item, numbers)):
+                gone = True
+                continue
+            kept[key], item_gone = _without_people(item, numbers)
+            gone = gone or item_gone
+        return kept, gone
+    if isinstance(value, list | tuple):
+        kept, gone = [], False
+        for item in value:
+            if isinstance(item, str) and _names_a_person(item, numbers):
+                gone = True
+                continue
+            item, item_gone = _without_people(item, numbers)
+            kept.append(item)
+            gone = gone or item_gone
+        return kept, gone
+    return value, False
 
 
 def audit_entries_masked(events) -> list[AuditEvent]:
     """`events` as officers see them: subjects by pseudonym and nothing that names them.
 
-    An entry about someone would tie the pseudonym to the person where it shows
-    their username as the actor (a consent choice, a login), a username in its
-    details, or their account or employee row as the target. Those fields are
-    blanked on the returned objects (never saved) and listed in `event.masked`;
-    revealing who a pseudonym is goes through the audited reveal.
+    An entry about someone would tie the pseudonym to the person where it shows their
+    username as the actor (a consent choice, a login) or their account or employee row
+    as the target. No entry shows a username, email address or employee number in its
+    details, at any depth (a report's filter on a person, `params.subject` or
+    `params.accessor`): next to the pseudonyms of the entries around it, a name says too
+    much. A request's events would point at its row in the request queue, which names
+    the person: their subject and due date go. Those fields are blanked on the returned
+    objects (never saved) and listed in `event.masked`; revealing who a pseudonym is
+    goes through the audited reveal.
     """
     events = list(events)
     subjects = {e.subject for e in events if e.subject and e.actor_type == "user"}
     users = dict(
         Employee.objects.filter(subject_id__in=subjects).values_list("subject_id", "user_id")
     )
+    numbers = _employee_numbers(events)
     for event in events:
         masked = []
+        a_request = event.action.startswith(REQUEST_ACTIONS)
         if event.subject:
             if event.actor_type == "user" and event.actor_id == str(users.get(event.subject)):
                 event.actor_label = THE_PERSON
@@ -167,9 +245,14 @@ def audit_entries_masked(events) -> list[AuditEvent]:
             if event.target_type in PERSON_TARGETS and event.target_id:
                 event.target_id = ""
                 masked.append("target_id")
-            if any(key in event.details for key in PERSON_DETAILS):
-                event.details = {k: v for k, v in event.details.items() if k not in PERSON_DETAILS}
-                masked.append("details")
+        keys = PERSON_DETAILS + (REQUEST_DETAILS if a_request else ())
+        details, gone = _without_people(event.details, numbers, keys)
+        if gone:
+            event.details = details
+            masked.append("details")
+        if a_request and event.subject:
+            event.subject = ""
+            masked.append("subject")
         event.masked = masked
     return events
 

@@ -79,24 +79,25 @@ def test_audit_page_size_out_of_range_is_400(client_as, olivia, page_size):
     assert list(response.json()) == ["page_size"]
 
 
-def test_a_cursor_that_is_not_ours_is_a_json_404(client_as, olivia):
-    response = client_as(olivia).get("/api/v1/audit/events?cursor=not-a-cursor")
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "zzz"])
+def test_a_cursor_that_is_not_ours_is_a_400_naming_it(client_as, olivia, cursor):
+    response = client_as(olivia).get(f"/api/v1/audit/events?cursor={cursor}")
 
-    assert response.status_code == 404
-    assert response.json() == {"detail": "Invalid cursor"}
+    assert response.status_code == 400
+    assert list(response.json()) == ["cursor"]
 
 
-@pytest.mark.parametrize("position", ["abc", "-1", "1e3", ""])
+@pytest.mark.parametrize("position", ["abc", "-1", "-5", "1e3", ""])
 @pytest.mark.parametrize("path", ["/api/v1/audit/events", "/api/v1/me/access-log"])
-def test_a_hand_made_cursor_with_a_position_that_is_no_number_is_a_404(
+def test_a_hand_made_cursor_with_a_position_that_is_no_number_is_a_400(
     client_as, olivia, path, position
 ):
     cursor = base64.b64encode(f"p={position}".encode()).decode()
 
     response = client_as(olivia).get(f"{path}?cursor={cursor}")
 
-    assert response.status_code == 404, response.content
-    assert response.json() == {"detail": "Invalid cursor"}
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["cursor"]
 
 
 def test_an_unknown_key_with_a_lone_surrogate_is_400_not_500(client_as, olivia, catalogue):

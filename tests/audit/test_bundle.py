@@ -22,12 +22,12 @@ pytestmark = pytest.mark.django_db
 DAY1, DAY2, DAY3 = date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)
 
 
-def append_at(day: date, n: int) -> list[AuditEvent]:
+def append_at(day: date, n: int, *, hour: int = 12) -> list[AuditEvent]:
     """Chain `n` events dated at noon of `day`, hashed as the portal hashes them (the
     service always dates events now; a test needs whole days in the past)."""
     head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
-    when = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+    when = datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
     events = []
     for i in range(n):
         event = AuditEvent(
@@ -377,3 +377,62 @@ def test_command_names_an_unwritable_out_file(tmp_path):
         call_command(
             "audit_bundle", "--from", "2026-01-01", "--to", "2026-01-02", "--out", str(out)
         )
+
+
+def sign_then_append(monkeypatch, *, times: int) -> list[int]:
+    """The bundle's signing of the head, followed (the first `times` times) by an event of
+    day 3 committed before the bundle opens its snapshot. Returns the seqs signed."""
+    from governance.evidence import bundle
+
+    signed = []
+
+    def sign_and_race():
+        checkpoint = audit_checkpoint_sign()
+        signed.append(checkpoint.seq)
+        if len(signed) <= times:
+            append_at(DAY3, 1, hour=12 + len(signed))  # times rise with seq
+        return checkpoint
+
+    monkeypatch.setattr(bundle, "audit_checkpoint_sign", sign_and_race)
+    return signed
+
+
+def test_an_event_between_the_signing_and_the_snapshot_is_still_under_a_signature(
+    three_days, tmp_path, monkeypatch
+):
+    signed = sign_then_append(monkeypatch, times=1)
+    path = tmp_path / "raced.zip"
+
+    manifest = write_bundle(path, DAY1, DAY3)
+
+    # Signed at 10, then seq 11 came: the head was signed again, and 11 is in the bundle.
+    assert signed == [10, 11]
+    assert manifest["events"] == {"first_seq": 1, "last_seq": 11, "period_last_seq": 11}
+    with zipfile.ZipFile(path) as archive:
+        checkpoints = [json.loads(c)["seq"] for c in archive.read("checkpoints.jsonl").split()]
+    assert checkpoints[-1] == 11
+    result = run_verifier(path, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK: events 1..11")
+    assert "note:" not in result.stdout  # every event is under a signature
+
+
+def test_a_period_written_to_faster_than_it_is_signed_ends_at_the_last_signed_head(
+    three_days, tmp_path, monkeypatch
+):
+    signed = sign_then_append(monkeypatch, times=99)
+    path = tmp_path / "busy.zip"
+
+    manifest = write_bundle(path, DAY1, DAY3)
+
+    last_signed = signed[-1]
+    assert len(signed) == 3 and AuditEvent.objects.order_by("-seq").first().seq == last_signed + 1
+    assert manifest["events"] == {
+        "first_seq": 1,
+        "last_seq": last_signed,
+        "period_last_seq": last_signed,
+    }
+    result = run_verifier(path, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"OK: events 1..{last_signed}")
+    assert "note:" not in result.stdout

@@ -124,7 +124,9 @@ def test_role_and_login_entries_do_not_tie_a_pseudonym_to_a_username(client_as, 
     ).exists()
 
 
-def test_another_officers_reveal_shows_in_the_persons_api_access_log(client_as, olivia, leo, bob):
+def test_another_officers_reveal_shows_in_the_persons_api_access_log_with_the_reason(
+    client_as, olivia, leo, bob
+):
     client_as(leo).post(
         "/api/v1/audit/reveal",
         {"subject": bob.employee.subject_id, "reason": "Matter 9"},
@@ -135,7 +137,7 @@ def test_another_officers_reveal_shows_in_the_persons_api_access_log(client_as, 
 
     [entry] = [e for e in log if e["action"] == VIEWED]
     assert entry["actor_label"] == leo.get_username()
-    assert entry["details"] == {"what": "identity"}
+    assert entry["details"] == {"what": "identity", "reason": "Matter 9"}
 
 
 def test_request_entries_do_not_point_at_the_queue_row_that_names_the_person(
@@ -147,8 +149,18 @@ def test_request_entries_do_not_point_at_the_queue_row_that_names_the_person(
 
     entries = client_as(olivia).get("/api/v1/audit/events", {"action": "request."}).json()
 
-    [filed] = [e for e in entries["results"] if e["subject"] == bob.employee.subject_id]
+    [filed] = [e for e in entries["results"] if e["action"] == "request.filed"]
     assert filed["target_type"] == "DataRequest"
     assert filed["target_id"] == ""
     assert "request" not in filed["details"]
     assert "target_id" in filed["masked"]
+    # Kind, due date and time would match one row of the queue, which shows the employee
+    # number: beside the pseudonym they would say who it is.
+    assert filed["subject"] == ""
+    assert "due_on" not in filed["details"] and filed["details"]["kind"] == "access"
+    assert {"subject", "details"} <= set(filed["masked"])
+    stored = AuditEvent.objects.get(action="request.filed")
+    assert stored.subject == bob.employee.subject_id and "due_on" in stored.details
+    page = client_as(olivia).get("/audit/", {"action": "request."}).content.decode()
+    assert bob.employee.subject_id not in page
+    assert stored.details["due_on"] not in page

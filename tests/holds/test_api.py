@@ -246,3 +246,32 @@ def test_hold_paths_are_in_the_openapi_description(client):
     assert {"get", "post"} <= set(paths["/api/v1/legal-holds"])
     assert {"get", "patch"} <= set(paths["/api/v1/legal-holds/{id}"])
     assert "post" in paths["/api/v1/legal-holds/{id}/release"]
+
+
+def custodian_reads(person) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            action="personal_data.viewed",
+            subject=person.employee.subject_id,
+            details__what="legal hold custodian",
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", HOLDS, {"matter": "M", "reason": "R", "custodians": ["bob@example.com"]}),
+        ("patch", HOLDS + "/{hold}", {"matter": "Renamed"}),
+        ("post", HOLDS + "/{hold}/release", {"reason": "settled"}),
+    ],
+)
+def test_a_write_answering_with_the_custodians_is_a_read_of_their_data(
+    client_as, leo, bob, hold, method, path, body
+):
+    response = getattr(client_as(leo), method)(path.format(hold=hold.pk), body, format="json")
+
+    assert response.status_code in (200, 201), response.content
+    assert [c["work_email"] for c in response.json()["custodians"]] == [bob.email]
+    [read] = custodian_reads(bob)
+    assert (read.actor_id, read.target_id) == (str(leo.pk), str(response.json()["id"]))

@@ -86,9 +86,10 @@ class AuditEventSerializer(serializers.ModelSerializer):
     """A full audit log entry, for officers and legal.
 
     Subjects are pseudonyms. Where an entry would tie one to a person (the person
-    acting for themselves, a username in the details, a user or employee row as the
-    target) those fields are masked and named in `masked`; the stored entry is
-    unchanged and verifies (`/api/v1/audit/verify`).
+    acting for themselves, a user or employee row as the target, a username, email
+    address or employee number anywhere in the details, a data subject request's
+    subject and due date) those fields are masked and named in `masked`; the stored
+    entry is unchanged and verifies (`/api/v1/audit/verify`).
     """
 
     masked = serializers.SerializerMethodField()
@@ -130,10 +131,19 @@ class RevealedSubjectSerializer(serializers.Serializer):
     display_name = serializers.CharField()
 
 
-# What a person sees of the details of an entry about them. Anything else --
-# notably the free-text reason an officer gave for looking -- stays with
-# officers and legal: it can name other people or a confidential matter.
-ACCESS_LOG_DETAILS = ("what", "scope", "receipt_id", "state_version", "notice_version", "method")
+# What a person sees of the details of an entry about them: what was seen and, for a
+# look at their data, the reason given (the page shows it; the reveal form says the
+# person sees it). Anything else -- usernames, ids of other people's requests -- stays
+# with officers and legal.
+ACCESS_LOG_DETAILS = (
+    "what",
+    "reason",
+    "scope",
+    "receipt_id",
+    "state_version",
+    "notice_version",
+    "method",
+)
 
 
 class AccessLogEntrySerializer(serializers.ModelSerializer):

@@ -41,19 +41,22 @@ from governance.services.holds import legal_hold_create, legal_hold_release, leg
     create=extend_schema(
         summary="Place a legal hold",
         description="`custodians` are work emails. Absent `starts`/`ends` leave the range open "
-        "on that side; absent or empty `stores` covers every store.",
+        "on that side; absent or empty `stores` covers every store. The answer names the "
+        "custodians: recorded as a read of each one's data, as GET of one hold is.",
         request=LegalHoldWriteSerializer,
         responses={201: LegalHoldSerializer, **errors(400, 403)},
     ),
     partial_update=extend_schema(
         summary="Change an active hold",
-        description="Narrowing a hold lets deletions it deferred resume.",
+        description="Narrowing a hold lets deletions it deferred resume. The answer names "
+        "the custodians: recorded as a read of each one's data, as GET of one hold is.",
         request=LegalHoldWriteSerializer,
         responses={200: LegalHoldSerializer, **errors(400, 403, 404)},
     ),
     release=extend_schema(
         summary="Release a hold; deletions it deferred resume",
-        description="Releasing a hold that is already released changes nothing.",
+        description="Releasing a hold that is already released changes nothing. The answer "
+        "names the custodians: recorded as a read of each one's data, as GET of one hold is.",
         request=LegalHoldReleaseSerializer,
         responses={200: LegalHoldSerializer, **errors(400, 403, 404)},
     ),
@@ -110,4 +113,7 @@ class LegalHoldViewSet(
         return Response(self._shown(hold))
 
     def _shown(self, hold: LegalHold) -> dict:
-        return LegalHoldSerializer(legal_hold_get(hold_id=hold.pk)).data
+        """The hold as a write answers it: naming its custodians, so a read as GET is."""
+        hold = legal_hold_get(hold_id=hold.pk)
+        custodians_viewed(viewer=self.request.user, hold=hold)
+        return LegalHoldSerializer(hold).data
