@@ -78,7 +78,8 @@ CHUNK = 2000
 
 @dataclass(frozen=True)
 class BuildOutcome:
-    """How a build call ended: the package's state, and whether the task should retry."""
+    """How a build call ended (of a package, or of a report): its state, and whether
+    the task should retry."""
 
     state: str
     retry: bool = False

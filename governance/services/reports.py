@@ -13,7 +13,6 @@ import logging
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -30,7 +29,7 @@ from governance.reports.base import DocumentReport, Period, formats_text
 from governance.reports.pdf import write_pdf
 from governance.reports.writers import HashedFile, estimate_of, write_csv, write_jsonl
 from governance.services.audit import audit_record
-from governance.services.exports import LINK_MAX_AGE, _snapshot
+from governance.services.exports import LINK_MAX_AGE, BuildOutcome, _snapshot
 from governance.services.links import download_token, download_token_read
 from governance.services.people import user_has_role
 from governance.stores.exports import BuildProgress, exports_storage
@@ -150,13 +149,6 @@ def filters_of(report: Report) -> dict:
 
 
 # --- building ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BuildOutcome:
-    state: str
-    retry: bool = False
-    attempts: int = 0
 
 
 def report_build(report_id: int) -> BuildOutcome:
