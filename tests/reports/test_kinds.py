@@ -9,7 +9,7 @@ from django.utils import timezone
 from governance.models import AuditEvent, DataRequest, ErasureJob, RetentionRun, Role
 from governance.reports.access import ACCESS_ACTIONS
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
-from governance.services.disclosure import employee_consent_disclose
+from governance.services.disclosure import employee_consent_disclose, subject_reveal
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import (
     export_package_build,
@@ -42,9 +42,10 @@ def _download(package, user):
 
 @pytest.fixture
 def accesses(alice, bob, olivia, catalogue):
-    """Reads of other people's data made now: a consent disclosure of alice by olivia and
-    a download of bob's own package."""
+    """Reads of other people's data made now: a consent disclosure of alice by olivia, an
+    audit-page reveal of who bob's pseudonym is, and a download of bob's own package."""
     employee_consent_disclose(viewer=olivia, employee=alice.employee, reason="DSR 12")
+    subject_reveal(viewer=olivia, subject=bob.employee.subject_id, reason="Complaint 7")
     package = package_requested(bob, olivia)
     assert export_package_build(package.pk).state == "ready"
     package.refresh_from_db()
@@ -67,6 +68,12 @@ def test_the_access_report_lists_every_read_of_personal_data_of_the_period(
     assert {r["subject_employee_number"] for r in rows} == {""}
     assert disclosure["subject"] == alice.employee.subject_id
     assert disclosure["what"] == "consent" and disclosure["reason"] == "DSR 12"
+    reveal = next(r for r in rows if r["what"] == "identity")
+    assert (reveal["accessor"], reveal["subject"]) == (
+        "olivia@example.com",
+        bob.employee.subject_id,
+    )
+    assert reveal["reason"] == "Complaint 7"
     download = next(r for r in rows if r["action"] == "package.downloaded")
     assert download["accessor"] == "bob@example.com"
     assert disclosure["occurred_at"].endswith("Z") and "T" in disclosure["occurred_at"]
