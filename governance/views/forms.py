@@ -189,7 +189,8 @@ class DisclosureForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why do you need to see this person's consent?",
-        help_text="Recorded in the audit log, which the person can read.",
+        help_text="Recorded in the audit log; the person reads it under “Who accessed my data”, "
+        "so name nobody else in it.",
     )
 
 
@@ -251,7 +252,8 @@ class RevealForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why do you need to know who this is?",
-        help_text="Recorded in the audit log, which the person can read.",
+        help_text="Recorded in the audit log; the person reads it under “Who accessed my data”, "
+        "so name nobody else in it.",
     )
 
 

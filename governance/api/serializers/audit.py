@@ -121,7 +121,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class RevealSerializer(StrictSerializer):
     subject = PlainTextField(max_length=40, help_text="The pseudonym, e.g. `sub_1a2b…`.")
     reason = StrictCharField(
-        max_length=500, help_text="Why you need to know who this is; the person sees it."
+        max_length=500,
+        help_text="Why you need to know who this is; the person sees it: name nobody else in it.",
     )
 
 

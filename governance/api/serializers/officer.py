@@ -17,7 +17,9 @@ from governance.models import Purpose
 
 class DisclosureReasonSerializer(StrictSerializer):
     reason = StrictCharField(
-        max_length=500, help_text="Why you need this person's consent; recorded in the audit log."
+        max_length=500,
+        help_text="Why you need this person's consent; recorded in the audit log, and the "
+        'person sees it under "Who accessed my data": name nobody else in it.',
     )
 
 
