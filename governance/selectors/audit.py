@@ -181,7 +181,8 @@ def _employee_numbers(events: list[AuditEvent]) -> set[str]:
         return set()
     return set(
         Employee.objects.annotate(number=Lower("employee_number"))
-        .filter(number__in=candidates)
+        .filter(number__in=candidates)  # by the index on the lower-cased number
+        .order_by()
         .values_list("number", flat=True)
     )
 
