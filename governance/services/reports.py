@@ -94,18 +94,7 @@ def report_request(
             requester=actor,
             created_at=timezone.now(),
         )
-        audit_record(
-            actor=actor,
-            action="report.requested",
-            target=report,
-            subject=_subject_of(cleaned),
-            details={
-                "kind": kind,
-                "format": format,
-                "params": report.params,
-                "what": report_what(report),
-            },
-        )
+        _report_audited(report, "report.requested", actor=actor, params=report.params)
         transaction.on_commit(lambda: _enqueue(report.pk))
     return report
 
@@ -146,6 +135,23 @@ def period_of(report: Report) -> Period:
 
 def filters_of(report: Report) -> dict:
     return {k: v for k, v in report.params.items() if k not in ("from", "to")}
+
+
+def _report_audited(report: Report, action: str, *, actor, **details) -> None:
+    """An audit event of `report`'s life, naming the person it is filtered to (so it shows
+    in their "Who accessed my data") and saying which report it is."""
+    audit_record(
+        actor=actor,
+        action=action,
+        target=report,
+        subject=_subject_of(filters_of(report)),
+        details={
+            "kind": report.kind,
+            "format": report.format,
+            "what": report_what(report),
+            **details,
+        },
+    )
 
 
 # --- building ---------------------------------------------------------------------------
@@ -239,20 +245,14 @@ def _publish(report: Report, tmp, written: HashedFile, rows: int) -> BuildOutcom
             lease_until=None,
         )
         if published:
-            audit_record(
+            _report_audited(
+                report,
+                "report.generated",
                 actor=None,
-                action="report.generated",
-                target=report,
-                subject=_subject_of(filters_of(report)),
-                details={
-                    "kind": report.kind,
-                    "format": report.format,
-                    "params": report.params,
-                    "what": report_what(report),
-                    "rows": rows,
-                    "sha256": digest.hexdigest(),
-                    "requester": report.requester_id,
-                },
+                params=report.params,
+                rows=rows,
+                sha256=digest.hexdigest(),
+                requester=report.requester_id,
             )
     if not published:
         storage.delete(name)  # another builder took it over meanwhile
@@ -344,16 +344,5 @@ def report_download_open(*, token: str, user):
     except FileNotFoundError as exc:
         raise ReportGone("This report has expired and was deleted. Ask for it again.") from exc
     with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="report.downloaded",
-            target=report,
-            subject=_subject_of(filters_of(report)),
-            details={
-                "kind": report.kind,
-                "format": report.format,
-                "sha256": report.sha256,
-                "what": report_what(report),
-            },
-        )
+        _report_audited(report, "report.downloaded", actor=user, sha256=report.sha256)
     return report, file

@@ -1,4 +1,34 @@
 // Progressive enhancement only: every page works without this file.
+
+// portalPoll(url, ms, onBody): fetch the JSON at `url` (or at what `url()` returns; null
+// stops) every `ms` while the tab is visible, and go on while `onBody(body)` returns
+// true. Any failure (signed out, offline) stops it quietly: the page still shows what it
+// loaded. Shared by the erasure, request and report pages.
+window.portalPoll = function (url, ms, onBody) {
+  "use strict";
+
+  function tick() {
+    if (document.hidden) {
+      window.setTimeout(tick, ms);
+      return;
+    }
+    var target = typeof url === "function" ? url() : url;
+    if (target === null) return;
+    window
+      .fetch(target, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (body) {
+        if (onBody(body)) window.setTimeout(tick, ms);
+      })
+      .catch(function () {});
+  }
+
+  if (window.fetch) window.setTimeout(tick, ms);
+};
+
 (function () {
   "use strict";
 
@@ -136,67 +166,51 @@
       });
     }
 
-    function tick() {
+    var owed = root.querySelectorAll("[data-erasure-owed]").length;
+
+    function url() {
       var open = waiting();
-      var owed = root.querySelectorAll("[data-erasure-owed]").length;
       if (!open.length && !owed) {
-        return;
+        return null;
       }
-      if (document.hidden) {
-        window.setTimeout(tick, POLL_MS);
-        return;
+      if (mode !== "ids") {
+        return base;
       }
-      var url = base;
-      if (mode === "ids") {
-        var ids = open.map(function (job) {
-          return job.getAttribute("data-erasure-job");
-        });
-        url += (url.indexOf("?") === -1 ? "?" : "&") + "id=" + ids.join(",");
-      }
-      window
-        .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error("HTTP " + response.status);
-          }
-          return response.json();
-        })
-        .then(function (body) {
-          var items = mode === "one" ? [body] : body.results;
-          var reload = false;
-          items.forEach(function (item) {
-            if (item.id === null) {
-              return;
-            }
-            var job = root.querySelector('[data-erasure-job="' + item.id + '"]');
-            if (!job) {
-              reload = reload || mode === "list";
-              return;
-            }
-            var was = job.getAttribute("data-state");
-            updateJob(root, job, item);
-            if (root.hasAttribute("data-reload-on-finish") && was !== item.state) {
-              reload = reload || isFinished(item.state);
-            }
-          });
-          if (mode === "list") {
-            var owedNow = items.filter(function (item) {
-              return item.id === null;
-            }).length;
-            reload = reload || owedNow !== owed;
-          }
-          if (reload) {
-            window.location.reload();
-          } else {
-            window.setTimeout(tick, POLL_MS);
-          }
-        })
-        .catch(function () {
-          // Stop quietly (signed out, offline): the page still shows what it loaded.
-        });
+      var ids = open.map(function (job) {
+        return job.getAttribute("data-erasure-job");
+      });
+      return base + (base.indexOf("?") === -1 ? "?" : "&") + "id=" + ids.join(",");
     }
 
-    window.setTimeout(tick, POLL_MS);
+    window.portalPoll(url, POLL_MS, function (body) {
+      var items = mode === "one" ? [body] : body.results;
+      var reload = false;
+      items.forEach(function (item) {
+        if (item.id === null) {
+          return;
+        }
+        var job = root.querySelector('[data-erasure-job="' + item.id + '"]');
+        if (!job) {
+          reload = reload || mode === "list";
+          return;
+        }
+        var was = job.getAttribute("data-state");
+        updateJob(root, job, item);
+        if (root.hasAttribute("data-reload-on-finish") && was !== item.state) {
+          reload = reload || isFinished(item.state);
+        }
+      });
+      if (mode === "list") {
+        var owedNow = items.filter(function (item) {
+          return item.id === null;
+        }).length;
+        reload = reload || owedNow !== owed;
+      }
+      if (reload) {
+        window.location.reload();
+      }
+      return !reload;
+    });
   }
 
   if (window.fetch) {
@@ -238,41 +252,24 @@
   var state = root.getAttribute("data-state");
   var packageState = root.getAttribute("data-package-state") || "";
 
-  function tick() {
-    if (document.hidden) {
-      window.setTimeout(tick, 1500);
-      return;
+  window.portalPoll(url, 1500, function (body) {
+    var nowPackage = body.package ? body.package.state : "";
+    if (body.state !== state || nowPackage !== packageState) {
+      window.location.reload();
+      return false;
     }
-    window
-      .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      })
-      .then(function (body) {
-        var nowPackage = body.package ? body.package.state : "";
-        if (body.state !== state || nowPackage !== packageState) {
-          window.location.reload();
-          return;
-        }
-        if (body.package) {
-          root.querySelectorAll('[data-field="package-progress"]').forEach(function (bar) {
-            bar.value = body.package.percent;
-            bar.textContent = body.package.percent + "%";
-          });
-          root.querySelectorAll('[data-field="package-percent"]').forEach(function (el) {
-            el.textContent = body.package.percent + "%";
-          });
-          root.querySelectorAll('[data-field="package-rows"]').forEach(function (el) {
-            el.textContent = body.package.rows_text;
-          });
-        }
-        window.setTimeout(tick, 1500);
-      })
-      .catch(function () {
-        // Stop quietly (signed out, offline): the page still shows what it loaded.
+    if (body.package) {
+      root.querySelectorAll('[data-field="package-progress"]').forEach(function (bar) {
+        bar.value = body.package.percent;
+        bar.textContent = body.package.percent + "%";
       });
-  }
-
-  window.setTimeout(tick, 1500);
+      root.querySelectorAll('[data-field="package-percent"]').forEach(function (el) {
+        el.textContent = body.package.percent + "%";
+      });
+      root.querySelectorAll('[data-field="package-rows"]').forEach(function (el) {
+        el.textContent = body.package.rows_text;
+      });
+    }
+    return true;
+  });
 })();

@@ -5,7 +5,7 @@
   "use strict";
 
   var root = document.querySelector("[data-reports-poll]");
-  if (!root || !window.fetch) return;
+  if (!root || !window.portalPoll) return;
   var url = root.getAttribute("data-reports-poll");
   var shown = {};
   root.querySelectorAll("tr[data-report]").forEach(function (row) {
@@ -18,50 +18,30 @@
   };
   if (!waiting()) return;
 
-  function tick() {
-    if (document.hidden) {
-      window.setTimeout(tick, 1000);
-      return;
-    }
-    window
-      .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      })
-      .then(function (body) {
-        var changed = false;
-        body.reports.forEach(function (report) {
-          var id = String(report.id);
-          if (!(id in shown)) return;
-          var waitingBefore = shown[id] === "queued" || shown[id] === "building";
-          var waitingNow = report.state === "queued" || report.state === "building";
-          if (waitingBefore !== waitingNow) changed = true;
-          var row = root.querySelector('tr[data-report="' + id + '"]');
-          if (!row) return;
-          row.querySelectorAll('[data-field="progress"]').forEach(function (bar) {
-            bar.value = report.percent;
-            bar.textContent = report.percent + "%";
-          });
-          row.querySelectorAll('[data-field="percent"]').forEach(function (el) {
-            el.textContent = report.percent + "%";
-          });
-          row.querySelectorAll('[data-field="rows"]').forEach(function (el) {
-            el.textContent = report.rows;
-          });
-        });
-        if (changed) {
-          window.location.reload();
-          return;
-        }
-        window.setTimeout(tick, 1000);
-      })
-      .catch(function () {
-        // Stop quietly (signed out, offline): the page still shows what it loaded.
+  window.portalPoll(url, 1000, function (body) {
+    var changed = false;
+    body.reports.forEach(function (report) {
+      var id = String(report.id);
+      if (!(id in shown)) return;
+      var waitingBefore = shown[id] === "queued" || shown[id] === "building";
+      var waitingNow = report.state === "queued" || report.state === "building";
+      if (waitingBefore !== waitingNow) changed = true;
+      var row = root.querySelector('tr[data-report="' + id + '"]');
+      if (!row) return;
+      row.querySelectorAll('[data-field="progress"]').forEach(function (bar) {
+        bar.value = report.percent;
+        bar.textContent = report.percent + "%";
       });
-  }
-
-  window.setTimeout(tick, 1000);
+      row.querySelectorAll('[data-field="percent"]').forEach(function (el) {
+        el.textContent = report.percent + "%";
+      });
+      row.querySelectorAll('[data-field="rows"]').forEach(function (el) {
+        el.textContent = report.rows;
+      });
+    });
+    if (changed) window.location.reload();
+    return !changed;
+  });
 })();
 
 // The form: offer only the formats the chosen kind comes in (the kind's select carries
