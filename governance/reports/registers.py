@@ -7,6 +7,7 @@ from governance.models import (
     AuditEvent,
     DataRequest,
     Employee,
+    ErasureCause,
     ErasureJob,
     LegalHold,
     RetentionPolicy,
@@ -114,17 +115,24 @@ class ErasureCertificates(TabularReport):
 
     def query(self, period: Period, filters: dict):
         users = ErasureJob._meta.get_field("requested_by").related_model._meta.db_table
+        # As the erasure job list shows them (ErasureView.listed_cause_ref and
+        # listed_requester): a request's id leads to the person through the request
+        # queue, and a person's own login names them.
         sql = f"""
-            SELECT j.id, j.subject, j.cause, j.cause_ref, j.reason, j.state,
-                   coalesce(u.email, ''), {iso_utc("j.created_at")}, {iso_utc("j.completed_at")},
+            SELECT j.id, j.subject, j.cause,
+                   CASE WHEN j.cause = %s THEN '' ELSE j.cause_ref END, j.reason, j.state,
+                   CASE WHEN u.id IS NULL THEN ''
+                        WHEN u.id = e.user_id THEN 'the person' ELSE u.email END,
+                   {iso_utc("j.created_at")}, {iso_utc("j.completed_at")},
                    coalesce(j.receipt->'signature'->>'value', ''),
                    coalesce(j.receipt->>'publicKey', ''), coalesce(j.receipt::text, '')
             FROM {ErasureJob._meta.db_table} j
             LEFT JOIN {users} u ON u.id = j.requested_by_id
+            LEFT JOIN {Employee._meta.db_table} e ON e.id = j.employee_id
             WHERE j.created_at >= %s AND j.created_at < %s
             ORDER BY j.created_at, j.id
         """
-        return sql, [period.starts, period.ends]
+        return sql, [ErasureCause.REQUEST, period.starts, period.ends]
 
 
 @register

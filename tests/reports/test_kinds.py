@@ -204,6 +204,16 @@ def test_erasure_certificates_carry_each_jobs_signed_receipt(alice, olivia, leo)
     assert verify_document(json.loads(row["receipt"]))
 
 
+def test_erasure_certificates_hide_a_request_id_and_a_persons_own_login(alice, leo):
+    """As the erasure job list does: either would name the person beside the pseudonym."""
+    erasure_job_create(employee=alice.employee, cause="request", actor=alice, cause_ref="41")
+
+    row = csv_rows(built(asked(leo, "erasures")))[0]
+
+    assert (row["cause_ref"], row["requested_by"]) == ("", "the person")
+    assert alice.email not in json.dumps(row)
+
+
 def test_retention_evidence_lists_every_run_of_the_period(olivia, leo):
     now = timezone.now()
     run = RetentionRun.objects.create(
