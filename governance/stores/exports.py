@@ -44,8 +44,8 @@ def _held(package: ExportPackage, holds: list[HoldWindow]) -> bool:
     )
 
 
-def _file_exists(package: ExportPackage) -> bool:
-    return bool(package.file_name) and exports_storage().exists(package.file_name)
+def _file_exists(row: ExportPackage | Report) -> bool:
+    return bool(row.file_name) and exports_storage().exists(row.file_name)
 
 
 @register
@@ -152,10 +152,11 @@ class ExportsStore:
         return removed + reports_expire(now), held
 
 
-def _remove(package: ExportPackage, state: str) -> None:
-    if package.file_name:
-        exports_storage().delete(package.file_name)
-    ExportPackage.objects.filter(pk=package.pk).update(state=state, file_name="")
+def _remove(row: ExportPackage | Report, state: str) -> None:
+    """Delete a package's (or a report's) file and mark it `state`."""
+    if row.file_name:
+        exports_storage().delete(row.file_name)
+    type(row).objects.filter(pk=row.pk).update(state=state, file_name="")
 
 
 def reports_expire(now: datetime) -> int:
@@ -169,10 +170,8 @@ def reports_expire(now: datetime) -> int:
         .order_by("pk")
     )
     for report in expired:
-        if exports_storage().exists(report.file_name):
-            exports_storage().delete(report.file_name)
-            removed += 1
-        Report.objects.filter(pk=report.pk).update(state=Report.State.EXPIRED, file_name="")
+        removed += _file_exists(report)
+        _remove(report, Report.State.EXPIRED)
     return removed
 
 
