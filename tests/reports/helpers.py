@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from governance.models import Report
 from governance.services.reports import report_build, report_request
 from governance.stores.exports import exports_storage
+from tests.requests.helpers import stored_files_delete
 
 
 def today() -> date:
@@ -55,9 +56,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def report_files_delete() -> None:
-    storage = exports_storage()
-    for name in Report.objects.exclude(file_name="").values_list("file_name", flat=True):
-        storage.delete(name)
+    stored_files_delete(Report)
 
 
 @pytest.fixture(autouse=True)

@@ -50,11 +50,16 @@ def member_rows(archive: zipfile.ZipFile, name: str) -> list:
     return [json.loads(line) for line in text.splitlines()]
 
 
-def package_files_delete() -> None:
-    """Delete the files the packages in the database name (before a test's rollback)."""
+def stored_files_delete(model) -> None:
+    """Delete the files that `model`'s rows (packages, reports) name in the exports
+    storage, before a test's rollback takes the rows and would leave the files."""
     storage = exports_storage()
-    for name in ExportPackage.objects.exclude(file_name="").values_list("file_name", flat=True):
+    for name in model.objects.exclude(file_name="").values_list("file_name", flat=True):
         storage.delete(name)
+
+
+def package_files_delete() -> None:
+    stored_files_delete(ExportPackage)
 
 
 @pytest.fixture(autouse=True)
