@@ -398,3 +398,17 @@ def test_a_published_notice_statement_cannot_change(client_as, olivia, catalogue
     published.refresh_from_db()
     assert published.dpo_contact != "Someone else"
     assert written() == before
+
+
+def test_the_demo_notice_states_everything(db, monkeypatch):
+    from django.core.management import call_command
+
+    from governance.services.notices import notice_statement_missing
+
+    monkeypatch.setenv("PORTAL_DEMO_PASSWORD", "demo-pass-123")
+    call_command("seed_demo", people=5)
+
+    notice = Notice.objects.get(status=Notice.Status.PUBLISHED)
+    assert notice_statement_missing(notice) == {}
+    assert set(notice.lawful_bases.values()) == {"consent"}
+    assert notice.content_hash == notice_content_hash(notice)
