@@ -51,8 +51,7 @@ SAFEGUARDS = (
     "Nothing is recorded in excluded applications or windows; keys typed into password "
     "fields are not kept; card numbers, national identifiers, email addresses, phone "
     "numbers, IBANs and secrets are replaced by a marker before storage; window titles "
-    f"are kept only as a keyed hash; key event times are rounded to at least "
-    f"{KEY_TIMING_FLOOR_MS} ms; data is deleted when its retention period ends."
+    "are kept only as a keyed hash; data is deleted when its retention period ends."
 )
 
 

@@ -26,6 +26,9 @@ from governance.services.notices import (
 from governance.views.access import OfficerRequiredMixin
 from governance.views.forms import NoticeForm, PublishForm, apply_service_errors
 
+# The form has one lawful-basis field per purpose; the statement has one map.
+STATEMENT_LABELS = {"lawful_bases": "Lawful basis for each purpose"}
+
 
 class NoticePublicView(LoginRequiredMixin, TemplateView):
     """A published notice: the policyUrl every consent receipt points to."""
@@ -180,5 +183,8 @@ class NoticeDetailView(OfficerRequiredMixin, View):
             context["lapsed"] = notice_lapsed_count(notice=notice)
         else:
             context["would_lapse"] = notice_grants_to_lapse(notice=notice)
-            context["statement_missing"] = notice_statement_missing(notice)
+            context["statement_missing"] = [
+                STATEMENT_LABELS.get(name) or NoticeForm.base_fields[name].label
+                for name in notice_statement_missing(notice)
+            ]
         return render(self.request, self.template_name, context, status=status)
