@@ -81,34 +81,42 @@ def notice_statement_defaults(purposes) -> dict:
 def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
     """What is wrong with the statement fields given; empty fields are a draft's right."""
     errors: dict[str, list[str]] = {}
-    unknown = sorted(set(statement) - set(Notice.STATEMENT_FIELDS))
-    for name in unknown:
-        errors[name] = ["This field cannot be set."]
     for name, value in statement.items():
-        if name in unknown or name in ("lawful_bases", "recipients"):
-            continue
-        multi = name in ("withdrawal_right", "access_right", "safeguards")
-        validator = multi_line_text if multi else single_line_text
-        if not isinstance(value, str):
-            errors[name] = ["Give text."]
-        elif value and not validator.regex.search(value):
-            errors[name] = [validator.message]
-    recipients = statement.get("recipients", [])
-    if not isinstance(recipients, list) or not all(
-        isinstance(r, str) and r.strip() and single_line_text.regex.search(r) for r in recipients
-    ):
-        errors["recipients"] = ["Give one recipient category per line, without control characters."]
-    bases = statement.get("lawful_bases", {})
-    if not isinstance(bases, dict):
-        errors["lawful_bases"] = ["Give a map of purpose slug to lawful basis."]
-    else:
-        problems = _lawful_basis_problems(bases, {p.slug for p in purposes or []})
-        if problems:
-            errors["lawful_bases"] = problems
+        if name not in Notice.STATEMENT_FIELDS:
+            errors[name] = ["This field cannot be set."]
+        elif name == "lawful_bases":
+            problems = _lawful_basis_problems(value, {p.slug for p in purposes or []})
+            if problems:
+                errors[name] = problems
+        elif name == "recipients":
+            item = Notice._meta.get_field(name).base_field
+            if not isinstance(value, list) or any(
+                not (isinstance(r, str) and r.strip()) or _text_error(item, r) for r in value
+            ):
+                errors[name] = [
+                    f"Give one recipient category per line, each at most {item.max_length} "
+                    "characters, without control characters."
+                ]
+        elif problem := _text_error(Notice._meta.get_field(name), value):
+            errors[name] = [problem]
     return errors
 
 
-def _lawful_basis_problems(bases: dict, purpose_slugs: set[str]) -> list[str]:
+def _text_error(field, value) -> str | None:
+    """Why `value` cannot be stored in `field` (a text column of the notice), or None."""
+    if not isinstance(value, str):
+        return "Give text."
+    if field.max_length and len(value) > field.max_length:
+        return f"At most {field.max_length} characters."
+    validator = single_line_text if field.max_length else multi_line_text
+    if value and not validator.regex.search(value):
+        return validator.message
+    return None
+
+
+def _lawful_basis_problems(bases, purpose_slugs: set[str]) -> list[str]:
+    if not isinstance(bases, dict):
+        return ["Give a map of purpose slug to lawful basis."]
     problems = []
     for slug, basis in sorted(bases.items(), key=lambda item: str(item[0])):
         if slug not in purpose_slugs:

@@ -420,3 +420,35 @@ def test_publish_page_names_a_missing_lawful_basis(as_user, olivia, catalogue):
     page = as_user(olivia).get("/officer/notices/2/").content.decode()
 
     assert "must state: Lawful basis for each purpose." in page
+
+
+def test_a_recipient_line_too_long_for_the_column_is_a_form_error(as_user, olivia, catalogue):
+    data = draft_data(catalogue, recipients="Privacy office\n" + "x" * 301)
+
+    response = as_user(olivia).post("/officer/notices/new/", data)
+
+    assert response.status_code == 400
+    assert "each at most 300 characters" in response.content.decode()
+    assert Notice.objects.count() == 1
+
+
+def test_the_service_refuses_bad_statement_values_from_any_caller(catalogue, olivia):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        draft(
+            catalogue,
+            olivia,
+            controller_name="x" * 201,
+            safeguards=None,
+            lawful_bases=["consent"],
+            colour="blue",
+        )
+
+    assert set(refused.value.message_dict) == {
+        "controller_name",
+        "safeguards",
+        "lawful_bases",
+        "colour",
+    }
+    assert Notice.objects.count() == 1
