@@ -136,13 +136,17 @@ def notice_statement_missing(notice: Notice) -> dict[str, list[str]]:
     missing = {
         name: ["Required to publish."]
         for name in Notice.STATEMENT_FIELDS
-        if name != "lawful_bases" and not getattr(notice, name)
+        if name != "lawful_bases" and not _stated(getattr(notice, name))
     }
     slugs = sorted(notice.purposes.values_list("slug", flat=True))
     without = [slug for slug in slugs if slug not in (notice.lawful_bases or {})]
     if without:
         missing["lawful_bases"] = [f"Required to publish: a lawful basis for {', '.join(without)}."]
     return missing
+
+
+def _stated(value) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
 def _validate(*, title: str, body: str, language: str, purposes, applications, data_kinds) -> None:

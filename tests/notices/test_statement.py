@@ -141,7 +141,7 @@ def test_a_draft_may_be_incomplete_but_publishing_names_what_is_missing(
     client = client_as(olivia)
     created = client.post(
         "/api/v1/notices",
-        api_draft(catalogue, lawful_bases={}, dpo_contact="", recipients=[]),
+        api_draft(catalogue, lawful_bases={}, dpo_contact=" \t", recipients=[]),
         format="json",
     )
     assert created.status_code == 201, created.content
