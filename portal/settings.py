@@ -355,6 +355,8 @@ CONTROLLER = {
     "email": env_str("CONTROLLER_EMAIL", "privacy@example.com"),
     "phone": env_str("CONTROLLER_PHONE", "+49 30 000000"),
 }
+# The data protection officer's contact, which a new notice draft starts from.
+DPO_CONTACT = env_str("DPO_CONTACT", "Data Protection Officer, dpo@example.com")
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 
 # The record of processing activities (Art. 30) takes from the catalogue what it holds;

@@ -93,6 +93,11 @@ class Purpose(models.Model):
         return self.enabled and self.use == self.Use.PERMITTED
 
 
+# Key event times are never stored finer than this, whatever the catalogue says: the
+# rhythm of typing identifies a person and can reveal what was typed.
+KEY_TIMING_FLOOR_MS = 50
+
+
 class SafeguardRule(models.Model):
     """A rule applied before anything is stored: exclusions, redaction, coarsening."""
 

@@ -1,7 +1,20 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from governance.models.catalogue import Application, DataKind, Purpose
+
+
+class LawfulBasis(models.TextChoices):
+    """The GDPR Art. 6(1) bases. Interaction capture rests on consent alone; the others
+    are named so that an officer who picks one is told why it is refused."""
+
+    CONSENT = "consent", "Consent (Art. 6(1)(a))"
+    CONTRACT = "contract", "Contract (Art. 6(1)(b))"
+    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (Art. 6(1)(c))"
+    VITAL_INTERESTS = "vital_interests", "Vital interests (Art. 6(1)(d))"
+    PUBLIC_TASK = "public_task", "Public task (Art. 6(1)(e))"
+    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (Art. 6(1)(f))"
 
 
 class Notice(models.Model):
@@ -43,6 +56,38 @@ class Notice(models.Model):
     )
     lapse_applied_at = models.DateTimeField(
         null=True, blank=True, help_text="When a material change lapsed older consents"
+    )
+    # What Art. 13 GDPR requires a notice to tell people. Drafts may leave them empty;
+    # publishing requires them all. Older notices published without them stay valid.
+    lawful_bases = models.JSONField(
+        default=dict, blank=True, help_text="Purpose slug → lawful basis (LawfulBasis)"
+    )
+    controller_name = models.CharField(max_length=200, blank=True)
+    controller_contact = models.CharField(max_length=300, blank=True)
+    dpo_contact = models.CharField(max_length=300, blank=True)
+    recipients = ArrayField(
+        models.CharField(max_length=300),
+        default=list,
+        blank=True,
+        help_text="Categories of recipients of the data",
+    )
+    withdrawal_right = models.TextField(blank=True)
+    access_right = models.TextField(blank=True)
+    authority_name = models.CharField(max_length=200, blank=True)
+    authority_contact = models.CharField(max_length=300, blank=True)
+    safeguards = models.TextField(blank=True)
+
+    STATEMENT_FIELDS = (
+        "lawful_bases",
+        "controller_name",
+        "controller_contact",
+        "dpo_contact",
+        "recipients",
+        "withdrawal_right",
+        "access_right",
+        "authority_name",
+        "authority_contact",
+        "safeguards",
     )
 
     class Meta:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from governance.models import Application, DataKind, Purpose, SafeguardRule
-from governance.models.catalogue import multi_line_text, single_line_text
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS, multi_line_text, single_line_text
 from governance.services.audit import audit_record
 
 EDITABLE = {
@@ -65,6 +65,11 @@ def _validate_safeguard(rule: SafeguardRule) -> None:
         errors["detector"] = ["Choose a detector."]
     if rule.kind == Kind.KEYSTROKE_TIMING and not rule.resolution_ms:
         errors["resolution_ms"] = ["Give the resolution in milliseconds."]
+    elif rule.resolution_ms is not None and rule.resolution_ms < KEY_TIMING_FLOOR_MS:
+        errors["resolution_ms"] = [
+            f"Key timings are never stored finer than {KEY_TIMING_FLOOR_MS} ms; "
+            f"give {KEY_TIMING_FLOOR_MS} or more."
+        ]
     if errors:
         raise ValidationError(errors)
 

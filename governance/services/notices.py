@@ -4,19 +4,23 @@ import hashlib
 from datetime import UTC, datetime
 
 import orjson
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from governance.models import ConsentAction, ConsentEvent, ConsentState, Notice
-from governance.models.catalogue import multi_line_text, single_line_text
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS, multi_line_text, single_line_text
+from governance.models.notices import LawfulBasis
 from governance.services.audit import audit_record, audits_last
 from governance.services.consent import LAPSE_BATCH_SIZE, consents_lapse_batch
 from governance.services.locks import lock_notices
 
 
 def notice_content_hash(notice: Notice) -> str:
+    """SHA-256 of what the notice says. The structured statement joins the hashed content
+    only when set, so notices published before it existed keep their hashes."""
     content = {
         "version": notice.version,
         "language": notice.language,
@@ -28,7 +32,121 @@ def notice_content_hash(notice: Notice) -> str:
         "applications": sorted(notice.applications.values_list("slug", flat=True)),
         "data_kinds": sorted(notice.data_kinds.values_list("slug", flat=True)),
     }
+    statement = notice_statement(notice)
+    if statement:
+        content["statement"] = {**statement, "key_timing_floor_ms": KEY_TIMING_FLOOR_MS}
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+WITHDRAWAL_RIGHT = (
+    "You may withdraw your consent at any time, for any application, kind of data or "
+    "purpose, on My consent: recording stops at once and what was recorded under it is "
+    "erased. Withdrawing is as easy as consenting and has no consequence for your job."
+)
+ACCESS_RIGHT = (
+    "You may see what is kept about you on My data, and ask for a copy, a correction, "
+    "a restriction or erasure on My requests; we answer within one month."
+)
+SAFEGUARDS = (
+    "Nothing is recorded in excluded applications or windows; keys typed into password "
+    "fields are not kept; card numbers, national identifiers, email addresses, phone "
+    "numbers, IBANs and secrets are replaced by a marker before storage; window titles "
+    "are kept only as a keyed hash; data is deleted when its retention period ends."
+)
+
+
+def notice_statement(notice: Notice) -> dict:
+    """The notice's structured statement (controller, rights, …): the fields that are set."""
+    return {name: value for name in Notice.STATEMENT_FIELDS if (value := getattr(notice, name))}
+
+
+def notice_statement_defaults(purposes) -> dict:
+    """A new draft's statement from this portal's configuration: consent for every purpose,
+    the configured controller, DPO and authority, and the rights and safeguards it keeps."""
+    controller = settings.CONTROLLER
+    return {
+        "lawful_bases": {p.slug: LawfulBasis.CONSENT.value for p in purposes or []},
+        "controller_name": controller["piiController"],
+        "controller_contact": f"{controller['address']}; {controller['email']}",
+        "dpo_contact": settings.DPO_CONTACT,
+        "recipients": list(settings.PROCESSING_RECIPIENTS),
+        "withdrawal_right": WITHDRAWAL_RIGHT,
+        "access_right": ACCESS_RIGHT,
+        "authority_name": settings.SUPERVISORY_AUTHORITY["name"],
+        "authority_contact": settings.SUPERVISORY_AUTHORITY["url"],
+        "safeguards": SAFEGUARDS,
+    }
+
+
+def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
+    """What is wrong with the statement fields given; empty fields are a draft's right."""
+    errors: dict[str, list[str]] = {}
+    for name, value in statement.items():
+        if name not in Notice.STATEMENT_FIELDS:
+            errors[name] = ["This field cannot be set."]
+        elif name == "lawful_bases":
+            problems = _lawful_basis_problems(value, {p.slug for p in purposes or []})
+            if problems:
+                errors[name] = problems
+        elif name == "recipients":
+            item = Notice._meta.get_field(name).base_field
+            if not isinstance(value, list) or any(
+                not (isinstance(r, str) and r.strip()) or _text_error(item, r) for r in value
+            ):
+                errors[name] = [
+                    f"Give one recipient category per line, each at most {item.max_length} "
+                    "characters, without control characters."
+                ]
+        elif problem := _text_error(Notice._meta.get_field(name), value):
+            errors[name] = [problem]
+    return errors
+
+
+def _text_error(field, value) -> str | None:
+    """Why `value` cannot be stored in `field` (a text column of the notice), or None."""
+    if not isinstance(value, str):
+        return "Give text."
+    if field.max_length and len(value) > field.max_length:
+        return f"At most {field.max_length} characters."
+    validator = single_line_text if field.max_length else multi_line_text
+    if value and not validator.regex.search(value):
+        return validator.message
+    return None
+
+
+def _lawful_basis_problems(bases, purpose_slugs: set[str]) -> list[str]:
+    if not isinstance(bases, dict):
+        return ["Give a map of purpose slug to lawful basis."]
+    problems = []
+    for slug, basis in sorted(bases.items(), key=lambda item: str(item[0])):
+        if slug not in purpose_slugs:
+            problems.append(f"“{slug}” is not one of this notice's purposes.")
+        elif basis not in LawfulBasis.values:
+            problems.append(f"“{basis}” is not a lawful basis ({', '.join(LawfulBasis.values)}).")
+        elif basis != LawfulBasis.CONSENT:
+            problems.append(
+                f"{slug}: interaction capture rests on consent only (Art. 6(1)(a)); "
+                f"{LawfulBasis(basis).label} cannot be its basis."
+            )
+    return problems
+
+
+def notice_statement_missing(notice: Notice) -> dict[str, list[str]]:
+    """The statement fields a notice still lacks to be published, by field."""
+    missing = {
+        name: ["Required to publish."]
+        for name in Notice.STATEMENT_FIELDS
+        if name != "lawful_bases" and not _stated(getattr(notice, name))
+    }
+    slugs = sorted(notice.purposes.values_list("slug", flat=True))
+    without = [slug for slug in slugs if slug not in (notice.lawful_bases or {})]
+    if without:
+        missing["lawful_bases"] = [f"Required to publish: a lawful basis for {', '.join(without)}."]
+    return missing
+
+
+def _stated(value) -> bool:
+    return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
 def _validate(*, title: str, body: str, language: str, purposes, applications, data_kinds) -> None:
@@ -70,7 +188,9 @@ def notice_create(
     data_kinds,
     material_change: bool = False,
     effective_at: datetime | None = None,
+    **statement,
 ) -> Notice:
+    """A draft; statement fields not given start from `notice_statement_defaults`."""
     _validate(
         title=title,
         body=body,
@@ -79,6 +199,10 @@ def notice_create(
         applications=applications,
         data_kinds=data_kinds,
     )
+    statement = {**notice_statement_defaults(purposes), **statement}
+    errors = _statement_errors(statement, purposes)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         lock_notices()
         version = (Notice.objects.aggregate(v=Max("version"))["v"] or 0) + 1
@@ -90,6 +214,7 @@ def notice_create(
             material_change=material_change,
             effective_at=effective_at or timezone.now(),
             created_by=actor,
+            **statement,
         )
         notice.purposes.set(purposes)
         notice.applications.set(applications)
@@ -121,8 +246,16 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
             "data_kinds": m2m.get("data_kinds", list(notice.data_kinds.all())),
         }
         _validate(**merged)
+        fields.update(_statement_update(notice, fields, merged["purposes"]))
         for name, value in fields.items():
-            if name not in {"title", "body", "language", "material_change", "effective_at"}:
+            if name not in {
+                "title",
+                "body",
+                "language",
+                "material_change",
+                "effective_at",
+                *Notice.STATEMENT_FIELDS,
+            }:
                 raise ValidationError({name: ["This field cannot be changed."]})
             setattr(notice, name, value)
         notice.save()
@@ -135,6 +268,20 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
             details={"version": notice.version, "fields": sorted([*fields, *m2m])},
         )
     return notice
+
+
+def _statement_update(notice: Notice, fields: dict, purposes) -> dict:
+    """The statement fields to write; a purpose taken off the notice takes its basis along."""
+    statement = {name: fields[name] for name in Notice.STATEMENT_FIELDS if name in fields}
+    if "lawful_bases" not in statement:
+        slugs = {p.slug for p in purposes}
+        kept = {slug: b for slug, b in (notice.lawful_bases or {}).items() if slug in slugs}
+        if kept != notice.lawful_bases:
+            statement["lawful_bases"] = kept
+    errors = _statement_errors(statement, purposes)
+    if errors:
+        raise ValidationError(errors)
+    return statement
 
 
 def notice_publish(*, notice: Notice, actor) -> Notice:
@@ -157,6 +304,9 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
             raise ValidationError(
                 {"non_field_errors": ["A newer version is already published; draft a new one."]}
             )
+        missing = notice_statement_missing(notice)
+        if missing:
+            raise ValidationError(missing)
         now = timezone.now()
         if notice.effective_at < now:
             notice.effective_at = now

@@ -3,7 +3,11 @@
 from django.conf import settings
 
 from governance.models import ConsentAction, ConsentEvent
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS
+from governance.services.notices import notice_statement
 from governance.services.signing import public_key_b64, sign_document
+
+KEY_DATA_KIND = "key"
 
 CONSENT_TYPE = {
     ConsentAction.GRANTED: "EXPLICIT",
@@ -60,4 +64,36 @@ def consent_receipt(event: ConsentEvent) -> dict:
         "noticeHash": event.notice_hash,
         "occurredAt": event.occurred_at.isoformat(),
     }
+    statement = notice_statement(event.notice)
+    if statement:
+        # Receipts under notices published before the statement existed keep their shape.
+        _add_statement(receipt, statement, data_kind=data_kind)
     return sign_document(receipt)
+
+
+def _add_statement(receipt: dict, statement: dict, *, data_kind) -> None:
+    """What the notice told the person, carried into the receipt (Art. 13 GDPR)."""
+    controller = receipt["piiControllers"][0]
+    controller["piiController"] = statement.get("controller_name", controller["piiController"])
+    controller["contact"] = statement.get("controller_contact", controller["contact"])
+    purpose = receipt["scope"]["purpose"]
+    receipt["services"][0]["purposes"][0]["lawfulBasis"] = statement.get("lawful_bases", {}).get(
+        purpose
+    )
+    safeguards = [statement["safeguards"]] if "safeguards" in statement else []
+    if data_kind.slug == KEY_DATA_KIND:
+        safeguards.append(
+            f"Key event times are stored rounded to {KEY_TIMING_FLOOR_MS} ms or coarser."
+        )
+    receipt["notice"] = {
+        "dpoContact": statement.get("dpo_contact"),
+        "recipients": statement.get("recipients", []),
+        "rightToWithdraw": statement.get("withdrawal_right"),
+        "rightOfAccess": statement.get("access_right"),
+        "rightToComplain": {
+            "authority": statement.get("authority_name"),
+            "contact": statement.get("authority_contact"),
+        },
+        "safeguards": safeguards,
+        "keyTimingFloorMs": KEY_TIMING_FLOOR_MS,
+    }

@@ -12,6 +12,7 @@ from django.urls import path
 from django.views import View
 
 from governance.models import Application, DataKind, Purpose, SafeguardRule
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.selectors import catalogue as selectors
 from governance.services.catalogue import catalogue_create, catalogue_disable, catalogue_update
 from governance.views.access import OfficerRequiredMixin
@@ -77,7 +78,8 @@ KINDS = [
         rows=selectors.safeguards_list,
         columns=(("name", "Name"), ("get_kind_display", "Kind"), ("setting", "Setting")),
         intro="Rules applied before anything is stored: excluded applications and window "
-        "titles, redaction of personal data typed as text, keystroke-timing coarsening.",
+        "titles, redaction of personal data typed as text, keystroke-timing coarsening "
+        f"(never finer than {KEY_TIMING_FLOOR_MS} ms, whatever a rule says).",
     ),
 ]
 

@@ -14,7 +14,10 @@ from governance.models import (
     Purpose,
     SafeguardRule,
 )
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS
+from governance.models.notices import LawfulBasis
 from governance.selectors.holds import employees_by_work_email
+from governance.services.notices import notice_statement, notice_statement_defaults
 from governance.stores import REGISTRY
 
 
@@ -125,7 +128,8 @@ class SafeguardForm(forms.ModelForm):
             "application": "For excluded applications.",
             "pattern": "For window title patterns: a regular expression.",
             "detector": "For redaction detectors.",
-            "resolution_ms": "For keystroke timing: timestamps are rounded to this.",
+            "resolution_ms": "For keystroke timing: timestamps are rounded to this "
+            f"({KEY_TIMING_FLOOR_MS} ms at least; key events are never stored finer).",
         }
 
 
@@ -156,17 +160,101 @@ class NoticeForm(forms.Form):
         help_text="Consents given under earlier versions lapse; people are asked again.",
     )
 
+    # What Art. 13 requires the notice to say; a draft may leave these empty.
+    controller_name = forms.CharField(max_length=200, required=False, label="Controller")
+    controller_contact = forms.CharField(
+        max_length=300, required=False, label="Controller contact", help_text="Address, email."
+    )
+    dpo_contact = forms.CharField(
+        max_length=300, required=False, label="Data protection officer contact"
+    )
+    recipients = forms.CharField(
+        required=False,
+        label="Recipients",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Categories of recipients, one per line.",
+    )
+    withdrawal_right = forms.CharField(
+        required=False, label="Right to withdraw", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    access_right = forms.CharField(
+        required=False,
+        label="Right of access (and to rectification, erasure, restriction)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    authority_name = forms.CharField(
+        max_length=200, required=False, label="Supervisory authority (right to complain)"
+    )
+    authority_contact = forms.CharField(
+        max_length=300, required=False, label="Supervisory authority contact"
+    )
+    safeguards = forms.CharField(
+        required=False, label="Safeguards", widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    BASIS_PREFIX = "lawful_basis__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = list(self.fields)
+        basis_fields = []
+        for purpose in self.fields["purposes"].queryset:
+            name = self.BASIS_PREFIX + purpose.slug
+            self.fields[name] = forms.ChoiceField(
+                choices=[("", "—"), *LawfulBasis.choices],
+                required=False,
+                label=f"Lawful basis: {purpose.name}",
+                help_text="Interaction capture rests on consent only.",
+            )
+            basis_fields.append(name)
+        at = names.index("purposes") + 1
+        self.order_fields([*names[:at], *basis_fields, *names[at:]])
+
+    def clean_recipients(self) -> list[str]:
+        lines = self.cleaned_data.get("recipients") or ""
+        return [line.strip() for line in lines.splitlines() if line.strip()]
+
+    def clean(self):
+        cleaned = super().clean()
+        bases = {
+            name.removeprefix(self.BASIS_PREFIX): cleaned.pop(name)
+            for name in list(cleaned)
+            if name.startswith(self.BASIS_PREFIX)
+        }
+        chosen = {p.slug for p in cleaned.get("purposes") or []}
+        cleaned["lawful_bases"] = {
+            slug: basis for slug, basis in bases.items() if basis and slug in chosen
+        }
+        return cleaned
+
     @classmethod
-    def initial_from(cls, notice: Notice) -> dict:
+    def initial_from(cls, notice: Notice, *, defaults: bool = True) -> dict:
+        """A form for `notice`; with `defaults`, empty statement fields start from the
+        portal's configuration (a new draft based on an older notice)."""
+        purposes = list(notice.purposes.all())
         return {
             "title": notice.title,
             "language": notice.language,
             "body": notice.body,
-            "purposes": list(notice.purposes.all()),
+            "purposes": purposes,
             "applications": list(notice.applications.all()),
             "data_kinds": list(notice.data_kinds.all()),
             "material_change": notice.material_change,
+            **cls.statement_initial(
+                notice_statement(notice), purposes=purposes if defaults else None
+            ),
         }
+
+    @classmethod
+    def statement_initial(cls, statement: dict, *, purposes=None) -> dict:
+        """Form initial values for a statement; with `purposes`, configured defaults first."""
+        if purposes is not None:
+            statement = {**notice_statement_defaults(purposes), **statement}
+        initial = {k: v for k, v in statement.items() if k not in ("lawful_bases", "recipients")}
+        initial["recipients"] = "\n".join(statement.get("recipients", []))
+        for slug, basis in statement.get("lawful_bases", {}).items():
+            initial[cls.BASIS_PREFIX + slug] = basis
+        return initial
 
 
 class PublishForm(forms.Form):

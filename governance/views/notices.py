@@ -17,9 +17,17 @@ from governance.selectors.pages import (
     notice_lapsed_count,
     notice_published,
 )
-from governance.services.notices import notice_create, notice_publish, notice_update
+from governance.services.notices import (
+    notice_create,
+    notice_publish,
+    notice_statement_missing,
+    notice_update,
+)
 from governance.views.access import OfficerRequiredMixin
 from governance.views.forms import NoticeForm, PublishForm, apply_service_errors
+
+# The form has one lawful-basis field per purpose; the statement has one map.
+STATEMENT_LABELS = {"lawful_bases": "Lawful basis for each purpose"}
 
 
 class NoticePublicView(LoginRequiredMixin, TemplateView):
@@ -59,7 +67,11 @@ class NoticeCreateView(OfficerRequiredMixin, View):
 
     def get(self, request):
         latest = notice_list().first()
-        initial = NoticeForm.initial_from(latest) if latest else {}
+        if latest:
+            initial = NoticeForm.initial_from(latest)
+        else:
+            purposes = NoticeForm.base_fields["purposes"].queryset
+            initial = NoticeForm.statement_initial({}, purposes=purposes)
         initial["material_change"] = False
         return self.render(NoticeForm(initial=initial), based_on=latest)
 
@@ -97,7 +109,8 @@ class NoticeEditView(OfficerRequiredMixin, View):
         if self.notice.is_published:
             messages.info(request, "A published notice never changes; draft a new version.")
             return redirect("officer-notice", version=version)
-        form = NoticeForm(initial={**NoticeForm.initial_from(self.notice), "effective_at": None})
+        initial = NoticeForm.initial_from(self.notice, defaults=False)
+        form = NoticeForm(initial={**initial, "effective_at": None})
         return self.render(form)
 
     def post(self, request, version):
@@ -170,4 +183,8 @@ class NoticeDetailView(OfficerRequiredMixin, View):
             context["lapsed"] = notice_lapsed_count(notice=notice)
         else:
             context["would_lapse"] = notice_grants_to_lapse(notice=notice)
+            context["statement_missing"] = [
+                STATEMENT_LABELS.get(name) or NoticeForm.base_fields[name].label
+                for name in notice_statement_missing(notice)
+            ]
         return render(self.request, self.template_name, context, status=status)

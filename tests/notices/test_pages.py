@@ -13,8 +13,25 @@ def draft_data(catalogue, **overrides) -> dict:
         "purposes": [catalogue["purpose"].pk],
         "applications": [app.pk for app in catalogue["applications"]],
         "data_kinds": [kind.pk for kind in catalogue["kinds"]],
+        **statement_data(catalogue),
     }
     return {**data, **overrides}
+
+
+def statement_data(catalogue) -> dict:
+    """What a notice must state to be published, as the form posts it."""
+    return {
+        f"lawful_basis__{catalogue['purpose'].slug}": "consent",
+        "controller_name": "Example Corp",
+        "controller_contact": "1 Example Street, Berlin; privacy@example.com",
+        "dpo_contact": "dpo@example.com",
+        "recipients": "Privacy office\nModel training teams",
+        "withdrawal_right": "Withdraw at any time on My consent.",
+        "access_right": "See your data on My data.",
+        "authority_name": "Berlin Commissioner for Data Protection",
+        "authority_contact": "https://www.datenschutz-berlin.de/",
+        "safeguards": "Passwords are never recorded.",
+    }
 
 
 def test_new_draft_form_starts_from_the_latest_version(as_user, olivia, catalogue):

@@ -8,6 +8,8 @@ from governance.api.serializers.base import (
     StrictSlugRelatedField,
 )
 from governance.models import Application, DataKind, Notice, Purpose
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS
+from governance.models.notices import LawfulBasis
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -33,8 +35,17 @@ class NoticeSerializer(serializers.ModelSerializer):
             "created_at",
             "published_at",
             "lapse_applied_at",
+            *Notice.STATEMENT_FIELDS,
+            "key_timing_floor_ms",
         ]
         read_only_fields = fields
+
+    key_timing_floor_ms = serializers.SerializerMethodField(
+        help_text="Key event times are stored no finer than this, whatever the catalogue says."
+    )
+
+    def get_key_timing_floor_ms(self, notice) -> int:
+        return KEY_TIMING_FLOOR_MS
 
 
 def _slugs(model, help_text: str):
@@ -58,3 +69,26 @@ class NoticeWriteSerializer(StrictSerializer):
     effective_at = serializers.DateTimeField(
         required=False, help_text="Defaults to now; a past time becomes the publication time."
     )
+    lawful_bases = serializers.DictField(
+        child=serializers.ChoiceField(choices=LawfulBasis.choices),
+        required=False,
+        help_text="Purpose slug → lawful basis, for the notice's purposes; interaction "
+        "capture accepts consent only. Defaults to consent for every purpose.",
+    )
+    controller_name = PlainTextField(max_length=200, required=False, allow_blank=True)
+    controller_contact = PlainTextField(max_length=300, required=False, allow_blank=True)
+    dpo_contact = PlainTextField(
+        max_length=300, required=False, allow_blank=True, help_text="Data protection officer."
+    )
+    recipients = serializers.ListField(
+        child=PlainTextField(max_length=300),
+        required=False,
+        help_text="Categories of recipients of the data, one per item.",
+    )
+    withdrawal_right = StrictCharField(required=False, allow_blank=True)
+    access_right = StrictCharField(required=False, allow_blank=True)
+    authority_name = PlainTextField(
+        max_length=200, required=False, allow_blank=True, help_text="Supervisory authority."
+    )
+    authority_contact = PlainTextField(max_length=300, required=False, allow_blank=True)
+    safeguards = StrictCharField(required=False, allow_blank=True)

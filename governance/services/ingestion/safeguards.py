@@ -16,6 +16,7 @@ from functools import lru_cache
 from django.conf import settings
 
 from governance.models import Application, SafeguardRule
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.redaction import Detector
 
 
@@ -73,8 +74,9 @@ def safeguard_policy_load() -> SafeguardPolicy:
             for r in rules
             if r.kind == SafeguardRule.Kind.REDACTION_DETECTOR and r.detector
         ),
-        # Keystroke timing coarsening must never exceed 60 s (it works within a minute).
-        key_resolution_ms=min(max(resolutions, default=0), 60_000),
+        # Keystroke timing coarsening is never finer than the floor, whatever the rules
+        # say, and never exceeds 60 s (it works within a minute).
+        key_resolution_ms=min(max([KEY_TIMING_FLOOR_MS, *resolutions]), 60_000),
     )
 
 
