@@ -42,6 +42,7 @@ from governance.models import (
     Purpose,
     SafeguardRule,
 )
+from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.packages import (
     MANIFEST_NAME,
     Art15Summary,
@@ -357,7 +358,10 @@ def _summary(package: ExportPackage, files: list[tuple[str, str]]) -> Art15Summa
         recipients=recipients,
         retention=[_retention_line(name, target) for name, target in REGISTRY.items()],
         devices=devices,
-        safeguards=[_safeguard_text(rule) for rule in _safeguards()],
+        safeguards=[
+            f"Key event times are stored rounded to {KEY_TIMING_FLOOR_MS} ms or coarser, always.",
+            *(_safeguard_text(rule) for rule in _safeguards()),
+        ],
         files=[*files, ("summary.html", "This page"), (MANIFEST_NAME, "The signed manifest")],
     )
 

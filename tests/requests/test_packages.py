@@ -128,6 +128,7 @@ def test_the_summary_names_purposes_retention_sources_safeguards_and_the_right_t
     assert f"{settings.EXPORT_TTL_DAYS} days after the package is built" in html
     assert "test laptop" in html  # the capture device that recorded her sessions
     assert "Redaction detector" in html and "IBAN" in html
+    assert "Key event times are stored rounded to 50 ms or coarser, always." in html
     assert settings.SUPERVISORY_AUTHORITY["name"] in html
     assert "complain" in html
 
