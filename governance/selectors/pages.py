@@ -63,9 +63,14 @@ def notice_lapsed_count(*, notice: Notice) -> int:
 
 
 def notice_grants_to_lapse(*, notice: Notice) -> int:
-    """Grants given under older versions: what publishing this as material would lapse."""
+    """Grants given under older versions in the scopes this notice lapses: what
+    publishing it as material would lapse."""
+    from governance.services.notice_scopes import notice_lapse_filter
+
     return ConsentState.objects.filter(
-        state=ConsentState.State.GRANTED, notice__version__lt=notice.version
+        notice_lapse_filter(notice),
+        state=ConsentState.State.GRANTED,
+        notice__version__lt=notice.version,
     ).count()
 
 

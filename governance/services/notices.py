@@ -14,6 +14,13 @@ from governance.models.catalogue import multi_line_text, single_line_text
 from governance.services.audit import audit_record, audits_last
 from governance.services.consent import LAPSE_BATCH_SIZE, consents_lapse_batch
 from governance.services.locks import lock_notices
+from governance.services.notice_scopes import (
+    notice_additions_check,
+    notice_lapse_filter,
+    notice_lapse_scope_apply,
+    notice_lapse_scope_content,
+    notice_lapse_scope_pop,
+)
 
 
 def notice_content_hash(notice: Notice) -> str:
@@ -27,6 +34,7 @@ def notice_content_hash(notice: Notice) -> str:
         "purposes": sorted(notice.purposes.values_list("slug", flat=True)),
         "applications": sorted(notice.applications.values_list("slug", flat=True)),
         "data_kinds": sorted(notice.data_kinds.values_list("slug", flat=True)),
+        **notice_lapse_scope_content(notice),
     }
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
@@ -70,6 +78,7 @@ def notice_create(
     data_kinds,
     material_change: bool = False,
     effective_at: datetime | None = None,
+    **lapse_scope,
 ) -> Notice:
     _validate(
         title=title,
@@ -94,6 +103,7 @@ def notice_create(
         notice.purposes.set(purposes)
         notice.applications.set(applications)
         notice.data_kinds.set(data_kinds)
+        notice_lapse_scope_apply(notice, lapse_scope)
         audit_record(
             actor=actor,
             action="notice.created",
@@ -112,6 +122,7 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
                 {"non_field_errors": ["A published notice cannot change; draft a new version."]}
             )
         m2m = {k: fields.pop(k) for k in ("purposes", "applications", "data_kinds") if k in fields}
+        lapse_scope = notice_lapse_scope_pop(fields)
         merged = {
             "title": fields.get("title", notice.title),
             "body": fields.get("body", notice.body),
@@ -128,11 +139,12 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
         notice.save()
         for name, items in m2m.items():
             getattr(notice, name).set(items)
+        notice_lapse_scope_apply(notice, lapse_scope)
         audit_record(
             actor=actor,
             action="notice.updated",
             target=notice,
-            details={"version": notice.version, "fields": sorted([*fields, *m2m])},
+            details={"version": notice.version, "fields": sorted([*fields, *m2m, *lapse_scope])},
         )
     return notice
 
@@ -157,6 +169,7 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
             raise ValidationError(
                 {"non_field_errors": ["A newer version is already published; draft a new one."]}
             )
+        notice_additions_check(notice)
         now = timezone.now()
         if notice.effective_at < now:
             notice.effective_at = now
@@ -265,7 +278,9 @@ def _lapse_finish(*, notice: Notice, actor) -> bool:
         if notice.lapse_applied_at is not None:
             return True
         if ConsentState.objects.filter(
-            state=ConsentState.State.GRANTED, notice__version__lt=notice.version
+            notice_lapse_filter(notice),
+            state=ConsentState.State.GRANTED,
+            notice__version__lt=notice.version,
         ).exists():
             return False
         notice.lapse_applied_at = timezone.now()

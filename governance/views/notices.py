@@ -17,6 +17,7 @@ from governance.selectors.pages import (
     notice_lapsed_count,
     notice_published,
 )
+from governance.services.notice_scopes import LAPSE_FIELD_NAMES
 from governance.services.notices import notice_create, notice_publish, notice_update
 from governance.views.access import OfficerRequiredMixin
 from governance.views.forms import NoticeForm, PublishForm, apply_service_errors
@@ -61,6 +62,7 @@ class NoticeCreateView(OfficerRequiredMixin, View):
         latest = notice_list().first()
         initial = NoticeForm.initial_from(latest) if latest else {}
         initial["material_change"] = False
+        initial.update(dict.fromkeys(LAPSE_FIELD_NAMES, []))  # a lapse scope is per change
         return self.render(NoticeForm(initial=initial), based_on=latest)
 
     def post(self, request):
