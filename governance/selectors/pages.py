@@ -20,6 +20,7 @@ class ConsentSummary:
     granted: int
     needs_review: int
     erasures_pending: int
+    expired: int = 0  # given longer ago than consent lasts: the person is asked to renew
 
 
 def consent_summary_for(*, employee: Employee) -> ConsentSummary:
@@ -28,6 +29,7 @@ def consent_summary_for(*, employee: Employee) -> ConsentSummary:
         granted=states.filter(state=ConsentState.State.GRANTED).count(),
         needs_review=states.filter(state=ConsentState.State.LAPSED).count(),
         erasures_pending=OwedErasure.objects.filter(employee=employee).count(),
+        expired=states.filter(state=ConsentState.State.EXPIRED).count(),
     )
 
 

@@ -202,6 +202,7 @@ def test_officer_sets_the_lapse_scope_through_the_api(client_as, olivia, catalog
         ),
         ({"material_change": True, "lapse_purposes": ["nope"]}, "lapse_purposes", "nope"),
         ({"material_change": True, "lapse_purposes": "calc"}, "lapse_purposes", ""),
+        ({"material_change": True, "lapse_applications": ["calc\x00"]}, "lapse_applications", ""),
     ],
 )
 def test_a_bad_lapse_scope_is_a_400_naming_the_field_and_writes_nothing(
