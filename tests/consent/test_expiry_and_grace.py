@@ -172,7 +172,8 @@ def test_lapsed_data_is_owed_erasure_only_after_the_grace_period(alice, bob, sco
     assert OwedErasure.objects.count() == 1
     assert owed_erasures_schedule() == 1
     job = ErasureJob.objects.get()
-    assert job.cause == "consent_withdrawal" and job.cause_ref == str(lapse.receipt_id)
+    # Run as a withdrawal's is, but named for what happened: the person withdrew nothing.
+    assert job.cause == "consent_ended" and job.cause_ref == str(lapse.receipt_id)
     assert audit_verify().ok
 
 
@@ -303,3 +304,21 @@ def test_after_the_grace_period_a_worker_erases_the_lapsed_scope_only(
     assert list(InteractionEvent.objects.values_list("event_type", flat=True)) == ["pointer_down"]
     owed = OwedErasure.objects.get()
     assert owed.state == "scheduled" and owed.cause.action == "lapsed"
+
+
+def test_my_erasures_says_the_consent_ended_rather_than_was_withdrawn(
+    as_user, alice, scope, lapsed
+):
+    grant(alice, scope)
+    lapsed()
+    age(alice, days=grace() + 1)
+    consents_grace_enforce()
+    client = as_user(alice)
+
+    owed_page = client.get("/consent/erasures/").content.decode()
+    owed_erasures_schedule()
+    job_page = client.get("/consent/erasures/").content.decode()
+
+    for page in (owed_page, job_page):
+        assert "Your consent lapsed or expired and was not given again" in page
+        assert "You withdrew consent" not in page
