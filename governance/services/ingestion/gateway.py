@@ -52,7 +52,7 @@ from governance.services.ingestion.safeguards import (
     title_hash,
 )
 from governance.services.ingestion.schema import Batch, Event
-from governance.services.notice_scopes import GRANT_SUPERSEDED_SQL
+from governance.services.notice_scopes import GRANT_SUPERSEDED_SQL, LAPSING_NOTICES_SQL
 from governance.stores import store
 
 KEY_TYPES = ("key_down", "key_up")
@@ -226,12 +226,13 @@ def _granted(employee_ids: list[int], purpose: Purpose) -> dict[tuple[int, int, 
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT employee_id, application_id, data_kind_id, version
-               FROM governance_consentstate s
-               WHERE purpose_id = %s AND employee_id = ANY(%s) AND state = 'granted'
-                 AND updated_at > %s AND NOT {GRANT_SUPERSEDED_SQL}
-               ORDER BY id FOR SHARE OF s""",
-            [purpose.pk, employee_ids, consent_expiry_cutoff(now), now],
+            f"""WITH {LAPSING_NOTICES_SQL}
+               SELECT s.employee_id, s.application_id, s.data_kind_id, s.version
+               FROM governance_consentstate s JOIN governance_notice g ON g.id = s.notice_id
+               WHERE s.purpose_id = %s AND s.employee_id = ANY(%s) AND s.state = 'granted'
+                 AND s.updated_at > %s AND NOT {GRANT_SUPERSEDED_SQL}
+               ORDER BY s.id FOR SHARE OF s""",
+            [now, purpose.pk, employee_ids, consent_expiry_cutoff(now)],
         )
         return {(e, a, k): v for e, a, k, v in cursor.fetchall()}
 
