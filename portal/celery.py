@@ -24,6 +24,14 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.notices.notices_apply_due",
         "schedule": 60.0,
     },
+    "consents-expire-due": {
+        "task": "governance.tasks.consent.consents_expire_due",
+        "schedule": 600.0,
+    },
+    "consents-grace-enforce": {
+        "task": "governance.tasks.consent.consents_grace_enforce",
+        "schedule": 600.0,
+    },
     "sessions-refresh": {
         "task": "governance.tasks.ingestion.sessions_refresh",
         "schedule": 30.0,

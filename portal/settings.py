@@ -422,6 +422,12 @@ MIN_GROUP_SIZE = env_int("MIN_GROUP_SIZE", 5)
 # The consent aggregates pages show are counted again once older than this; beat
 # recounts every 30 s those past half of it.
 CONSENT_AGGREGATES_MAX_AGE = env_int("CONSENT_AGGREGATES_MAX_AGE", 60)
+# Consent older than CONSENT_MAX_AGE_DAYS expires (the person is asked to renew it);
+# data recorded under a lapsed or expired consent is kept CONSENT_LAPSE_GRACE_DAYS for
+# the person to consent again, then erased as after a withdrawal. Both are clamped to a
+# century so date arithmetic on them cannot overflow.
+CONSENT_MAX_AGE_DAYS = min(max(1, env_int("CONSENT_MAX_AGE_DAYS", 365)), 36_600)
+CONSENT_LAPSE_GRACE_DAYS = min(max(0, env_int("CONSENT_LAPSE_GRACE_DAYS", 30)), 36_600)
 
 LOGGING = {
     "version": 1,

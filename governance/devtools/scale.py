@@ -270,7 +270,9 @@ def _catalogue(officer) -> tuple[Purpose, Notice, list[Application], list[DataKi
             purposes=[purpose],
             applications=applications,
             data_kinds=kinds,
-            material_change=False,
+            # New to any notice published before (if one was): material, lapsing nothing.
+            material_change=True,
+            lapse_purposes=[purpose],
         )
         notice = notice_publish(notice=notice, actor=officer)
     return purpose, notice, applications, kinds

@@ -106,6 +106,9 @@ class ConsentState(models.Model):
                 condition=models.Q(state="granted"),
                 name="consentstate_granted_idx",
             ),
+            # Grants past CONSENT_MAX_AGE_DAYS, and lapses past their grace period, are
+            # found by state and age (a granted row's updated_at is when it was granted).
+            models.Index(fields=["state", "updated_at"], name="consentstate_state_age_idx"),
         ]
 
     @property

@@ -8,7 +8,8 @@ from governance.models.people import Employee
 
 
 class OwedErasure(models.Model):
-    """A durable record, committed with a withdrawal, that a scope's data must be erased.
+    """A durable record, committed with a withdrawal (or once the grace period of a
+    lapsed or expired consent has passed), that a scope's data must be erased.
 
     The erasure engine turns these into jobs; until a job exists the erasure is
     listed for officers and shown to the employee as pending.
@@ -39,9 +40,18 @@ class OwedErasure(models.Model):
             models.Index(fields=["-created_at", "-id"]),
         ]
 
+    @property
+    def erasure_cause(self) -> str:
+        """Why the job is run: a withdrawal, or consent that ended and was not renewed."""
+        if self.cause.action == "withdrawn":
+            return ErasureCause.CONSENT_WITHDRAWAL
+        return ErasureCause.CONSENT_ENDED
+
 
 class ErasureCause(models.TextChoices):
     CONSENT_WITHDRAWAL = "consent_withdrawal", "Consent withdrawn"
+    # Lapsed by a material notice or expired by age, and not given again in the grace period.
+    CONSENT_ENDED = "consent_ended", "Consent lapsed or expired"
     OFFICER = "officer", "Privacy officer"
     REQUEST = "request", "Data subject request"
 

@@ -24,6 +24,10 @@ class Notice(models.Model):
     of its three sets. A material change lapses consents given under earlier
     versions, so those people are asked again: a task lapses them in batches
     from `lapse_started_at` until `lapse_applied_at`.
+
+    A material change lapses only the scopes it changes: the grants whose purpose,
+    application and data kind are each among its `lapse_*` choices, where an empty
+    choice means every one (the default, so a notice that names none lapses all).
     """
 
     class Status(models.TextChoices):
@@ -56,6 +60,18 @@ class Notice(models.Model):
     )
     lapse_applied_at = models.DateTimeField(
         null=True, blank=True, help_text="When a material change lapsed older consents"
+    )
+    lapse_purposes = models.ManyToManyField(
+        Purpose, blank=True, related_name="+", help_text="Lapses only these; none: every purpose"
+    )
+    lapse_applications = models.ManyToManyField(
+        Application,
+        blank=True,
+        related_name="+",
+        help_text="Lapses only these; none: every application",
+    )
+    lapse_data_kinds = models.ManyToManyField(
+        DataKind, blank=True, related_name="+", help_text="Lapses only these; none: every kind"
     )
     # What Art. 13 GDPR requires a notice to tell people. Drafts may leave them empty;
     # publishing requires them all. Older notices published without them stay valid.

@@ -1,6 +1,7 @@
 """Reads of consent, always scoped to the person they belong to."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -29,6 +30,9 @@ class ScopeRow:
     notice_version: int | None
     updated_at: object
     offered: bool  # covered by the current notice, so it can be granted now
+    # Lapsed or expired: when what was recorded under it is owed erasure unless the
+    # person consents again before (None in every other state).
+    erasure_due_at: object = None
 
 
 def consent_scopes_for(*, employee: Employee, notice: Notice | None = None) -> list[ScopeRow]:
@@ -71,7 +75,19 @@ def _row(purpose, application, kind, state: ConsentState | None, *, offered: boo
         notice_version=state.notice.version if state else None,
         updated_at=state.updated_at if state else None,
         offered=offered,
+        erasure_due_at=_erasure_due_at(state),
     )
+
+
+ENDED = (ConsentState.State.LAPSED, ConsentState.State.EXPIRED)
+
+
+def _erasure_due_at(state: ConsentState | None):
+    if state is None or state.state not in ENDED:
+        return None
+    # A lapsed or expired row changes only by a grant or a withdrawal: updated_at is
+    # when it ended.
+    return state.updated_at + timedelta(days=settings.CONSENT_LAPSE_GRACE_DAYS)
 
 
 def consent_history_for(*, employee: Employee):
@@ -92,7 +108,8 @@ def consent_event_for(*, employee: Employee, receipt_id) -> ConsentEvent | None:
 
 
 def consent_needs_review(*, employee: Employee) -> bool:
-    return ConsentState.objects.filter(employee=employee, state=ConsentState.State.LAPSED).exists()
+    """Some consent lapsed under a changed notice or expired, and awaits a decision."""
+    return ConsentState.objects.filter(employee=employee, state__in=ENDED).exists()
 
 
 def owed_erasures_for(*, employee: Employee):

@@ -46,6 +46,7 @@ PERSONAL_NOTES = {
 }
 PERSONAL_CAUSES = {
     ErasureCause.CONSENT_WITHDRAWAL: "You withdrew consent",
+    ErasureCause.CONSENT_ENDED: "Your consent lapsed or expired and was not given again",
     ErasureCause.OFFICER: "Started by the privacy office",
     ErasureCause.REQUEST: "Your erasure request",
 }
@@ -278,7 +279,7 @@ def _owed_view(owed: OwedErasure) -> ErasureView:
     return ErasureView(
         job=None,
         state=ErasureJob.State.PENDING,
-        cause=ErasureCause.CONSENT_WITHDRAWAL,
+        cause=owed.erasure_cause,
         cause_ref=str(owed.cause.receipt_id),
         scope=ErasureScope([owed.purpose], [owed.application], [owed.data_kind]),
         requested_at=owed.created_at,

@@ -20,6 +20,7 @@ class ConsentSummary:
     granted: int
     needs_review: int
     erasures_pending: int
+    expired: int = 0  # given longer ago than consent lasts: the person is asked to renew
 
 
 def consent_summary_for(*, employee: Employee) -> ConsentSummary:
@@ -28,6 +29,7 @@ def consent_summary_for(*, employee: Employee) -> ConsentSummary:
         granted=states.filter(state=ConsentState.State.GRANTED).count(),
         needs_review=states.filter(state=ConsentState.State.LAPSED).count(),
         erasures_pending=OwedErasure.objects.filter(employee=employee).count(),
+        expired=states.filter(state=ConsentState.State.EXPIRED).count(),
     )
 
 
@@ -63,9 +65,14 @@ def notice_lapsed_count(*, notice: Notice) -> int:
 
 
 def notice_grants_to_lapse(*, notice: Notice) -> int:
-    """Grants given under older versions: what publishing this as material would lapse."""
+    """Grants given under older versions in the scopes this notice lapses: what
+    publishing it as material would lapse."""
+    from governance.services.notice_scopes import notice_lapse_filter
+
     return ConsentState.objects.filter(
-        state=ConsentState.State.GRANTED, notice__version__lt=notice.version
+        notice_lapse_filter(notice),
+        state=ConsentState.State.GRANTED,
+        notice__version__lt=notice.version,
     ).count()
 
 

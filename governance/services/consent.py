@@ -6,14 +6,23 @@ own write transaction, so a withdrawal and ingestion are linearisable. Their
 audit rows are written last (`audits_last`), so no change holds the audit chain
 while it waits for a person's lock or a row.
 
-A material notice lapses older grants in batches (`consents_lapse_batch`, driven
-by `services.notices.notice_apply_material_change` from a task). Until a batch
-reaches a person, their old grant is stale: the gate ignores it, and a new grant
-over it records the lapse first (`material_notice_replacing`).
+A material notice lapses older grants of the scopes it changes in batches
+(`consents_lapse_batch`, driven by `services.notices.notice_apply_material_change`
+from a task); grants older than CONSENT_MAX_AGE_DAYS expire the same way
+(`consents_expire_batch`, from beat). Until a batch reaches a person, their old
+grant is stale: the gate ignores it, and a new grant over it records the lapse or
+expiry first (`_grant_ended`).
+
+Data recorded under a lapsed or expired grant is kept CONSENT_LAPSE_GRACE_DAYS for
+the person to consent again; then it is owed erasure exactly as after a withdrawal
+(`consents_owe_erasure_after_grace`, from beat). A grant within the grace period
+leaves nothing owed.
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,6 +44,7 @@ from governance.models.consent import ACTION_TO_STATE
 from governance.selectors.notices import notice_covers, notice_current
 from governance.services.audit import audit_record, audits_last
 from governance.services.locks import lock_employee_consent, lock_notices
+from governance.services.notice_scopes import notice_lapse_filter, notice_lapses_scope
 from governance.services.scopes import Scope
 
 
@@ -148,18 +158,19 @@ def consent_grant(
         _employee_lock(employee)
         state = _locked_state(employee, scope)
         if state is not None and state.is_granted:
-            replacing = material_notice_replacing(state.notice_id)
-            if replacing is None:
+            ended = _grant_ended(state, scope)
+            if ended is None:
                 return None
-            # Given under a text a material notice replaced, and the lapse batches have
-            # not reached this person yet: record the lapse owed, then the new grant,
-            # which is under the new text and so never lapsed by those batches.
+            # Given under a text a material notice replaced, or too long ago, and the
+            # batches have not reached this person yet: record the lapse or expiry owed,
+            # then the new grant, which those batches never take.
+            action, under = ended
             _append(
                 employee=employee,
                 scope=scope,
                 state=state,
-                action=ConsentAction.LAPSED,
-                notice=replacing,
+                action=action,
+                notice=under,
                 actor=None,
                 context=SYSTEM_CONTEXT,
             )
@@ -172,6 +183,23 @@ def consent_grant(
             actor=actor,
             context=context,
         )
+
+
+def _grant_ended(state: ConsentState, scope: Scope) -> tuple[ConsentAction, Notice] | None:
+    """How a grant still recorded as granted has in fact ended, and under which notice:
+    lapsed by a material notice, or expired by age; None while it holds."""
+    replacing = material_notice_replacing(state.notice_id, scope)
+    if replacing is not None:
+        return ConsentAction.LAPSED, replacing
+    if state.updated_at <= consent_expiry_cutoff():
+        return ConsentAction.EXPIRED, state.notice
+    return None
+
+
+def consent_expiry_cutoff(now: datetime | None = None) -> datetime:
+    """Grants given at or before this have expired (a granted state's updated_at is
+    when it was granted: nothing else changes a granted row)."""
+    return (now or timezone.now()) - timedelta(days=settings.CONSENT_MAX_AGE_DAYS)
 
 
 def _withdraw_locked(
@@ -260,34 +288,69 @@ LAPSE_BATCH_SIZE = 1000  # grants per lapse transaction: one chain lock for each
 
 
 def consents_lapse_batch(*, notice: Notice, actor=None, batch_size: int = LAPSE_BATCH_SIZE) -> int:
-    """Lapse the next batch of grants given under versions older than this material notice.
+    """Lapse the next batch of grants, in the scopes this material notice lapses, given
+    under older versions; how many (0 when none is left)."""
+    stale = ConsentState.objects.filter(
+        notice_lapse_filter(notice),
+        state=ConsentState.State.GRANTED,
+        notice__version__lt=notice.version,
+    )
+    return _grants_end_batch(
+        stale, action=ConsentAction.LAPSED, notice=notice, actor=actor, batch_size=batch_size
+    )
+
+
+def consents_expire_batch(*, batch_size: int = LAPSE_BATCH_SIZE, now=None) -> int:
+    """Expire the next batch of grants older than CONSENT_MAX_AGE_DAYS; how many (0 when
+    none is left). Each `expired` event names the notice the grant was given under."""
+    stale = ConsentState.objects.filter(
+        state=ConsentState.State.GRANTED, updated_at__lte=consent_expiry_cutoff(now)
+    )
+    return _grants_end_batch(stale, action=ConsentAction.EXPIRED, batch_size=batch_size)
+
+
+def _grants_end_batch(
+    stale, *, action: ConsentAction, notice: Notice | None = None, actor=None, batch_size: int
+) -> int:
+    """End the next batch of the `stale` grants with `action`, under `notice` (or each
+    grant's own notice).
 
     One transaction: the people's consent locks in employee-id order (the one order
     every multi-person lock follows, so batches never deadlock with each other), then
     all their stale state rows FOR UPDATE, re-checked now that nobody else can change
     them; events, states and audit rows are written in bulk, the audit rows last, so
-    the chain lock is taken once per batch. Returns how many grants it lapsed; 0 when
-    none is left. The caller commits batch by batch, so progress survives a crash.
+    the chain lock is taken once per batch. The caller commits batch by batch, so
+    progress survives a crash.
     """
     with transaction.atomic(), audits_last():
-        stale = ConsentState.objects.filter(
-            state=ConsentState.State.GRANTED, notice__version__lt=notice.version
-        )
-        # Any batch_size stale rows will do; the order that matters is the locking one.
-        people = sorted(set(stale.values_list("employee_id", flat=True)[:batch_size]))
-        for employee_id in people:
-            lock_employee_consent(employee_id)
-        states = list(
-            stale.filter(employee_id__in=people)
-            .select_for_update(of=("self",))
-            .order_by("employee_id", "pk")
-        )
+        states = _locked_batch(stale, batch_size)
         if states:
-            _lapse_locked(states, notice=notice, actor=actor)
+            notices = (
+                {state.notice_id: notice for state in states}
+                if notice is not None
+                else Notice.objects.in_bulk({state.notice_id for state in states})
+            )
+            _grants_end_locked(states, action=action, notices=notices, actor=actor)
     return len(states)
 
 
-def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
+def _locked_batch(rows, batch_size: int) -> list[ConsentState]:
+    """Up to `batch_size` people's `rows`, locked: their consent locks in employee-id
+    order, then the rows FOR UPDATE, read again under those locks."""
+    # Any batch_size rows will do; the order that matters is the locking one.
+    people = sorted(set(rows.values_list("employee_id", flat=True)[:batch_size]))
+    for employee_id in people:
+        lock_employee_consent(employee_id)
+    return list(
+        rows.filter(employee_id__in=people)
+        .select_for_update(of=("self",))
+        .order_by("employee_id", "pk")
+    )
+
+
+def _grants_end_locked(
+    states: list[ConsentState], *, action: ConsentAction, notices: dict[int, Notice], actor
+) -> None:
     now = timezone.now()
     label = actor.get_username() if actor is not None else "system"
     events = ConsentEvent.objects.bulk_create(
@@ -296,11 +359,11 @@ def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
             purpose_id=state.purpose_id,
             application_id=state.application_id,
             data_kind_id=state.data_kind_id,
-            action=ConsentAction.LAPSED,
+            action=action,
             state_version=state.version + 1,
-            notice=notice,
-            notice_version=notice.version,
-            notice_hash=notice.content_hash,
+            notice=notices[state.notice_id],
+            notice_version=notices[state.notice_id].version,
+            notice_hash=notices[state.notice_id].content_hash,
             occurred_at=now,
             method=SYSTEM_CONTEXT.method,
             actor=actor,
@@ -310,39 +373,32 @@ def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
         )
         for state in states
     )
-    # One statement for the whole fold; only the version and the event differ by row.
+    # One statement for the whole fold; only the version, notice and event differ by row.
     with connection.cursor() as cursor:
         cursor.execute(
             """UPDATE governance_consentstate s
-               SET state = %s, version = v.version, notice_id = %s,
+               SET state = %s, version = v.version, notice_id = v.notice_id,
                    last_event_id = v.event_id, updated_at = %s
-               FROM unnest(%s::bigint[], %s::int[], %s::bigint[]) AS v(id, version, event_id)
+               FROM unnest(%s::bigint[], %s::int[], %s::bigint[], %s::bigint[])
+                    AS v(id, version, event_id, notice_id)
                WHERE s.id = v.id""",
             [
-                ConsentState.State.LAPSED,
-                notice.pk,
+                ACTION_TO_STATE[action],
                 now,
                 [state.pk for state in states],
                 [event.state_version for event in events],
                 [event.pk for event in events],
+                [event.notice_id for event in events],
             ],
         )
     _holdings_recount(sorted({state.employee_id for state in states}))
-    subjects = dict(
-        Employee.objects.filter(pk__in={s.employee_id for s in states}).values_list(
-            "pk", "subject_id"
-        )
-    )
+    subjects = _subjects({state.employee_id for state in states})
     slugs = _scope_slugs()
     for event in events:
-        scope = {
-            "purpose": slugs["purpose"][event.purpose_id],
-            "application": slugs["application"][event.application_id],
-            "data_kind": slugs["data_kind"][event.data_kind_id],
-        }
+        scope = _event_scope_slugs(event, slugs)
         audit_record(
             actor=actor,
-            action=f"consent.{ConsentAction.LAPSED}",
+            action=f"consent.{action}",
             target=event,
             subject=subjects[event.employee_id],
             purpose=scope["purpose"],
@@ -350,10 +406,75 @@ def _lapse_locked(states: list[ConsentState], *, notice: Notice, actor) -> None:
                 "scope": scope,
                 "receipt_id": str(event.receipt_id),
                 "state_version": event.state_version,
-                "notice_version": notice.version,
+                "notice_version": event.notice_version,
                 "method": SYSTEM_CONTEXT.method,
             },
         )
+
+
+def _subjects(employee_ids) -> dict[int, str]:
+    return dict(Employee.objects.filter(pk__in=employee_ids).values_list("pk", "subject_id"))
+
+
+def _event_scope_slugs(row, slugs: dict[str, dict[int, str]]) -> dict[str, str]:
+    return {
+        "purpose": slugs["purpose"][row.purpose_id],
+        "application": slugs["application"][row.application_id],
+        "data_kind": slugs["data_kind"][row.data_kind_id],
+    }
+
+
+def consents_owe_erasure_after_grace(*, batch_size: int = LAPSE_BATCH_SIZE, now=None) -> int:
+    """Record, for the next batch of grants that lapsed or expired more than
+    CONSENT_LAPSE_GRACE_DAYS ago and were not given again, that the data held under
+    them is owed erasure; how many (0 when none is left).
+
+    The same OwedErasure a withdrawal commits, caused by the lapse or expiry event,
+    so the erasure engine turns it into a job exactly as for a withdrawal. Safe to
+    run twice, even at once: the owed row is unique per cause, and rows are
+    re-checked under the people's consent locks (taken in employee-id order).
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CONSENT_LAPSE_GRACE_DAYS)
+    due = ConsentState.objects.filter(
+        state__in=[ConsentState.State.LAPSED, ConsentState.State.EXPIRED],
+        updated_at__lte=cutoff,
+        last_event__owed_erasure__isnull=True,
+    ).select_related("last_event")
+    with transaction.atomic(), audits_last():
+        states = _locked_batch(due, batch_size)
+        if not states:
+            return 0
+        created_at = timezone.now()
+        owed = OwedErasure.objects.bulk_create(
+            OwedErasure(
+                employee_id=state.employee_id,
+                purpose_id=state.purpose_id,
+                application_id=state.application_id,
+                data_kind_id=state.data_kind_id,
+                cause_id=state.last_event_id,
+                created_at=created_at,
+            )
+            for state in states
+        )
+        subjects = _subjects({state.employee_id for state in states})
+        slugs = _scope_slugs()
+        for state, item in zip(states, owed, strict=True):
+            scope = _event_scope_slugs(state, slugs)
+            audit_record(
+                actor=None,
+                action="consent.erasure_owed",
+                target=item,
+                subject=subjects[state.employee_id],
+                purpose=scope["purpose"],
+                details={
+                    "scope": scope,
+                    "cause": state.state,
+                    "cause_receipt_id": str(state.last_event.receipt_id),
+                    "grace_days": settings.CONSENT_LAPSE_GRACE_DAYS,
+                },
+            )
+        transaction.on_commit(_schedule_owed_erasures)
+    return len(states)
 
 
 def _holdings_recount(employee_ids: list[int]) -> None:
@@ -389,19 +510,17 @@ def _scope_slugs() -> dict[str, dict[int, str]]:
     }
 
 
-def material_notice_replacing(notice_id: int) -> Notice | None:
-    """The newest material notice in effect that is newer than this one, if any.
+def material_notice_replacing(notice_id: int, scope: Scope) -> Notice | None:
+    """The newest material notice in effect, newer than this one, that lapses this
+    scope, if any.
 
-    Grants under an older notice are lapsed by then, or owed a lapse the batches
-    have not reached yet; either way they no longer count as consent.
+    A grant under an older notice is lapsed by then, or owed a lapse the batches
+    have not reached yet; either way it no longer counts as consent.
     """
-    return (
-        Notice.objects.filter(
-            status=Notice.Status.PUBLISHED,
-            material_change=True,
-            effective_at__lte=timezone.now(),
-            version__gt=Notice.objects.filter(pk=notice_id).values("version")[:1],
-        )
-        .order_by("-version")
-        .first()
-    )
+    newer = Notice.objects.filter(
+        status=Notice.Status.PUBLISHED,
+        material_change=True,
+        effective_at__lte=timezone.now(),
+        version__gt=Notice.objects.filter(pk=notice_id).values("version")[:1],
+    ).order_by("-version")
+    return next((notice for notice in newer if notice_lapses_scope(notice, scope)), None)

@@ -134,7 +134,8 @@ def _scope_details(job: ErasureJob) -> dict:
 
 
 def owed_erasures_schedule(*, limit: int = 500) -> int:
-    """Turn erasures owed after withdrawals into jobs (each exactly once)."""
+    """Turn erasures owed after withdrawals, or after consent that lapsed or expired and
+    was not given again, into jobs (each exactly once)."""
     scheduled = 0
     with transaction.atomic(), audits_last():
         owed = list(
@@ -148,7 +149,7 @@ def owed_erasures_schedule(*, limit: int = 500) -> int:
         for item in owed:
             job = erasure_job_create(
                 employee=item.employee,
-                cause=ErasureCause.CONSENT_WITHDRAWAL,
+                cause=item.erasure_cause,
                 purposes=[item.purpose],
                 applications=[item.application],
                 data_kinds=[item.data_kind],

@@ -16,6 +16,13 @@ from governance.models.notices import LawfulBasis
 from governance.services.audit import audit_record, audits_last
 from governance.services.consent import LAPSE_BATCH_SIZE, consents_lapse_batch
 from governance.services.locks import lock_notices
+from governance.services.notice_scopes import (
+    notice_additions_check,
+    notice_lapse_filter,
+    notice_lapse_scope_apply,
+    notice_lapse_scope_content,
+    notice_lapse_scope_pop,
+)
 
 
 def notice_content_hash(notice: Notice) -> str:
@@ -31,6 +38,7 @@ def notice_content_hash(notice: Notice) -> str:
         "purposes": sorted(notice.purposes.values_list("slug", flat=True)),
         "applications": sorted(notice.applications.values_list("slug", flat=True)),
         "data_kinds": sorted(notice.data_kinds.values_list("slug", flat=True)),
+        **notice_lapse_scope_content(notice),
     }
     statement = notice_statement(notice)
     if statement:
@@ -188,9 +196,10 @@ def notice_create(
     data_kinds,
     material_change: bool = False,
     effective_at: datetime | None = None,
-    **statement,
+    **fields,
 ) -> Notice:
-    """A draft; statement fields not given start from `notice_statement_defaults`."""
+    """A draft; statement fields not given start from `notice_statement_defaults`; the lapse
+    scope fields (`LAPSE_FIELD_NAMES`) choose what a material change lapses."""
     _validate(
         title=title,
         body=body,
@@ -199,7 +208,8 @@ def notice_create(
         applications=applications,
         data_kinds=data_kinds,
     )
-    statement = {**notice_statement_defaults(purposes), **statement}
+    lapse_scope = notice_lapse_scope_pop(fields)
+    statement = {**notice_statement_defaults(purposes), **fields}
     errors = _statement_errors(statement, purposes)
     if errors:
         raise ValidationError(errors)
@@ -219,6 +229,7 @@ def notice_create(
         notice.purposes.set(purposes)
         notice.applications.set(applications)
         notice.data_kinds.set(data_kinds)
+        notice_lapse_scope_apply(notice, lapse_scope)
         audit_record(
             actor=actor,
             action="notice.created",
@@ -237,6 +248,7 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
                 {"non_field_errors": ["A published notice cannot change; draft a new version."]}
             )
         m2m = {k: fields.pop(k) for k in ("purposes", "applications", "data_kinds") if k in fields}
+        lapse_scope = notice_lapse_scope_pop(fields)
         merged = {
             "title": fields.get("title", notice.title),
             "body": fields.get("body", notice.body),
@@ -261,11 +273,12 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
         notice.save()
         for name, items in m2m.items():
             getattr(notice, name).set(items)
+        notice_lapse_scope_apply(notice, lapse_scope)
         audit_record(
             actor=actor,
             action="notice.updated",
             target=notice,
-            details={"version": notice.version, "fields": sorted([*fields, *m2m])},
+            details={"version": notice.version, "fields": sorted([*fields, *m2m, *lapse_scope])},
         )
     return notice
 
@@ -307,6 +320,7 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
         missing = notice_statement_missing(notice)
         if missing:
             raise ValidationError(missing)
+        notice_additions_check(notice)
         now = timezone.now()
         if notice.effective_at < now:
             notice.effective_at = now
@@ -415,7 +429,9 @@ def _lapse_finish(*, notice: Notice, actor) -> bool:
         if notice.lapse_applied_at is not None:
             return True
         if ConsentState.objects.filter(
-            state=ConsentState.State.GRANTED, notice__version__lt=notice.version
+            notice_lapse_filter(notice),
+            state=ConsentState.State.GRANTED,
+            notice__version__lt=notice.version,
         ).exists():
             return False
         notice.lapse_applied_at = timezone.now()

@@ -1,5 +1,6 @@
 from governance.tasks.aggregates import counts_refresh
 from governance.tasks.audit import audit_checkpoint_sign
+from governance.tasks.consent import consents_expire_due, consents_grace_enforce
 from governance.tasks.erasure import (
     erasure_deferred_resume,
     erasure_job_advance,
@@ -17,6 +18,8 @@ from governance.tasks.retention import retention_enforce
 __all__ = [
     "counts_refresh",
     "audit_checkpoint_sign",
+    "consents_expire_due",
+    "consents_grace_enforce",
     "erasure_deferred_resume",
     "erasure_job_advance",
     "erasure_reconcile",

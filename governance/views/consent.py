@@ -1,10 +1,12 @@
 """The employee's own consent: controls per scope, withdraw everything, history, receipts."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -37,11 +39,17 @@ class MyConsentView(EmployeeRequiredMixin, TemplateView):
         rows = consent_scopes_for(employee=self.employee, notice=notice)
         erasing = erasure_scope_states_for(employee=self.employee)
         history = Paginator(consent_history_for(employee=self.employee), HISTORY_PAGE_SIZE)
+        due = [row.erasure_due_at for row in rows if row.erasure_due_at is not None]
         context.update(
             notice=notice,
             matrices=scope_matrices(rows, erasing),
             unoffered=[row for row in rows if not row.offered],
             needs_review=sum(row.state == ConsentState.State.LAPSED for row in rows),
+            expired=sum(row.state == ConsentState.State.EXPIRED for row in rows),
+            max_age_days=settings.CONSENT_MAX_AGE_DAYS,
+            # The soonest of the deadlines each lapsed or expired scope shows.
+            first_erasure_due=min(due, default=None),
+            now=timezone.now(),
             granted=sum(row.state == ConsentState.State.GRANTED for row in rows),
             history=history.get_page(self.request.GET.get("page")),
             erasures=my_erasures(employee=self.employee, limit=RECENT_ERASURES),

@@ -159,6 +159,28 @@ class NoticeForm(forms.Form):
         label="Material change",
         help_text="Consents given under earlier versions lapse; people are asked again.",
     )
+    lapse_purposes = forms.ModelMultipleChoiceField(
+        queryset=Purpose.objects.filter(enabled=True, use=Purpose.Use.PERMITTED),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="A material change lapses these purposes only",
+        help_text="None ticked: every purpose. Only consent in scopes within all three "
+        "choices lapses.",
+    )
+    lapse_applications = forms.ModelMultipleChoiceField(
+        queryset=Application.objects.filter(enabled=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="… these applications only",
+        help_text="None ticked: every application.",
+    )
+    lapse_data_kinds = forms.ModelMultipleChoiceField(
+        queryset=DataKind.objects.filter(enabled=True),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="… these kinds of data only",
+        help_text="None ticked: every kind of data.",
+    )
 
     # What Art. 13 requires the notice to say; a draft may leave these empty.
     controller_name = forms.CharField(max_length=200, required=False, label="Controller")
@@ -240,6 +262,9 @@ class NoticeForm(forms.Form):
             "applications": list(notice.applications.all()),
             "data_kinds": list(notice.data_kinds.all()),
             "material_change": notice.material_change,
+            "lapse_purposes": list(notice.lapse_purposes.all()),
+            "lapse_applications": list(notice.lapse_applications.all()),
+            "lapse_data_kinds": list(notice.lapse_data_kinds.all()),
             **cls.statement_initial(
                 notice_statement(notice), purposes=purposes if defaults else None
             ),

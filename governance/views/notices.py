@@ -17,6 +17,7 @@ from governance.selectors.pages import (
     notice_lapsed_count,
     notice_published,
 )
+from governance.services.notice_scopes import LAPSE_FIELD_NAMES
 from governance.services.notices import (
     notice_create,
     notice_publish,
@@ -73,6 +74,7 @@ class NoticeCreateView(OfficerRequiredMixin, View):
             purposes = NoticeForm.base_fields["purposes"].queryset
             initial = NoticeForm.statement_initial({}, purposes=purposes)
         initial["material_change"] = False
+        initial.update(dict.fromkeys(LAPSE_FIELD_NAMES, []))  # a lapse scope is per change
         return self.render(NoticeForm(initial=initial), based_on=latest)
 
     def post(self, request):

@@ -95,6 +95,7 @@ def test_granted_scope_shows_in_my_consents_with_its_history(client_as, alice, s
         "notice_version": 1,
         "updated_at": row["updated_at"],
         "offered": True,
+        "erasure_due_at": None,
     }
     [entry] = body["history"]
     assert entry["receipt_id"] == receipt_id

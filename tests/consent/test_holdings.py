@@ -125,6 +125,9 @@ def test_holdings_count_per_purpose_and_in_all(alice, catalogue, olivia, scopes)
             purposes=[catalogue["purpose"], search],
             applications=catalogue["applications"],
             data_kinds=catalogue["kinds"],
+            # A new purpose is a material change, one that lapses no grant held now.
+            material_change=True,
+            lapse_purposes=[search],
         ),
         actor=olivia,
     )

@@ -51,6 +51,12 @@ class ScopeStateSerializer(serializers.Serializer):
     offered = serializers.BooleanField(
         help_text="Covered by the current notice, so it can be granted now."
     )
+    erasure_due_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Lapsed or expired: what was recorded under this scope is kept until then "
+        "for you to grant it again; after it, it is erased as after a withdrawal. Null in "
+        "every other state.",
+    )
 
 
 class ConsentEventSerializer(serializers.Serializer):
@@ -113,7 +119,8 @@ class OwedErasureSerializer(serializers.Serializer):
 class MyConsentsSerializer(serializers.Serializer):
     notice = NoticeSummarySerializer(allow_null=True, help_text="The notice in effect now.")
     needs_review = serializers.BooleanField(
-        help_text="Some consent lapsed under a materially changed notice and awaits a decision."
+        help_text="Some consent lapsed under a materially changed notice, or expired "
+        "(older than the longest a consent lasts), and awaits a decision."
     )
     scopes = ScopeStateSerializer(many=True)
     history = MyConsentEventSerializer(many=True)

@@ -41,8 +41,11 @@ READERS = (
     publish=extend_schema(
         summary="Publish a draft (officers)",
         description="Fixes its content hash. A material change lapses consents given under "
-        "older versions once in effect; those people see needs_review. Publishing a "
-        "published version again changes nothing.",
+        "older versions once in effect, in its lapse scope (lapse_purposes, "
+        "lapse_applications, lapse_data_kinds; empty: every one); those people see "
+        "needs_review. A version that adds purposes, applications or data kinds to the "
+        "latest published one must be a material change: otherwise 400 on material_change "
+        "naming what was added. Publishing a published version again changes nothing.",
         request=None,
         responses={200: NoticeSerializer, **errors(400, 403, 404)},
     ),

@@ -44,6 +44,7 @@ from governance.redaction import (
     marker,
     redact_keystrokes_across,
 )
+from governance.services.consent import consent_expiry_cutoff
 from governance.services.health import redis_client
 from governance.services.ingestion.safeguards import (
     SafeguardPolicy,
@@ -51,6 +52,7 @@ from governance.services.ingestion.safeguards import (
     title_hash,
 )
 from governance.services.ingestion.schema import Batch, Event
+from governance.services.notice_scopes import GRANT_SUPERSEDED_SQL, LAPSING_NOTICES_SQL
 from governance.stores import store
 
 KEY_TYPES = ("key_down", "key_up")
@@ -215,23 +217,22 @@ def _employees(refs: set[str]) -> dict[str, tuple[int, str, bool]]:
 def _granted(employee_ids: list[int], purpose: Purpose) -> dict[tuple[int, int, int], int]:
     """(employee, application, data kind) → consent version, for granted scopes, FOR SHARE.
 
-    A grant under a notice older than a material notice in effect (or whose lapse has
-    begun) counts as lapsed already: the lapse task reaches people batch by batch.
+    A grant in a scope that a newer material notice in effect (or whose lapse has
+    begun) lapses, or older than CONSENT_MAX_AGE_DAYS, counts as ended already: the
+    lapse and expiry batches reach people batch by batch.
     """
     if not employee_ids:
         return {}
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT employee_id, application_id, data_kind_id, version
-               FROM governance_consentstate
-               WHERE purpose_id = %s AND employee_id = ANY(%s) AND state = 'granted'
-                 AND notice_id NOT IN (
-                   SELECT id FROM governance_notice WHERE version < (
-                     SELECT max(version) FROM governance_notice
-                     WHERE status = 'published' AND material_change
-                       AND (lapse_started_at IS NOT NULL OR effective_at <= %s)))
-               ORDER BY id FOR SHARE""",
-            [purpose.pk, employee_ids, timezone.now()],
+            f"""WITH {LAPSING_NOTICES_SQL}
+               SELECT s.employee_id, s.application_id, s.data_kind_id, s.version
+               FROM governance_consentstate s JOIN governance_notice g ON g.id = s.notice_id
+               WHERE s.purpose_id = %s AND s.employee_id = ANY(%s) AND s.state = 'granted'
+                 AND s.updated_at > %s AND NOT {GRANT_SUPERSEDED_SQL}
+               ORDER BY s.id FOR SHARE OF s""",
+            [now, purpose.pk, employee_ids, consent_expiry_cutoff(now)],
         )
         return {(e, a, k): v for e, a, k, v in cursor.fetchall()}
 
