@@ -65,9 +65,13 @@ class DropReason:
     EXCLUDED_WINDOW = "excluded_window"
     RESTRICTED = "restricted"
     NO_CONSENT = "no_consent"
-    # Dated outside the window the settings allow: the device's clock is wrong. Not
-    # tallied per person (DropTally): it is no choice of theirs.
+    # Dated outside the window the settings allow: the device's clock is wrong. Only in
+    # the batch's answer and the metrics: the tallies are for what the gate refused.
     OUT_OF_RANGE_TIME = "out_of_range_time"
+
+
+# Refusals are tallied per device, application, day and reason (DropTally), never per
+# person: who said no, was restricted or used an excluded application leaves no trace.
 
 
 @dataclass
@@ -264,7 +268,7 @@ def _store(
     granted = _granted(sorted({p[0] for p in people.values() if p}), purpose)
     kinds = _kind_ids()
     dropped: Counter = Counter()
-    drops_by_subject: Counter = Counter()
+    refusals: Counter = Counter()  # (application or None, day, reason) → events
     kept: list[tuple[int, Event, str, int, int, int]] = []  # index, event, subject, app, kind, v
     earliest, latest = time_window(timezone.now())
     for index, event in enumerate(events):
@@ -293,7 +297,7 @@ def _store(
                 reason = DropReason.NO_CONSENT
         if reason is not None:
             dropped[reason] += 1
-            drops_by_subject[(subject, event.ts.astimezone(UTC).date(), reason)] += 1
+            refusals[(app and app.pk, event.ts.astimezone(UTC).date(), reason)] += 1
             continue
         kept.append((index, event, subject, app.pk, kind_id, version))
     redactions, earlier = _redact(device, kept, policy)
@@ -301,7 +305,7 @@ def _store(
     store("events").copy(rows)
     # Matches that began in an earlier batch: redact what that batch stored in clear.
     redacted_earlier = _redact_stored(device, batch, earlier) if earlier else Counter()
-    _summaries(kept, redactions, drops_by_subject, device, redacted_earlier)
+    _summaries(kept, redactions, refusals, device, redacted_earlier)
     sessions = {(subject, device.pk, event.session_id) for _, event, subject, *_ in kept}
     return IngestResult(
         batch_id=str(batch.batch_id),
@@ -500,9 +504,7 @@ def _rows(device, batch, purpose, kept, redactions, policy: SafeguardPolicy):
         )  # fmt: skip
 
 
-def _summaries(
-    kept, redactions, drops_by_subject, device, redacted_earlier: Counter | None = None
-) -> None:
+def _summaries(kept, redactions, refusals, device, redacted_earlier: Counter | None = None) -> None:
     """Keep the per-day summaries in step with the rows, in the same transaction.
 
     ``redacted_earlier``: rows of earlier batches redacted now, per (subject, day,
@@ -523,13 +525,19 @@ def _summaries(
         entry[1] += n
     store("activity").record(
         [(*key, n, r, last) for key, (n, r, last) in sorted(activity.items())],
-        [(*key, n) for key, n in sorted(drops_by_subject.items())],
+        # Sorted so that concurrent batches of a device take the tally rows' locks in order.
+        [(device.pk, *key, n) for key, n in sorted(refusals.items(), key=_refusal_order)],
     )
     sessions = sorted({(subject, event.session_id) for _, event, subject, *_ in kept})
     if sessions:
         store("sessions").refresh_request(
             [(subject, device.pk, sid, now) for subject, sid in sessions]
         )
+
+
+def _refusal_order(item) -> tuple:
+    (application, day, reason), _ = item
+    return (application or 0, day, reason)
 
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
