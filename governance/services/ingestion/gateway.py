@@ -45,6 +45,7 @@ from governance.redaction import (
     redact_keystrokes_across,
 )
 from governance.services.health import redis_client
+from governance.services.ingestion.gate import employees_find, grants_live
 from governance.services.ingestion.safeguards import (
     SafeguardPolicy,
     safeguard_policy_load,
@@ -199,45 +200,10 @@ def _claim(batch: Batch, device: CaptureDevice) -> bool:
         return cursor.fetchone() is not None
 
 
-def _employees(refs: set[str]) -> dict[str, tuple[int, str, bool]]:
-    """ref (work email or employee number) → (employee id, subject, restricted), FOR SHARE."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT e.id, e.subject_id, e.processing_restricted_at IS NOT NULL,
-                      lower(u.email), e.employee_number
-               FROM governance_employee e JOIN auth_user u ON u.id = e.user_id
-               WHERE lower(u.email) = ANY(%s) OR e.employee_number = ANY(%s)
-               ORDER BY e.id FOR SHARE OF e""",
-            [[r.lower() for r in refs], list(refs)],
-        )
-        found = {}
-        for pk, subject, restricted, email, number in cursor.fetchall():
-            found[email] = found[number] = (pk, subject, restricted)
-    return {ref: found.get(ref.lower()) or found.get(ref) for ref in refs}
-
-
 def _granted(employee_ids: list[int], purpose: Purpose) -> dict[tuple[int, int, int], int]:
-    """(employee, application, data kind) → consent version, for granted scopes, FOR SHARE.
-
-    A grant under a notice older than a material notice in effect (or whose lapse has
-    begun) counts as lapsed already: the lapse task reaches people batch by batch.
-    """
-    if not employee_ids:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT employee_id, application_id, data_kind_id, version
-               FROM governance_consentstate
-               WHERE purpose_id = %s AND employee_id = ANY(%s) AND state = 'granted'
-                 AND notice_id NOT IN (
-                   SELECT id FROM governance_notice WHERE version < (
-                     SELECT max(version) FROM governance_notice
-                     WHERE status = 'published' AND material_change
-                       AND (lapse_started_at IS NOT NULL OR effective_at <= %s)))
-               ORDER BY id FOR SHARE""",
-            [purpose.pk, employee_ids, timezone.now()],
-        )
-        return {(e, a, k): v for e, a, k, v in cursor.fetchall()}
+    """(employee, application, data kind) → consent version, for live grants, FOR SHARE."""
+    rows = grants_live(employee_ids, purpose_id=purpose.pk, lock=True)
+    return {(e, a, k): v for e, _, a, k, v in rows}
 
 
 def _kind_ids() -> dict[str, int]:
@@ -264,7 +230,7 @@ def _store(
     *, device: CaptureDevice, batch: Batch, purpose: Purpose, policy: SafeguardPolicy
 ) -> IngestResult:
     events = batch.events
-    people = _employees({e.employee for e in events})
+    people = employees_find({e.employee for e in events}, lock=True)
     granted = _granted(sorted({p[0] for p in people.values() if p}), purpose)
     kinds = _kind_ids()
     dropped: Counter = Counter()

@@ -1,0 +1,55 @@
+"""The consent gate's two reads: who the events are about, and what they have granted.
+
+The gateway reads them FOR SHARE inside the batch's transaction (a concurrent
+withdrawal holds its row FOR UPDATE, so one of the two waits for the other); the
+capture policy reads them without locks, to tell devices what not to send. Both
+read the same rule, so the policy never offers what the gate would refuse.
+"""
+
+from django.db import connection
+from django.utils import timezone
+
+
+def employees_find(refs: set[str], *, lock: bool) -> dict[str, tuple[int, str, bool] | None]:
+    """ref (work email or employee number) → (employee id, subject, restricted), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT e.id, e.subject_id, e.processing_restricted_at IS NOT NULL,
+                      lower(u.email), e.employee_number
+               FROM governance_employee e JOIN auth_user u ON u.id = e.user_id
+               WHERE lower(u.email) = ANY(%s) OR e.employee_number = ANY(%s)
+               ORDER BY e.id {"FOR SHARE OF e" if lock else ""}""",
+            [[r.lower() for r in refs], list(refs)],
+        )
+        found = {}
+        for pk, subject, restricted, email, number in cursor.fetchall():
+            found[email] = found[number] = (pk, subject, restricted)
+    return {ref: found.get(ref.lower()) or found.get(ref) for ref in refs}
+
+
+def grants_live(
+    employee_ids: list[int], *, purpose_id: int | None, lock: bool
+) -> list[tuple[int, int, int, int, int]]:
+    """(employee, purpose, application, data kind, consent version) of granted scopes,
+    of one purpose or (None) all; in id order, FOR SHARE when `lock`.
+
+    A grant under a notice older than a material notice in effect (or whose lapse has
+    begun) counts as lapsed already: the lapse task reaches people batch by batch.
+    """
+    if not employee_ids:
+        return []
+    purpose = "purpose_id = %s AND" if purpose_id is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT employee_id, purpose_id, application_id, data_kind_id, version
+               FROM governance_consentstate
+               WHERE {purpose} employee_id = ANY(%s) AND state = 'granted'
+                 AND notice_id NOT IN (
+                   SELECT id FROM governance_notice WHERE version < (
+                     SELECT max(version) FROM governance_notice
+                     WHERE status = 'published' AND material_change
+                       AND (lapse_started_at IS NOT NULL OR effective_at <= %s)))
+               ORDER BY id {"FOR SHARE" if lock else ""}""",
+            [*([purpose_id] if purpose_id is not None else []), employee_ids, timezone.now()],
+        )
+        return cursor.fetchall()
