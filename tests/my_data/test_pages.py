@@ -3,7 +3,7 @@
 import re
 from datetime import timedelta
 
-from governance.models import Employee
+from governance.models import ActivityDay, Employee
 from tests.my_data.conftest import TODAY, TWO_DAYS_AGO, TYPED
 
 
@@ -114,3 +114,25 @@ def test_people_without_an_employee_record_are_refused(browser_as, client, ada):
     assert browser_as(ada).get("/my-data/").status_code == 403
     response = client.get("/my-data/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_an_empty_period_says_earlier_data_is_still_kept(browser_as, bob, catalogue):
+    vscode, key = catalogue["applications"][0], catalogue["kinds"][1]
+    ten_days_ago = TODAY - timedelta(days=10)
+    ActivityDay.objects.create(
+        subject=bob.employee.subject_id,
+        day=ten_days_ago.date(),
+        application=vscode,
+        data_kind=key,
+        events=12,
+        last_recorded=ten_days_ago,
+    )
+
+    body = browser_as(bob).get("/my-data/?days=7").content.decode()
+
+    empty = re.search(r'data-testid="no-activity">(.*?)</p>', body, re.S).group(1)
+    assert empty == (
+        "No events of yours were stored in these 7 days; earlier ones are still kept "
+        "(see the totals above and your sessions below)."
+    )
+    assert text_of(body, "total-events") == "12"
