@@ -285,3 +285,9 @@ def test_a_refused_batch_stops_the_run_with_the_status(live_server):
     body = batch_body([], device_id="simulator-1")
     with pytest.raises(CommandError, match="HTTP 401"):
         IngestClient(live_server.url).post(body, "idg_not-a-token")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_policy_poll_stops_the_run_as_a_revoked_device_must(live_server):
+    with pytest.raises(CommandError, match=r"/api/v1/ingest/policy answered HTTP 401"):
+        IngestClient(live_server.url).policy("idg_not-a-token", ["alice@example.com"], None)

@@ -10,7 +10,7 @@ from governance.models import AuditEvent, ConsentState, Employee, SafeguardRule
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
 from governance.services.devices import device_revoke
 from governance.services.scopes import Scope, scope_resolve
-from tests.factories import make_user
+from tests.factories import make_user, publish_notice
 from tests.ingestion.helpers import batch, event, post
 
 POLICY = "/api/v1/ingest/policy"
@@ -236,3 +236,17 @@ def test_the_schema_documents_the_policy_and_its_etag(client):
     assert {"version", "poll_seconds", "timing_resolution_ms", "employees"} <= set(
         shape["required"]
     )
+
+
+def test_grants_lapsed_by_a_material_notice_are_not_offered_as_the_gate_refuses_them(
+    client, token, alice_consents_all, catalogue, olivia
+):
+    before = policy(client, token, "alice@example.com")
+    assert entry(before.json(), "alice@example.com")["purposes"] != []
+
+    publish_notice(olivia, catalogue, material=True)
+
+    after = policy(client, token, "alice@example.com", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert entry(after.json(), "alice@example.com")["purposes"] == []
+    assert post(client, token, batch([event()])).json()["dropped"] == {"no_consent": 1}
