@@ -60,6 +60,10 @@ CONTEXT_LIMIT = 128  # characters of it
 
 
 class DropReason:
+    """Why an event was not stored. The refusals are tallied per device, application, day
+    and reason (DropTally), never per person: who said no, was restricted or used an
+    excluded application leaves no trace of it."""
+
     UNKNOWN_EMPLOYEE = "unknown_employee"
     UNKNOWN_APP = "unknown_app"
     EXCLUDED_APP = "excluded_app"
@@ -69,10 +73,6 @@ class DropReason:
     # Dated outside the window the settings allow: the device's clock is wrong. Only in
     # the batch's answer and the metrics: the tallies are for what the gate refused.
     OUT_OF_RANGE_TIME = "out_of_range_time"
-
-
-# Refusals are tallied per device, application, day and reason (DropTally), never per
-# person: who said no, was restricted or used an excluded application leaves no trace.
 
 
 @dataclass
@@ -263,7 +263,7 @@ def _store(
                 reason = DropReason.NO_CONSENT
         if reason is not None:
             dropped[reason] += 1
-            refusals[(app and app.pk, event.ts.astimezone(UTC).date(), reason)] += 1
+            refusals[(app.pk if app else None, event.ts.astimezone(UTC).date(), reason)] += 1
             continue
         kept.append((index, event, subject, app.pk, kind_id, version))
     redactions, earlier = _redact(device, kept, policy)
