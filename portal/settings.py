@@ -346,6 +346,9 @@ INGEST_QUOTA_EVENTS_PER_MINUTE = env_int("INGEST_QUOTA_EVENTS_PER_MINUTE", 600_0
 # ahead (a wrong device clock) are dropped as `out_of_range_time`.
 INGEST_MAX_AGE = env_int("INGEST_MAX_AGE", 7 * 24 * 3600)
 INGEST_MAX_SKEW = env_int("INGEST_MAX_SKEW", 5 * 60)
+# How often capture devices are told to ask for their capture policy again: a scope
+# withdrawn stops being sent within this many seconds (the gate refuses it at once).
+INGEST_POLICY_POLL_SECONDS = max(env_int("INGEST_POLICY_POLL_SECONDS", 60), 1)
 
 # The data controller named on every consent receipt.
 CONTROLLER = {

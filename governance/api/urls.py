@@ -35,6 +35,7 @@ router.register(
 
 endpoints = [
     path("ingest/batches", ingest.IngestBatchView.as_view(), name="api-ingest-batches"),
+    path("ingest/policy", ingest.CapturePolicyView.as_view(), name="api-ingest-policy"),
     path("me/consents", me.MyConsentsView.as_view(), name="api-my-consents"),
     path("me/consents/grant", me.MyConsentGrantView.as_view(), name="api-my-consent-grant"),
     path(

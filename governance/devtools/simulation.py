@@ -19,6 +19,7 @@ not in the catalogue.
 
 import math
 import random
+import re
 import string
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -642,3 +643,38 @@ def batch_body(
 def session_batches(session: CaptureSession, size: int) -> Iterator[list[dict]]:
     for offset in range(0, len(session.events), size):
         yield session.events[offset : offset + size]
+
+
+class CapturePolicyFilter:
+    """What a capture client honouring `GET /api/v1/ingest/policy` sends of its events.
+
+    An event goes out only when its person's entry grants the purpose, the
+    application (by any of its identifiers) and the event type's data kind, and
+    neither the application nor the window title is excluded. Anything the policy
+    does not name, a person it does not list included, stays on the machine.
+    """
+
+    def __init__(self, policy: dict, purpose: str):
+        self.version = policy["version"]
+        slug_of = {}
+        for app in policy["applications"]:
+            for name in (app["application"], *app["identifiers"]):
+                slug_of[name] = app["application"]
+        self.slug_of = slug_of
+        self.kind_of = {t: k["data_kind"] for k in policy["data_kinds"] for t in k["event_types"]}
+        self.patterns = [re.compile(p) for p in policy["excluded_window_patterns"]]
+        self.granted: set[tuple[str, str, str]] = set()  # (employee, application, kind)
+        for person in policy["employees"]:
+            for granted in person["purposes"]:
+                if granted["purpose"] != purpose:
+                    continue
+                for app in granted["applications"]:
+                    for kind in app["data_kinds"]:
+                        self.granted.add((person["employee"], app["application"], kind))
+
+    def allows(self, event: dict) -> bool:
+        scope = (event["employee"], self.slug_of.get(event["app"]), self.kind_of.get(event["type"]))
+        if scope not in self.granted:
+            return False
+        title = event.get("window_title")
+        return not (title and any(p.search(title) for p in self.patterns))

@@ -150,16 +150,39 @@ class ActivityDay(models.Model):
 
 
 class DropTally(models.Model):
-    """Events of a person that were not stored, per day and reason (no_consent, restricted…)."""
+    """Events refused per capture device, application, day and reason, naming no one.
 
-    subject = models.CharField(max_length=40)
+    A count of one person's refusals per day would be a daily activity record of
+    someone who said no (or was restricted, or used an excluded application): the
+    refusal itself must leave no trace about them. The device and application
+    are enough to see a misconfigured client or an application to exclude.
+    """
+
+    device = models.ForeignKey(
+        CaptureDevice,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Null for tallies kept before they named the device (merged, per day)",
+    )
+    application = models.ForeignKey(
+        Application,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Null when the application is not in the catalogue",
+    )
     day = models.DateField()
     reason = models.CharField(max_length=32)
     events = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["subject", "day", "reason"], name="one_drop_tally")
+            models.UniqueConstraint(
+                fields=["device", "application", "day", "reason"],
+                name="one_drop_tally_per_device",
+                nulls_distinct=False,
+            )
         ]
         # Retention reads only days older than the youngest cut-off.
         indexes = [models.Index(fields=["day"])]

@@ -1,10 +1,14 @@
 """What is stored about one person, read from the summaries the gateway keeps.
 
-Only ActivityDay, DropTally and SessionSummary are read, never the events
+Only ActivityDay and SessionSummary are read, never the events
 table: the page must stay cheap however much was recorded, and counting the
 events themselves is the erasure and export work's job, not a page view's.
 Every query is filtered by the person's subject pseudonym, the key the
 stores use; days are UTC dates, as the gateway files them.
+
+Nothing is kept about a person's events that were not recorded (refused for lack
+of consent, a restriction or an excluded application): those are tallied per
+capture device, never per person, so this summary has nothing to show of them.
 """
 
 from collections import defaultdict
@@ -18,11 +22,15 @@ from governance.models import (
     ActivityDay,
     Application,
     DataKind,
-    DropTally,
     Employee,
     SessionSummary,
 )
 
+NOT_RECORDED = (
+    "Nothing is kept about you of what was not recorded: events refused because you had "
+    "not consented, because processing of your data was restricted, or because the "
+    "application or window is excluded leave no count, date or trace under your name."
+)
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
 SESSIONS_SHOWN = 50
@@ -42,7 +50,6 @@ class ScopeCount:
 class DayActivity:
     date: date
     by_application: list[ScopeCount] = field(default_factory=list)
-    dropped: dict[str, int] = field(default_factory=dict)
 
     @property
     def events(self) -> int:
@@ -71,7 +78,7 @@ class MyDataSummary:
     total_events: int  # all days, not only the period
     last_recorded: datetime | None
     redacted: int  # all days
-    dropped: dict[str, int]  # all days, reason -> events not stored
+    restricted_since: datetime | None  # Art. 18: nothing new is recorded while set
     start: date
     end: date
     days: list[DayActivity]  # every day of the period, oldest first
@@ -91,8 +98,9 @@ class MyDataSummary:
         return sum(day.redacted for day in self.days)
 
     @property
-    def dropped_total(self) -> int:
-        return sum(self.dropped.values())
+    def not_recorded(self) -> str:
+        """What is kept about events of this person that were not recorded: nothing."""
+        return NOT_RECORDED
 
 
 def my_data_summary(*, employee: Employee, days: int = DEFAULT_DAYS) -> MyDataSummary:
@@ -106,18 +114,12 @@ def my_data_summary(*, employee: Employee, days: int = DEFAULT_DAYS) -> MyDataSu
     totals = activity.aggregate(
         events=Sum("events"), redacted=Sum("redacted"), last=Max("last_recorded")
     )
-    dropped = (
-        DropTally.objects.filter(subject=subject)
-        .values_list("reason")
-        .annotate(events=Sum("events"))
-        .order_by("reason")
-    )
     return MyDataSummary(
         subject_id=subject,
         total_events=totals["events"] or 0,
         last_recorded=totals["last"],
         redacted=totals["redacted"] or 0,
-        dropped=dict(dropped),
+        restricted_since=employee.processing_restricted_at,
         start=start,
         end=end,
         days=_days(subject, start, end),
@@ -135,13 +137,9 @@ def _days(subject: str, start: date, end: date) -> list[DayActivity]:
     )
     for row in rows:
         counts[row.day].append(ScopeCount(row.application, row.data_kind, row.events, row.redacted))
-    dropped: dict[date, dict[str, int]] = defaultdict(dict)
-    tallies = DropTally.objects.filter(subject=subject, day__range=(start, end)).order_by("reason")
-    for day, reason, events in tallies.values_list("day", "reason", "events"):
-        dropped[day][reason] = events
     span = (end - start).days + 1
     return [
-        DayActivity(day, counts.get(day, []), dropped.get(day, {}))
+        DayActivity(day, counts.get(day, []))
         for day in (start + timedelta(days=offset) for offset in range(span))
     ]
 

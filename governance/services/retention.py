@@ -435,6 +435,8 @@ class Plan:
 
 def _held(windows_by_subject: dict[str, list[HoldWindow]], table: RetainedTable) -> Fragment:
     """True for rows a legal hold preserves. Custodians sharing windows share a clause."""
+    if not table.per_subject:
+        return FALSE
     subjects_by_windows: dict[frozenset, list[str]] = defaultdict(list)
     for subject, windows in windows_by_subject.items():
         subjects_by_windows[frozenset(windows)].append(subject)

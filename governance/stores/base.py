@@ -39,6 +39,8 @@ class RetainedTable:
     shape: str
     by_day: bool = False  # a date column: a row goes once its whole day is past the cut-off
     partitioned: bool = False
+    # False for a table whose rows name no one: no custodian's legal hold can cover them.
+    per_subject: bool = True
 
 
 class Store(Protocol):

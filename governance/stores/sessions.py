@@ -241,23 +241,23 @@ def _activity_sql(scope: SubjectScope) -> tuple[str, list]:
 @register
 class ActivityStore(SmallStore):
     name = "activity"
-    description = "Daily counts of stored, redacted and dropped events per person"
+    description = "Daily counts of stored and redacted events per person"
+    # The refusal tallies name a device, never a person: they are here so that the
+    # store's retention policies purge them by day too, not because they hold subject data.
     models = (ActivityDay, DropTally)
     stage = 1
     retained = (
         RetainedTable("governance_activityday", "day", ("id",), "app_kind", by_day=True),
-        RetainedTable("governance_droptally", "day", ("id",), "none", by_day=True),
+        RetainedTable(
+            "governance_droptally", "day", ("id",), "none", by_day=True, per_subject=False
+        ),
     )
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         where, params = _activity_sql(scope)
-        sql = f"SELECT (SELECT count(*) FROM governance_activityday WHERE subject = %s{where})"
-        params = [subject, *params]
-        if scope == EVERYTHING:  # what was not stored goes with everything
-            sql += " + (SELECT count(*) FROM governance_droptally WHERE subject = %s)"
-            params.append(subject)
+        sql = f"SELECT count(*) FROM governance_activityday WHERE subject = %s{where}"
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [subject, *params])
             return cursor.fetchone()[0]
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
@@ -274,13 +274,6 @@ class ActivityStore(SmallStore):
             .iterator(chunk_size=2000)
         ):
             yield {"record": "stored", **row}
-        if scope == EVERYTHING:
-            for row in (
-                DropTally.objects.filter(subject=subject)
-                .order_by("day")
-                .values("day", "reason", "events")
-            ):
-                yield {"record": "not_stored", **row}
 
     def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
         if not holds:
@@ -292,14 +285,7 @@ class ActivityStore(SmallStore):
                 f"SELECT count(*) FROM governance_activityday WHERE subject = %s{where} AND {held}",
                 [subject, *params, *held_params],
             )
-            held_days = cursor.fetchone()[0]
-            if scope != EVERYTHING:
-                return held_days
-            cursor.execute(
-                f"SELECT count(*) FROM governance_droptally WHERE subject = %s AND {held}",
-                [subject, *held_params],
-            )
-            return held_days + cursor.fetchone()[0]
+            return cursor.fetchone()[0]
 
     def _erase(self, subject: str, scope: SubjectScope, holds: list[HoldWindow], limit: int):
         where, params = _activity_sql(scope)
@@ -311,19 +297,13 @@ class ActivityStore(SmallStore):
                         WHERE subject = %s{where} AND NOT {held} LIMIT %s)""",
                 [subject, *params, *held_params, limit],
             )
-            deleted = cursor.rowcount
-            if scope == EVERYTHING:
-                cursor.execute(
-                    f"DELETE FROM governance_droptally WHERE subject = %s AND NOT {held}",
-                    [subject, *held_params],
-                )
-                deleted += cursor.rowcount
-            return deleted
+            return cursor.rowcount
 
     def record(self, days: list[tuple], drops: list[tuple]) -> None:
         """Add a batch to the daily counts, in the gateway's transaction: `days` as
         (subject, day, application, data kind, events, redacted, last recorded), `drops`
-        as (subject, day, reason, events)."""
+        (refused events, naming no one) as (device, application or None, day, reason,
+        events)."""
         with connection.cursor() as cursor:
             if days:
                 cursor.executemany(
@@ -339,9 +319,10 @@ class ActivityStore(SmallStore):
                 )
             if drops:
                 cursor.executemany(
-                    """INSERT INTO governance_droptally (subject, day, reason, events)
-                       VALUES (%s, %s, %s, %s)
-                       ON CONFLICT (subject, day, reason) DO UPDATE SET
+                    """INSERT INTO governance_droptally (device_id, application_id, day,
+                           reason, events)
+                       VALUES (%s, %s, %s, %s, %s)
+                       ON CONFLICT (device_id, application_id, day, reason) DO UPDATE SET
                            events = governance_droptally.events + EXCLUDED.events""",
                     drops,
                 )

@@ -14,32 +14,6 @@ from governance.views.access import EmployeeRequiredMixin
 
 PERIODS = (7, 30, 90, 365)
 
-# Why an event of yours was not stored, in the words the page uses.
-DROP_REASONS = {
-    "no_consent": (
-        "No consent",
-        "You had not consented for that app and kind of data, so it was not recorded.",
-    ),
-    "excluded_app": (
-        "Excluded application",
-        "The application is excluded from recording for everyone, so nothing from it is kept.",
-    ),
-    "excluded_window": (
-        "Excluded window",
-        "The window's title matched a rule that keeps such windows (banking, health, HR…) "
-        "out of recording.",
-    ),
-    "restricted": (
-        "Processing restricted",
-        "Processing of your data was restricted at the time, so nothing was recorded.",
-    ),
-    "unknown_app": (
-        "Unknown application",
-        "The application is not in the catalogue, or was disabled, so nothing from it may be "
-        "recorded.",
-    ),
-}
-
 # One hue per application; the data kinds are shades of it.
 HUES = (212, 152, 28, 282, 350, 190, 95, 45, 250, 0)
 
@@ -55,7 +29,6 @@ class MyDataView(EmployeeRequiredMixin, TemplateView):
             summary=summary,
             periods=PERIODS,
             chart=activity_chart(summary.days) if summary.period_events else None,
-            dropped=[(reason, *drop_reason(reason), n) for reason, n in summary.dropped.items()],
             sessions=[
                 {
                     "row": row,
@@ -75,10 +48,6 @@ def period_days(value) -> int:
     except (TypeError, ValueError):
         return DEFAULT_DAYS
     return days if 1 <= days <= MAX_DAYS else DEFAULT_DAYS
-
-
-def drop_reason(reason: str) -> tuple[str, str]:
-    return DROP_REASONS.get(reason, (reason.replace("_", " ").capitalize(), ""))
 
 
 def duration(seconds: int) -> str:

@@ -330,3 +330,19 @@ def test_the_catalogue_service_refuses_control_characters_for_every_caller(olivi
 
     assert list(refused.value.message_dict) == ["identifiers"]
     assert not Application.objects.filter(slug="gimp").exists()
+
+
+@pytest.mark.parametrize("employees", ["alice@example.com,", "a" * 255, "x\x00"])
+def test_a_capture_policy_asked_for_odd_employees_is_400_and_writes_nothing(
+    client, catalogue, olivia, employees
+):
+    _, token = device_create(name="laptop", actor=olivia)
+    before = written()
+
+    response = client.get(
+        "/api/v1/ingest/policy", {"employees": employees}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["employees"]
+    assert written() == before

@@ -5,6 +5,8 @@ import re
 import pytest
 
 CONTRACT = {
+    "/api/v1/ingest/batches": {"post"},
+    "/api/v1/ingest/policy": {"get"},
     "/api/v1/me/consents": {"get"},
     "/api/v1/me/consents/grant": {"post"},
     "/api/v1/me/consents/withdraw": {"post"},

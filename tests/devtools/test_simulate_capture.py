@@ -3,6 +3,8 @@
 import re
 import socket
 import statistics
+import threading
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -10,6 +12,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.utils import timezone
 
 from governance.devtools.demo import APPLICATIONS
 from governance.devtools.simulation import (
@@ -31,7 +35,7 @@ from governance.models import (
 )
 from governance.models.ingestion import EventType
 from governance.redaction import find_pii
-from governance.services.consent import RequestContext, consent_grant
+from governance.services.consent import RequestContext, consent_grant, consent_withdraw
 from governance.services.ingestion.schema import batch_decode
 from governance.services.scopes import Scope
 from tests.factories import make_user
@@ -134,7 +138,22 @@ def tally(output: str) -> dict:
     dropped = re.search(r"dropped\s+[\d,]+ \((.*)\)", output)
     pairs = (item.rsplit(" ", 1) for item in dropped.group(1).split(", ")) if dropped else ()
     figures["dropped"] = {reason: int(n.replace(",", "")) for reason, n in pairs}
+    withheld = re.search(r"withheld\s+([\d,]+)", output)
+    figures["withheld"] = int(withheld.group(1).replace(",", "")) if withheld else None
+    figures["captured"] = int(re.search(r": ([\d,]+) events in", output).group(1).replace(",", ""))
     return figures
+
+
+def simulate_capture(url: str, *args: str) -> dict:
+    out = StringIO()
+    call_command(
+        "simulate_capture",
+        *("--employees", "3", "--minutes", "1", "--devices", "2", "--batch-size", "200"),
+        *("--seed", "7", "--url", url, *args),
+        stdout=out,
+        stderr=StringIO(),
+    )
+    return tally(out.getvalue())
 
 
 @pytest.fixture
@@ -168,18 +187,12 @@ def consenting_people(catalogue):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_tally_is_what_the_database_holds(live_server, consenting_people):
-    out = StringIO()
-    call_command(
-        "simulate_capture",
-        *("--employees", "3", "--minutes", "1", "--devices", "2", "--batch-size", "200"),
-        *("--seed", "7", "--url", live_server.url),
-        stdout=out,
-        stderr=StringIO(),
-    )
+    figures = simulate_capture(live_server.url, "--ignore-policy")
 
-    figures = tally(out.getvalue())
     assert figures["accepted"] > 0
     assert figures["dropped"]["no_consent"] > 0  # the pointer moves
+    assert figures["withheld"] is None  # no policy asked for
+    assert figures["events"] == figures["captured"]
     assert InteractionEvent.objects.count() == figures["accepted"]
     batches = list(IngestBatch.objects.all())
     assert len(batches) == figures["batches"]
@@ -191,6 +204,69 @@ def test_the_tally_is_what_the_database_holds(live_server, consenting_people):
     assert set(InteractionEvent.objects.values_list("subject", flat=True)) <= subjects
     # The devices' tokens died with the command, so the devices are revoked.
     assert not CaptureDevice.objects.filter(revoked_at__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_honouring_the_policy_sends_only_what_was_consented(live_server, consenting_people):
+    figures = simulate_capture(live_server.url)
+
+    # Pointer moves (not consented), the excluded and the uncatalogued apps stay behind.
+    assert figures["withheld"] > 0 and figures["accepted"] > 0
+    assert figures["dropped"] == {}
+    assert figures["accepted"] + figures["withheld"] == figures["captured"]
+    assert InteractionEvent.objects.count() == figures["accepted"]
+    assert not InteractionEvent.objects.filter(data_kind__slug="pointer").exists()
+    assert sum(b.events for b in IngestBatch.objects.all()) == figures["events"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_withdrawal_stops_the_scope_being_sent_by_the_next_poll(
+    live_server, consenting_people, catalogue
+):
+    """The command runs at 6x real time, polling before every batch; once alice's
+    keystrokes in an application are stored, she withdraws that scope. At most the batch
+    already past its poll carries them after that (the gate refuses it), no later one."""
+    alice = consenting_people[0]
+    key = next(k for k in catalogue["kinds"] if k.slug == "key")
+    hers = InteractionEvent.objects.filter(subject=alice.employee.subject_id)
+    result: dict = {}
+
+    def run():
+        try:
+            result["figures"] = simulate_capture(
+                live_server.url, "--speed", "6", "--policy-poll", "0", "--batch-size", "20"
+            )
+        except BaseException as exc:  # shown by the assertions below
+            result["error"] = exc
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while (typed := hers.filter(data_kind=key).first()) is None:
+        assert worker.is_alive() and time.monotonic() < deadline, result
+        time.sleep(0.05)
+    app = typed.application
+    consent_withdraw(
+        employee=alice.employee, scope=Scope(catalogue["purpose"], app, key), actor=alice,
+        context=RequestContext(),
+    )  # fmt: skip
+    withdrawn_at = timezone.now()
+    worker.join(timeout=120)
+
+    figures = result["figures"]
+    later = IngestBatch.objects.filter(received_at__gt=withdrawn_at)
+    refused = [b for b in later if b.dropped.get("no_consent")]
+    assert len(refused) <= 1, [b.dropped for b in refused]
+    assert sum(b.dropped.get("no_consent", 0) for b in later) == figures["dropped"].get(
+        "no_consent", 0
+    )
+    # She kept working after it, and what she still consents to went through.
+    after = hers.filter(batch_id__in=[b.batch_id for b in later])
+    assert after.exists()
+    assert not after.filter(application=app, data_kind=key).exists()
+    assert figures["withheld"] > 0
 
 
 @pytest.mark.django_db
@@ -209,3 +285,9 @@ def test_a_refused_batch_stops_the_run_with_the_status(live_server):
     body = batch_body([], device_id="simulator-1")
     with pytest.raises(CommandError, match="HTTP 401"):
         IngestClient(live_server.url).post(body, "idg_not-a-token")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_policy_poll_stops_the_run_as_a_revoked_device_must(live_server):
+    with pytest.raises(CommandError, match=r"/api/v1/ingest/policy answered HTTP 401"):
+        IngestClient(live_server.url).policy("idg_not-a-token", ["alice@example.com"], None)

@@ -70,8 +70,50 @@ def test_events_without_consent_are_dropped_by_reason(
     assert result["accepted"] == 1
     assert result["dropped"] == {"no_consent": 2, "unknown_employee": 1, "unknown_app": 1}
     assert InteractionEvent.objects.count() == 1
-    tallies = {(t.subject, t.reason): t.events for t in DropTally.objects.all()}
-    assert tallies[(bob.employee.subject_id, "no_consent")] == 1
+
+
+def test_refusals_are_tallied_per_device_application_and_day_never_per_person(
+    client, token, device, alice_consents_all, bob, catalogue
+):
+    vscode, calc = catalogue["applications"][:2]
+    SafeguardRule.objects.create(kind="window_title_pattern", name="bank", pattern=r"(?i)\bbank\b")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    body = batch(
+        [
+            event(app="soffice.bin"),  # alice has no consent for Calc
+            event(employee="bob@example.com"),  # bob consented to nothing
+            event(employee="bob@example.com", ts=yesterday.isoformat()),
+            event(app="no-such-app"),
+            event(window_title="My Bank - Firefox"),
+            event(employee="nobody@example.com"),  # no one to refuse: not a refusal
+            event(),
+        ]
+    )
+    assert post(client, token, body).json()["accepted"] == 1
+    today = datetime.now(UTC).date()
+    tallies = {
+        (t.device_id, t.application_id, t.day, t.reason): t.events for t in DropTally.objects.all()
+    }
+    assert tallies == {
+        (device[0].pk, calc.pk, today, "no_consent"): 1,
+        (device[0].pk, vscode.pk, today, "no_consent"): 1,
+        (device[0].pk, vscode.pk, yesterday.date(), "no_consent"): 1,
+        (device[0].pk, None, today, "unknown_app"): 1,
+        (device[0].pk, vscode.pk, today, "excluded_window"): 1,
+    }
+    # A second batch adds to the same rows, the unknown application's included.
+    post(client, token, batch([event(app="no-such-app"), event(employee="bob@example.com")]))
+    assert DropTally.objects.count() == 5
+    assert DropTally.objects.get(application=None).events == 2
+    assert DropTally.objects.get(application=vscode, day=today, reason="no_consent").events == 2
+    # No column of the tallies can name the people refused.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM governance_droptally")
+        rows = repr(cursor.fetchall())
+        columns = [c.name for c in cursor.description]
+    assert columns == ["id", "day", "reason", "events", "application_id", "device_id"]
+    for person in (alice_consents_all, bob):
+        assert person.employee.subject_id not in rows and person.email not in rows
 
 
 def test_employee_can_be_named_by_employee_number(client, token, alice_consents_all):

@@ -31,7 +31,8 @@ def keys(text: str, base: datetime, session_id: str, start_ms: int = 0) -> list[
 
 @pytest.fixture
 def recorded(client, token, alice_consents_all, bob, redaction_rules):
-    """Two sessions of alice in VS Code on two days, with drops of every reason she can have.
+    """Two sessions of alice in VS Code on two days, and events of hers and bob's refused
+    for every reason they can have (tallied per device, so on no one's page).
 
     Returns what the endpoint answered, plus what was posted for alice alone.
     """
@@ -64,8 +65,7 @@ def recorded(client, token, alice_consents_all, bob, redaction_rules):
         "answers": answers,
         "accepted": sum(a["accepted"] for a in answers),
         "redacted": sum(a["redacted"] for a in answers),
-        "alice_dropped": {"no_consent": 2, "unknown_app": 1, "excluded_window": 1},
-        "bob_dropped": {"no_consent": 3},
+        "refused": {"no_consent": 5, "unknown_app": 1, "excluded_window": 1},
         "last": TODAY + timedelta(milliseconds=4200),
     }
 

@@ -5,7 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils.dateparse import parse_datetime
 
+from governance.models import Employee
 from tests.my_data.conftest import TODAY, TWO_DAYS_AGO, TYPED
+
+DAY_FIELDS = {"date", "events", "redacted", "by_application"}
 
 
 def by_scope(day: dict) -> dict[tuple[str, str], tuple[int, int]]:
@@ -15,15 +18,13 @@ def by_scope(day: dict) -> dict[tuple[str, str], tuple[int, int]]:
     }
 
 
-def test_my_data_adds_up_to_what_the_endpoint_accepted_dropped_and_redacted(
-    client_as, alice, recorded
-):
+def test_my_data_adds_up_to_what_the_endpoint_accepted_and_redacted(client_as, alice, recorded):
     body = client_as(alice).get("/api/v1/me/data").json()
 
     assert recorded["accepted"] == 7 + 1 + len(TYPED) + 3
     assert body["total_events"] == recorded["accepted"]
     assert body["redacted"] == recorded["redacted"] > 0
-    assert body["dropped"] == recorded["alice_dropped"]
+    assert body["restricted_since"] is None
     assert parse_datetime(body["last_recorded"]) == recorded["last"]
     assert body["subject_id"] == alice.employee.subject_id
 
@@ -45,20 +46,17 @@ def test_days_list_every_day_of_the_period_with_counts_by_application_and_kind(
         ("vscode", "window_focus"): (1, 0),
     }
     assert today["events"] == len(TYPED) + 4
-    assert today["dropped"] == recorded["alice_dropped"]
     older = days[TWO_DAYS_AGO.date().isoformat()]
     assert by_scope(older) == {
         ("vscode", "click"): (1, 0),
         ("vscode", "key"): (5, 0),
         ("vscode", "scroll"): (1, 0),
     }
-    assert older["dropped"] == {}
     quiet = days[(TODAY - timedelta(days=1)).date().isoformat()]
     assert quiet == {
         "date": quiet["date"],
         "events": 0,
         "redacted": 0,
-        "dropped": {},
         "by_application": [],
     }
     assert today["by_application"][0]["application"] == {
@@ -104,13 +102,24 @@ def test_a_bad_period_is_a_400(client_as, alice, days):
     assert "days" in response.json()
 
 
-def test_bob_sees_his_drops_and_none_of_alices_data(client_as, alice, bob, recorded):
+def test_nothing_is_kept_about_what_was_not_recorded_and_the_answer_says_so(
+    client_as, alice, bob, recorded
+):
+    answers = [client_as(person).get("/api/v1/me/data").json() for person in (alice, bob)]
+
+    # Both had events refused (recorded["refused"]); neither answer counts them.
+    assert sum(a["dropped"].get("no_consent", 0) for a in recorded["answers"]) == 5
+    for body in answers:
+        assert "dropped" not in body and all(set(day) == DAY_FIELDS for day in body["days"])
+        assert body["not_recorded"].startswith("Nothing is kept about you of what was not ")
+
+
+def test_bob_sees_none_of_alices_data(client_as, alice, bob, recorded):
     body = client_as(bob).get("/api/v1/me/data").json()
 
     assert body["subject_id"] == bob.employee.subject_id
     assert body["total_events"] == 0 and body["redacted"] == 0
     assert body["last_recorded"] is None
-    assert body["dropped"] == recorded["bob_dropped"]
     assert body["sessions"] == []
     assert all(day["by_application"] == [] for day in body["days"])
     assert alice.employee.subject_id not in str(body)
@@ -119,7 +128,18 @@ def test_bob_sees_his_drops_and_none_of_alices_data(client_as, alice, bob, recor
 def test_an_officer_sees_her_own_data_not_the_people_she_oversees(client_as, olivia, recorded):
     body = client_as(olivia).get("/api/v1/me/data").json()
 
-    assert body["total_events"] == 0 and body["dropped"] == {} and body["sessions"] == []
+    assert body["total_events"] == 0 and body["sessions"] == []
+
+
+def test_a_restricted_person_is_told_that_earlier_data_is_kept(client_as, alice, recorded):
+    restricted_at = TODAY + timedelta(hours=1)
+    Employee.objects.filter(pk=alice.employee.pk).update(processing_restricted_at=restricted_at)
+
+    body = client_as(alice).get("/api/v1/me/data").json()
+
+    assert parse_datetime(body["restricted_since"]) == restricted_at
+    assert body["total_events"] == recorded["accepted"] > 0
+    assert len(body["sessions"]) == 2
 
 
 def test_callers_without_an_employee_record_are_refused(client_as, ada, recorded):
@@ -140,7 +160,8 @@ def test_the_schema_documents_the_endpoint_and_its_shape(client):
         "total_events",
         "last_recorded",
         "redacted",
-        "dropped",
+        "not_recorded",
+        "restricted_since",
         "days",
         "sessions",
     }

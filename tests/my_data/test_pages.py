@@ -1,7 +1,9 @@
 """/my-data/: the signed-in employee's stored data, as numbers, a chart and a table."""
 
 import re
+from datetime import timedelta
 
+from governance.models import ActivityDay, Employee
 from tests.my_data.conftest import TODAY, TWO_DAYS_AGO, TYPED
 
 
@@ -30,7 +32,7 @@ def test_page_shows_my_numbers_and_a_chart_of_what_was_stored(browser_as, alice,
     body = response.content.decode()
     assert text_of(body, "total-events") == str(recorded["accepted"])
     assert text_of(body, "redacted") == str(recorded["redacted"])
-    assert text_of(body, "dropped-total") == "4"
+    assert 'data-testid="restricted"' not in body
     assert text_of(body, "last-recorded") == f"{recorded['last']:%Y-%m-%d %H:%M:%S} UTC"
     assert 'data-testid="activity-chart"' in body and '<title id="chart-title">' in body
     today, older = TODAY.date().isoformat(), TWO_DAYS_AGO.date().isoformat()
@@ -48,15 +50,28 @@ def test_page_shows_my_numbers_and_a_chart_of_what_was_stored(browser_as, alice,
     assert len(re.findall(r'<tr data-date="', body)) == 8
 
 
-def test_page_explains_why_events_were_not_stored(browser_as, alice, recorded):
-    body = browser_as(alice).get("/my-data/").content.decode()
+def test_page_says_nothing_is_kept_about_what_was_not_recorded(browser_as, alice, bob, recorded):
+    for person in (alice, bob):  # both had events refused
+        body = browser_as(person).get("/my-data/").content.decode()
 
-    reasons = dict(
-        re.findall(r'data-reason="([^"]+)">\s*<dt><span class="reason-count">(\d+)', body)
-    )
-    assert reasons == {"excluded_window": "1", "no_consent": "2", "unknown_app": "1"}
-    assert "You had not consented for that app and kind of data" in body
-    assert 'href="/consent/"' in body
+        assert "Nothing is kept about you of what was not recorded" in body
+        assert "data-reason=" not in body and "not stored</span>" not in body
+        assert 'href="/consent/"' in body
+
+
+def test_a_restricted_person_is_not_told_nothing_was_recorded(browser_as, alice, recorded):
+    restricted_at = TODAY + timedelta(hours=1)
+    Employee.objects.filter(pk=alice.employee.pk).update(processing_restricted_at=restricted_at)
+
+    body = browser_as(alice).get("/my-data/?days=1").content.decode()
+
+    banner = re.search(r'data-testid="restricted">(.*?)</div>', body, re.S).group(1)
+    banner = " ".join(re.sub(r"<[^>]+>", "", banner).split())
+    assert f"restricted since {restricted_at:%Y-%m-%d %H:%M:%S} UTC" in banner
+    assert f"({recorded['accepted']} events, shown below) is kept" in banner
+    assert "Nothing was stored" not in body and "nothing was recorded" not in body.lower()
+    assert text_of(body, "total-events") == str(recorded["accepted"])
+    assert re.findall(r'<tr data-session="([^"]+)"', body) == ["s-1", "s-old"]
 
 
 def test_page_lists_my_sessions(browser_as, alice, recorded):
@@ -85,7 +100,7 @@ def test_bob_sees_only_his_own_page(browser_as, alice, bob, recorded):
     assert text_of(body, "total-events") == "0"
     assert text_of(body, "last-recorded") == "Never"
     assert 'data-testid="no-activity"' in body and "activity-chart" not in body
-    assert re.findall(r'data-reason="([^"]+)"', body) == ["no_consent"]
+    assert "earlier ones are still kept" not in body
     assert alice.employee.subject_id not in body and bob.employee.subject_id in body
     assert "data-session=" not in body
 
@@ -99,3 +114,25 @@ def test_people_without_an_employee_record_are_refused(browser_as, client, ada):
     assert browser_as(ada).get("/my-data/").status_code == 403
     response = client.get("/my-data/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_an_empty_period_says_earlier_data_is_still_kept(browser_as, bob, catalogue):
+    vscode, key = catalogue["applications"][0], catalogue["kinds"][1]
+    ten_days_ago = TODAY - timedelta(days=10)
+    ActivityDay.objects.create(
+        subject=bob.employee.subject_id,
+        day=ten_days_ago.date(),
+        application=vscode,
+        data_kind=key,
+        events=12,
+        last_recorded=ten_days_ago,
+    )
+
+    body = browser_as(bob).get("/my-data/?days=7").content.decode()
+
+    empty = re.search(r'data-testid="no-activity">(.*?)</p>', body, re.S).group(1)
+    assert empty == (
+        "No events of yours were stored in these 7 days; earlier ones are still kept "
+        "(see the totals above and your sessions below)."
+    )
+    assert text_of(body, "total-events") == "12"

@@ -47,7 +47,7 @@ def alice_with_data(client, token, alice_consents_all, olivia):
     activity days, and an earlier package of hers that is still kept."""
     events = [event(ts=stamp(i * 300)) for i in range(6)]
     events += [event(type="scroll", ts=stamp(2000))]
-    events += [event(app="soffice.bin", ts=stamp(2500))]  # no consent in Calc: dropped, tallied
+    events += [event(app="soffice.bin", ts=stamp(2500))]  # no consent in Calc: not hers to export
     assert post(client, token, batch(events)).status_code == 200
     sessions_refresh_pending()
     earlier = package_requested(alice_consents_all, olivia)

@@ -113,5 +113,6 @@ def add_activity(subject: str, day: date, application, data_kind, events: int = 
     )
 
 
-def add_tally(subject: str, day: date, reason: str = "no_consent", events: int = 3):
-    return DropTally.objects.create(subject=subject, day=day, reason=reason, events=events)
+def add_tally(day: date, reason: str = "no_consent", events: int = 3, device=None):
+    """Refused events of a day: tallied per device, naming no one."""
+    return DropTally.objects.create(device=device, day=day, reason=reason, events=events)

@@ -195,9 +195,9 @@ def test_sessions_and_activity_follow_their_own_policies(
     gone_activity = [
         add_activity(alice, old_day, vscode, kind["key"]),
         add_activity(bob, old_day, calc, kind["menu"]),
-        add_tally(alice, old_day),
+        add_tally(old_day),
     ]
-    kept_activity = [add_activity(alice, young_day, vscode, kind["key"]), add_tally(bob, young_day)]
+    kept_activity = [add_activity(alice, young_day, vscode, kind["key"]), add_tally(young_day)]
     policy(olivia, "activity", 30)
 
     runs = retention_enforce(now=now)
@@ -216,7 +216,7 @@ def test_drop_tallies_need_a_policy_for_every_application_and_kind(
 ):
     alice, _ = people
     day = days_ago(40, now)
-    tally = add_tally(alice, day)
+    tally = add_tally(day)
     activity = add_activity(alice, day, vscode, kind["key"])
     policy(olivia, "activity", 30, applications=[vscode])
     retention_enforce(now=now)
@@ -224,22 +224,25 @@ def test_drop_tallies_need_a_policy_for_every_application_and_kind(
     assert not ActivityDay.objects.filter(pk=activity.pk).exists()
 
 
-def test_held_summaries_and_activity_survive(olivia, leo, alice, device, vscode, kind, now):
+def test_held_summaries_and_activity_survive_but_not_refusal_tallies(
+    olivia, leo, alice, device, vscode, kind, now
+):
     subject = alice.employee.subject_id
     day = days_ago(40, now)
     summary = add_summary(device[0], subject, vscode, midnight(day), {"key": 2})
     activity = add_activity(subject, day, vscode, kind["key"])
-    tally = add_tally(subject, day)
+    tally = add_tally(day, device=device[0])
     legal_hold_create(actor=leo, matter="M", reason="r", custodians=[alice.employee])
     policy(olivia, "sessions", 30)
     policy(olivia, "activity", 30)
     runs = retention_enforce(now=now)
     assert SessionSummary.objects.filter(pk=summary.pk).exists()
     assert ActivityDay.objects.filter(pk=activity.pk).exists()
-    assert DropTally.objects.filter(pk=tally.pk).exists()
+    # The device's tally names no one: a hold on alice's data cannot cover it.
+    assert not DropTally.objects.filter(pk=tally.pk).exists()
     assert {(r.store, r.rows_removed, r.rows_held) for r in runs} == {
         ("sessions", 0, 1),
-        ("activity", 0, 2),
+        ("activity", 1, 1),
     }
 
 
@@ -264,7 +267,7 @@ def mixed_data(olivia, leo, alice, device, vscode, calc, kind, people, now):
     for n in (50, 20):
         add_summary(device[0], subject, vscode, midnight(days_ago(n, now)), {"key": 1})
         add_activity(bob, days_ago(n, now), calc, kind["click"])
-        add_tally(subject, days_ago(n, now))
+        add_tally(days_ago(n, now), device=device[0])
     policy(olivia, "events", 30, applications=[vscode], data_kinds=[kind["pointer"]])
     policy(olivia, "events", 40)
     policy(olivia, "events", 60, applications=[calc], data_kinds=[kind["scroll"]])

@@ -7,7 +7,7 @@ allowed callers are served; refused callers get the refusal the product gives
 and change nothing. Refusals, as the code makes them:
 
 - anonymous API callers: 403 "Authentication credentials were not provided."
-  (401 on the ingest route, whose only way in is a device's bearer token: a
+  (401 on the ingest routes, whose only way in is a device's bearer token: a
   session counts for nothing there, so signed-in people get 401 too);
 - anonymous visitors of pages: 302 to the login page, back to where they were;
 - a signed-in caller without the role: 403 (the API says which role it takes);
@@ -191,6 +191,7 @@ ACCESS: dict[str, Access] = {
     "api-not-found": get(ANYONE, served=frozenset({404}), others=404),
     # API: capture devices
     "api-ingest-batches": Access({"POST": DEVICES}, bearer_only=True),
+    "api-ingest-policy": get(DEVICES, bearer_only=True),
     # API: the caller's own consent and data
     "api-my-consents": get(EMPLOYEES),
     "api-my-consent-grant": Access({"POST": EMPLOYEES}, bodies={"POST": SCOPE}, writes={"POST"}),

@@ -4,14 +4,6 @@ from rest_framework import serializers
 
 from governance.selectors.my_data import DEFAULT_DAYS, MAX_DAYS
 
-DROP_REASONS_HELP = (
-    "Events of yours that were not stored, by reason: `no_consent` (you had not consented "
-    "for that application and data kind), `excluded_app` (the application is excluded from "
-    "recording), `excluded_window` (the window title matched an exclusion rule), "
-    "`restricted` (processing of your data was restricted), `unknown_app` (the application "
-    "is not in the catalogue)."
-)
-
 
 class MyDataQuerySerializer(serializers.Serializer):
     """Query string; other parameters (such as DRF's `format`) are not an error here."""
@@ -47,7 +39,6 @@ class MyDataDaySerializer(serializers.Serializer):
     date = serializers.DateField(help_text="UTC day.")
     events = serializers.IntegerField(help_text="Events stored that day, all applications.")
     redacted = serializers.IntegerField()
-    dropped = serializers.DictField(child=serializers.IntegerField(), help_text=DROP_REASONS_HELP)
     by_application = MyDataCountSerializer(
         many=True, help_text="Per application and data kind; empty on a day with nothing stored."
     )
@@ -83,7 +74,15 @@ class MyDataSerializer(serializers.Serializer):
         allow_null=True, help_text="Time of the newest stored event; null if none."
     )
     redacted = serializers.IntegerField(help_text="Keystrokes redacted before storage, all days.")
-    dropped = serializers.DictField(child=serializers.IntegerField(), help_text=DROP_REASONS_HELP)
+    not_recorded = serializers.CharField(
+        help_text="What is kept about your events that were not recorded: nothing. Refusals "
+        "are counted per capture device, never per person, so no count of them is shown here."
+    )
+    restricted_since = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Processing of your data is restricted (Art. 18) since then: nothing new is "
+        "recorded, and what was recorded before is kept as shown here. Null if not restricted.",
+    )
     period = MyDataPeriodSerializer(source="*")
     days = MyDataDaySerializer(many=True, help_text="Every day of the period, oldest first.")
     sessions = MyDataSessionSerializer(many=True, help_text="The newest 50 capture sessions.")

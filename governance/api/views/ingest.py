@@ -1,4 +1,5 @@
-"""POST /api/v1/ingest/batches: capture devices post event batches with a bearer token.
+"""The capture devices' API, with a bearer token: POST /api/v1/ingest/batches posts event
+batches; GET /api/v1/ingest/policy tells a device what it may capture.
 
 The body is read raw and decoded by msgspec in one pass; DRF only routes,
 authenticates and documents. A rejected batch stores nothing.
@@ -12,8 +13,10 @@ server de-chunks the body, and when it marks the input as ending there
 would wait for the client to hang up: such a request gets 411 Length Required.
 """
 
+from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.parsers import BaseParser
@@ -22,7 +25,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.api.schema import msgspec_openapi
+from governance.api.serializers.capture_policy import (
+    EMPLOYEES_HELP,
+    CapturePolicySerializer,
+    employees_parse,
+)
 from governance.models import CaptureDevice
+from governance.selectors.capture_policy import capture_policy
 from governance.services.devices import device_authenticate
 from governance.services.ingestion import (
     MAX_BODY_BYTES,
@@ -264,3 +273,88 @@ class IngestBatchView(APIView):
                 headers={"Retry-After": str(exc.retry_after)},
             )
         return Response(result.as_json())
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match names this ETag (weakly compared, as RFC 9110 has it) or is `*`."""
+    tags = parse_etags(if_none_match) if if_none_match else []
+    return "*" in tags or etag in (tag.removeprefix("W/") for tag in tags)
+
+
+POLICY_EXAMPLE = {
+    "version": "3f1a9c0e5b7d4a2f8c6e1b0d9a7f5e3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e",
+    "poll_seconds": 60,
+    "timing_resolution_ms": 50,
+    "applications": [{"application": "vscode", "identifiers": ["code", "Code.exe"]}],
+    "data_kinds": [{"data_kind": "key", "event_types": ["key_down", "key_up"]}],
+    "excluded_applications": [{"application": "password-manager", "identifiers": ["1password"]}],
+    "excluded_window_patterns": ["(?i)\\bbank\\b"],
+    "employees": [
+        {
+            "employee": "alice@example.com",
+            "purposes": [
+                {
+                    "purpose": "train-computer-use-models",
+                    "applications": [{"application": "vscode", "data_kinds": ["click", "key"]}],
+                }
+            ],
+        },
+        {"employee": "E1002", "purposes": []},
+    ],
+}
+
+
+class CapturePolicyView(APIView):
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsCaptureDevice]
+    throttle_classes = []
+
+    @extend_schema(
+        operation_id="ingest_policy",
+        summary="What this device may capture now (capture device token)",
+        description=(
+            "For the people named in `employees`: the applications and data kinds each has "
+            "consented to per purpose, with the excluded applications and window patterns and "
+            "the keystroke timing resolution. Capture nothing else. Poll every `poll_seconds` "
+            "with `If-None-Match: <ETag>`: 304 while nothing changed. A withdrawal changes the "
+            "version at once. Someone who may not be recorded, whether or not they exist, gets "
+            "an entry with no purposes. The ingest gate still refuses whatever the policy "
+            "does not allow."
+        ),
+        parameters=[
+            OpenApiParameter("employees", OpenApiTypes.STR, description=EMPLOYEES_HELP),
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                location=OpenApiParameter.HEADER,
+                description="The ETag of the policy the device holds.",
+            ),
+        ],
+        responses={
+            200: OpenApiResponse(
+                response=CapturePolicySerializer,
+                description="The policy; its `version` is the ETag",
+                examples=[
+                    OpenApiExample(
+                        "One person who consented, one who did not", value=POLICY_EXAMPLE
+                    )
+                ],
+            ),
+            304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match"),
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="`{employees: [message]}`: an empty or over-long entry, or too many",
+            ),
+            401: OpenApiResponse(description="Missing, unknown or revoked device token"),
+        },
+        tags=["ingest"],
+    )
+    def get(self, request):
+        employees = employees_parse(request.query_params.getlist("employees"))
+        policy = capture_policy(employees=employees)
+        etag = quote_etag(policy.version)
+        # A proxy must not answer another device from its cache, nor without asking.
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if etag_matches(request.headers.get("If-None-Match", ""), etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(CapturePolicySerializer(policy.body).data, headers=headers)

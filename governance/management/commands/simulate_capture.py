@@ -6,6 +6,12 @@ and the devices are revoked when it ends), and posts the batches over HTTP the
 way a capture client would: one keep-alive connection, Retry-After honoured on
 429, bounded retries with backoff when the connection fails. A batch sent again
 after a lost response keeps its batch_id, so the server answers it once.
+
+Like a capture client, each device polls its capture policy
+(`GET /api/v1/ingest/policy`, with If-None-Match) at the interval the policy
+gives, and sends only what it allows: after a withdrawal, the scope's events stop
+leaving the machine by the next poll. `--ignore-policy` sends everything, to see
+the gate refuse it instead.
 """
 
 import http.client
@@ -19,9 +25,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import orjson
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -30,6 +37,7 @@ from governance.devtools.simulation import (
     EXCLUDED_IDENTIFIER,
     UNCATALOGUED_IDENTIFIER,
     CaptureApp,
+    CapturePolicyFilter,
     Elsewhere,
     batch_body,
     capture_sessions,
@@ -40,6 +48,7 @@ from governance.services.devices import device_create, device_revoke
 from governance.services.ingestion import MAX_EVENTS
 
 INGEST_PATH = "/api/v1/ingest/batches"
+POLICY_PATH = "/api/v1/ingest/policy"
 CONSENTING_SHARE = 0.8  # the rest of the people picked have not consented to anything
 RETRIES = 6  # per batch, for lost connections and 5xx: 0.1 s doubling, about 6 s in all
 THROTTLED_RETRIES = 10  # per batch, for 429
@@ -54,7 +63,9 @@ class IngestClient:
             raise CommandError(f"--url must be an http(s) URL, not {url!r}.")
         self.url = url
         self.path = parts.path.rstrip("/") + INGEST_PATH
-        self.endpoint = f"{parts.scheme}://{parts.netloc}{self.path}"
+        self.policy_path = parts.path.rstrip("/") + POLICY_PATH
+        self.base = f"{parts.scheme}://{parts.netloc}"
+        self.endpoint = self.base + self.path
         connection_class = (
             http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         )
@@ -76,10 +87,26 @@ class IngestClient:
 
     def post(self, body: bytes, token: str) -> dict:
         """The endpoint's result for one batch; CommandError when it cannot be had."""
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        _, _, data = self._call("POST", self.path, body, headers)
+        return orjson.loads(data)
+
+    def policy(self, token: str, employees: list[str], etag: str | None) -> tuple[str, dict | None]:
+        """The device's capture policy and its ETag; None for the policy while it is the
+        one `etag` names (304). CommandError on 401: the device must stop capturing."""
+        headers = {"Authorization": f"Bearer {token}"}
+        if etag:
+            headers["If-None-Match"] = etag
+        path = f"{self.policy_path}?{urlencode({'employees': ','.join(employees)})}"
+        status, etag, data = self._call("GET", path, None, headers, done=(200, 304))
+        return etag, (orjson.loads(data) if status == 200 else None)
+
+    def _call(self, method, path, body, headers, done=(200,)) -> tuple[int, str, bytes]:
+        """Status, ETag and body of a call that ended in `done`; retried as `post` says."""
         failures = throttled = 0
         while True:
             try:
-                status, retry_after, data = self._send(body, token)
+                status, retry_after, etag, data = self._send(method, path, body, headers)
             except (OSError, http.client.HTTPException) as exc:
                 self.connection.close()  # the next request opens a new one
                 failures += 1
@@ -90,8 +117,8 @@ class IngestClient:
                     ) from exc
                 time.sleep(0.1 * 2 ** (failures - 1))
                 continue
-            if status == 200:
-                return orjson.loads(data)
+            if status in done:
+                return status, etag, data
             if status == 429 and throttled < THROTTLED_RETRIES:
                 throttled += 1
                 time.sleep(retry_after)
@@ -101,18 +128,15 @@ class IngestClient:
                 time.sleep(0.1 * 2 ** (failures - 1))
                 continue
             detail = data[:500].decode("utf-8", errors="replace")
-            raise CommandError(f"{self.endpoint} answered HTTP {status}: {detail}")
+            endpoint = self.base + path.split("?")[0]
+            raise CommandError(f"{endpoint} answered HTTP {status}: {detail}")
 
-    def _send(self, body: bytes, token: str) -> tuple[int, float, bytes]:
-        self.connection.request(
-            "POST",
-            self.path,
-            body=body,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
+    def _send(self, method, path, body, headers) -> tuple[int, float, str, bytes]:
+        self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
         data = response.read()
-        return response.status, _seconds(response.getheader("Retry-After")), data
+        retry_after = _seconds(response.getheader("Retry-After"))
+        return response.status, retry_after, response.getheader("ETag") or "", data
 
     def close(self) -> None:
         self.connection.close()
@@ -132,6 +156,9 @@ class Tally:
     accepted: int = 0
     redacted: int = 0
     dropped: Counter = field(default_factory=Counter)
+    withheld: int = 0  # captured, but the policy did not allow sending them
+    polls: int = 0
+    policy_changes: int = 0
 
     def add(self, events: int, result: dict) -> None:
         self.batches += 1
@@ -145,8 +172,31 @@ class Tally:
 class PendingBatch:
     sent_at: datetime  # when a client would send it: its last event's time
     device: int
-    body: bytes
-    events: int
+    events: list[dict]
+
+
+class DevicePolicy:
+    """One device's capture policy for the people on it, asked again when it is due."""
+
+    def __init__(self, client: IngestClient, token: str, employees: list[str], purpose: str):
+        self.client, self.token, self.purpose = client, token, purpose
+        self.employees = employees
+        self.etag: str | None = None
+        self.filter: CapturePolicyFilter | None = None
+        self.due = 0.0  # time.monotonic() of the next poll
+        self.poll_seconds = 60.0  # until the first policy says
+
+    def refresh(self, tally: Tally, interval: float | None) -> CapturePolicyFilter:
+        now = time.monotonic()
+        if self.filter is None or now >= self.due:
+            self.etag, policy = self.client.policy(self.token, self.employees, self.etag)
+            tally.polls += 1
+            if policy is not None:
+                tally.policy_changes += self.filter is not None
+                self.filter = CapturePolicyFilter(policy, self.purpose)
+                self.poll_seconds = policy["poll_seconds"]
+            self.due = now + (self.poll_seconds if interval is None else interval)
+        return self.filter
 
 
 class Progress:
@@ -208,7 +258,7 @@ def _applications() -> tuple[list[CaptureApp], Elsewhere]:
     return apps, elsewhere
 
 
-def _batches(sessions, *, devices: int, size: int, purpose: str | None) -> list[PendingBatch]:
+def _batches(sessions, *, devices: int, size: int) -> list[PendingBatch]:
     """Every session's events in batches, ordered by when a client would send them."""
     batches = []
     for index, session in enumerate(sessions):
@@ -216,10 +266,7 @@ def _batches(sessions, *, devices: int, size: int, purpose: str | None) -> list[
         for events in session_batches(session, size):
             batches.append(
                 PendingBatch(
-                    sent_at=datetime.fromisoformat(events[-1]["ts"]),
-                    device=device,
-                    body=batch_body(events, device_id=f"simulator-{device + 1}", purpose=purpose),
-                    events=len(events),
+                    sent_at=datetime.fromisoformat(events[-1]["ts"]), device=device, events=events
                 )
             )
     # Sessions run side by side; a sort by time keeps each session's batches in order.
@@ -234,6 +281,8 @@ def _check(options: dict) -> None:
         raise CommandError("--speed must be 0 (as fast as possible) or positive.")
     if not 1 <= options["batch_size"] <= MAX_EVENTS:
         raise CommandError(f"--batch-size must be between 1 and {MAX_EVENTS}.")
+    if options["policy_poll"] is not None and options["policy_poll"] < 0:
+        raise CommandError("--policy-poll must be 0 (before every batch) or positive.")
 
 
 @contextmanager
@@ -277,6 +326,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-progress", action="store_true", help="no progress bar (none unless a terminal)"
         )
+        parser.add_argument(
+            "--policy-poll",
+            type=float,
+            help="seconds between capture policy polls (default: what the policy says; "
+            "0: before every batch)",
+        )
+        parser.add_argument(
+            "--ignore-policy",
+            action="store_true",
+            help="send everything captured, as a client ignoring its policy; the gate refuses "
+            "what it may not store",
+        )
 
     def handle(self, *args, **options):
         _check(options)
@@ -295,10 +356,8 @@ class Command(BaseCommand):
         sessions = capture_sessions(
             employees=people, apps=apps, start=start, end=end, seed=seed, elsewhere=elsewhere
         )
-        batches = _batches(
-            sessions, devices=device_count, size=options["batch_size"], purpose=options["purpose"]
-        )
-        total = sum(batch.events for batch in batches)
+        batches = _batches(sessions, devices=device_count, size=options["batch_size"])
+        total = sum(len(batch.events) for batch in batches)
         self.stdout.write(
             f"Simulating {len(people)} employees x {options['minutes']:g} min on {device_count} "
             f"devices (seed {seed}): {total:,} events in {len(batches)} batches "
@@ -309,11 +368,14 @@ class Command(BaseCommand):
         devices = [
             device_create(name=f"simulator-{n + 1}", actor=None) for n in range(device_count)
         ]
+        purpose = options["purpose"] or settings.INGEST_DEFAULT_PURPOSE
+        policies = [
+            DevicePolicy(client, token, people[n::device_count], purpose)
+            for n, (_device, token) in enumerate(devices)
+        ]
         try:
             with _terminate_as_interrupt():
-                tally, elapsed = self._post(
-                    client, batches, devices, start, options["speed"], progress
-                )
+                tally, elapsed = self._post(client, batches, policies, start, options, progress)
         except KeyboardInterrupt:
             raise CommandError("Interrupted.") from None
         finally:
@@ -322,18 +384,28 @@ class Command(BaseCommand):
                 device_revoke(device=device, actor=None)
         self._report(tally, elapsed)
 
-    def _post(self, client, batches, devices, start, speed, progress) -> tuple[Tally, float]:
+    def _post(self, client, batches, policies, start, options, progress) -> tuple[Tally, float]:
+        """Each batch when it is due, with what the device's policy allows of it."""
         tally = Tally()
+        speed, interval = options["speed"], options["policy_poll"]
         began = time.monotonic()
         for batch in batches:
             if speed:
                 due = (batch.sent_at - start).total_seconds() / speed
                 time.sleep(max(0.0, due - (time.monotonic() - began)))
-            result = client.post(batch.body, devices[batch.device][1])
-            tally.add(batch.events, result)
-            progress.update(tally.events, time.monotonic() - began)
+            device = policies[batch.device]
+            events = batch.events
+            if not options["ignore_policy"]:
+                allowed = device.refresh(tally, interval)
+                events = [event for event in events if allowed.allows(event)]
+                tally.withheld += len(batch.events) - len(events)
+            if events:
+                name = f"simulator-{batch.device + 1}"
+                body = batch_body(events, device_id=name, purpose=options["purpose"])
+                tally.add(len(events), client.post(body, device.token))
+            progress.update(tally.events + tally.withheld, time.monotonic() - began)
         elapsed = time.monotonic() - began
-        progress.update(tally.events, elapsed, final=True)
+        progress.update(tally.events + tally.withheld, elapsed, final=True)
         return tally, elapsed
 
     def _report(self, tally: Tally, elapsed: float) -> None:
@@ -346,3 +418,8 @@ class Command(BaseCommand):
             f"  redacted  {tally.redacted:,}\n"
             f"  dropped   {sum(tally.dropped.values()):,}" + (f" ({dropped})" if dropped else "")
         )
+        if tally.polls:
+            self.stdout.write(
+                f"  withheld  {tally.withheld:,} (captured, not sent: the capture policy does "
+                f"not allow them; {tally.polls:,} polls, {tally.policy_changes:,} changes)"
+            )

@@ -44,15 +44,14 @@ from governance.redaction import (
     marker,
     redact_keystrokes_across,
 )
-from governance.services.consent import consent_expiry_cutoff
 from governance.services.health import redis_client
+from governance.services.ingestion.gate import employees_find, grants_live
 from governance.services.ingestion.safeguards import (
     SafeguardPolicy,
     safeguard_policy_load,
     title_hash,
 )
 from governance.services.ingestion.schema import Batch, Event
-from governance.services.notice_scopes import GRANT_SUPERSEDED_SQL, LAPSING_NOTICES_SQL
 from governance.stores import store
 
 KEY_TYPES = ("key_down", "key_up")
@@ -61,14 +60,18 @@ CONTEXT_LIMIT = 128  # characters of it
 
 
 class DropReason:
+    """Why an event was not stored. The refusals are tallied per device, application, day
+    and reason (DropTally), never per person: who said no, was restricted or used an
+    excluded application leaves no trace of it."""
+
     UNKNOWN_EMPLOYEE = "unknown_employee"
     UNKNOWN_APP = "unknown_app"
     EXCLUDED_APP = "excluded_app"
     EXCLUDED_WINDOW = "excluded_window"
     RESTRICTED = "restricted"
     NO_CONSENT = "no_consent"
-    # Dated outside the window the settings allow: the device's clock is wrong. Not
-    # tallied per person (DropTally): it is no choice of theirs.
+    # Dated outside the window the settings allow: the device's clock is wrong. Only in
+    # the batch's answer and the metrics: the tallies are for what the gate refused.
     OUT_OF_RANGE_TIME = "out_of_range_time"
 
 
@@ -197,44 +200,10 @@ def _claim(batch: Batch, device: CaptureDevice) -> bool:
         return cursor.fetchone() is not None
 
 
-def _employees(refs: set[str]) -> dict[str, tuple[int, str, bool]]:
-    """ref (work email or employee number) → (employee id, subject, restricted), FOR SHARE."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT e.id, e.subject_id, e.processing_restricted_at IS NOT NULL,
-                      lower(u.email), e.employee_number
-               FROM governance_employee e JOIN auth_user u ON u.id = e.user_id
-               WHERE lower(u.email) = ANY(%s) OR e.employee_number = ANY(%s)
-               ORDER BY e.id FOR SHARE OF e""",
-            [[r.lower() for r in refs], list(refs)],
-        )
-        found = {}
-        for pk, subject, restricted, email, number in cursor.fetchall():
-            found[email] = found[number] = (pk, subject, restricted)
-    return {ref: found.get(ref.lower()) or found.get(ref) for ref in refs}
-
-
 def _granted(employee_ids: list[int], purpose: Purpose) -> dict[tuple[int, int, int], int]:
-    """(employee, application, data kind) → consent version, for granted scopes, FOR SHARE.
-
-    A grant in a scope that a newer material notice in effect (or whose lapse has
-    begun) lapses, or older than CONSENT_MAX_AGE_DAYS, counts as ended already: the
-    lapse and expiry batches reach people batch by batch.
-    """
-    if not employee_ids:
-        return {}
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH {LAPSING_NOTICES_SQL}
-               SELECT s.employee_id, s.application_id, s.data_kind_id, s.version
-               FROM governance_consentstate s JOIN governance_notice g ON g.id = s.notice_id
-               WHERE s.purpose_id = %s AND s.employee_id = ANY(%s) AND s.state = 'granted'
-                 AND s.updated_at > %s AND NOT {GRANT_SUPERSEDED_SQL}
-               ORDER BY s.id FOR SHARE OF s""",
-            [now, purpose.pk, employee_ids, consent_expiry_cutoff(now)],
-        )
-        return {(e, a, k): v for e, a, k, v in cursor.fetchall()}
+    """(employee, application, data kind) → consent version, for live grants, FOR SHARE."""
+    rows = grants_live(employee_ids, purpose_id=purpose.pk, lock=True)
+    return {(e, a, k): v for e, _, a, k, v in rows}
 
 
 def _kind_ids() -> dict[str, int]:
@@ -261,11 +230,11 @@ def _store(
     *, device: CaptureDevice, batch: Batch, purpose: Purpose, policy: SafeguardPolicy
 ) -> IngestResult:
     events = batch.events
-    people = _employees({e.employee for e in events})
+    people = employees_find({e.employee for e in events}, lock=True)
     granted = _granted(sorted({p[0] for p in people.values() if p}), purpose)
     kinds = _kind_ids()
     dropped: Counter = Counter()
-    drops_by_subject: Counter = Counter()
+    refusals: Counter = Counter()  # (application or None, day, reason) → events
     kept: list[tuple[int, Event, str, int, int, int]] = []  # index, event, subject, app, kind, v
     earliest, latest = time_window(timezone.now())
     for index, event in enumerate(events):
@@ -294,7 +263,7 @@ def _store(
                 reason = DropReason.NO_CONSENT
         if reason is not None:
             dropped[reason] += 1
-            drops_by_subject[(subject, event.ts.astimezone(UTC).date(), reason)] += 1
+            refusals[(app.pk if app else None, event.ts.astimezone(UTC).date(), reason)] += 1
             continue
         kept.append((index, event, subject, app.pk, kind_id, version))
     redactions, earlier = _redact(device, kept, policy)
@@ -302,7 +271,7 @@ def _store(
     store("events").copy(rows)
     # Matches that began in an earlier batch: redact what that batch stored in clear.
     redacted_earlier = _redact_stored(device, batch, earlier) if earlier else Counter()
-    _summaries(kept, redactions, drops_by_subject, device, redacted_earlier)
+    _summaries(kept, redactions, refusals, device, redacted_earlier)
     sessions = {(subject, device.pk, event.session_id) for _, event, subject, *_ in kept}
     return IngestResult(
         batch_id=str(batch.batch_id),
@@ -501,9 +470,7 @@ def _rows(device, batch, purpose, kept, redactions, policy: SafeguardPolicy):
         )  # fmt: skip
 
 
-def _summaries(
-    kept, redactions, drops_by_subject, device, redacted_earlier: Counter | None = None
-) -> None:
+def _summaries(kept, redactions, refusals, device, redacted_earlier: Counter | None = None) -> None:
     """Keep the per-day summaries in step with the rows, in the same transaction.
 
     ``redacted_earlier``: rows of earlier batches redacted now, per (subject, day,
@@ -524,13 +491,19 @@ def _summaries(
         entry[1] += n
     store("activity").record(
         [(*key, n, r, last) for key, (n, r, last) in sorted(activity.items())],
-        [(*key, n) for key, n in sorted(drops_by_subject.items())],
+        # Sorted so that concurrent batches of a device take the tally rows' locks in order.
+        [(device.pk, *key, n) for key, n in sorted(refusals.items(), key=_refusal_order)],
     )
     sessions = sorted({(subject, event.session_id) for _, event, subject, *_ in kept})
     if sessions:
         store("sessions").refresh_request(
             [(subject, device.pk, sid, now) for subject, sid in sessions]
         )
+
+
+def _refusal_order(item) -> tuple:
+    (application, day, reason), _ = item
+    return (application or 0, day, reason)
 
 
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
