@@ -346,6 +346,9 @@ INGEST_QUOTA_EVENTS_PER_MINUTE = env_int("INGEST_QUOTA_EVENTS_PER_MINUTE", 600_0
 # ahead (a wrong device clock) are dropped as `out_of_range_time`.
 INGEST_MAX_AGE = env_int("INGEST_MAX_AGE", 7 * 24 * 3600)
 INGEST_MAX_SKEW = env_int("INGEST_MAX_SKEW", 5 * 60)
+# Seconds a session's typed-text tail (for redaction across batches) outlives its last
+# batch: the next batch of a session comes within seconds; 10 minutes covers a retry.
+INGEST_TYPED_TAIL_SECONDS = max(env_int("INGEST_TYPED_TAIL_SECONDS", 10 * 60), 1)
 
 # The data controller named on every consent receipt.
 CONTROLLER = {
