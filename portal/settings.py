@@ -403,6 +403,12 @@ SUPERVISORY_AUTHORITIES = {
     },
 }
 EXPORT_TTL_DAYS = env_int("EXPORT_TTL_DAYS", 30)
+# Consent evidence: the IP address and user agent of a consent change are kept this many
+# days, then minimised (the receipt, built from the other fields, is unchanged); a
+# leaver's consent evidence stops naming them EVIDENCE_RETENTION_DAYS (6 years, a
+# limitation period) after they left.
+CONSENT_NETWORK_DATA_DAYS = max(env_int("CONSENT_NETWORK_DATA_DAYS", 365), 0)
+EVIDENCE_RETENTION_DAYS = max(env_int("EVIDENCE_RETENTION_DAYS", 6 * 365), 0)
 # Legal reports: kept REPORT_TTL_DAYS after they are built; a period of at most
 # REPORT_MAX_DAYS (three years and a day: a limitation period plus leap days); a PDF's
 # table shows at most REPORT_PDF_MAX_ROWS rows (CSV and JSON Lines hold every row).

@@ -48,6 +48,7 @@ PERSONAL_CAUSES = {
     ErasureCause.CONSENT_WITHDRAWAL: "You withdrew consent",
     ErasureCause.OFFICER: "Started by the privacy office",
     ErasureCause.REQUEST: "Your erasure request",
+    ErasureCause.LEFT: "You left the company",
 }
 
 

@@ -31,11 +31,13 @@ key events it was read from are in the events store, where holds keep them.
 """
 
 import hashlib
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import orjson
+import redis
 from django.conf import settings
 
 from governance.stores.base import EVERYTHING, SubjectScope, register
@@ -43,6 +45,22 @@ from governance.stores.holds import HoldWindow
 
 TTL = settings.INGEST_TYPED_TAIL_SECONDS
 KEY_KIND = "key"  # the data kind the tails are made of
+OUTAGE_WAIT = 20.0  # seconds a count, export or erasure waits for Redis to come back
+
+
+def _patiently(call: Callable):
+    """`call(client)`, waiting out a short Redis outage (a restart, a failover). An
+    erasure cannot verify without reading Redis; failing at once would leave the step to
+    the reconciler's next pass, while everything else of the job goes on without Redis.
+    A longer outage raises, and the step is retried like any other."""
+    deadline = time.monotonic() + OUTAGE_WAIT
+    while True:
+        try:
+            return call(_redis())
+        except (redis.ConnectionError, redis.TimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _redis():
@@ -118,11 +136,7 @@ class TypedTailsStore:
         """Tails (one per session) in scope."""
         if not _in_scope(scope):
             return 0
-        client = _redis()
-        members = _members(client, subject)
-        if not members:
-            return 0
-        return client.exists(*(_member_keys(subject, m)[0] for m in members))
+        return _patiently(lambda client: _count(client, subject))
 
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> None:
         return None  # a few keys: one batch, then the exact figure
@@ -130,12 +144,7 @@ class TypedTailsStore:
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         if not _in_scope(scope):
             return
-        client = _redis()
-        members = _members(client, subject)
-        if not members:
-            return
-        keys = [k for m in members for k in _member_keys(subject, m)]
-        values = client.mget(keys)
+        members, values = _patiently(lambda client: _read(client, subject))
         for index, member in enumerate(members):
             text, stamps = values[2 * index], values[2 * index + 1]
             if text is None:
@@ -167,20 +176,40 @@ class TypedTailsStore:
         set by name, so a tail the gateway writes meanwhile stays findable."""
         if not _in_scope(scope):
             return 0, None
-        client = _redis()
-        members = _members(client, subject)
-        if not members:
-            return 0, None
-        pipe = client.pipeline()
-        pipe.delete(*(_member_keys(subject, m)[0] for m in members))
-        pipe.delete(*(_member_keys(subject, m)[1] for m in members))
-        pipe.srem(_index_key(subject), *members)
-        erased, *_ = pipe.execute()
-        return erased, None
+        return _patiently(lambda client: _erase(client, subject)), None
 
     def purge_expired(self, now: datetime, holds: dict[str, list[HoldWindow]]) -> tuple[int, int]:
         """Nothing to do: Redis deletes each tail TTL seconds after it was written."""
         return 0, 0
+
+
+def _count(client, subject: str) -> int:
+    members = _members(client, subject)
+    if not members:
+        return 0
+    return client.exists(*(_member_keys(subject, m)[0] for m in members))
+
+
+def _read(client, subject: str) -> tuple[list[str], list]:
+    """The subject's members and, for each, its tail and stamps (None when expired)."""
+    members = _members(client, subject)
+    if not members:
+        return [], []
+    return members, client.mget([k for m in members for k in _member_keys(subject, m)])
+
+
+def _erase(client, subject: str) -> int:
+    """Delete every tail of the subject in one MULTI; members are removed from the set by
+    name, so a tail the gateway writes meanwhile stays findable. Returns tails deleted."""
+    members = _members(client, subject)
+    if not members:
+        return 0
+    pipe = client.pipeline()
+    pipe.delete(*(_member_keys(subject, m)[0] for m in members))
+    pipe.delete(*(_member_keys(subject, m)[1] for m in members))
+    pipe.srem(_index_key(subject), *members)
+    erased, *_ = pipe.execute()
+    return erased
 
 
 def _micros_iso(micros: int) -> str:
