@@ -4,8 +4,9 @@ consent evidence whose network data (and, after leaving, whose naming) is minimi
 Consent events stay append-only (0002) with exactly one exception, checked by the
 database rather than trusted to the application: an UPDATE that changes nothing but
 `ip_address` to NULL, `user_agent` to '' and `actor_label` either unchanged or to the
-person's own pseudonym. Receipts are built from the other columns, which the trigger
-keeps as they were, so every receipt verifies as before. DELETE and TRUNCATE are refused.
+person's own pseudonym, and that changes at least one of them. Receipts are built from
+the other columns, which the trigger keeps as they were, so every receipt verifies as
+before. DELETE and TRUNCATE are refused.
 """
 
 from django.conf import settings
@@ -22,6 +23,9 @@ BEGIN
        AND (NEW.actor_label = OLD.actor_label
             OR NEW.actor_label = (SELECT subject_id FROM governance_employee
                                   WHERE id = NEW.employee_id))
+       -- and it changes something: an UPDATE that rewrites a row as it was is refused too
+       AND (OLD.ip_address IS NOT NULL OR OLD.user_agent <> ''
+            OR NEW.actor_label <> OLD.actor_label)
     THEN
         RETURN NEW;
     END IF;

@@ -34,6 +34,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import ClassVar
 
 import orjson
@@ -69,9 +70,13 @@ def _redis():
     return redis_client()
 
 
+@cache
+def _digest_key() -> bytes:
+    return hashlib.sha256(b"typed-tail-session:" + settings.SECRET_KEY.encode()).digest()
+
+
 def _session_digest(session_id: str) -> str:
-    key = hashlib.sha256(b"typed-tail-session:" + settings.SECRET_KEY.encode()).digest()
-    return hashlib.blake2b(session_id.encode(), digest_size=12, key=key).hexdigest()
+    return hashlib.blake2b(session_id.encode(), digest_size=12, key=_digest_key()).hexdigest()
 
 
 def _index_key(subject: str) -> str:

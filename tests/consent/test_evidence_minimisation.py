@@ -100,6 +100,16 @@ def test_the_database_refuses_every_other_change_to_consent_evidence(granted, ch
     assert granted.ip_address == "203.0.113.7" and granted.action == "granted"
 
 
+def test_a_minimised_event_cannot_even_be_rewritten_as_it_is(granted):
+    assert consent_network_data_minimise(now=days_later(366)) == 1
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE governance_consentevent SET ip_address = NULL, user_agent = ''")
+
+
 def test_the_database_allows_the_actor_label_to_become_the_persons_pseudonym(granted, alice):
     with connection.cursor() as cursor:
         cursor.execute(
