@@ -207,3 +207,18 @@ def test_a_leavers_consent_evidence_is_pseudonymised_after_six_years(
     assert "ok:" in capsys.readouterr().out
     # Twice is once.
     assert leavers_evidence_pseudonymise(now=left_at + timedelta(days=3000)) == 0
+
+
+def test_a_leavers_capture_cannot_be_resumed(client_as, olivia, alice, catalogue, yesterday):
+    employee_leave(employee=alice.employee, left_at=yesterday, actor=olivia)
+
+    response = client_as(olivia).post(
+        f"/api/v1/employees/{alice.employee.employee_number}/restriction",
+        {"restricted": False, "reason": "back"},
+        format="json",
+    )
+
+    assert response.status_code == 400 and "restricted" in response.json()
+    alice.employee.refresh_from_db()
+    assert alice.employee.processing_restricted_at is not None
+    assert not AuditEvent.objects.filter(action="processing.resumed").exists()
