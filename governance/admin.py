@@ -28,7 +28,9 @@ class EmployeeAdmin(admin.ModelAdmin):
     list_display = ["employee_number", "user", "department", "country", "region"]
     list_filter = ["department", "country"]
     search_fields = ["employee_number", "user__email", "user__first_name", "user__last_name"]
-    readonly_fields = ["subject_id", "created_at"]
+    # Leaving is recorded on the people page or API, which erases and restricts with it;
+    # pseudonymisation is the evidence task's. Here they are shown, not set.
+    readonly_fields = ["subject_id", "created_at", "left_at", "evidence_pseudonymised_at"]
     autocomplete_fields = ["manager", "user"]
 
     def has_delete_permission(self, request, obj=None):

@@ -56,6 +56,14 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.retention.retention_enforce",
         "schedule": crontab(hour=3, minute=15),
     },
+    "consent-network-data-minimise": {
+        "task": "governance.tasks.privacy.consent_network_data_minimise",
+        "schedule": crontab(hour=3, minute=45),
+    },
+    "leavers-evidence-pseudonymise": {
+        "task": "governance.tasks.privacy.leavers_evidence_pseudonymise",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "requests-remind": {
         "task": "governance.tasks.requests.requests_remind",
         "schedule": crontab(hour=7, minute=0),

@@ -349,6 +349,9 @@ INGEST_MAX_SKEW = env_int("INGEST_MAX_SKEW", 5 * 60)
 # How often capture devices are told to ask for their capture policy again: a scope
 # withdrawn stops being sent within this many seconds (the gate refuses it at once).
 INGEST_POLICY_POLL_SECONDS = max(env_int("INGEST_POLICY_POLL_SECONDS", 60), 1)
+# Seconds a session's typed-text tail (for redaction across batches) outlives its last
+# batch: the next batch of a session comes within seconds; 10 minutes covers a retry.
+INGEST_TYPED_TAIL_SECONDS = max(env_int("INGEST_TYPED_TAIL_SECONDS", 10 * 60), 1)
 
 # The data controller named on every consent receipt.
 CONTROLLER = {
@@ -405,6 +408,12 @@ SUPERVISORY_AUTHORITIES = {
     },
 }
 EXPORT_TTL_DAYS = env_int("EXPORT_TTL_DAYS", 30)
+# Consent evidence: the IP address and user agent of a consent change are kept this many
+# days, then minimised (the receipt, built from the other fields, is unchanged); a
+# leaver's consent evidence stops naming them EVIDENCE_RETENTION_DAYS (6 years, a
+# limitation period) after they left.
+CONSENT_NETWORK_DATA_DAYS = max(env_int("CONSENT_NETWORK_DATA_DAYS", 365), 0)
+EVIDENCE_RETENTION_DAYS = max(env_int("EVIDENCE_RETENTION_DAYS", 6 * 365), 0)
 # Legal reports: kept REPORT_TTL_DAYS after they are built; a period of at most
 # REPORT_MAX_DAYS (three years and a day: a limitation period plus leap days); a PDF's
 # table shows at most REPORT_PDF_MAX_ROWS rows (CSV and JSON Lines hold every row).

@@ -76,6 +76,11 @@ endpoints = [
         name="api-processing-restriction",
     ),
     path(
+        "employees/<str:employee_number>/leaving",
+        officer.LeavingView.as_view(),
+        name="api-employee-leaving",
+    ),
+    path(
         "reports/consent-aggregates",
         officer.ConsentAggregatesView.as_view(),
         name="api-consent-aggregates",

@@ -173,7 +173,9 @@ def _retention() -> list[dict]:
     for name, target in REGISTRY.items():
         entry = {"store": name, "description": target.description, "policies": []}
         if not target.retained:
-            entry["period"] = f"{settings.EXPORT_TTL_DAYS} days after it is built, then deleted"
+            entry["period"] = getattr(target, "kept_for", None) or (
+                f"{settings.EXPORT_TTL_DAYS} days after it is built, then deleted"
+            )
             stores.append(entry)
             continue
         rules = effective_keep(name).rules

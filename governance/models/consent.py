@@ -23,7 +23,9 @@ class ConsentMethod(models.TextChoices):
 
 
 class ConsentEvent(models.Model):
-    """One change of one person's consent for one scope. Append-only (triggers)."""
+    """One change of one person's consent for one scope. Append-only (triggers), except
+    that its network data (`ip_address`, `user_agent`) may be minimised and, once the
+    person's evidence is pseudonymised, `actor_label` may become their pseudonym."""
 
     receipt_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="consent_events")
@@ -54,6 +56,13 @@ class ConsentEvent(models.Model):
                 fields=["notice"],
                 condition=models.Q(action="lapsed"),
                 name="consentevent_lapsed_idx",
+            ),
+            # Network data is minimised after CONSENT_NETWORK_DATA_DAYS: the daily run reads
+            # only the events that still hold some, oldest first.
+            models.Index(
+                fields=["occurred_at"],
+                condition=models.Q(ip_address__isnull=False) | ~models.Q(user_agent=""),
+                name="consentevent_network_data_idx",
             ),
         ]
         constraints = [

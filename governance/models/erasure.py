@@ -54,6 +54,7 @@ class ErasureCause(models.TextChoices):
     CONSENT_ENDED = "consent_ended", "Consent lapsed or expired"
     OFFICER = "officer", "Privacy officer"
     REQUEST = "request", "Data subject request"
+    LEFT = "left", "Left the company"
 
 
 class ErasureJob(models.Model):
@@ -84,6 +85,9 @@ class ErasureJob(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(max_length=500, blank=True)
+    # Whether erasing everything also restricted the person's capture (Art. 18), so the
+    # erased stores do not fill up again; None where nobody chose (a withdrawal's scope).
+    restricts_capture = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -41,6 +41,17 @@ class Employee(models.Model):
     processing_restricted_at = models.DateTimeField(
         null=True, blank=True, help_text="While set, nothing of this person is ingested (Art. 18)"
     )
+    left_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When they left: their interaction data is erased and capture stops",
+    )
+    evidence_pseudonymised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When their consent evidence stopped naming them (EVIDENCE_RETENTION_DAYS "
+        "after leaving)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -59,6 +70,12 @@ class Employee(models.Model):
             # The audit log hides any employee number in an entry's details, whatever its
             # case: one lookup of a page's candidate texts by this index.
             models.Index(Lower("employee_number"), name="employee_number_lower"),
+            # The daily pseudonymisation looks for leavers whose evidence still names them.
+            models.Index(
+                fields=["left_at"],
+                condition=models.Q(left_at__isnull=False, evidence_pseudonymised_at__isnull=True),
+                name="employee_left_unpseudonymised",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -66,7 +83,8 @@ class Employee(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.user.get_full_name() or self.user.email
+        # A leaver whose evidence was pseudonymised has neither: the pseudonym stands in.
+        return self.user.get_full_name() or self.user.email or self.subject_id
 
     @property
     def work_email(self) -> str:

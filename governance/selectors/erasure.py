@@ -49,6 +49,7 @@ PERSONAL_CAUSES = {
     ErasureCause.CONSENT_ENDED: "Your consent lapsed or expired and was not given again",
     ErasureCause.OFFICER: "Started by the privacy office",
     ErasureCause.REQUEST: "Your erasure request",
+    ErasureCause.LEFT: "You left the company",
 }
 
 

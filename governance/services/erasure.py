@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
@@ -32,6 +33,7 @@ from governance.models import (
 )
 from governance.services.audit import audit_record, audits_last
 from governance.services.locks import lock_holds
+from governance.services.restriction import employee_processing_restrict
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
 from governance.stores.holds import hold_windows
@@ -95,9 +97,20 @@ def erasure_job_create(
     data_kinds: list[DataKind] = (),
     cause_ref: str = "",
     reason: str = "",
+    restrict_capture: bool | None = None,
 ) -> ErasureJob:
-    """Create a job with a pending step per store; its tasks start after commit."""
-    with transaction.atomic():
+    """Create a job with a pending step per store; its tasks start after commit.
+
+    `restrict_capture` (for an erasure of everything): also restrict the person's
+    processing (Art. 18) in this transaction, so that once the job exists no later
+    batch stores anything of theirs and the verified erasure does not fill up again.
+    False records that the officer chose to let capture go on; None, that nobody chose.
+    """
+    if restrict_capture and (purposes or applications or data_kinds):
+        raise ValidationError(
+            {"restrict_capture": ["Only an erasure of everything restricts capture."]}
+        )
+    with transaction.atomic(), audits_last():
         job = ErasureJob.objects.create(
             employee=employee,
             subject=employee.subject_id,
@@ -108,15 +121,27 @@ def erasure_job_create(
             data_kind_ids=sorted(k.pk for k in data_kinds),
             requested_by=actor if getattr(actor, "pk", None) else None,
             reason=reason[:500],
+            restricts_capture=restrict_capture,
             created_at=timezone.now(),
         )
         ErasureStep.objects.bulk_create(ErasureStep(job=job, store=name) for name in REGISTRY)
+        if restrict_capture:
+            # Waits for the person's ingest batches in flight (the chain lock comes last).
+            employee_processing_restrict(
+                employee=employee,
+                restricted=True,
+                reason=f"Erasure #{job.pk} of everything ({job.get_cause_display().lower()})",
+                actor=actor,
+            )
+        details = {"cause": cause, "cause_ref": cause_ref, "scope": _scope_details(job)}
+        if restrict_capture is not None:
+            details["restrict_capture"] = restrict_capture
         audit_record(
             actor=actor,
             action="erasure.requested",
             target=job,
             subject=job.subject,
-            details={"cause": cause, "cause_ref": cause_ref, "scope": _scope_details(job)},
+            details=details,
         )
         transaction.on_commit(lambda: _enqueue_advance(job.pk))
     return job

@@ -299,7 +299,10 @@ def _retention_line(name: str, target) -> RetentionLine:
     from governance.services.retention import effective_keep
 
     if not target.retained:
-        period = f"{settings.EXPORT_TTL_DAYS} days after the package is built, then deleted"
+        # A store whose data expires by itself says when; the packages are the other.
+        period = getattr(target, "kept_for", None) or (
+            f"{settings.EXPORT_TTL_DAYS} days after the package is built, then deleted"
+        )
     else:
         rules = effective_keep(name).rules
         if not rules:

@@ -9,12 +9,15 @@ who made the change: the code that knows says so with `changes_by`.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from governance.models import AuditEvent, Role
-from governance.services.audit import audit_record
+from governance.models import AuditEvent, Employee, Role
+from governance.services.audit import audit_record, audits_last
 from governance.services.auth import subject_of
 
 _acting: ContextVar[object | None] = ContextVar("accounts_changed_by", default=None)
@@ -124,3 +127,48 @@ def role_changes_record(*, pairs, granted: bool) -> list[AuditEvent]:
             )
             for user, group in pairs
         ]
+
+
+def employee_leave(*, employee, left_at: datetime, actor) -> Employee:
+    """Record that the person left: at once, all their interaction data is erased (a
+    job of cause "left", through the normal engine, with its signed receipt) and their
+    capture is restricted in the same transaction, so nothing of theirs is stored again.
+
+    Their consent evidence is kept, pseudonymised EVIDENCE_RETENTION_DAYS later
+    (`services/privacy.py`). The same date again changes nothing; another date is
+    refused: the erasure it started cannot be taken back.
+    """
+    from governance.models import ErasureCause
+    from governance.services.erasure import erasure_job_create
+
+    if timezone.is_naive(left_at):
+        raise ValidationError({"left_at": ["Give a time zone (e.g. 2026-11-30T17:00:00Z)."]})
+    if left_at > timezone.now():
+        raise ValidationError({"left_at": ["A leaving date cannot be in the future."]})
+    with transaction.atomic(), audits_last():
+        # FOR NO KEY UPDATE: waits for their ingest batches in flight (read FOR SHARE).
+        employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
+        if employee.left_at is not None:
+            if employee.left_at == left_at:
+                return employee
+            raise ValidationError(
+                {"left_at": [f"They left on {employee.left_at:%Y-%m-%d}; that is recorded."]}
+            )
+        employee.left_at = left_at
+        employee.save(update_fields=["left_at"])
+        audit_record(
+            actor=actor,
+            action="employee.left",
+            target=employee,
+            subject=employee.subject_id,
+            details={"left_at": left_at.isoformat()},
+        )
+        erasure_job_create(
+            employee=employee,
+            cause=ErasureCause.LEFT,
+            actor=actor,
+            reason="Left the company",
+            restrict_capture=True,
+        )
+        employee.refresh_from_db(fields=["processing_restricted_at"])
+    return employee

@@ -29,7 +29,8 @@ def consent_receipt(event: ConsentEvent) -> dict:
         "consentReceiptID": str(event.receipt_id),
         "publicKey": public_key_b64(),
         "language": event.notice.language,
-        "piiPrincipalId": employee.work_email,
+        # A leaver's pseudonymised evidence names them by pseudonym (services/privacy.py).
+        "piiPrincipalId": employee.work_email or employee.subject_id,
         "piiControllers": [
             {**settings.CONTROLLER, "piiControllerUrl": settings.PUBLIC_BASE_URL},
         ],

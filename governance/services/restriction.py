@@ -24,6 +24,15 @@ def employee_processing_restrict(
         employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
         if (employee.processing_restricted_at is not None) == restricted:
             return employee
+        if not restricted and employee.left_at is not None:
+            # Their data was erased when they left; resuming would record a non-employee.
+            raise ValidationError(
+                {
+                    "restricted": [
+                        f"They left on {employee.left_at:%Y-%m-%d}: capture stays stopped."
+                    ]
+                }
+            )
         employee.processing_restricted_at = timezone.now() if restricted else None
         employee.save(update_fields=["processing_restricted_at"])
         audit_record(

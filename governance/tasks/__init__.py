@@ -11,11 +11,13 @@ from governance.tasks.erasure import (
 from governance.tasks.exports import export_package_build, export_packages_reconcile
 from governance.tasks.ingestion import event_partitions_maintain, sessions_refresh
 from governance.tasks.notices import notice_lapse_consents, notices_apply_due
+from governance.tasks.privacy import consent_network_data_minimise, leavers_evidence_pseudonymise
 from governance.tasks.reports import report_build, reports_reconcile
 from governance.tasks.requests import requests_remind
 from governance.tasks.retention import retention_enforce
 
 __all__ = [
+    "consent_network_data_minimise",
     "counts_refresh",
     "audit_checkpoint_sign",
     "consents_expire_due",
@@ -27,6 +29,7 @@ __all__ = [
     "event_partitions_maintain",
     "export_package_build",
     "export_packages_reconcile",
+    "leavers_evidence_pseudonymise",
     "notice_lapse_consents",
     "notices_apply_due",
     "owed_erasures_schedule",

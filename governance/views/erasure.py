@@ -59,6 +59,7 @@ class ErasureJobsView(OfficerRequiredMixin, View):
                         cause=ErasureCause.OFFICER,
                         actor=request.user,
                         reason=form.cleaned_data["reason"],
+                        restrict_capture=form.cleaned_data["restrict_capture"],
                     )
                 except ValidationError as exc:
                     apply_service_errors(form, exc)

@@ -307,6 +307,19 @@ class DisclosureForm(forms.Form):
     )
 
 
+class LeavingForm(forms.Form):
+    left_on = forms.DateField(
+        label="Left on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Their last day; not in the future. Recorded from the start of that day (UTC).",
+    )
+    confirm = forms.BooleanField(
+        label="I understand this erases all their interaction data at once, in every store, "
+        "and stops their capture. Their consent evidence is kept, then pseudonymised.",
+        error_messages={"required": "Tick this to confirm."},
+    )
+
+
 class AuditFilterForm(forms.Form):
     action = forms.CharField(
         required=False,
@@ -398,6 +411,13 @@ class ErasureStartForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Recorded on the job and in the audit log, e.g. the ticket of a request.",
+    )
+    restrict_capture = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Also restrict their capture (Art. 18), so nothing new of theirs is stored",
+        help_text="Untick only if capture should go on (e.g. they consent again): without "
+        "it, what they consent to is recorded again after the erasure. Recorded on the job.",
     )
     confirm = forms.BooleanField(
         label="I understand this erases everything recorded about this person, in every "

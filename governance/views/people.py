@@ -1,9 +1,12 @@
 """Officer views of people: a directory without consent, an audited consent view, aggregates."""
 
+from datetime import UTC, datetime, time
+
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -14,10 +17,12 @@ from governance.selectors.consent import owed_erasures_all
 from governance.selectors.counts import consent_aggregates_counted
 from governance.selectors.pages import employees_directory
 from governance.services.disclosure import employee_consent_disclose
+from governance.services.people import employee_leave
 from governance.views.access import OfficerRequiredMixin
 from governance.views.forms import (
     AggregateForm,
     DisclosureForm,
+    LeavingForm,
     PeopleSearchForm,
     apply_service_errors,
 )
@@ -72,6 +77,46 @@ class ConsentDisclosureView(OfficerRequiredMixin, View):
 
     def render(self, person, form, *, status=200, **extra):
         context = {"person": person, "form": form, **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+@method_decorator(never_cache, name="dispatch")
+class LeavingView(OfficerRequiredMixin, View):
+    """Record that a person left: their interaction data is erased, their capture stops."""
+
+    template_name = "people/leaving.html"
+
+    def get(self, request, pk):
+        person = get_object_or_404(Employee.objects.select_related("user"), pk=pk)
+        return self.render(person, LeavingForm())
+
+    def post(self, request, pk):
+        person = get_object_or_404(Employee.objects.select_related("user"), pk=pk)
+        form = LeavingForm(request.POST)
+        if form.is_valid():
+            left_at = datetime.combine(form.cleaned_data["left_on"], time.min, tzinfo=UTC)
+            try:
+                employee_leave(employee=person, left_at=left_at, actor=request.user)
+            except ValidationError as exc:
+                form.add_error("left_on", exc.message_dict.get("left_at", exc.messages))
+            else:
+                messages.success(
+                    request,
+                    f"{person.display_name} ({person.employee_number}) left on "
+                    f"{left_at:%Y-%m-%d}: their data is being erased and capture has stopped.",
+                )
+                return redirect("officer-person-leaving", person.pk)
+        return self.render(person, form, status=400)
+
+    def render(self, person, form, *, status=200):
+        job = person.erasure_jobs.filter(cause="left").order_by("-pk").first()
+        context = {
+            "person": person,
+            "form": form,
+            "job": job,
+            "evidence_days": settings.EVIDENCE_RETENTION_DAYS,
+            "network_days": settings.CONSENT_NETWORK_DATA_DAYS,
+        }
         return render(self.request, self.template_name, context, status=status)
 
 

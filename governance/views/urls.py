@@ -131,6 +131,11 @@ urlpatterns = [
         people.ConsentDisclosureView.as_view(),
         name="officer-person-consent",
     ),
+    path(
+        "officer/people/<int:pk>/leaving/",
+        people.LeavingView.as_view(),
+        name="officer-person-leaving",
+    ),
     path("officer/aggregates/", people.AggregatesView.as_view(), name="officer-aggregates"),
     # Legal
     path("legal/holds/", holds.HoldListView.as_view(), name="legal-holds"),

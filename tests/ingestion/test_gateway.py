@@ -25,6 +25,7 @@ from governance.services.ingestion.gateway import (
 )
 from governance.services.ingestion.safeguards import SafeguardPolicy
 from governance.services.scopes import Scope
+from governance.stores.typed_tails import tail_keys
 from tests.ingestion.corpus import key_code
 from tests.ingestion.helpers import batch, event, post, stamp, typed
 
@@ -481,9 +482,9 @@ def test_the_typed_tail_keeps_the_stored_time_of_each_character(
     base = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=5)
     text = "the quick brown fox jumps over the lazy dog " * 5
     post(client, token, batch(_keys(text, base)))
-    suffix = f"{device[0].pk}:{alice_consents_all.employee.subject_id}:s-1"
-    tail = redis_client().get(f"portal:typed:{suffix}").decode()
-    end, stamps = stamps_decode(redis_client().get(f"portal:typed-ts:{suffix}"), len(tail))
+    text_key, stamps_key = tail_keys(device[0].pk, alice_consents_all.employee.subject_id, "s-1")
+    tail = redis_client().get(text_key).decode()
+    end, stamps = stamps_decode(redis_client().get(stamps_key), len(tail))
     assert tail == text[-CONTEXT_LIMIT:]
 
     def micros(rows):

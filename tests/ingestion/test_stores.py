@@ -13,7 +13,7 @@ from governance.models import (
     SessionSummary,
 )
 from governance.stores import EVERYTHING, SubjectScope, stores
-from tests.ingestion.helpers import batch, event, post, stamp
+from tests.ingestion.helpers import batch, event, post, stamp, typed
 
 # Evidence, not interaction data: the audit log and the erasure jobs that prove deletion.
 EVIDENCE = {AuditEvent, ErasureJob}
@@ -71,3 +71,56 @@ def test_a_real_worker_keeps_session_summaries_current(
     while SessionSummary.objects.get(session_id="w-1").events != 4:
         assert time.monotonic() < deadline, celery_worker.log()
         time.sleep(0.05)
+
+
+def _redis_values(client) -> dict[str, str]:
+    """Every key in the portal's Redis and what it holds, as text."""
+    values = {}
+    for raw in client.scan_iter(count=1000):
+        key = raw.decode()
+        kind = client.type(raw).decode()
+        if kind == "string":
+            held = [client.get(raw)]
+        elif kind == "set":
+            held = client.smembers(raw)
+        elif kind == "hash":
+            held = [b"%s=%s" % pair for pair in client.hgetall(raw).items()]
+        elif kind == "list":
+            held = client.lrange(raw, 0, -1)
+        else:
+            held = []
+        values[key] = " ".join(v.decode(errors="replace") for v in held if v is not None)
+    return values
+
+
+def test_every_redis_key_holding_subject_data_is_in_a_registered_store(
+    client, token, alice_consents_all, redaction_rules, redis_clean
+):
+    """Stores outside the database count too: after every registered store has erased
+    her, no key in Redis names alice's pseudonym or holds what she typed, and no key ever
+    names her login, her employee number or the session id her device sent."""
+    employee = alice_consents_all.employee
+    session = "alice-laptop-session-7"
+    post(client, token, batch(typed("hello world", session_id=session)))
+    before = _redis_values(redis_clean)
+    assert any("hello world" in value for value in before.values())
+    assert any(employee.subject_id in key for key in before)
+    for key, value in before.items():
+        for clear in ("alice@example.com", employee.employee_number, session):
+            assert clear not in key, key
+        assert session not in value, key
+    assert sum(s.count(employee.subject_id) for s in stores() if not s.models) == 1
+
+    for registered in stores():
+        position = "start"
+        while position is not None:
+            _, position = registered.erase_batch(employee.subject_id, EVERYTHING, [], 10_000)
+
+    after = _redis_values(redis_clean)
+    leftover = {
+        key: value
+        for key, value in after.items()
+        if employee.subject_id in key + value or "hello" in value
+    }
+    assert leftover == {}
+    assert all(s.count(employee.subject_id) == 0 for s in stores())

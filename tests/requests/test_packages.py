@@ -42,9 +42,9 @@ from tests.requests.helpers import (
 
 
 @pytest.fixture
-def alice_with_data(client, token, alice_consents_all, olivia):
+def alice_with_data(client, token, alice_consents_all, olivia, redaction_rules):
     """alice with rows in every store: events (one redacted), a dropped event, sessions,
-    activity days, and an earlier package of hers that is still kept."""
+    activity days, her session's typed tail and an earlier package of hers still kept."""
     events = [event(ts=stamp(i * 300)) for i in range(6)]
     events += [event(type="scroll", ts=stamp(2000))]
     events += [event(app="soffice.bin", ts=stamp(2500))]  # no consent in Calc: not hers to export

@@ -225,6 +225,11 @@ ACCESS: dict[str, Access] = {
         bodies={"POST": {"restricted": True, "reason": "Art. 18 request"}},
         writes={"POST"},
     ),
+    "api-employee-leaving": Access(
+        {"POST": OFFICER},
+        bodies={"POST": {"left_at": "2026-11-30T17:00:00Z"}},
+        writes={"POST"},
+    ),
     "api-consent-aggregates": get(OFFICER_LEGAL),
     "api-retention-runs": get(OFFICER),
     # API: data subject requests, worked by privacy officers (bob's restriction request is
@@ -410,6 +415,12 @@ ACCESS: dict[str, Access] = {
     "officer-retention-dry-run": get(OFFICER),
     "officer-retention-runs": get(OFFICER),
     "officer-people": get(OFFICER),
+    "officer-person-leaving": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        params={"pk": "bob_employee"},
+        bodies={"POST": {"left_on": "2026-11-30", "confirm": "on"}},
+        writes={"POST"},
+    ),
     "officer-person-consent": Access(
         {"GET": OFFICER, "POST": OFFICER},
         params={"pk": "bob_employee"},

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from governance.api.schema import NamedEnumField
 from governance.api.serializers.base import (
     PlainTextField,
+    StrictBooleanField,
     StrictCharField,
     StrictSerializer,
     drf_datetime,
@@ -115,6 +116,12 @@ class ErasureJobSerializer(serializers.Serializer):
     state_display = serializers.CharField(source="state_label")
     scope = ErasureScopeSerializer()
     reason = serializers.CharField(source="job.reason")
+    restricts_capture = serializers.BooleanField(
+        source="job.restricts_capture",
+        allow_null=True,
+        help_text="Whether erasing everything also restricted the person's capture (Art. 18); "
+        "false when the officer chose to let it go on, null where nobody chose.",
+    )
     requested_by = serializers.CharField(
         source="listed_requester",
         allow_null=True,
@@ -146,6 +153,7 @@ class ErasureJobSerializer(serializers.Serializer):
             "state_display": str(view.state_label),
             "scope": _scope(view.scope),
             "reason": job.reason,
+            "restricts_capture": job.restricts_capture,
             "requested_by": view.listed_requester,
             "requested_at": drf_datetime(view.requested_at),
             "started_at": drf_datetime(job.started_at),
@@ -219,6 +227,12 @@ class ErasureJobCreateSerializer(StrictSerializer):
     employee = PlainTextField(max_length=254, help_text="The employee's number or work email.")
     reason = StrictCharField(
         max_length=500, help_text="Why; recorded on the job and in the audit log."
+    )
+    restrict_capture = StrictBooleanField(
+        required=False,
+        default=True,
+        help_text="Also restrict the person's capture (Art. 18), so the erased stores do "
+        "not fill up again; true unless false is sent. Recorded on the job and audited.",
     )
 
 

@@ -62,6 +62,23 @@ class ConsentAggregatesSerializer(serializers.Serializer):
     rows = AggregateRowSerializer(many=True)
 
 
+class LeavingSerializer(StrictSerializer):
+    left_at = serializers.DateTimeField(
+        help_text="When they left (not in the future). Their interaction data is erased at "
+        "once and their capture restricted; the same time again changes nothing."
+    )
+
+
+class LeavingStateSerializer(serializers.Serializer):
+    employee_number = serializers.CharField()
+    left_at = serializers.DateTimeField()
+    restricted = serializers.BooleanField()
+    erasure_job = serializers.IntegerField(
+        allow_null=True, help_text="The erasure job their leaving started."
+    )
+    evidence_pseudonymised_at = serializers.DateTimeField(allow_null=True)
+
+
 class RestrictionSerializer(StrictSerializer):
     restricted = StrictBooleanField()
     reason = StrictCharField(max_length=500)

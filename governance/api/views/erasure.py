@@ -54,7 +54,8 @@ DEFERRED = (
     post=extend_schema(
         summary="Erase everything recorded about one employee from every store (officers)",
         description="`employee` is an employee number or work email. The job starts at once; "
-        "follow it at its `url`.",
+        "follow it at its `url`. Unless `restrict_capture` is false, the person's capture is "
+        "restricted in the same transaction, so nothing new of theirs is stored.",
         request=ErasureJobCreateSerializer,
         responses={201: ErasureJobDetailSerializer, **errors(400, 403)},
     ),
@@ -88,6 +89,7 @@ class ErasureJobsView(JSONBodyMixin, generics.GenericAPIView):
             cause=ErasureCause.OFFICER,
             actor=request.user,
             reason=serializer.validated_data["reason"],
+            restrict_capture=serializer.validated_data["restrict_capture"],
         )
         view = erasure_job_get(job_id=job.pk)
         body = ErasureJobDetailSerializer(view, context={"request": request}).data

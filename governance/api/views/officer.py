@@ -19,14 +19,17 @@ from governance.api.serializers.officer import (
     ConsentAggregatesSerializer,
     ConsentDisclosureSerializer,
     DisclosureReasonSerializer,
+    LeavingSerializer,
+    LeavingStateSerializer,
     RestrictionSerializer,
     RestrictionStateSerializer,
 )
 from governance.api.views.base import JSONBodyMixin
-from governance.models import Employee, OwedErasure
+from governance.models import Employee, ErasureCause, OwedErasure
 from governance.selectors.consent import owed_erasures_all
 from governance.selectors.counts import consent_aggregates_counted
 from governance.services.disclosure import employee_consent_disclose
+from governance.services.people import employee_leave
 from governance.services.restriction import employee_processing_restrict
 
 
@@ -125,6 +128,47 @@ class ProcessingRestrictionView(JSONBodyMixin, APIView):
                     "employee_number": employee.employee_number,
                     "restricted": employee.processing_restricted_at is not None,
                     "restricted_since": employee.processing_restricted_at,
+                }
+            ).data
+        )
+
+
+class LeavingView(JSONBodyMixin, APIView):
+    """Record that one person left: their data is erased and their capture stops."""
+
+    permission_classes = [IsPrivacyOfficer]
+
+    @extend_schema(
+        tags=["disclosure"],
+        summary="Record that an employee left: erase all their interaction data, stop capture",
+        description="Starts an erasure job (cause `left`) through the normal engine, with its "
+        "signed receipt, and restricts their capture in the same transaction. Their consent "
+        "evidence is kept and pseudonymised `EVIDENCE_RETENTION_DAYS` after `left_at`. "
+        "Another `left_at` for someone who left is refused (400).",
+        request=LeavingSerializer,
+        responses={200: LeavingStateSerializer, **errors(400, 403, 404)},
+    )
+    def post(self, request, employee_number):
+        employee = get_object_or_404(Employee, employee_number=employee_number)
+        serializer = LeavingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        employee = employee_leave(
+            employee=employee, actor=request.user, **serializer.validated_data
+        )
+        job = (
+            employee.erasure_jobs.filter(cause=ErasureCause.LEFT)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return Response(
+            LeavingStateSerializer(
+                {
+                    "employee_number": employee.employee_number,
+                    "left_at": employee.left_at,
+                    "restricted": employee.processing_restricted_at is not None,
+                    "erasure_job": job,
+                    "evidence_pseudonymised_at": employee.evidence_pseudonymised_at,
                 }
             ).data
         )

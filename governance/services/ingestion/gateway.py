@@ -7,8 +7,8 @@ then owes erasure of what we stored), COPY the accepted rows, and record the
 summaries. Nothing of a rejected batch is written.
 
 Typed personal data split across batches: the gateway keeps each session's typed
-tail in Redis (``portal:typed:{device}:{subject}:{session}``, at most 128
-characters) and, beside it (``portal:typed-ts:...``), the stored ``ts`` of the
+tail in Redis (the ``typed_tails`` store, at most 128 characters, by subject
+pseudonym and a digest of the session id) and, beside it, the stored ``ts`` of the
 key_down that typed each of those characters. When a later batch reveals that a
 match began in that tail ("john.smith" in one batch, "@example.com" in the
 next), the key events of the earlier batches that were stored in clear are
@@ -52,10 +52,9 @@ from governance.services.ingestion.safeguards import (
     title_hash,
 )
 from governance.services.ingestion.schema import Batch, Event
-from governance.stores import store
+from governance.stores import store, typed_tails
 
 KEY_TYPES = ("key_down", "key_up")
-CONTEXT_TTL = 3600  # seconds a session's typed tail is kept for detection across batches
 CONTEXT_LIMIT = 128  # characters of it
 
 
@@ -371,16 +370,16 @@ def _redact(device, kept, policy: SafeguardPolicy) -> tuple[dict[int, object], l
     if not by_session:
         return {}, []
     redis = redis_client()
-    keys = [f"portal:typed:{device.pk}:{s}:{sid}" for s, sid in by_session]
-    stamp_keys = [f"portal:typed-ts:{device.pk}:{s}:{sid}" for s, sid in by_session]
+    pairs = [typed_tails.tail_keys(device.pk, s, sid) for s, sid in by_session]
+    keys, stamp_keys = [k for k, _ in pairs], [k for _, k in pairs]
     stored = redis.mget(keys + stamp_keys)
     contexts, stamp_values = stored[: len(keys)], stored[len(keys) :]
     resolution = policy.key_resolution_ms
     result: dict[int, object] = {}
     earlier: list[EarlierMatch] = []
     pipe = redis.pipeline()
-    for (subject, session_id), key, stamp_key, context, raw_stamps, session_keys in zip(
-        by_session, keys, stamp_keys, contexts, stamp_values, by_session.values(), strict=True
+    for (subject, session_id), context, raw_stamps, session_keys in zip(
+        by_session, contexts, stamp_values, by_session.values(), strict=True
     ):
         session_keys.sort(key=lambda item: (item[0], item[1]))
         downs = [(i, e) for _, i, e in session_keys if e.type == "key_down"]
@@ -411,8 +410,14 @@ def _redact(device, kept, policy: SafeguardPolicy) -> tuple[dict[int, object], l
         # Coarsening floors: the latest stays the latest.
         last_micros = stored_micros(session_keys[-1][0], resolution)
         end = last_micros if end is None else max(end, last_micros)
-        pipe.set(key, tail, ex=CONTEXT_TTL)
-        pipe.set(stamp_key, stamps_encode(end, tail_stamps), ex=CONTEXT_TTL)
+        typed_tails.tail_write(
+            pipe,
+            device_id=device.pk,
+            subject=subject,
+            session_id=session_id,
+            tail=tail,
+            stamps=stamps_encode(end, tail_stamps),
+        )
     pipe.execute()
     return result, earlier
 
