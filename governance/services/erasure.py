@@ -203,31 +203,18 @@ def _job_drive(job_id: int) -> None:
             erasure_job_finish(job_id)
             break
         stage = min(REGISTRY[s.store].stage for s in open_steps)
-        outcomes = _stage_run(
-            [
-                step.pk
-                for step in open_steps
-                if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING
-            ]
-        )
+        outcomes = [
+            # Every earlier stage has ended (just read): no need to read the steps again.
+            _step_run(step.pk, ready=True)
+            for step in open_steps
+            if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING
+        ]
         ran = [o for o in outcomes if o is not None]
         errors += [o.error for o in ran if o.error is not None]
         if not ran or any(o.state == ErasureStep.State.PENDING for o in ran):
             break  # held by another worker, or released for a retry: not ours to drive
     if errors:
         raise errors[0]
-
-
-def _stage_run(step_ids: list[int]) -> list[StepOutcome | None]:
-    """Run one stage's steps: at once, on the lane threads' connections as well as this
-    one (steps of a stage never read what another erases), unless inside a transaction.
-    Every earlier stage has ended (just read): no step needs to read the others again."""
-    if len(step_ids) < 2 or LANES < 2 or connection.in_atomic_block:
-        return [_step_run(pk, ready=True) for pk in step_ids]
-    pool = _lane_threads()
-    others = [pool.submit(_on_own_connection, _step_run, pk, ready=True) for pk in step_ids[1:]]
-    outcomes = [_step_run(step_ids[0], ready=True)]
-    return outcomes + [other.result() for other in others]
 
 
 @contextmanager
@@ -447,7 +434,7 @@ def _lanes_run(step: ErasureStep, lanes: list, scope: SubjectScope) -> list[Lane
     is left deleting behind a released step). Inside a transaction (a caller's, or a
     test's) other connections could not see its rows: the lanes then run here, one
     after another."""
-    if connection.in_atomic_block or _on_lane_thread():
+    if connection.in_atomic_block:
         return [_erase_lane(step, lane, scope, ends_step=False) for lane in lanes]
     pool = _lane_threads()
     others = [
@@ -471,7 +458,8 @@ def _lanes_run(step: ErasureStep, lanes: list, scope: SubjectScope) -> list[Lane
 
 def _on_own_connection(run, *args, **kwargs):
     """`run` on this lane thread's connection: kept between steps (opening one costs as
-    much as a small lane), replaced when it is too old or broken."""
+    much as a small lane), replaced when it is too old or broken. Its commits do not wait
+    for a flush either: the receipt's, on the driver's connection, comes after them."""
     close_old_connections()
     try:
         with _commits_unflushed():
@@ -480,12 +468,6 @@ def _on_own_connection(run, *args, **kwargs):
         close_old_connections()
 
 
-def _on_lane_thread() -> bool:
-    """A lane thread waits for no other: the steps it runs run their lanes on it."""
-    return threading.current_thread().name.startswith(LANE_THREAD)
-
-
-LANE_THREAD = "erasure-lane"
 _lanes: tuple[int, ThreadPoolExecutor] | None = None
 
 
@@ -493,7 +475,7 @@ def _lane_threads() -> ThreadPoolExecutor:
     """This process's lane threads (a forked worker process starts its own)."""
     global _lanes
     if _lanes is None or _lanes[0] != os.getpid():
-        _lanes = (os.getpid(), ThreadPoolExecutor(LANES - 1, thread_name_prefix=LANE_THREAD))
+        _lanes = (os.getpid(), ThreadPoolExecutor(LANES - 1, thread_name_prefix="erasure-lane"))
     return _lanes[1]
 
 
