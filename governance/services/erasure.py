@@ -5,8 +5,9 @@ conditional UPDATE and a lease (so two workers never run it at once and a
 dead worker's step is taken over), deletes in batches that each commit with
 their progress, and is verified only by a fresh count that finds no rows left
 except those a legal hold preserves. A store may cut its part into lanes that
-run at once on connections of their own, each verified by its own fresh count. When every step has verified, the job
-issues one signed receipt, anchored to the audit chain.
+run at once on connections of their own, each verified by its own fresh count.
+When every step has verified, the job issues one signed receipt, anchored to
+the audit chain.
 """
 
 import logging
