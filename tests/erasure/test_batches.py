@@ -341,3 +341,38 @@ def test_lanes_run_at_once_each_on_a_connection_of_its_own(spread, olivia, two_l
     assert job.state == "verified"
     assert (step.rows_before, step.rows_deleted, step.rows_after) == (before, before, 0)
     assert rows_of(subject) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lane_that_fails_leaves_the_others_progress_and_the_step_for_a_retry(
+    spread, olivia, two_lanes, monkeypatch
+):
+    """The later lane (on the lane thread) fails; the earlier one's batch has committed with
+    its progress. The step is released for a retry only once both lanes have ended, and
+    the retry erases the rest: every row counted once."""
+    subject = spread.subject_id
+    before = rows_of(subject)
+    erase_batch = events_store.EventsLane.erase_batch
+
+    def failing_later(lane, *args, **kwargs):
+        if lane.lo is not None:
+            raise RuntimeError("connection lost")
+        return erase_batch(lane, *args, **kwargs)
+
+    monkeypatch.setattr(events_store.EventsLane, "erase_batch", failing_later)
+    job = erasure_job_create(employee=spread, cause="officer", actor=olivia)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        erasure.erasure_job_advance(job.pk)
+    step = job.steps.get(store="events")
+    assert (step.state, step.attempts) == ("pending", 1)
+    assert "connection lost" in step.last_error
+    assert 0 < step.rows_deleted < before, "the earlier lane's batch committed"
+    assert rows_of(subject) == before - step.rows_deleted
+
+    monkeypatch.setattr(events_store.EventsLane, "erase_batch", erase_batch)
+    erasure.erasure_job_advance(job.pk)
+    job.refresh_from_db()
+    step.refresh_from_db()
+    assert job.state == "verified"
+    assert (step.rows_before, step.rows_deleted, step.rows_after) == (before, before, 0)
+    assert rows_of(subject) == 0
