@@ -327,6 +327,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 ERASURE_BATCH_MS = env_int("ERASURE_BATCH_MS", 500)
 ERASURE_BATCH_SIZE = env_int("ERASURE_BATCH_SIZE", 1_000_000)
 ERASURE_LEASE_SECONDS = env_int("ERASURE_LEASE_SECONDS", 5 * 60)
+# How many connections one erasure step deletes on at once (the events store's lanes:
+# stretches of days, each erased and verified on its own); 1 runs them one by one.
+ERASURE_LANES = env_int("ERASURE_LANES", 2)
 
 WORKER_HEARTBEAT_KEY = "portal:worker:heartbeat"
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 5)

@@ -4,19 +4,24 @@ A job has one step per registered store. Each step is claimed with a
 conditional UPDATE and a lease (so two workers never run it at once and a
 dead worker's step is taken over), deletes in batches that each commit with
 their progress, and is verified only by a fresh count that finds no rows left
-except those a legal hold preserves. When every step has verified, the job
-issues one signed receipt, anchored to the audit chain.
+except those a legal hold preserves. A store may cut its part into lanes that
+run at once on connections of their own, each verified by its own fresh count.
+When every step has verified, the job issues one signed receipt, anchored to
+the audit chain.
 """
 
 import logging
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, connections, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -42,6 +47,7 @@ BATCH_SECONDS = settings.ERASURE_BATCH_MS / 1000
 BATCH_MOST = settings.ERASURE_BATCH_SIZE
 BATCH_FIRST = 100_000  # rows in a step's first batch, before its rate is known
 BATCH_LEAST = 1000
+LANES = max(settings.ERASURE_LANES, 1)
 LEASE = timedelta(seconds=settings.ERASURE_LEASE_SECONDS)
 STALE_PENDING = timedelta(seconds=30)
 MAX_ATTEMPTS = 10
@@ -321,20 +327,41 @@ def _release(step: ErasureStep, *, error: str) -> str:
     return state
 
 
+@dataclass
+class LaneOutcome:
+    """How one lane of a step ended: its fresh count (rows left, of them held) taken in
+    its last batch's transaction, and what it took."""
+
+    deleted: int = 0
+    remaining: int = 0
+    held: int = 0
+    batches: int = 0
+    deleting: float = 0.0
+    counting: float = 0.0
+
+
 def _erase(step: ErasureStep) -> StepOutcome:
     """Delete in batches, then verify with a fresh count. The deletes' own row counts,
     committed with each batch, are the rows erased; what was there before is those
     plus what the fresh count finds left (held rows), so no count runs before.
 
-    The fresh count runs in the last batch's transaction, after its deletes: under
-    READ COMMITTED it sees every row committed by then, as a count after the commit
-    would, and the step's end commits with the batch or not at all. One transaction
-    fewer per step (and for a store with nothing to erase, one in all)."""
+    A store may cut a subject's rows into lanes (the events store: stretches of time),
+    each erased and verified on its own; up to ERASURE_LANES of them run at once, each
+    on a connection of its own. A lane's fresh count runs in its last batch's
+    transaction, after its deletes: under READ COMMITTED it sees every row committed by
+    then, as a count after the commit would. Together the lanes cover every row in
+    scope, so their counts, each after its lane's last delete, are the step's fresh
+    count. A step in one lane ends with that batch's commit (one transaction fewer; for
+    a store with nothing to erase, one in all); lanes end the step once all have."""
     job, target = step.job, store(step.store)
     scope = job_scope(job)
-    sizer = BatchSizer()
+    split = hasattr(target, "lanes")
+    lanes = target.lanes(job.subject, scope, LANES) if split else [target]
     if step.rows_expected is None:
-        expected = target.estimate(job.subject, scope)
+        if split:
+            expected = sum(lane.expected for lane in lanes)
+        else:
+            expected = target.estimate(job.subject, scope)
         if expected is not None:
             ErasureStep.objects.filter(pk=step.pk).update(rows_expected=expected)
         else:
@@ -349,59 +376,152 @@ def _erase(step: ErasureStep) -> StepOutcome:
                     job.pk, step.store, time.perf_counter() - started,
                 )  # fmt: skip
                 return StepOutcome(ErasureStep.State.VERIFIED, 0)
-    deleted = batches = 0
-    deleting = counting = 0.0
+    started = time.perf_counter()
+    if len(lanes) == 1:
+        outcomes = [_erase_lane(step, lanes[0], scope, ends_step=True)]
+    else:
+        outcomes = _lanes_run(step, lanes, scope)
+    remaining, held = sum(o.remaining for o in outcomes), sum(o.held for o in outcomes)
+    state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
+    if len(lanes) > 1:
+        _step_end(step, state, deleted=0, remaining=remaining, held=held)
+    deleted = sum(o.deleted for o in outcomes)
+    logger.info(
+        "erasure job %s step %s: %d rows in %d batches %.3f s, fresh count %.3f s%s",
+        job.pk, step.store, deleted, sum(o.batches for o in outcomes),
+        max(o.deleting for o in outcomes), max(o.counting for o in outcomes),
+        f" ({len(lanes)} lanes at once, the slowest's; {time.perf_counter() - started:.3f} s"
+        " in all)" if len(lanes) > 1 else "",
+    )  # fmt: skip
+    return StepOutcome(state, deleted)
+
+
+def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool) -> LaneOutcome:
+    """Erase one lane (or a whole store) in batches that each commit with their progress,
+    then verify it in the last batch's transaction. With `ends_step` (the only lane), that
+    transaction also records the step's end."""
+    job = step.job
+    sizer = BatchSizer()
+    out = LaneOutcome()
     for _ in range(MAX_VERIFY_ROUNDS):
         position = None  # where the store left off: a store-defined resume token
-        state = None
+        found = None
         while True:
             started = time.perf_counter()
             verifying = 0.0
             with transaction.atomic():
                 lock_holds(shared=True)
                 holds = hold_windows(employee_id=job.employee_id, store=step.store)
-                n, position = target.erase_batch(job.subject, scope, holds, sizer.rows, position)
+                # Batches sized by time keep a hold placement's wait short where a hold
+                # is at stake; without one, a statement takes what the store plans.
+                limit = sizer.rows if holds else BATCH_MOST
+                n, position = lane.erase_batch(job.subject, scope, holds, limit, position)
                 if position is None:
                     erased = time.perf_counter()
                     # Measured per 100k rows: a bitmap count of rows this transaction
                     # deleted 10 ms, an index count 20 ms; of rows deleted by committed
                     # batches 50 ms and 25 ms. The bitmap wins from about 3/4 deleted now.
-                    mostly_now = 4 * n >= 3 * (deleted + n)
-                    state = _verify(step, target, scope, holds, n, just_erased=mostly_now)
+                    mostly_now = 4 * n >= 3 * (out.deleted + n)
+                    found = _residue(lane, job.subject, scope, holds, just_erased=mostly_now)
                     verifying = time.perf_counter() - erased
-                if state is None:
+                if found is not None and ends_step:
+                    left, held = found
+                    state = (
+                        ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
+                    )
+                    _step_end(step, state, deleted=n, remaining=left, held=held)
+                else:
                     ErasureStep.objects.filter(pk=step.pk).update(
                         rows_deleted=F("rows_deleted") + n, lease_until=timezone.now() + LEASE
                     )
             elapsed = time.perf_counter() - started - verifying
             sizer.record(n, elapsed)
-            deleted, batches = deleted + n, batches + 1
-            deleting, counting = deleting + elapsed, counting + verifying
+            out.deleted, out.batches = out.deleted + n, out.batches + 1
+            out.deleting, out.counting = out.deleting + elapsed, out.counting + verifying
             if position is None:
                 break
-        if state is not None:
-            logger.info(
-                "erasure job %s step %s: %d rows in %d batches %.3f s, fresh count %.3f s",
-                job.pk, step.store, deleted, batches, deleting, counting,
-            )  # fmt: skip
-            return StepOutcome(state, deleted)
+        if found is not None:
+            out.remaining, out.held = found
+            return out
     raise RuntimeError("rows keep arriving in scope; is consent still granted?")
 
 
-def _verify(
-    step: ErasureStep, target, scope: SubjectScope, holds, deleted: int, *, just_erased: bool
-) -> str | None:
-    """A fresh count after the last batch's deletes, in its transaction (under the holds
-    lock it took): the step's end state, recorded with the batch's `deleted` rows, when
-    nothing is left but held rows; None when rows arrived meanwhile (another round)."""
-    job = step.job
-    remaining = target.count(job.subject, scope, just_erased=just_erased)
-    held = target.count_held(job.subject, scope, holds) if remaining else 0
-    if remaining - held:
-        return None
-    state = ErasureStep.State.BLOCKED_BY_HOLD if held else ErasureStep.State.VERIFIED
-    _step_end(step, state, deleted=deleted, remaining=remaining, held=held)
-    return state
+def _residue(lane, subject: str, scope: SubjectScope, holds, *, just_erased: bool):
+    """A fresh count after a lane's last deletes, in their transaction (under the holds
+    lock it took): (rows left, of them held) when nothing is left but held rows; None
+    when rows arrived meanwhile (another round)."""
+    remaining = lane.count(subject, scope, just_erased=just_erased)
+    held = lane.count_held(subject, scope, holds) if remaining else 0
+    return None if remaining - held else (remaining, held)
+
+
+def _lanes_run(step: ErasureStep, lanes: list, scope: SubjectScope) -> list[LaneOutcome]:
+    """Run the lanes, all but the first on the lane threads' connections at once, the
+    first on this one; wait for all of them before raising what any raised (so no lane
+    is left deleting behind a released step). Inside a transaction (a caller's, or a
+    test's) other connections could not see its rows: the lanes then run here, one
+    after another."""
+    if connection.in_atomic_block:
+        return [_erase_lane(step, lane, scope, ends_step=False) for lane in lanes]
+    pool = _lane_threads()
+    others = [
+        pool.submit(_on_own_connection, _erase_lane, step, lane, scope, ends_step=False)
+        for lane in lanes[1:]
+    ]
+    outcomes, errors = [], []
+    try:
+        outcomes.append(_erase_lane(step, lanes[0], scope, ends_step=False))
+    except Exception as exc:
+        errors.append(exc)
+    for other in others:
+        try:
+            outcomes.append(other.result())
+        except Exception as exc:
+            errors.append(exc)
+    if errors:
+        raise errors[0]
+    return outcomes
+
+
+def _on_own_connection(run, *args, **kwargs):
+    """`run` on this lane thread's connection: kept between steps (opening one costs as
+    much as a small lane), replaced when it is too old or broken. Its commits do not wait
+    for a flush either: the receipt's, on the driver's connection, comes after them."""
+    close_old_connections()
+    try:
+        with _commits_unflushed():
+            return run(*args, **kwargs)
+    finally:
+        close_old_connections()
+
+
+_lanes: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _lane_threads() -> ThreadPoolExecutor:
+    """This process's lane threads (a forked worker process starts its own)."""
+    global _lanes
+    if _lanes is None or _lanes[0] != os.getpid():
+        _lanes = (os.getpid(), ThreadPoolExecutor(LANES - 1, thread_name_prefix="erasure-lane"))
+    return _lanes[1]
+
+
+def erasure_lanes_close() -> None:
+    """Stop this process's lane threads and close their connections (a test database
+    cannot be dropped while they are open)."""
+    global _lanes
+    if _lanes is None or _lanes[0] != os.getpid():
+        return
+    pool, _lanes = _lanes[1], None
+    everyone = threading.Barrier(LANES - 1)
+
+    def close() -> None:
+        everyone.wait(timeout=10)  # one each: each thread holds one until all have one
+        connections.close_all()
+
+    for _ in range(LANES - 1):
+        pool.submit(close)
+    pool.shutdown(wait=True)
 
 
 def _step_end(step: ErasureStep, state: str, *, deleted: int, remaining: int, held: int) -> None:

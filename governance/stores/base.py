@@ -81,6 +81,13 @@ class Store(Protocol):
         when nothing deletable is left. Each call runs in its own transaction."""
 
 
+# A store may also offer
+#     lanes(subject, scope, most) -> list of up to `most` parts of the subject's rows,
+# each with `expected` (its estimate) and the count, count_held and erase_batch above
+# limited to it. Together they hold every row in scope, each row in one; the erasure
+# engine erases and verifies each on its own, at once on separate connections.
+
+
 # A store whose data carries its own expiry (access packages, EXPORT_TTL_DAYS after they
 # are built) has no `retained` tables; instead retention calls its
 #     purge_expired(now, holds_by_subject) -> (removed, held)

@@ -223,17 +223,13 @@ def _slugs(model) -> str:
     return json.dumps({str(pk): slug for pk, slug in model.objects.values_list("pk", "slug")})
 
 
-def _windows_over(holds: list[HoldWindow], partition: str) -> list[HoldWindow]:
-    """The hold windows that may cover rows of this partition: those overlapping its
-    day (a day partition's rows all lie in that day), or all of them for DEFAULT."""
-    day = partition_day(partition)
-    if day is None:
-        return holds
-    start, end = _bounds(day)
+def _windows_within(holds: list[HoldWindow], lo: datetime | None, hi: datetime | None):
+    """The hold windows that overlap [lo, hi) (None: open), so may cover rows there."""
     return [
         w
         for w in holds
-        if (w.starts is None or w.starts < end) and (w.ends is None or w.ends > start)
+        if (w.starts is None or hi is None or w.starts < hi)
+        and (w.ends is None or lo is None or w.ends > lo)
     ]
 
 
@@ -256,48 +252,178 @@ def _rows_expected(cursor, subject: str, where: str, params: list) -> dict[str, 
     return expected
 
 
-def _follows(days: list[str], partition: str) -> bool:
-    """Whether `partition` is the day after the last of `days` (or `days` is empty).
-    DEFAULT holds no row of an attached day: a run of consecutive days bounds a
-    statement to exactly their partitions."""
-    if not days:
-        return True
-    day, last = partition_day(partition), partition_day(days[-1])
-    return day is not None and last is not None and day == last + timedelta(days=1)
+def _ts_bounds(lo: datetime | None, hi: datetime | None) -> tuple[str, list]:
+    """Conditions (after others) keeping rows with `ts` in [lo, hi); None is open."""
+    sql, params = "", []
+    if lo is not None:
+        sql, params = " AND ts >= %s", [lo]
+    if hi is not None:
+        sql, params = f"{sql} AND ts < %s", [*params, hi]
+    return sql, params
 
 
-def _run_source(tables: list[str]) -> tuple[str, str, list]:
-    """Where a statement over `tables` reads: one partition (such as DEFAULT) by name, or
-    consecutive day partitions through the parent, bounded by their days (the planner
-    prunes it to exactly those partitions)."""
-    if len(tables) == 1:
-        return tables[0], "", []
-    start, end = _bounds(partition_day(tables[0]))[0], _bounds(partition_day(tables[-1]))[1]
-    return EVENT_TABLE, " AND ts >= %s AND ts < %s", [start, end]
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of time whose rows live in one table: an attached day partition, or a
+    stretch no attached day covers (its rows in DEFAULT). `rows`: the planner's estimate."""
+
+    lo: datetime | None
+    hi: datetime | None
+    table: str
+    rows: float
 
 
-def _delete_days(cursor, tables: list[str], subject: str, where: str, params: list) -> int:
-    """One plain DELETE of the rows in scope of consecutive day partitions, or of one
-    partition such as DEFAULT."""
-    source, bounds, bound_params = _run_source(tables)
-    cursor.execute(
-        f"DELETE FROM {source} WHERE subject = %s{where}{bounds}",
-        [subject, *params, *bound_params],
-    )
-    return cursor.rowcount
+def _pieces(expected: dict[str, float], lo: datetime | None, hi: datetime | None) -> list[Piece]:
+    """[lo, hi) (day boundaries or open) cut into pieces, in time order, from the plan's
+    partitions. DEFAULT's estimate is one figure for every stretch it may hold: it goes
+    with the stretch before all days (where retention's older days would be), once."""
+    pieces: list[Piece] = []
+    at = lo
+
+    def gap(until: datetime | None) -> None:
+        rows = expected.get(DEFAULT_PARTITION, 0) if at is None else 0
+        pieces.append(Piece(at, until, DEFAULT_PARTITION, rows))
+
+    for day in sorted(d for d in map(partition_day, expected) if d is not None):
+        start, end = _bounds(day)
+        if (lo is not None and start < lo) or (hi is not None and start >= hi):
+            continue
+        if at is None or at < start:
+            gap(start)
+        pieces.append(Piece(start, end, partition_name(day), expected[partition_name(day)]))
+        at = end
+    if hi is None or at is None or at < hi:
+        gap(hi)
+    return pieces
 
 
-def _rows_capped(cursor, tables: list[str], subject: str, where, params, cap: int) -> int:
-    """The rows in scope of `tables`, exactly, but never more than `cap`: the subject's
-    index is read for at most `cap` entries, so checking a batch costs at most its size.
-    Each partition by name, without the days' bounds: the subject's index then answers
-    alone (an index-only scan), where a condition on `ts` would visit every row."""
-    branches = " UNION ALL ".join(f"SELECT 1 FROM {t} WHERE subject = %s{where}" for t in tables)
-    cursor.execute(
-        f"SELECT count(*) FROM ({branches} LIMIT %s) capped",
-        [*[subject, *params] * len(tables), cap],
-    )
-    return cursor.fetchone()[0]
+# At least this many rows of a subject (by the estimate) per lane before a step
+# splits into lanes: below it, the second connection's round trips cost more than
+# they save.
+LANE_LEAST = 5_000
+
+
+class EventsLane:
+    """The subject's rows with `ts` in [lo, hi) (None: open): a part of the events step
+    that erases and verifies on its own, on a connection of its own if the engine has
+    one to spare. Lanes split time, not tables: whatever partitions come or go while
+    they run, every row lies in exactly one lane, and a lane's fresh count (the parent
+    table, bounded by its times) sees every row of its stretch wherever it lives."""
+
+    def __init__(self, lo=None, hi=None, planned: dict[str, float] | None = None):
+        self.lo, self.hi = lo, hi
+        self._planned = planned  # the plan the lanes were cut by, for the first batch
+        self.expected = round(sum(p.rows for p in _pieces(planned or {}, lo, hi)))
+
+    def _where(self, scope: SubjectScope) -> tuple[str, list]:
+        where, params = scope_sql(scope)
+        bounds, bound_params = _ts_bounds(self.lo, self.hi)
+        return where + bounds, params + bound_params
+
+    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
+        """With `just_erased`, by a bitmap scan: in the transaction that deleted them, the
+        index points at rows that are gone, and an index scan visits each on its own
+        (about a quarter of the DELETE's time), where a bitmap scan visits each page once
+        (a tenth). Rows deleted by committed transactions are the other way round: the
+        bitmap scan sets their hint bits row by row, and the index scan also marks their
+        entries dead, so that later scans skip them."""
+        where, params = self._where(scope)
+        with default_connection.cursor() as cursor:
+            if just_erased:
+                cursor.execute(
+                    """SELECT current_setting('enable_indexscan'),
+                              current_setting('enable_indexonlyscan'),
+                              set_config('enable_indexscan', 'off', true),
+                              set_config('enable_indexonlyscan', 'off', true)"""
+                )
+                planning = cursor.fetchone()[:2]
+            cursor.execute(
+                f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
+                [subject, *params],
+            )
+            found = cursor.fetchone()[0]
+            if just_erased:  # as it was, for the rest of the transaction
+                cursor.execute(
+                    """SELECT set_config('enable_indexscan', %s, true),
+                              set_config('enable_indexonlyscan', %s, true)""",
+                    planning,
+                )
+            return found
+
+    def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
+        if not holds:
+            return 0
+        where, params = self._where(scope)
+        held, held_params = held_sql(holds, "ts")
+        with default_connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where} AND {held}",
+                [subject, *params, *held_params],
+            )
+            return cursor.fetchone()[0]
+
+    def erase_batch(
+        self,
+        subject: str,
+        scope: SubjectScope,
+        holds: list[HoldWindow],
+        limit: int,
+        position: tuple | None = None,
+    ) -> tuple[int, tuple | None]:
+        """About `limit` rows of the lane, in time order; `position` says where to go on.
+
+        The lane's time is cut into pieces: each attached day, and each stretch that no
+        attached day covers (its rows are in DEFAULT). Consecutive pieces that no hold
+        window overlaps, whose estimated rows fit in the batch, go in one plain DELETE of
+        the parent bounded by their times: the statement a raw DELETE runs, pruned to
+        those partitions; its own row count is the figure erased. The estimates plan,
+        nothing counts first: statistics that are off make a batch larger or smaller
+        than planned, never a row missed (the lane's fresh count is exact). A piece a
+        hold overlaps, or estimated at more than twice the batch, goes `limit` rows at a
+        time, chosen by ctid, never a held one. A batch expected to finish the lane may
+        run to twice the limit: one more batch costs a transaction and a plan.
+        """
+        where, params = scope_sql(scope)
+        start = self.lo if position is None else position[0]
+        with default_connection.cursor() as cursor:
+            expected, self._planned = self._planned, None
+            if expected is None:
+                expected = _rows_expected(cursor, subject, where, params)
+            pieces = _pieces(expected, start, self.hi)
+            ceiling = 2 * limit if sum(p.rows for p in pieces) <= 2 * limit else limit
+            run: list[Piece] = []  # consecutive pieces going in one statement
+            for i, piece in enumerate(pieces):
+                windows = _windows_within(holds, piece.lo, piece.hi)
+                room = ceiling - sum(p.rows for p in run)
+                if not windows and (piece.rows <= room or (not run and piece.rows <= 2 * limit)):
+                    run.append(piece)
+                    continue
+                if run:
+                    return self._delete_run(cursor, run, subject, where, params), (piece.lo,)
+                # Alone in its batch: `limit` rows by ctid, never a held one.
+                held, held_params = held_sql(windows, "ts")
+                bounds, bound_params = (
+                    _ts_bounds(piece.lo, piece.hi) if piece.table == DEFAULT_PARTITION else ("", [])
+                )
+                cursor.execute(
+                    f"""DELETE FROM {piece.table} WHERE ctid = ANY(ARRAY(
+                            SELECT ctid FROM {piece.table}
+                            WHERE subject = %s{where}{bounds} AND NOT {held} LIMIT %s))""",
+                    [subject, *params, *bound_params, *held_params, limit],
+                )
+                if cursor.rowcount >= limit:
+                    return cursor.rowcount, (piece.lo,)  # the piece may hold more
+                return cursor.rowcount, ((piece.hi,) if i + 1 < len(pieces) else None)
+            return (self._delete_run(cursor, run, subject, where, params) if run else 0), None
+
+    @staticmethod
+    def _delete_run(cursor, run: list[Piece], subject: str, where: str, params: list) -> int:
+        bounds, bound_params = _ts_bounds(run[0].lo, run[-1].hi)
+        cursor.execute(
+            f"DELETE FROM {EVENT_TABLE} WHERE subject = %s{where}{bounds}",
+            [subject, *params, *bound_params],
+        )
+        return cursor.rowcount
 
 
 # Per application of one session: first and last event, events, active seconds (gaps up
@@ -322,42 +448,15 @@ FROM ev GROUP BY ev.application_id
 
 
 @register
-class EventsStore:
+class EventsStore(EventsLane):
+    """As a lane, all of time: counting, counting held rows and erasing over the whole
+    table; an erasure step cuts it into `lanes` instead."""
+
     name = "events"
     description = "Raw interaction events in PostgreSQL, partitioned by day"
     models = (InteractionEvent,)
     stage = 0
     retained = (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),)
-
-    def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
-        """With `just_erased`, by a bitmap scan: in the transaction that deleted them, the
-        index points at rows that are gone, and an index scan visits each on its own
-        (about a quarter of the DELETE's time), where a bitmap scan visits each page once
-        (a tenth). Rows deleted by committed transactions are the other way round: the
-        bitmap scan sets their hint bits row by row, and the index scan also marks their
-        entries dead, so that later scans skip them."""
-        where, params = scope_sql(scope)
-        with default_connection.cursor() as cursor:
-            if just_erased:
-                cursor.execute(
-                    """SELECT current_setting('enable_indexscan'),
-                              current_setting('enable_indexonlyscan'),
-                              set_config('enable_indexscan', 'off', true),
-                              set_config('enable_indexonlyscan', 'off', true)"""
-                )
-                planning = cursor.fetchone()[:2]
-            cursor.execute(
-                f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
-                [subject, *params],
-            )
-            found = cursor.fetchone()[0]
-            if just_erased:  # as it was, for the rest of the transaction
-                cursor.execute(
-                    """SELECT set_config('enable_indexscan', %s, true),
-                              set_config('enable_indexonlyscan', %s, true)""",
-                    planning,
-                )
-            return found
 
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = scope_sql(scope)
@@ -411,121 +510,23 @@ class EventsStore:
         out.write(block)
         return max(rows, 0)
 
-    def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
-        if not holds:
-            return 0
+    def lanes(self, subject: str, scope: SubjectScope, most: int) -> list[EventsLane]:
+        """The subject's rows cut into up to `most` lanes of consecutive days, about
+        equal by the planner's estimates, covering all time between them (the first
+        open below, the last above). One lane below LANE_LEAST rows a lane."""
         where, params = scope_sql(scope)
-        held, held_params = held_sql(holds, "ts")
-        with default_connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where} AND {held}",
-                [subject, *params, *held_params],
-            )
-            return cursor.fetchone()[0]
-
-    def erase_batch(
-        self,
-        subject: str,
-        scope: SubjectScope,
-        holds: list[HoldWindow],
-        limit: int,
-        position: str | None = None,
-    ) -> tuple[int, str | None]:
-        """About `limit` rows, day partition after day partition; `position` names the
-        partition to go on with.
-
-        Consecutive days that no hold window overlaps, whose rows in scope fit in what is
-        left of the batch, go in one plain DELETE bounded by their days: the statement a
-        raw DELETE runs, pruned to those partitions. Which days fit is planned from the
-        planner's estimates, and checked by an exact count capped just past the room
-        before each plain DELETE: stale statistics must never let one statement run far
-        past its batch, holding the holds lock and outliving the step's lease. When the
-        check fails, the run's days are counted exactly (each capped) and planned again.
-        A partition with a hold over its day, or too large for the batch, goes `limit`
-        rows at a time, chosen by ctid, never a held one. A partition alone in its batch
-        may hold up to twice `limit`: going by ctid costs more than the batch running over;
-        so may a batch that is expected to finish the step.
-        """
-        where, params = scope_sql(scope)
-        total = 0
         with default_connection.cursor() as cursor:
             expected = _rows_expected(cursor, subject, where, params)
-            # Nothing in the statement prunes: its plan names every attached partition
-            # (as event_partitions() would, in the same order, DEFAULT last).
-            attached = sorted(t for t in expected if t != DEFAULT_PARTITION)
-            partitions = [*attached, DEFAULT_PARTITION]
-            # A partition dropped since the last batch: start over, the rest are quick.
-            first = partitions.index(position) if position in partitions else 0
-            tables = partitions[first:]
-            # A batch that can finish the step may run to twice the limit: one more batch
-            # costs a transaction and a plan, and leaves the fresh count rows deleted by
-            # committed batches to read (twice as slow as rows its own deletes removed).
-            ceiling = 2 * limit if sum(expected.get(t, 0) for t in tables) <= 2 * limit else limit
-            exact: set[str] = set()  # tables whose `expected` is a fresh exact count
-            plain: list[str] = []  # consecutive days going in one statement
-
-            def flush() -> bool:
-                """Delete the run in `plain`, after checking that it fits; False (and
-                nothing deleted) when it does not, its days then counted exactly."""
-                nonlocal total
-                run = plain.copy()
-                plain.clear()
-                if not run:
-                    return True
-                room = 2 * limit if len(run) == 1 and not total else ceiling - total
-                most = 2 * limit + 1
-                if not exact.issuperset(run):
-                    found = _rows_capped(cursor, run, subject, where, params, room + 1)
-                    if found > room:
-                        counted = 0
-                        for table in run:  # up to the first day past the room
-                            # Capped past any room a batch gives: a capped count never fits.
-                            n = _rows_capped(cursor, [table], subject, where, params, most)
-                            expected[table], counted = n, counted + n
-                            exact.add(table)
-                            if counted > room:
-                                break
-                        return False
-                total += _delete_days(cursor, run, subject, where, params)
-                return True
-
-            i = 0
-            while True:
-                table = tables[i] if i < len(tables) else None
-                fits = False
-                if table is not None:
-                    room = ceiling - total - sum(expected.get(t, 0) for t in plain)
-                    if not total and not plain:
-                        room = 2 * limit
-                    fits = not _windows_over(holds, table) and expected.get(table, 0) <= room
-                    if fits and table != DEFAULT_PARTITION and _follows(plain, table):
-                        plain.append(table)
-                        i += 1
-                        continue
-                if plain:
-                    run_start = tables.index(plain[0])
-                    if not flush():
-                        i = run_start  # plan the run again by its exact counts
-                        continue
-                if table is None:
-                    return total, None
-                if fits:
-                    plain.append(table)  # a day after a gap, or DEFAULT: a run of its own
-                    i += 1
-                    continue
-                if total:
-                    return total, table  # a batch of its own
-                held, held_params = held_sql(_windows_over(holds, table), "ts")
-                cursor.execute(
-                    f"""DELETE FROM {table} WHERE ctid = ANY(ARRAY(
-                            SELECT ctid FROM {table}
-                            WHERE subject = %s{where} AND NOT {held} LIMIT %s))""",
-                    [subject, *params, *held_params, limit],
-                )
-                total += cursor.rowcount
-                if cursor.rowcount >= limit:
-                    return total, table  # this partition may hold more
-                i += 1
+        total = sum(expected.values())
+        n = max(min(most, int(total // LANE_LEAST)), 1)
+        cuts: list[datetime] = []
+        done = 0.0
+        for piece in _pieces(expected, None, None)[:-1]:  # the last piece ends nowhere
+            done += piece.rows
+            if len(cuts) < n - 1 and done >= total * (len(cuts) + 1) / n:
+                cuts.append(piece.hi)
+        edges = [None, *cuts, None]
+        return [EventsLane(lo, hi, expected) for lo, hi in zip(edges, edges[1:], strict=False)]
 
     # -- for the ingestion gateway, inside its batch's transaction --------------
 

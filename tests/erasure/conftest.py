@@ -20,3 +20,13 @@ def alice_data(client, token, alice_consents_all):
     assert post(client, token, batch(events)).json()["accepted"] == 90
     sessions_refresh_pending()
     return alice_consents_all
+
+
+@pytest.fixture(autouse=True)
+def _lane_connections_closed():
+    """A step's lanes keep their connections between steps; the test database must be
+    free of them when it is dropped."""
+    yield
+    from governance.services.erasure import erasure_lanes_close
+
+    erasure_lanes_close()

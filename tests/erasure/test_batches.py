@@ -83,19 +83,17 @@ def test_batches_are_sized_by_the_time_they_take_within_their_bounds():
     assert capped.rows == 300, "never more than ERASURE_BATCH_SIZE"
 
 
-def test_without_a_hold_each_partition_goes_in_one_plain_delete(spread, olivia):
+def test_without_a_hold_a_subject_goes_in_one_plain_delete(spread, olivia):
     subject = spread.subject_id
     before = rows_of(subject)
     assert before == ROWS + 90
     with CaptureQueriesContext(connection) as queries:
         job = drive(erasure_job_create(employee=spread, cause="officer", actor=olivia))
     deletes = event_deletes(queries)
-    # Every day partition in one statement through the parent, bounded by their days
-    # (they are consecutive), and DEFAULT (rows of older days) in one of its own.
-    assert set(deletes) == {EVENT_TABLE, DEFAULT_PARTITION}
-    assert all(len(statements) == 1 for statements in deletes.values()), deletes
-    assert "ts >= " in deletes[EVENT_TABLE][0] and "ts < " in deletes[EVENT_TABLE][0]
-    assert not any("ctid" in sql for statements in deletes.values() for sql in statements)
+    # All of time in one lane (too few rows for two), every piece of it in one batch:
+    # the statement a raw DELETE runs, its own row count the figure erased.
+    assert deletes == {EVENT_TABLE: [deletes[EVENT_TABLE][0]]}, deletes
+    assert "ctid" not in deletes[EVENT_TABLE][0] and " ts " not in deletes[EVENT_TABLE][0]
     assert job.state == "verified"
     step = job.steps.get(store="events")
     assert (step.rows_before, step.rows_deleted, step.rows_after) == (before, before, 0)
@@ -124,13 +122,13 @@ def test_a_hold_makes_only_the_partitions_it_overlaps_hold_aware(spread, olivia,
         job = drive(erasure_job_create(employee=spread, cause="officer", actor=olivia))
     deletes = event_deletes(queries)
     hold_aware = {table for table, sql in deletes.items() if any("ctid" in s for s in sql)}
-    # DEFAULT holds rows of any day: a hold applies there as well.
-    assert hold_aware == {partition_name(yesterday), DEFAULT_PARTITION}
-    # The days after it, consecutive and clear of the hold: one plain statement.
-    assert deletes[EVENT_TABLE] == [
-        sql for sql in deletes[EVENT_TABLE] if "ctid" not in sql and "ts >= " in sql
-    ]
-    assert len(deletes[EVENT_TABLE]) == 1
+    # Only the day the hold overlaps; DEFAULT's rows before it lie in a stretch clear of
+    # the hold, and go in a plain statement bounded by that stretch.
+    assert hold_aware == {partition_name(yesterday)}
+    # Before it (up to its start) and after it (from today on): one plain statement each.
+    before_it, after_it = deletes[EVENT_TABLE]
+    assert "ts < " in before_it and "ts >= " not in before_it and "ctid" not in before_it
+    assert "ts >= " in after_it and "ts < " not in after_it and "ctid" not in after_it
     assert all("AND NOT ((ts >= " in deletes[t][0] for t in hold_aware)
     assert job.state == "blocked_by_hold"
     step = job.steps.get(store="events")
@@ -199,36 +197,31 @@ def test_a_partition_alone_in_its_batch_may_run_over_by_the_estimates_error(
     before = rows_of(subject)
     with CaptureQueriesContext(connection) as queries:
         job = drive(erasure_job_create(employee=spread, cause="officer", actor=olivia))
-    yesterday = partition_name(datetime.now(UTC).date() - timedelta(days=1))
     deletes = event_deletes(queries)
     assert not any("ctid" in sql for statements in deletes.values() for sql in statements)
-    assert len(deletes[yesterday]) == 1, "1,440 rows, over the batch of 1,000 but whole"
+    # Yesterday's 1,440 rows, over the batch of 1,000 but whole: bounded by its day.
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    day = (f"'{yesterday:%Y-%m-%d}", f"'{yesterday + timedelta(days=1):%Y-%m-%d}")
+    alone = [sql for sql in deletes[EVENT_TABLE] if all(d in sql for d in day)]
+    assert len(alone) == 1, deletes
     step = job.steps.get(store="events")
     assert (job.state, step.rows_before, step.rows_deleted) == ("verified", before, before)
     assert rows_of(subject) == 0
 
 
-@pytest.mark.parametrize("limit", [500, 1000])  # yesterday by ctid; yesterday whole, alone
-def test_stale_statistics_never_let_one_plain_delete_outgrow_its_batch(spread, monkeypatch, limit):
-    """The planner's estimates only plan which days go together: an exact count, capped
-    just past the room, checks each plain DELETE before it runs. Statistics that say
-    alice has nothing must not let one statement take her days whole (1,440 rows
-    yesterday, today's besides), holding the holds lock far past the batch's time."""
+@pytest.mark.parametrize("limit", [500, 1000])
+def test_statistics_that_are_off_change_a_batchs_size_never_its_figure(spread, monkeypatch, limit):
+    """The planner's estimates only plan which days go together; nothing counts before a
+    DELETE. Statistics that say alice has nothing let her days go in one statement past
+    the batch's size: the figure erased is still that statement's own, exact."""
     planned = events_store._rows_expected
     monkeypatch.setattr(
         events_store, "_rows_expected", lambda *args: dict.fromkeys(planned(*args), 1.0)
     )
     subject = spread.subject_id
     before = rows_of(subject)
-    target = REGISTRY["events"]
-    erased, position = target.erase_batch(subject, EVERYTHING, [], limit)
-    assert 0 < erased <= 2 * limit and position is not None
-    assert rows_of(subject) == before - erased
-    while position is not None:
-        n, position = target.erase_batch(subject, EVERYTHING, [], limit, position)
-        assert n <= 2 * limit
-        erased += n
-    assert erased == before and rows_of(subject) == 0
+    assert REGISTRY["events"].erase_batch(subject, EVERYTHING, [], limit) == (before, None)
+    assert rows_of(subject) == 0
 
 
 def test_the_count_right_after_the_deletes_finds_what_they_left_and_plans_as_before(spread):
@@ -282,3 +275,104 @@ def test_a_small_store_with_nothing_in_scope_ends_on_its_count_alone(bob, olivia
     small_tables = ("sessionsummary", "sessionrefresh", "activityday", "droptally")
     deletes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("DELETE")]
     assert not [sql for sql in deletes if any(t in sql for t in small_tables)]
+
+
+@pytest.fixture
+def two_lanes(monkeypatch):
+    """Lanes of a thousand rows: alice's 3,090 go in two."""
+    monkeypatch.setattr(events_store, "LANE_LEAST", 1000)
+
+
+def test_lanes_cut_time_into_stretches_that_hold_every_row_once(spread, two_lanes):
+    subject = spread.subject_id
+    first, second = REGISTRY["events"].lanes(subject, EVERYTHING, 2)
+    # All of time between them, cut at a day's start: every row is in exactly one.
+    assert first.lo is None and second.hi is None and first.hi == second.lo
+    assert (first.hi.hour, first.hi.minute, first.hi.second) == (0, 0, 0)
+    assert first.count(subject) > 0 and second.count(subject) > 0
+    assert first.count(subject) + second.count(subject) == rows_of(subject)
+    assert first.expected + second.expected == pytest.approx(rows_of(subject), rel=0.2)
+    assert len(REGISTRY["events"].lanes(subject, EVERYTHING, 1)) == 1, "never more than asked"
+
+
+def test_few_rows_go_in_one_lane(spread):
+    assert len(REGISTRY["events"].lanes(spread.subject_id, EVERYTHING, 2)) == 1
+
+
+def test_a_step_in_lanes_verifies_each_and_ends_once_all_have(spread, olivia, two_lanes):
+    """Inside a transaction (this test's) the lanes run one after the other here."""
+    subject = spread.subject_id
+    before = rows_of(subject)
+    with CaptureQueriesContext(connection) as queries:
+        job = drive(erasure_job_create(employee=spread, cause="officer", actor=olivia))
+    below, above = event_deletes(queries)[EVENT_TABLE]
+    assert "ts < " in below and "ts >= " not in below
+    assert "ts >= " in above and "ts < " not in above
+    assert below.rsplit("ts < ", 1)[1] == above.rsplit("ts >= ", 1)[1], "cut at one instant"
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT count(*)")]
+    assert sum(f"FROM {EVENT_TABLE} WHERE" in sql for sql in counts) == 2, "a fresh count each"
+    step = job.steps.get(store="events")
+    assert job.state == "verified"
+    assert (step.rows_before, step.rows_deleted, step.rows_after) == (before, before, 0)
+    assert rows_of(subject) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_lanes_run_at_once_each_on_a_connection_of_its_own(spread, olivia, two_lanes, monkeypatch):
+    subject = spread.subject_id
+    before = rows_of(subject)
+    backends: dict[tuple, int] = {}
+    erase_batch = events_store.EventsLane.erase_batch
+
+    def recorded(lane, *args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid(), current_setting('synchronous_commit')")
+            backend, flushing = cursor.fetchone()
+        backends[(lane.lo, lane.hi)] = backend
+        assert flushing == "off", "a lane's batches commit without waiting for a flush"
+        return erase_batch(lane, *args, **kwargs)
+
+    monkeypatch.setattr(events_store.EventsLane, "erase_batch", recorded)
+    job = erasure_job_create(employee=spread, cause="officer", actor=olivia)
+    erasure.erasure_job_advance(job.pk)
+    assert len(backends) == 2 and len(set(backends.values())) == 2, backends
+    job.refresh_from_db()
+    step = job.steps.get(store="events")
+    assert job.state == "verified"
+    assert (step.rows_before, step.rows_deleted, step.rows_after) == (before, before, 0)
+    assert rows_of(subject) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lane_that_fails_leaves_the_others_progress_and_the_step_for_a_retry(
+    spread, olivia, two_lanes, monkeypatch
+):
+    """The later lane (on the lane thread) fails; the earlier one's batch has committed with
+    its progress. The step is released for a retry only once both lanes have ended, and
+    the retry erases the rest: every row counted once."""
+    subject = spread.subject_id
+    before = rows_of(subject)
+    erase_batch = events_store.EventsLane.erase_batch
+
+    def failing_later(lane, *args, **kwargs):
+        if lane.lo is not None:
+            raise RuntimeError("connection lost")
+        return erase_batch(lane, *args, **kwargs)
+
+    monkeypatch.setattr(events_store.EventsLane, "erase_batch", failing_later)
+    job = erasure_job_create(employee=spread, cause="officer", actor=olivia)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        erasure.erasure_job_advance(job.pk)
+    step = job.steps.get(store="events")
+    assert (step.state, step.attempts) == ("pending", 1)
+    assert "connection lost" in step.last_error
+    assert 0 < step.rows_deleted < before, "the earlier lane's batch committed"
+    assert rows_of(subject) == before - step.rows_deleted
+
+    monkeypatch.setattr(events_store.EventsLane, "erase_batch", erase_batch)
+    erasure.erasure_job_advance(job.pk)
+    job.refresh_from_db()
+    step.refresh_from_db()
+    assert job.state == "verified"
+    assert (step.rows_before, step.rows_deleted, step.rows_after) == (before, before, 0)
+    assert rows_of(subject) == 0

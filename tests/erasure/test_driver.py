@@ -7,6 +7,7 @@ from governance.models import ErasureStep, InteractionEvent
 from governance.services import erasure
 from governance.services.erasure import MAX_ATTEMPTS, erasure_job_advance, erasure_job_create
 from governance.stores import REGISTRY
+from governance.stores.events import EventsLane
 
 
 class StoreDown(Exception):
@@ -60,7 +61,7 @@ def synchronous_commit() -> str:
 
 def test_batches_commit_without_a_flush_and_the_receipt_with_one(alice_data, olivia, monkeypatch):
     seen = {}
-    events, receipt = REGISTRY["events"].erase_batch, erasure._receipt
+    events, receipt = EventsLane.erase_batch, erasure._receipt
 
     def erase_batch(*args, **kwargs):
         seen["batch"] = synchronous_commit()
@@ -70,7 +71,7 @@ def test_batches_commit_without_a_flush_and_the_receipt_with_one(alice_data, oli
         seen["receipt"] = synchronous_commit()
         return receipt(*args)
 
-    monkeypatch.setattr(REGISTRY["events"], "erase_batch", erase_batch)
+    monkeypatch.setattr(EventsLane, "erase_batch", erase_batch)  # what the step's lanes run
     monkeypatch.setattr(erasure, "_receipt", signed)
     job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
     erasure_job_advance(job.pk)
