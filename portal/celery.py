@@ -48,6 +48,10 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.retention.retention_enforce",
         "schedule": crontab(hour=3, minute=15),
     },
+    "legal-holds-remind-review": {
+        "task": "governance.tasks.holds.legal_holds_remind_review",
+        "schedule": crontab(hour=7, minute=5),
+    },
     "requests-remind": {
         "task": "governance.tasks.requests.requests_remind",
         "schedule": crontab(hour=7, minute=0),

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from governance.models import Application, DataKind, Employee, Purpose, Role
 from governance.services.notices import notice_create, notice_publish
 from governance.services.people import user_role_grant
+from governance.services.retention import retention_policy_create
+from governance.stores import REGISTRY
 
 _numbers = itertools.count(1000)
 PASSWORD = "correct-horse-battery-staple"
@@ -55,6 +57,21 @@ def make_catalogue() -> dict:
         DataKind.objects.get_or_create(slug=slug, defaults={"name": slug.replace("_", " ").title()})
     kinds = list(DataKind.objects.order_by("slug"))
     return {"purpose": purpose, "prohibited": prohibited, "applications": apps, "kinds": kinds}
+
+
+BASELINE_KEEP_DAYS = 365
+
+
+def cover_retention(actor) -> list:
+    """One policy per store an officer's policy bounds, for every purpose, application and
+    kind: what a notice needs before it can be published (storage limitation)."""
+    return [
+        retention_policy_create(
+            actor=actor, name=f"Baseline: {name}", store=name, keep_days=BASELINE_KEEP_DAYS
+        )
+        for name, store in REGISTRY.items()
+        if store.retained
+    ]
 
 
 def publish_notice(

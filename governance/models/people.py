@@ -41,6 +41,11 @@ class Employee(models.Model):
     processing_restricted_at = models.DateTimeField(
         null=True, blank=True, help_text="While set, nothing of this person is ingested (Art. 18)"
     )
+    restriction_preserves = models.BooleanField(
+        default=False,
+        help_text="Restricted to preserve the data for a legal claim (Art. 18(1)(c)): "
+        "retention keeps it until the restriction is lifted",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

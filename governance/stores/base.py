@@ -39,6 +39,7 @@ class RetainedTable:
     shape: str
     by_day: bool = False  # a date column: a row goes once its whole day is past the cut-off
     partitioned: bool = False
+    has_purpose: bool = False  # a purpose_id column; rows without one suit every purpose
 
 
 class Store(Protocol):

@@ -327,7 +327,11 @@ class EventsStore:
     description = "Raw interaction events in PostgreSQL, partitioned by day"
     models = (InteractionEvent,)
     stage = 0
-    retained = (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),)
+    retained = (
+        RetainedTable(
+            EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True, has_purpose=True
+        ),
+    )
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         """With `just_erased`, by a bitmap scan: in the transaction that deleted them, the

@@ -8,6 +8,7 @@ from governance.tasks.erasure import (
     owed_erasures_schedule,
 )
 from governance.tasks.exports import export_package_build, export_packages_reconcile
+from governance.tasks.holds import legal_holds_remind_review
 from governance.tasks.ingestion import event_partitions_maintain, sessions_refresh
 from governance.tasks.notices import notice_lapse_consents, notices_apply_due
 from governance.tasks.reports import report_build, reports_reconcile
@@ -24,6 +25,7 @@ __all__ = [
     "event_partitions_maintain",
     "export_package_build",
     "export_packages_reconcile",
+    "legal_holds_remind_review",
     "notice_lapse_consents",
     "notices_apply_due",
     "owed_erasures_schedule",

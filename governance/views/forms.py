@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from governance.models import (
@@ -335,6 +336,18 @@ class LegalHoldForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every store, including stores added later.",
     )
+    review_at = forms.DateTimeField(
+        label="Review by (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="When legal checks whether the hold is still needed; you are reminded by "
+        "mail when it passes. Empty on a new hold: in "
+        f"{settings.LEGAL_HOLD_REVIEW_DAYS} days; on a change: unchanged.",
+    )
+
+    def clean_review_at(self):
+        # Empty means "the default" (new) or "unchanged" (edit): the service decides.
+        return self.cleaned_data["review_at"] or None
 
     def clean_custodians(self):
         employees, unknown = employees_by_work_email(self.cleaned_data["custodians"])
@@ -353,13 +366,14 @@ class LegalHoldForm(forms.Form):
             "starts": hold.starts,
             "ends": hold.ends,
             "stores": hold.stores,
+            "review_at": hold.review_at,
         }
 
 
 class LegalHoldReleaseForm(forms.Form):
     reason = forms.CharField(
-        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the data need no longer be preserved."},
         label="Why may the data go now?",
         help_text="Recorded in the audit log, e.g. “Settled on 2025-03-02”.",
     )

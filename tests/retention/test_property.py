@@ -55,6 +55,7 @@ policies = st.lists(
             "apps": st.sets(apps),
             "kinds": st.sets(kinds, max_size=3),
             "keep": st.integers(1, DAYS - 2),
+            "legal_minimum": st.booleans(),
             "enabled": st.booleans(),
         }
     ),
@@ -101,35 +102,42 @@ def clear() -> None:
         model.objects.all().delete()
 
 
+def decided_keep(rules) -> int | None:
+    """The shortest ordinary keep, raised to the longest legal minimum."""
+    ordinary = [r["keep"] for r in rules if not r["legal_minimum"]]
+    floors = [r["keep"] for r in rules if r["legal_minimum"]]
+    keeps = [min(ordinary)] if ordinary else []
+    return max(keeps + floors, default=None)
+
+
 class Oracle:
     """The documented rules, in plain Python, for one store."""
 
     def __init__(self, rules, now):
-        self.rules = sorted(rules, key=lambda r: -r["keep"])
+        self.rules = rules
         self.now = now
 
-    def covering(self, app, kind):
-        return [
-            r["keep"]
-            for r in self.rules
-            if (not r["apps"] or app in r["apps"]) and (not r["kinds"] or kind in r["kinds"])
-        ]
+    def _apps(self, app):
+        return [r for r in self.rules if not r["apps"] or app in r["apps"]]
 
     def keep_cell(self, app, kind):
-        return max(self.covering(app, kind), default=None)
+        return decided_keep(r for r in self._apps(app) if not r["kinds"] or kind in r["kinds"])
 
     def keep_summary(self, app, kinds):
+        """Covered when each kind it counts is; kept as the rules covering any of them say."""
+        rules = self._apps(app)
         if kinds:
-            keeps = [self.keep_cell(app, k) for k in kinds]
-            return None if None in keeps else max(keeps)
-        if not any(not r["kinds"] and (not r["apps"] or app in r["apps"]) for r in self.rules):
+            if any(self.keep_cell(app, k) is None for k in kinds):
+                return None
+            return decided_keep(r for r in rules if not r["kinds"] or r["kinds"] & kinds)
+        if not any(not r["kinds"] for r in rules):
             return None
-        return max(r["keep"] for r in self.rules if not r["apps"] or app in r["apps"])
+        return decided_keep(rules)
 
     def keep_anything(self):
         if not any(not r["apps"] and not r["kinds"] for r in self.rules):
             return None
-        return max(r["keep"] for r in self.rules)
+        return decided_keep(self.rules)
 
     def expired_at(self, when, keep):
         return keep is not None and when < self.now - timedelta(days=keep)
@@ -184,7 +192,7 @@ def test_no_held_row_is_deleted_and_every_expired_unheld_row_is(world, now, case
             stores=sorted(spec["stores"]),
         )
         if spec["released"]:
-            legal_hold_release(hold=hold, actor=world["leo"])
+            legal_hold_release(hold=hold, actor=world["leo"], reason="Matter closed")
         else:
             active.append({**spec, "window": (starts, ends)})
 
@@ -194,6 +202,7 @@ def test_no_held_row_is_deleted_and_every_expired_unheld_row_is(world, now, case
             name="p",
             store=spec["store"],
             keep_days=spec["keep"],
+            legal_minimum=spec["legal_minimum"],
             applications=[apps[i] for i in spec["apps"]],
             data_kinds=[kinds[i] for i in spec["kinds"]],
             enabled=spec["enabled"],
