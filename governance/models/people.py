@@ -43,6 +43,7 @@ class Employee(models.Model):
     )
     restriction_preserves = models.BooleanField(
         default=False,
+        db_default=False,  # bulk loaders (the scale seed) COPY rows without it
         help_text="Restricted to preserve the data for a legal claim (Art. 18(1)(c)): "
         "retention keeps it until the restriction is lifted",
     )

@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from governance.models import ConsentAction, ConsentEvent
+from governance.selectors.retention import retention_for_scope
 from governance.services.signing import public_key_b64, sign_document
 
 CONSENT_TYPE = {
@@ -59,5 +60,11 @@ def consent_receipt(event: ConsentEvent) -> dict:
         "noticeVersion": event.notice_version,
         "noticeHash": event.notice_hash,
         "occurredAt": event.occurred_at.isoformat(),
+        # How long each store keeps this scope's data, from the policies in force when
+        # the receipt is issued. A new key: receipts issued before it verify unchanged,
+        # since the signature covers exactly the document it was made over.
+        "retention": retention_for_scope(
+            purpose_id=purpose.pk, application_id=application.pk, data_kind_id=data_kind.pk
+        ),
     }
     return sign_document(receipt)

@@ -385,6 +385,18 @@ class RetentionPolicyForm(forms.Form):
     keep_days = forms.IntegerField(
         min_value=1, label="Keep (days)", help_text="Data older than this goes at the next run."
     )
+    legal_minimum = forms.BooleanField(
+        required=False,
+        label="Legal minimum",
+        help_text="A law requires keeping this data at least this long: a floor under shorter "
+        "keeps. Otherwise the shortest keep covering data wins.",
+    )
+    purposes = forms.ModelMultipleChoiceField(
+        queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every purpose.",
+    )
     applications = forms.ModelMultipleChoiceField(
         queryset=Application.objects.order_by("name"),
         required=False,
@@ -405,6 +417,8 @@ class RetentionPolicyForm(forms.Form):
             "name": policy.name,
             "store": policy.store,
             "keep_days": policy.keep_days,
+            "legal_minimum": policy.legal_minimum,
+            "purposes": list(policy.purposes.all()),
             "applications": list(policy.applications.all()),
             "data_kinds": list(policy.data_kinds.all()),
             "enabled": policy.enabled,

@@ -17,6 +17,7 @@ from governance.selectors.pages import (
     notice_lapsed_count,
     notice_published,
 )
+from governance.selectors.retention import retention_periods
 from governance.services.notices import notice_create, notice_publish, notice_update
 from governance.views.access import OfficerRequiredMixin
 from governance.views.forms import NoticeForm, PublishForm, apply_service_errors
@@ -33,7 +34,7 @@ class NoticePublicView(LoginRequiredMixin, TemplateView):
         if notice is None:
             raise Http404("No published notice with this version.")
         current = notice_current()
-        context.update(notice=notice, current=current)
+        context.update(notice=notice, current=current, retention_periods=retention_periods(notice))
         return context
 
 

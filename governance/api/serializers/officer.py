@@ -65,9 +65,16 @@ class ConsentAggregatesSerializer(serializers.Serializer):
 class RestrictionSerializer(StrictSerializer):
     restricted = StrictBooleanField()
     reason = StrictCharField(max_length=500)
+    preserve_for_legal_claim = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="The ground of Art. 18(1)(c): the person needs the data for a legal claim. "
+        "Retention then deletes none of it until the restriction is lifted.",
+    )
 
 
 class RestrictionStateSerializer(serializers.Serializer):
     employee_number = serializers.CharField()
     restricted = serializers.BooleanField()
     restricted_since = serializers.DateTimeField(allow_null=True)
+    preserve_for_legal_claim = serializers.BooleanField()
