@@ -28,7 +28,13 @@ from governance.models import (
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.scopes import Scope
-from tests.factories import PASSWORD, cover_retention, make_catalogue, make_user, publish_notice
+from tests.factories import (
+    PASSWORD,
+    make_catalogue,
+    make_user,
+    publish_notice,
+    retention_covered,
+)
 from tests.ingestion.helpers import device_with_token
 
 pytest_plugins = ["tests.worker"]
@@ -70,9 +76,8 @@ def password():
 @pytest.fixture
 def catalogue(db, olivia):
     cat = make_catalogue()
-    # A notice is published only over data some retention policy bounds.
-    cat["retention"] = cover_retention(olivia)
-    cat["notice"] = publish_notice(olivia, cat)
+    with retention_covered():
+        cat["notice"] = publish_notice(olivia, cat)
     return cat
 
 

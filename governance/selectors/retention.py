@@ -64,6 +64,20 @@ def retention_gaps(
     return gaps
 
 
+def published_notice_gaps() -> list[str]:
+    """What the newest published notice asks consent for that no enabled policy covers now
+    (a policy disabled or narrowed after publishing): the retention page warns of it."""
+    notice = (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED)
+        .prefetch_related("purposes", "applications", "data_kinds")
+        .order_by("-version")
+        .first()
+    )
+    if notice is None:
+        return []
+    return retention_gaps(notice.purposes.all(), notice.applications.all(), notice.data_kinds.all())
+
+
 @dataclass(frozen=True)
 class RetentionPeriod:
     """How long one store keeps data of one purpose, over the scopes a notice covers.

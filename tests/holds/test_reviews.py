@@ -149,3 +149,22 @@ def test_two_reminder_runs_at_once_mail_once(leo, bob):
 
     assert sorted(counts) == [0, 1]
     assert reminders().count() == 1
+
+
+def test_legal_sets_the_review_date_on_the_form_and_an_empty_one_changes_nothing(as_user, leo, bob):
+    client = as_user(leo)
+    fields = {"matter": "M", "reason": "R", "custodians": "bob@example.com"}
+    review = (timezone.now() + timedelta(days=20)).replace(second=0, microsecond=0)
+
+    client.post("/legal/holds/new/", {**fields, "review_at": review.strftime("%Y-%m-%dT%H:%M")})
+    hold = LegalHold.objects.get()
+    assert hold.review_at == review
+
+    client.post(f"/legal/holds/{hold.pk}/edit/", {**fields, "matter": "Renamed", "review_at": ""})
+    hold.refresh_from_db()
+    assert (hold.matter, hold.review_at) == ("Renamed", review)
+
+    past = client.post(f"/legal/holds/{hold.pk}/edit/", {**fields, "review_at": "2020-01-01T00:00"})
+    assert past.status_code == 400 and "Set the review date in the future." in past.content.decode()
+    hold.refresh_from_db()
+    assert hold.review_at == review

@@ -208,3 +208,15 @@ def test_the_officer_restricts_for_a_legal_claim_through_the_api(client_as, oliv
     assert response.json()["preserve_for_legal_claim"] is True
     alice.employee.refresh_from_db()
     assert alice.employee.processing_restricted_at and alice.employee.restriction_preserves
+
+
+def test_the_policies_page_warns_of_data_the_notice_in_force_leaves_uncovered(
+    as_user, olivia, catalogue
+):
+    # The catalogue's notice was published under policies since gone.
+    page = as_user(olivia).get("/officer/retention/").content.decode()
+    assert 'data-testid="retention-gaps"' in page and "events (" in page
+
+    cover_all(olivia)
+    page = as_user(olivia).get("/officer/retention/").content.decode()
+    assert 'data-testid="retention-gaps"' not in page

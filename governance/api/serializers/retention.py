@@ -82,27 +82,11 @@ class PolicyRefSerializer(serializers.Serializer):
     keep_days = serializers.IntegerField()
 
 
-class DecidingPolicySerializer(PolicyRefSerializer):
-    legal_minimum = serializers.BooleanField()
-    purposes = serializers.SerializerMethodField(help_text="Empty: every purpose.")
-    applications = serializers.SerializerMethodField(help_text="Empty: every application.")
-    data_kinds = serializers.SerializerMethodField(help_text="Empty: every data kind.")
-
-    def get_purposes(self, policy) -> list[str]:
-        return sorted(purpose.slug for purpose in policy.purposes.all())
-
-    def get_applications(self, policy) -> list[str]:
-        return sorted(app.slug for app in policy.applications.all())
-
-    def get_data_kinds(self, policy) -> list[str]:
-        return sorted(kind.slug for kind in policy.data_kinds.all())
-
-
 class RetentionPreviewSerializer(serializers.Serializer):
     """What one enabled policy would delete from one store if enforced now: the rows it
     decides (the shortest keep covering them, or the longest legal minimum if longer)."""
 
-    policy = DecidingPolicySerializer(help_text="The policy deciding these rows, and its scope.")
+    policy = RetentionPolicySerializer(help_text="The policy deciding these rows, with its scope.")
     store = serializers.CharField()
     cutoff = serializers.DateTimeField(help_text="Rows older than this are past the keep.")
     rows = serializers.IntegerField(help_text="Rows it would delete now.")
