@@ -42,7 +42,9 @@ READERS = (
         summary="Publish a draft (officers)",
         description="Fixes its content hash. A material change lapses consents given under "
         "older versions once in effect; those people see needs_review. Publishing a "
-        "published version again changes nothing.",
+        "published version again changes nothing. Refused with 400 `retention` (one line per "
+        "store and purpose, naming the applications × kinds left out) unless enabled retention "
+        "policies cover every store for all it asks consent for.",
         request=None,
         responses={200: NoticeSerializer, **errors(400, 403, 404)},
     ),
