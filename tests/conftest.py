@@ -33,7 +33,7 @@ from tests.factories import (
     make_catalogue,
     make_user,
     publish_notice,
-    retention_covered,
+    retention_baseline,
 )
 from tests.ingestion.helpers import device_with_token
 
@@ -76,9 +76,15 @@ def password():
 @pytest.fixture
 def catalogue(db, olivia):
     cat = make_catalogue()
-    with retention_covered():
-        cat["notice"] = publish_notice(olivia, cat)
+    cat["notice"] = publish_notice(olivia, cat)
     return cat
+
+
+@pytest.fixture
+def retention_in_force(db):
+    """Baseline retention policies that stay: for tests that publish notices through the
+    API or the pages, which publish only over data some policy bounds."""
+    return retention_baseline()
 
 
 @pytest.fixture

@@ -84,7 +84,10 @@ def retention_covered():
 def publish_notice(
     actor, catalogue: dict, *, material: bool = False, body: str | None = None, effective_at=None
 ):
-    """Publish a notice over the whole catalogue; `effective_at` defaults to now."""
+    """Publish a notice over the whole catalogue; `effective_at` defaults to now.
+
+    Published under the baseline retention policies (gone afterwards): a test that means
+    other policies sets them itself."""
     extra = {"effective_at": effective_at} if effective_at is not None else {}
     notice = notice_create(
         actor=actor,
@@ -96,4 +99,5 @@ def publish_notice(
         material_change=material,
         **extra,
     )
-    return notice_publish(notice=notice, actor=actor)
+    with retention_covered():
+        return notice_publish(notice=notice, actor=actor)

@@ -21,18 +21,21 @@ def employee_processing_restrict(
     restricted: bool,
     reason: str,
     actor,
-    preserve_for_legal_claim: bool = False,
+    preserve_for_legal_claim: bool | None = None,
 ) -> Employee:
     """`preserve_for_legal_claim`: the ground of Art. 18(1)(c), the person needs the data
-    for a legal claim; retention then keeps all of it until the restriction is lifted."""
+    for a legal claim; retention then keeps all of it until the restriction is lifted.
+    None keeps the ground a restriction already has (a new one has not this ground)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Say why processing is restricted or resumed."]})
-    preserves = restricted and preserve_for_legal_claim
     with transaction.atomic():
         # Like a hold: no retention batch in flight deletes past the change of ground.
         lock_holds()
         employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
+        if preserve_for_legal_claim is None:
+            preserve_for_legal_claim = employee.restriction_preserves
+        preserves = restricted and preserve_for_legal_claim
         if (employee.processing_restricted_at is not None) == restricted and (
             employee.restriction_preserves == preserves
         ):

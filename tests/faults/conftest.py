@@ -153,13 +153,12 @@ def seed(private_postgres, django_db_blocker) -> Seed:
     from governance.services.consent import RequestContext, consent_grant
     from governance.services.devices import device_create
     from governance.services.scopes import Scope
-    from tests.factories import make_catalogue, make_user, publish_notice, retention_covered
+    from tests.factories import make_catalogue, make_user, publish_notice
 
     with django_db_blocker.unblock(), using_database(private_postgres.url):
         officer = make_user("olivia@example.com", roles=(Role.EMPLOYEE, Role.PRIVACY_OFFICER))
         catalogue = make_catalogue()
-        with retention_covered():
-            catalogue["notice"] = publish_notice(officer, catalogue)
+        catalogue["notice"] = publish_notice(officer, catalogue)
         for value, _ in SafeguardRule.Detector.choices:
             SafeguardRule.objects.create(kind="redaction_detector", name=value, detector=value)
         vscode = catalogue["applications"][0]

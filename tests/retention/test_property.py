@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from governance.models import (
     ActivityDay,
     DropTally,
+    Employee,
     LegalHold,
     RetentionPolicy,
     RetentionRun,
@@ -18,6 +19,7 @@ from governance.models import (
 )
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.holds import legal_hold_create, legal_hold_release
+from governance.services.restriction import employee_processing_restrict
 from governance.services.retention import (
     retention_dry_run,
     retention_enforce,
@@ -64,6 +66,8 @@ policies = st.lists(
 scenario = st.fixed_dictionaries(
     {
         "holds": holds,
+        # People who restricted processing to preserve their data for a legal claim.
+        "preserving": st.sets(people, max_size=2),
         "policies": policies,
         "partitioned": st.sets(days),
         "events": st.lists(st.tuples(people, hours_ago, apps, kinds), max_size=40),
@@ -100,10 +104,12 @@ def clear() -> None:
         cursor.execute(f"DELETE FROM {EVENT_TABLE}")
     for model in (SessionSummary, ActivityDay, DropTally, RetentionRun, RetentionPolicy, LegalHold):
         model.objects.all().delete()
+    Employee.objects.update(processing_restricted_at=None, restriction_preserves=False)
 
 
 def decided_keep(rules) -> int | None:
     """The shortest ordinary keep, raised to the longest legal minimum."""
+    rules = list(rules)
     ordinary = [r["keep"] for r in rules if not r["legal_minimum"]]
     floors = [r["keep"] for r in rules if r["legal_minimum"]]
     keeps = [min(ordinary)] if ordinary else []
@@ -195,6 +201,17 @@ def test_no_held_row_is_deleted_and_every_expired_unheld_row_is(world, now, case
             legal_hold_release(hold=hold, actor=world["leo"], reason="Matter closed")
         else:
             active.append({**spec, "window": (starts, ends)})
+
+    for i in case["preserving"]:
+        employee_processing_restrict(
+            employee=employees[i],
+            restricted=True,
+            reason="Legal claim",
+            actor=world["olivia"],
+            preserve_for_legal_claim=True,
+        )
+        # Held like a hold over every store and all time, until lifted.
+        active.append({"custodians": {i}, "stores": set(), "window": (None, None)})
 
     for spec in case["policies"]:
         retention_policy_create(

@@ -220,3 +220,27 @@ def test_the_policies_page_warns_of_data_the_notice_in_force_leaves_uncovered(
     cover_all(olivia)
     page = as_user(olivia).get("/officer/retention/").content.decode()
     assert 'data-testid="retention-gaps"' not in page
+
+
+def test_restricting_again_without_naming_the_ground_keeps_it(olivia, alice):
+    employee_processing_restrict(
+        employee=alice.employee,
+        restricted=True,
+        reason="Legal claim",
+        actor=olivia,
+        preserve_for_legal_claim=True,
+    )
+    employee_processing_restrict(
+        employee=alice.employee, restricted=True, reason="Request #9", actor=olivia
+    )
+    alice.employee.refresh_from_db()
+    assert alice.employee.restriction_preserves
+    employee_processing_restrict(
+        employee=alice.employee,
+        restricted=True,
+        reason="Claim settled, still contested",
+        actor=olivia,
+        preserve_for_legal_claim=False,
+    )
+    alice.employee.refresh_from_db()
+    assert alice.employee.processing_restricted_at and not alice.employee.restriction_preserves

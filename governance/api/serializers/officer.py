@@ -67,9 +67,9 @@ class RestrictionSerializer(StrictSerializer):
     reason = StrictCharField(max_length=500)
     preserve_for_legal_claim = StrictBooleanField(
         required=False,
-        default=False,
         help_text="The ground of Art. 18(1)(c): the person needs the data for a legal claim. "
-        "Retention then deletes none of it until the restriction is lifted.",
+        "Retention then deletes none of it until the restriction is lifted. Absent: a "
+        "restriction in place keeps its ground; a new one has not this ground.",
     )
 
 
