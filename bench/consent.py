@@ -44,10 +44,11 @@ def run(employees: int) -> None:
     from governance.models import Employee
     from governance.services.consent import RequestContext, consent_grant
     from governance.services.scopes import Scope
-    from tests.factories import make_catalogue, make_user, publish_notice
+    from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
 
     officer = make_user("officer@bench.example", employee=True)
     catalogue = make_catalogue()
+    retention_baseline()  # a notice is published only over data some policy bounds
     notice = publish_notice(officer, catalogue)
     scopes = [
         Scope(catalogue["purpose"], app, kind)
@@ -158,10 +159,11 @@ def run_lapse(grants: int, per_person: int) -> None:
     from governance.services.notices import (
         notice_apply_material_change,
     )
-    from tests.factories import make_catalogue, make_user, publish_notice
+    from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
 
     officer = make_user("lapse-officer@bench.example", employee=True)
     catalogue = _catalogue(make_catalogue)
+    retention_baseline()  # a notice is published only over data some policy bounds
     old = Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by("-version").first()
     old = old or publish_notice(officer, catalogue)
     people = -(-grants // per_person)

@@ -26,12 +26,13 @@ def setup_people(names: list[str], *, officer_roles=None):
     from governance.services.devices import device_create
     from governance.services.scopes import Scope
     from governance.stores.events import event_partition_create
-    from tests.factories import make_catalogue, make_user, publish_notice
+    from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
 
     officer = make_user(
         "officer@bench.example", **({"roles": officer_roles} if officer_roles else {})
     )
     catalogue = make_catalogue()
+    retention_baseline()  # a notice is published only over data some policy bounds
     publish_notice(officer, catalogue)
     people = {name: make_user(f"{name}@bench.example") for name in names}
     vscode = catalogue["applications"][0]

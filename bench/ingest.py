@@ -57,10 +57,11 @@ def setup(employees: int):
     from governance.services.consent import RequestContext, consent_grant
     from governance.services.devices import device_create
     from governance.services.scopes import Scope
-    from tests.factories import make_catalogue, make_user, publish_notice
+    from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
 
     officer = make_user("officer@bench.example")
     catalogue = make_catalogue()
+    retention_baseline()  # a notice is published only over data some policy bounds
     publish_notice(officer, catalogue)
     vscode = catalogue["applications"][0]
     for value, _ in SafeguardRule.Detector.choices:

@@ -64,6 +64,10 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.privacy.leavers_evidence_pseudonymise",
         "schedule": crontab(hour=4, minute=0),
     },
+    "legal-holds-remind-review": {
+        "task": "governance.tasks.holds.legal_holds_remind_review",
+        "schedule": crontab(hour=7, minute=5),
+    },
     "requests-remind": {
         "task": "governance.tasks.requests.requests_remind",
         "schedule": crontab(hour=7, minute=0),

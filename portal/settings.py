@@ -331,6 +331,10 @@ ERASURE_LEASE_SECONDS = env_int("ERASURE_LEASE_SECONDS", 5 * 60)
 # stretches of days, each erased and verified on its own); 1 runs them one by one.
 ERASURE_LANES = env_int("ERASURE_LANES", 2)
 
+# A legal hold is due for review this many days after it is placed (editable per hold);
+# legal is mailed once when a review date passes.
+LEGAL_HOLD_REVIEW_DAYS = env_int("LEGAL_HOLD_REVIEW_DAYS", 180)
+
 WORKER_HEARTBEAT_KEY = "portal:worker:heartbeat"
 WORKER_HEARTBEAT_INTERVAL = env_int("WORKER_HEARTBEAT_INTERVAL", 5)
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 30)

@@ -28,7 +28,13 @@ from governance.models import (
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.scopes import Scope
-from tests.factories import PASSWORD, make_catalogue, make_user, publish_notice
+from tests.factories import (
+    PASSWORD,
+    make_catalogue,
+    make_user,
+    publish_notice,
+    retention_baseline,
+)
 from tests.ingestion.helpers import device_with_token
 
 pytest_plugins = ["tests.worker"]
@@ -72,6 +78,13 @@ def catalogue(db, olivia):
     cat = make_catalogue()
     cat["notice"] = publish_notice(olivia, cat)
     return cat
+
+
+@pytest.fixture
+def retention_in_force(db):
+    """Baseline retention policies that stay: for tests that publish notices through the
+    API or the pages, which publish only over data some policy bounds."""
+    return retention_baseline()
 
 
 @pytest.fixture

@@ -1,12 +1,14 @@
 """Builders for test data, going through the same services the product uses."""
 
 import itertools
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 
-from governance.models import Application, DataKind, Employee, Purpose, Role
+from governance.models import Application, DataKind, Employee, Purpose, RetentionPolicy, Role
 from governance.services.notices import notice_create, notice_publish
 from governance.services.people import user_role_grant
+from governance.stores import REGISTRY
 
 _numbers = itertools.count(1000)
 PASSWORD = "correct-horse-battery-staple"
@@ -57,10 +59,35 @@ def make_catalogue() -> dict:
     return {"purpose": purpose, "prohibited": prohibited, "applications": apps, "kinds": kinds}
 
 
+def retention_baseline() -> list[RetentionPolicy]:
+    """One policy per store an officer's policy bounds, for every purpose, application and
+    kind (written without the service: no audit row): what a notice needs to be published."""
+    return [
+        RetentionPolicy.objects.create(name=f"Baseline: {name}", store=name, keep_days=365)
+        for name, store in REGISTRY.items()
+        if store.retained
+    ]
+
+
+@contextmanager
+def retention_covered():
+    """The baseline policies within the block only: a notice is published only over data
+    some policy bounds, and the tests of every domain then see only the policies they set
+    themselves."""
+    baseline = retention_baseline()
+    try:
+        yield baseline
+    finally:
+        RetentionPolicy.objects.filter(pk__in=[p.pk for p in baseline]).delete()
+
+
 def publish_notice(
     actor, catalogue: dict, *, material: bool = False, body: str | None = None, effective_at=None
 ):
-    """Publish a notice over the whole catalogue; `effective_at` defaults to now."""
+    """Publish a notice over the whole catalogue; `effective_at` defaults to now.
+
+    Published under the baseline retention policies (gone afterwards): a test that means
+    other policies sets them itself."""
     extra = {"effective_at": effective_at} if effective_at is not None else {}
     notice = notice_create(
         actor=actor,
@@ -72,4 +99,5 @@ def publish_notice(
         material_change=material,
         **extra,
     )
-    return notice_publish(notice=notice, actor=actor)
+    with retention_covered():
+        return notice_publish(notice=notice, actor=actor)

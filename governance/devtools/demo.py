@@ -19,12 +19,14 @@ from governance.models import (
     Employee,
     Notice,
     Purpose,
+    RetentionPolicy,
     Role,
     SafeguardRule,
 )
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
 from governance.services.notices import notice_create, notice_publish
 from governance.services.people import roles_ensure, user_role_grant
+from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 
 DEMO_LOGINS = [
@@ -35,6 +37,12 @@ DEMO_LOGINS = [
     ("council@example.com", "Carla", "Council", (Role.WORKS_COUNCIL,)),
 ]
 DEMO_EMAILS = {email for email, *_ in DEMO_LOGINS}
+# One policy per store an officer bounds, for every purpose: raw events go soonest.
+DEMO_RETENTION = [
+    ("Raw interaction events: 90 days", "events", 90),
+    ("Session summaries: 1 year", "sessions", 365),
+    ("Daily activity counts: 1 year", "activity", 365),
+]
 DEPARTMENTS = ["Engineering", "Finance", "Sales", "Support", "Design", "Operations"]
 COUNTRIES = [("DE", ""), ("FR", ""), ("GB", ""), ("NL", ""), ("US", "CA"), ("ES", "")]
 FIRST = [
@@ -218,6 +226,7 @@ def _catalogue(officer):
     ]
     for rule in rules:
         SafeguardRule.objects.get_or_create(kind=rule["kind"], name=rule["name"], defaults=rule)
+    retention_policies_seed(officer)
     if not Notice.objects.filter(status=Notice.Status.PUBLISHED).exists():
         notice = notice_create(
             actor=officer,
@@ -229,6 +238,14 @@ def _catalogue(officer):
             material_change=True,
         )
         notice_publish(notice=notice, actor=officer)
+
+
+def retention_policies_seed(officer) -> None:
+    """The demo's retention policies, each once by name: a notice is published only over
+    data some policy bounds."""
+    for name, store, keep_days in DEMO_RETENTION:
+        if not RetentionPolicy.objects.filter(name=name).exists():
+            retention_policy_create(actor=officer, name=name, store=store, keep_days=keep_days)
 
 
 def _consents(employees, rng: random.Random):

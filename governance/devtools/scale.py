@@ -29,6 +29,7 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from governance.devtools.demo import retention_policies_seed
 from governance.models import (
     Application,
     AuditEvent,
@@ -263,6 +264,7 @@ def _catalogue(officer) -> tuple[Purpose, Notice, list[Application], list[DataKi
         .first()
     )
     if notice is None:
+        retention_policies_seed(officer)
         notice = notice_create(
             actor=officer,
             title="Recording how you use your computer, to train AI models",

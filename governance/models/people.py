@@ -52,6 +52,12 @@ class Employee(models.Model):
         help_text="When their consent evidence stopped naming them (EVIDENCE_RETENTION_DAYS "
         "after leaving)",
     )
+    restriction_preserves = models.BooleanField(
+        default=False,
+        db_default=False,  # bulk loaders (the scale seed) COPY rows without it
+        help_text="Restricted to preserve the data for a legal claim (Art. 18(1)(c)): "
+        "retention keeps it until the restriction is lifted",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,16 @@
-"""Reads of retention policies and the evidence of their runs (officers)."""
+"""Reads of retention policies and the evidence of their runs (officers), and of the
+periods they set for what a notice covers (notice publishing, employees, receipts)."""
 
-from governance.models import RetentionPolicy, RetentionRun
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from governance.models import Application, DataKind, Notice, Purpose, RetentionPolicy, RetentionRun
+from governance.services.retention import KeepRule, deciding_rule, enabled_rules_by_store
+from governance.stores import REGISTRY
+
+GAP_EXAMPLES = 6
 
 
 def retention_policies_list():
@@ -16,3 +26,159 @@ def retention_runs_list(*, store: str | None = None):
     """Runs newest first: the evidence of what retention removed and what holds kept."""
     qs = RetentionRun.objects.select_related("policy").order_by("-started_at", "-pk")
     return qs.filter(store=store) if store else qs
+
+
+def _retained_stores() -> list[str]:
+    """Stores whose data an officer's policy must bound (access packages expire by themselves)."""
+    return [name for name, store in REGISTRY.items() if store.retained]
+
+
+def retention_gaps(
+    purposes: Iterable[Purpose], applications: Iterable[Application], data_kinds: Iterable[DataKind]
+) -> list[str]:
+    """What no enabled retention policy covers, one line per store × purpose, in words.
+
+    Every store's data of every purpose × application × data kind a notice asks
+    consent for needs a policy, or it would be kept forever: empty means covered."""
+    applications, data_kinds = list(applications), list(data_kinds)
+    rules_by_store = enabled_rules_by_store()
+    gaps = []
+    for store in _retained_stores():
+        rules = rules_by_store.get(store, ())
+        for purpose in sorted(purposes, key=lambda p: p.slug):
+            missing = [
+                f"{app.name} × {kind.name}"
+                for app in applications
+                for kind in data_kinds
+                if not any(r.covers(app.pk, kind.pk, purpose.pk) for r in rules)
+            ]
+            if not missing:
+                continue
+            what = f"{store} ({REGISTRY[store].description}) for “{purpose.name}”"
+            if len(missing) == len(applications) * len(data_kinds):
+                gaps.append(f"{what}: no enabled retention policy covers it.")
+                continue
+            more = len(missing) - GAP_EXAMPLES
+            listed = ", ".join(missing[:GAP_EXAMPLES]) + (f" and {more} more" if more > 0 else "")
+            gaps.append(f"{what}: no enabled retention policy covers {listed}.")
+    return gaps
+
+
+def published_notice_gaps() -> list[str]:
+    """What the newest published notice asks consent for that no enabled policy covers now
+    (a policy disabled or narrowed after publishing): the retention page warns of it."""
+    notice = (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED)
+        .prefetch_related("purposes", "applications", "data_kinds")
+        .order_by("-version")
+        .first()
+    )
+    if notice is None:
+        return []
+    return retention_gaps(notice.purposes.all(), notice.applications.all(), notice.data_kinds.all())
+
+
+@dataclass(frozen=True)
+class RetentionPeriod:
+    """How long one store keeps data of one purpose, over the scopes a notice covers.
+
+    `min_days`/`max_days` differ when applications or kinds have different keeps;
+    `uncovered`: some scope has no policy (a notice published before policies were
+    required). For a store whose data expires by itself, `min_days` = `max_days` =
+    its expiry and `purpose` is None."""
+
+    store: str
+    description: str
+    purpose: Purpose | None
+    min_days: int | None
+    max_days: int | None
+    uncovered: bool = False
+    legal_minimum: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.min_days is None:
+            return "Until you withdraw consent or ask for erasure (no retention policy)"
+        days = (
+            f"{self.min_days} days"
+            if self.min_days == self.max_days
+            else f"{self.min_days} to {self.max_days} days, by application and kind"
+        )
+        if self.purpose is None:
+            return f"{days} after it is built, then deleted"
+        return days + (", as the law requires" if self.legal_minimum else "")
+
+
+def _period(store: str, purpose: Purpose, decided: list[KeepRule | None]) -> RetentionPeriod:
+    keeps = [rule.keep_days for rule in decided if rule is not None]
+    return RetentionPeriod(
+        store=store,
+        description=REGISTRY[store].description,
+        purpose=purpose,
+        min_days=min(keeps, default=None),
+        max_days=max(keeps, default=None),
+        uncovered=None in decided,
+        legal_minimum=any(rule is not None and rule.legal_minimum for rule in decided),
+    )
+
+
+def retention_periods(notice: Notice) -> list[RetentionPeriod]:
+    """How long each store keeps the data a notice covers, per purpose, from the enabled
+    policies now (the notice page shows them to the people asked to consent)."""
+    purposes = sorted(notice.purposes.all(), key=lambda p: p.slug)
+    scopes = [(a.pk, k.pk) for a in notice.applications.all() for k in notice.data_kinds.all()]
+    rules_by_store = enabled_rules_by_store()
+    periods = []
+    for store in _retained_stores():
+        rules = rules_by_store.get(store, ())
+        for purpose in purposes:
+            decided = [
+                deciding_rule(r for r in rules if r.covers(app, kind, purpose.pk))
+                for app, kind in scopes
+            ]
+            periods.append(_period(store, purpose, decided))
+    return periods + _self_expiring()
+
+
+def _self_expiring() -> list[RetentionPeriod]:
+    return [
+        RetentionPeriod(
+            store=name,
+            description=store.description,
+            purpose=None,
+            min_days=settings.EXPORT_TTL_DAYS,
+            max_days=settings.EXPORT_TTL_DAYS,
+        )
+        for name, store in REGISTRY.items()
+        if not store.retained
+    ]
+
+
+def retention_for_scope(*, purpose_id: int, application_id: int, data_kind_id: int) -> list[dict]:
+    """Per store, the keep that applies to one consent scope now, for a consent receipt:
+    {"store", "keepDays" (None: no policy), "policy", "legalMinimum"}."""
+    rules_by_store = enabled_rules_by_store()
+    lines = []
+    for store in _retained_stores():
+        rules = rules_by_store.get(store, ())
+        rule = deciding_rule(r for r in rules if r.covers(application_id, data_kind_id, purpose_id))
+        lines.append(
+            {
+                "store": store,
+                "description": REGISTRY[store].description,
+                "keepDays": rule.keep_days if rule else None,
+                "policy": rule.name if rule else None,
+                "legalMinimum": bool(rule and rule.legal_minimum),
+            }
+        )
+    for period in _self_expiring():
+        lines.append(
+            {
+                "store": period.store,
+                "description": period.description,
+                "keepDays": period.max_days,
+                "policy": None,
+                "legalMinimum": False,
+            }
+        )
+    return lines

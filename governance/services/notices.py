@@ -321,6 +321,16 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
         if missing:
             raise ValidationError(missing)
         notice_additions_check(notice)
+        # Storage limitation: nothing may be consented to that no retention policy bounds.
+        from governance.selectors.retention import retention_gaps
+        from governance.services.locks import lock_retention_policies
+
+        lock_retention_policies(shared=True)  # no policy is disabled while we look
+        gaps = retention_gaps(
+            notice.purposes.all(), notice.applications.all(), notice.data_kinds.all()
+        )
+        if gaps:
+            raise ValidationError({"retention": gaps})
         now = timezone.now()
         if notice.effective_at < now:
             notice.effective_at = now

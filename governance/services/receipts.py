@@ -4,6 +4,7 @@ from django.conf import settings
 
 from governance.models import ConsentAction, ConsentEvent
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
+from governance.selectors.retention import retention_for_scope
 from governance.services.notices import notice_statement
 from governance.services.signing import public_key_b64, sign_document
 
@@ -64,6 +65,12 @@ def consent_receipt(event: ConsentEvent) -> dict:
         "noticeVersion": event.notice_version,
         "noticeHash": event.notice_hash,
         "occurredAt": event.occurred_at.isoformat(),
+        # How long each store keeps this scope's data, from the policies in force when
+        # the receipt is issued. A new key: receipts issued before it verify unchanged,
+        # since the signature covers exactly the document it was made over.
+        "retention": retention_for_scope(
+            purpose_id=purpose.pk, application_id=application.pk, data_kind_id=data_kind.pk
+        ),
     }
     statement = notice_statement(event.notice)
     if statement:

@@ -12,17 +12,33 @@ from django.utils import timezone
 
 from governance.models import Employee
 from governance.services.audit import audit_record
+from governance.services.locks import lock_holds
 
 
 def employee_processing_restrict(
-    *, employee: Employee, restricted: bool, reason: str, actor
+    *,
+    employee: Employee,
+    restricted: bool,
+    reason: str,
+    actor,
+    preserve_for_legal_claim: bool | None = None,
 ) -> Employee:
+    """`preserve_for_legal_claim`: the ground of Art. 18(1)(c), the person needs the data
+    for a legal claim; retention then keeps all of it until the restriction is lifted.
+    None keeps the ground a restriction already has (a new one has not this ground)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Say why processing is restricted or resumed."]})
     with transaction.atomic():
+        # Like a hold: no retention batch in flight deletes past the change of ground.
+        lock_holds()
         employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)
-        if (employee.processing_restricted_at is not None) == restricted:
+        if preserve_for_legal_claim is None:
+            preserve_for_legal_claim = employee.restriction_preserves
+        preserves = restricted and preserve_for_legal_claim
+        if (employee.processing_restricted_at is not None) == restricted and (
+            employee.restriction_preserves == preserves
+        ):
             return employee
         if not restricted and employee.left_at is not None:
             # Their data was erased when they left; resuming would record a non-employee.
@@ -33,16 +49,19 @@ def employee_processing_restrict(
                     ]
                 }
             )
-        employee.processing_restricted_at = timezone.now() if restricted else None
-        employee.save(update_fields=["processing_restricted_at"])
+        was_restricted = employee.processing_restricted_at is not None
+        if restricted != was_restricted:
+            employee.processing_restricted_at = timezone.now() if restricted else None
+        employee.restriction_preserves = preserves
+        employee.save(update_fields=["processing_restricted_at", "restriction_preserves"])
         audit_record(
             actor=actor,
             action="processing.restricted" if restricted else "processing.resumed",
             target=employee,
             subject=employee.subject_id,
-            details={"reason": reason[:500]},
+            details={"reason": reason[:500], "preserve_for_legal_claim": preserves},
         )
-        if not restricted:
+        if was_restricted and not restricted:
             # Art. 18(3): the person who obtained the restriction is told it is lifted.
             transaction.on_commit(lambda: _tell_resumed(employee.pk, reason[:500]))
     return employee

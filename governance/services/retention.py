@@ -1,19 +1,30 @@
 """Retention: officers' policies, what they would delete now, and their enforcement.
 
-A policy keeps a store's data of some applications × data kinds (empty: all)
-for N days. Where several enabled policies cover the same data the longest
-keep wins; data no policy covers is kept. The rules, longest keep first (ties:
-the older policy), are matched to each row in SQL: a row's *winner* is the
-first rule that could cover it, and the row expires at the winner's cut-off.
-How rows name what they hold:
+A policy keeps a store's data of some purposes × applications × data kinds
+(empty: all) for N days. Where several enabled policies cover the same data the
+shortest keep wins (storage limitation: no longer than the purposes need),
+unless policies marked *legal minimum* cover it too: the longest of those is a
+floor. So a row is kept max(shortest ordinary keep, longest legal minimum), and
+the policy giving that keep *decides* it (ties: the legal minimum, then the
+older policy). Notice publishing refuses scopes no policy covers
+(selectors/retention.py::retention_gaps); data no policy covers is kept.
 
-- events and activity days name one application and one data kind;
+In SQL each row gets two CASEs, the ordinary rules shortest keep first and the
+legal minimums longest first; the first rule of each that could cover the row
+gives a cut-off, the earlier cut-off (the longer keep) applies. How rows name
+what they hold:
+
+- events name a purpose, an application and a data kind; activity days name an
+  application and a kind but no purpose, so a policy of any purpose covers them;
 - a session summary names one application and the kinds it counts: it goes
-  only when every kind it counts is covered, and it is kept as long as the
-  longest policy covering any of them (a summary counting nothing counts as
-  "any kind");
+  only when every kind it counts is covered, and by the rules that cover any of
+  its kinds (a summary counting nothing counts as "any kind");
 - a drop tally names neither: only a policy for all applications and kinds
-  covers it, and it is kept as long as the longest policy of its store.
+  covers it wholly, and any policy of its store may decide it.
+
+Rows of a person who restricted processing to preserve them for a legal claim
+(Art. 18(1)(c), `Employee.restriction_preserves`) are held like a legal hold's
+until the restriction is lifted.
 
 Times: events by `ts`, summaries by `started_at` (the column holds use),
 activity days and tallies by `day`, which goes once the whole day is past the
@@ -60,6 +71,8 @@ from django.utils import timezone
 from governance.models import (
     Application,
     DataKind,
+    Employee,
+    Purpose,
     RetentionPolicy,
     RetentionRun,
 )
@@ -74,12 +87,7 @@ from governance.services.locks import (
 from governance.stores import REGISTRY, stores
 from governance.stores.base import RetainedTable
 from governance.stores.events import DEFAULT_PARTITION, event_partitions, partition_day
-from governance.stores.holds import (
-    HoldWindow,
-    held_sql,
-    hold_windows_by_store,
-    hold_windows_by_subject,
-)
+from governance.stores.holds import HoldWindow, held_sql, hold_windows_by_store
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +100,16 @@ MAX_REPLANS = 3
 # Officer writes
 
 
-EDITABLE = {"name", "store", "keep_days", "applications", "data_kinds", "enabled"}
+EDITABLE = {
+    "name",
+    "store",
+    "keep_days",
+    "legal_minimum",
+    "purposes",
+    "applications",
+    "data_kinds",
+    "enabled",
+}
 
 
 def _validate(*, name, store, keep_days) -> None:
@@ -126,6 +143,8 @@ def _policy_details(policy: RetentionPolicy) -> dict:
         "name": policy.name,
         "store": policy.store,
         "keep_days": policy.keep_days,
+        "legal_minimum": policy.legal_minimum,
+        "purposes": slugs(policy.purposes),
         "applications": slugs(policy.applications),
         "data_kinds": slugs(policy.data_kinds),
         "enabled": policy.enabled,
@@ -138,8 +157,10 @@ def retention_policy_create(
     name: str,
     store: str,
     keep_days: int,
+    purposes: Iterable[Purpose] = (),
     applications: Iterable[Application] = (),
     data_kinds: Iterable[DataKind] = (),
+    legal_minimum: bool = False,
     enabled: bool = True,
 ) -> RetentionPolicy:
     _validate(name=name, store=store, keep_days=keep_days)
@@ -149,9 +170,11 @@ def retention_policy_create(
             name=name.strip(),
             store=store,
             keep_days=keep_days,
+            legal_minimum=legal_minimum,
             enabled=enabled,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
+        policy.purposes.set(purposes)
         policy.applications.set(applications)
         policy.data_kinds.set(data_kinds)
         audit_record(
@@ -164,7 +187,8 @@ def retention_policy_create(
 
 
 def retention_policy_update(*, policy: RetentionPolicy, actor, **fields) -> RetentionPolicy:
-    """Change any of name, store, keep_days, applications, data_kinds, enabled.
+    """Change any of name, store, keep_days, legal_minimum, purposes, applications,
+    data_kinds, enabled.
 
     Takes effect for the next batch of a run in progress (the policy lock)."""
     unknown = sorted(set(fields) - EDITABLE)
@@ -179,14 +203,13 @@ def retention_policy_update(*, policy: RetentionPolicy, actor, **fields) -> Rete
             store=fields.get("store", policy.store),
             keep_days=fields.get("keep_days", policy.keep_days),
         )
-        for name in ("name", "store", "keep_days", "enabled"):
+        for name in ("name", "store", "keep_days", "legal_minimum", "enabled"):
             if name in fields:
                 value = fields[name].strip() if name == "name" else fields[name]
                 setattr(policy, name, value)
-        if "applications" in fields:
-            policy.applications.set(fields["applications"])
-        if "data_kinds" in fields:
-            policy.data_kinds.set(fields["data_kinds"])
+        for name in ("purposes", "applications", "data_kinds"):
+            if name in fields:
+                getattr(policy, name).set(fields[name])
         after = _policy_details(policy)
         changed = sorted(k for k in after if after[k] != before[k])
         if not changed:
@@ -214,7 +237,7 @@ def retention_policy_disable(*, policy: RetentionPolicy, actor) -> RetentionPoli
 
 @dataclass(frozen=True)
 class KeepRule:
-    """One enabled policy as the engine applies it; None means every application/kind."""
+    """One enabled policy as the engine applies it; None means every purpose/application/kind."""
 
     policy_id: int
     name: str
@@ -222,10 +245,16 @@ class KeepRule:
     application_ids: frozenset[int] | None
     data_kind_ids: frozenset[int] | None
     data_kind_slugs: frozenset[str] | None
+    purpose_ids: frozenset[int] | None = None
+    legal_minimum: bool = False
 
-    def covers(self, application_id: int, data_kind_id: int) -> bool:
-        return (self.application_ids is None or application_id in self.application_ids) and (
-            self.data_kind_ids is None or data_kind_id in self.data_kind_ids
+    def covers(self, application_id: int, data_kind_id: int, purpose_id: int | None = None) -> bool:
+        """Covers data of this scope; a `purpose_id` of None (data naming no purpose) is
+        covered by a policy of any purpose."""
+        return (
+            (self.application_ids is None or application_id in self.application_ids)
+            and (self.data_kind_ids is None or data_kind_id in self.data_kind_ids)
+            and (purpose_id is None or self.purpose_ids is None or purpose_id in self.purpose_ids)
         )
 
     def cutoff(self, now: datetime) -> datetime:
@@ -233,22 +262,49 @@ class KeepRule:
 
     @property
     def covers_everything(self) -> bool:
-        return self.application_ids is None and self.data_kind_ids is None
+        return (
+            self.application_ids is None and self.data_kind_ids is None and self.purpose_ids is None
+        )
+
+
+def deciding_rule(rules: Iterable[KeepRule]) -> KeepRule | None:
+    """Of the rules covering some data, the one whose keep applies: the shortest ordinary
+    keep, unless a legal minimum is longer (then the longest legal minimum)."""
+    rules = list(rules)
+    ordinary = min(
+        (r for r in rules if not r.legal_minimum),
+        key=lambda r: (r.keep_days, r.policy_id),
+        default=None,
+    )
+    floor = min(
+        (r for r in rules if r.legal_minimum),
+        key=lambda r: (-r.keep_days, r.policy_id),
+        default=None,
+    )
+    if floor is not None and (ordinary is None or floor.keep_days >= ordinary.keep_days):
+        return floor
+    return ordinary
 
 
 @dataclass(frozen=True)
 class EffectiveKeep:
-    """A store's enabled policies, longest keep first: the first that covers data wins."""
+    """A store's enabled policies and which of them decides each scope's keep."""
 
     store: str
     rules: tuple[KeepRule, ...]
 
-    def winner(self, application_id: int, data_kind_id: int) -> KeepRule | None:
-        return next((r for r in self.rules if r.covers(application_id, data_kind_id)), None)
+    def winner(
+        self, application_id: int, data_kind_id: int, purpose_id: int | None = None
+    ) -> KeepRule | None:
+        return deciding_rule(
+            r for r in self.rules if r.covers(application_id, data_kind_id, purpose_id)
+        )
 
-    def keep_days(self, application_id: int, data_kind_id: int) -> int | None:
-        """Days this store keeps data of this application and kind; None: kept indefinitely."""
-        rule = self.winner(application_id, data_kind_id)
+    def keep_days(
+        self, application_id: int, data_kind_id: int, purpose_id: int | None = None
+    ) -> int | None:
+        """Days this store keeps data of this scope; None: kept indefinitely."""
+        rule = self.winner(application_id, data_kind_id, purpose_id)
         return rule.keep_days if rule else None
 
     def matrix(self) -> list[tuple[Application, DataKind, KeepRule | None]]:
@@ -263,7 +319,7 @@ class EffectiveKeep:
 
 def _enabled_policies():
     return RetentionPolicy.objects.filter(enabled=True).prefetch_related(
-        "applications", "data_kinds"
+        "purposes", "applications", "data_kinds"
     )
 
 
@@ -279,9 +335,30 @@ def _keep_rules(policies: Iterable[RetentionPolicy]) -> tuple[KeepRule, ...]:
                 application_ids=frozenset(a.pk for a in policy.applications.all()) or None,
                 data_kind_ids=frozenset(k.pk for k in kinds) or None,
                 data_kind_slugs=frozenset(k.slug for k in kinds) or None,
+                purpose_ids=frozenset(p.pk for p in policy.purposes.all()) or None,
+                legal_minimum=policy.legal_minimum,
             )
         )
-    return tuple(sorted(rules, key=lambda r: (-r.keep_days, r.policy_id)))
+    # Ordinary keeps shortest first, then legal minimums longest first: the first
+    # rule of each kind that covers a row is the one that can decide it.
+    return tuple(
+        sorted(
+            rules,
+            key=lambda r: (
+                r.legal_minimum,
+                -r.keep_days if r.legal_minimum else r.keep_days,
+                r.policy_id,
+            ),
+        )
+    )
+
+
+def enabled_rules_by_store() -> dict[str, tuple[KeepRule, ...]]:
+    """Every store's enabled policies as rules, from one read."""
+    by_store = defaultdict(list)
+    for policy in _enabled_policies():
+        by_store[policy.store].append(policy)
+    return {store: _keep_rules(policies) for store, policies in by_store.items()}
 
 
 def _load_rules(store: str) -> tuple[KeepRule, ...]:
@@ -352,6 +429,8 @@ def _could_cover(rule: KeepRule, table: RetainedTable) -> Fragment:
     if table.shape == "none":
         return TRUE  # a row naming nothing could be about anything
     parts = [_application_is(rule)]
+    if rule.purpose_ids is not None and table.has_purpose:
+        parts.append(_sql("purpose_id = ANY(", _param(sorted(rule.purpose_ids)), ")"))
     if rule.data_kind_ids is not None:
         if table.shape == "app_kind":
             parts.append(_sql("data_kind_id = ANY(", _param(sorted(rule.data_kind_ids)), ")"))
@@ -365,8 +444,9 @@ def _wholly_covered(rules: tuple[KeepRule, ...], table: RetainedTable) -> Fragme
     """True for rows every part of which some rule covers."""
     if table.shape == "app_kind":
         return TRUE  # one part: covered when it has a winner
-    if table.shape == "none":
-        return TRUE if any(r.covers_everything for r in rules) else FALSE
+    if table.shape == "none":  # names no purpose: a policy of any purpose may cover it
+        every = any(r.application_ids is None and r.data_kind_ids is None for r in rules)
+        return TRUE if every else FALSE
 
     def covers_kind(rule: KeepRule) -> Fragment:  # of the summary's kind `k.slug`
         if rule.data_kind_slugs is None:
@@ -394,6 +474,8 @@ class Plan:
         self.cutoffs = {r.policy_id: r.cutoff(now) for r in rules}
         # Rows at or after the youngest cut-off are kept whatever else holds.
         self.youngest = max(self.cutoffs.values())
+        self.ordinary = tuple(r for r in rules if not r.legal_minimum)
+        self.floors = tuple(r for r in rules if r.legal_minimum)
 
     def cutoff_value(self, rule: KeepRule, table: RetainedTable):
         cutoff = self.cutoffs[rule.policy_id]
@@ -402,26 +484,59 @@ class Plan:
     def youngest_value(self, table: RetainedTable):
         return self.youngest.astimezone(UTC).date() if table.by_day else self.youngest
 
-    def winner(self, table: RetainedTable) -> Fragment:
-        """The id of the policy that decides each row's keep (NULL: none covers it)."""
-        whens = [
-            _sql(" WHEN ", _could_cover(r, table), " THEN ", _param(r.policy_id))
-            for r in self.rules
-        ]
+    def _first(self, rules, table: RetainedTable, value) -> Fragment:
+        """`value(rule)` of the first of `rules` that could cover each row (NULL: none)."""
+        if not rules:
+            return Fragment("NULL")
+        whens = [_sql(" WHEN ", _could_cover(r, table), " THEN ", _param(value(r))) for r in rules]
         return _sql("(CASE", *whens, " END)")
 
+    def _cutoffs(self, table: RetainedTable) -> tuple[Fragment, Fragment]:
+        """Per row: the shortest ordinary keep's cut-off and the longest legal minimum's."""
+
+        def cutoff(rule):
+            return self.cutoff_value(rule, table)
+
+        return self._first(self.ordinary, table, cutoff), self._first(self.floors, table, cutoff)
+
+    def winner(self, table: RetainedTable) -> Fragment:
+        """The id of the policy that decides each row's keep (NULL: none covers it)."""
+
+        def policy(rule):
+            return rule.policy_id
+
+        ordinary = self._first(self.ordinary, table, policy)
+        if not self.floors:
+            return ordinary
+        floor = self._first(self.floors, table, policy)
+        if not self.ordinary:
+            return floor
+        ordinary_cutoff, floor_cutoff = self._cutoffs(table)
+        # The floor decides when it keeps at least as long (its cut-off is no later).
+        return _sql(
+            "(CASE WHEN ", floor_cutoff, " <= COALESCE(", ordinary_cutoff, ", ", floor_cutoff,
+            ") THEN ", floor, " ELSE ", ordinary, " END)",
+        )  # fmt: skip
+
     def expired(self, table: RetainedTable) -> Fragment:
-        whens = [
-            _sql(" WHEN ", _could_cover(r, table), " THEN ", _param(self.cutoff_value(r, table)))
-            for r in self.rules
-        ]
+        ordinary_cutoff, floor_cutoff = self._cutoffs(table)
+        # LEAST skips NULLs: the earlier cut-off (the longer keep) of the two applies.
         return _sql(
             "COALESCE(",
             _wholly_covered(self.rules, table),
-            f" AND {table.time_column} < (CASE",
-            *whens,
-            " END), FALSE)",
+            f" AND {table.time_column} < LEAST(",
+            ordinary_cutoff,
+            ", ",
+            floor_cutoff,
+            "), FALSE)",
         )
+
+    @property
+    def sole_decider(self) -> KeepRule | None:
+        """The rule that decides every row whatever it holds, if one does."""
+        if self.floors or not self.ordinary[0].covers_everything:
+            return None
+        return self.ordinary[0]
 
     def before_youngest(self, table: RetainedTable) -> Fragment:
         return _sql(f"{table.time_column} < ", _param(self.youngest_value(table)))
@@ -446,6 +561,25 @@ def _held(windows_by_subject: dict[str, list[HoldWindow]], table: RetainedTable)
         inside = Fragment(sql, tuple(params))
         parts.append(_sql("(subject = ANY(", _param(sorted(subjects)), ") AND ", inside, ")"))
     return _any(parts)
+
+
+def _kept_windows_by_store(stores: list[str]) -> dict[str, dict[str, list[HoldWindow]]]:
+    """What retention must keep, per store and subject: the legal holds' windows, and all
+    of the data of anyone who restricted processing to preserve it for a legal claim.
+
+    Read after lock_holds(shared=True): restricting for that ground takes it exclusively."""
+    by_store = hold_windows_by_store(stores=stores)
+    preserving = Employee.objects.filter(
+        processing_restricted_at__isnull=False, restriction_preserves=True
+    ).values_list("subject_id", flat=True)
+    for subject in preserving:
+        for windows in by_store.values():
+            windows[subject] = [HoldWindow()]  # an open window holds everything
+    return by_store
+
+
+def _kept_windows(store: str) -> dict[str, list[HoldWindow]]:
+    return _kept_windows_by_store([store])[store]
 
 
 def _execute(cursor, fragment: Fragment) -> None:
@@ -488,12 +622,13 @@ def _expired_counts(plan: Plan, table: RetainedTable, held: Fragment) -> list[tu
 
 
 def retention_dry_run(*, now: datetime | None = None) -> list[RetentionPreview]:
-    """Per enabled policy and store: rows it would delete now (longest keep wins, held rows
-    not counted) and rows it would delete but for a legal hold."""
+    """Per enabled policy and store: rows it would delete now as the policy deciding them
+    (held rows not counted), and rows it would delete but for a legal hold or a
+    restriction preserving them for a legal claim."""
     now = now or timezone.now()
     # Policies and holds of every store in one read each; then one count per table.
     policies = {policy.pk: policy for policy in _enabled_policies()}
-    windows_by_store = hold_windows_by_store(stores=list(REGISTRY))
+    windows_by_store = _kept_windows_by_store(list(REGISTRY))
     previews = []
     for store in REGISTRY:
         rules = _keep_rules(p for p in policies.values() if p.store == store)
@@ -588,7 +723,7 @@ def _purge_expired(store: str, now: datetime) -> list[RetentionRun]:
     try:
         with transaction.atomic():
             lock_holds(shared=True)
-            windows = hold_windows_by_subject(store=store)
+            windows = _kept_windows(store)
             removed, held = REGISTRY[store].purge_expired(now, windows)
     except Exception as exc:
         logger.exception("retention of store %s failed", store)
@@ -674,7 +809,7 @@ class StoreEnforcement:
         lock_retention_policies(shared=True)
         if _load_rules(self.store) != self.rules:
             raise PoliciesChanged
-        return hold_windows_by_subject(store=self.store)
+        return _kept_windows(self.store)
 
     def _record(self, counts: dict[int, int], partition: str | None = None) -> None:
         """Add to the runs' evidence, inside the transaction that deleted the rows."""
@@ -734,11 +869,12 @@ class StoreEnforcement:
 
         This count is the evidence of what the drop removes: the one part of a
         drop whose time grows with the day."""
-        if whole_day and self.rules[0].covers_everything:
-            # Every row is expired and the longest policy covers it: a plain count.
+        decider = self.plan.sole_decider
+        if whole_day and decider is not None:
+            # Every row is expired and one policy decides them all: a plain count.
             cursor.execute(f"SELECT count(*) FROM {partition}")
             n = cursor.fetchone()[0]
-            return {self.rules[0].policy_id: n} if n else {}
+            return {decider.policy_id: n} if n else {}
         expired = self.plan.expired(table)
         _execute(
             cursor,
@@ -790,7 +926,7 @@ class StoreEnforcement:
         held = Counter()
         with transaction.atomic():
             lock_holds(shared=True)
-            windows = hold_windows_by_subject(store=self.store)
+            windows = _kept_windows(self.store)
             if not windows:
                 return held
             for table in RETAINED.get(self.store, ()):

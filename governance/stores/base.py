@@ -41,6 +41,7 @@ class RetainedTable:
     partitioned: bool = False
     # False for a table whose rows name no one: no custodian's legal hold can cover them.
     per_subject: bool = True
+    has_purpose: bool = False  # a purpose_id column; rows without one suit every purpose
 
 
 class Store(Protocol):

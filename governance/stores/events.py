@@ -456,7 +456,11 @@ class EventsStore(EventsLane):
     description = "Raw interaction events in PostgreSQL, partitioned by day"
     models = (InteractionEvent,)
     stage = 0
-    retained = (RetainedTable(EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True),)
+    retained = (
+        RetainedTable(
+            EVENT_TABLE, "ts", ("ts", "id"), "app_kind", partitioned=True, has_purpose=True
+        ),
+    )
 
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         where, params = scope_sql(scope)

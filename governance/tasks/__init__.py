@@ -9,6 +9,7 @@ from governance.tasks.erasure import (
     owed_erasures_schedule,
 )
 from governance.tasks.exports import export_package_build, export_packages_reconcile
+from governance.tasks.holds import legal_holds_remind_review
 from governance.tasks.ingestion import event_partitions_maintain, sessions_refresh
 from governance.tasks.notices import notice_lapse_consents, notices_apply_due
 from governance.tasks.privacy import consent_network_data_minimise, leavers_evidence_pseudonymise
@@ -30,6 +31,7 @@ __all__ = [
     "export_package_build",
     "export_packages_reconcile",
     "leavers_evidence_pseudonymise",
+    "legal_holds_remind_review",
     "notice_lapse_consents",
     "notices_apply_due",
     "owed_erasures_schedule",

@@ -3,6 +3,7 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from governance.models import (
@@ -468,6 +469,18 @@ class LegalHoldForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every store, including stores added later.",
     )
+    review_at = forms.DateTimeField(
+        label="Review by (UTC)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="When legal checks whether the hold is still needed; you are reminded by "
+        "mail when it passes. Empty on a new hold: in "
+        f"{settings.LEGAL_HOLD_REVIEW_DAYS} days; on a change: unchanged.",
+    )
+
+    def clean_review_at(self):
+        # Empty means "the default" (new) or "unchanged" (edit): the service decides.
+        return self.cleaned_data["review_at"] or None
 
     def clean_custodians(self):
         employees, unknown = employees_by_work_email(self.cleaned_data["custodians"])
@@ -486,13 +499,14 @@ class LegalHoldForm(forms.Form):
             "starts": hold.starts,
             "ends": hold.ends,
             "stores": hold.stores,
+            "review_at": hold.review_at,
         }
 
 
 class LegalHoldReleaseForm(forms.Form):
     reason = forms.CharField(
-        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the data need no longer be preserved."},
         label="Why may the data go now?",
         help_text="Recorded in the audit log, e.g. “Settled on 2025-03-02”.",
     )
@@ -503,6 +517,18 @@ class RetentionPolicyForm(forms.Form):
     store = forms.ChoiceField(choices=_store_choices)
     keep_days = forms.IntegerField(
         min_value=1, label="Keep (days)", help_text="Data older than this goes at the next run."
+    )
+    legal_minimum = forms.BooleanField(
+        required=False,
+        label="Legal minimum",
+        help_text="A law requires keeping this data at least this long: a floor under shorter "
+        "keeps. Otherwise the shortest keep covering data wins.",
+    )
+    purposes = forms.ModelMultipleChoiceField(
+        queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every purpose.",
     )
     applications = forms.ModelMultipleChoiceField(
         queryset=Application.objects.order_by("name"),
@@ -524,6 +550,8 @@ class RetentionPolicyForm(forms.Form):
             "name": policy.name,
             "store": policy.store,
             "keep_days": policy.keep_days,
+            "legal_minimum": policy.legal_minimum,
+            "purposes": list(policy.purposes.all()),
             "applications": list(policy.applications.all()),
             "data_kinds": list(policy.data_kinds.all()),
             "enabled": policy.enabled,

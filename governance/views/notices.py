@@ -17,6 +17,7 @@ from governance.selectors.pages import (
     notice_lapsed_count,
     notice_published,
 )
+from governance.selectors.retention import retention_periods
 from governance.services.notice_scopes import LAPSE_FIELD_NAMES
 from governance.services.notices import (
     notice_create,
@@ -42,7 +43,7 @@ class NoticePublicView(LoginRequiredMixin, TemplateView):
         if notice is None:
             raise Http404("No published notice with this version.")
         current = notice_current()
-        context.update(notice=notice, current=current)
+        context.update(notice=notice, current=current, retention_periods=retention_periods(notice))
         return context
 
 

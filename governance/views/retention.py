@@ -9,7 +9,11 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from governance.selectors.retention import retention_policies_list, retention_runs_list
+from governance.selectors.retention import (
+    published_notice_gaps,
+    retention_policies_list,
+    retention_runs_list,
+)
 from governance.services.retention import (
     retention_dry_run,
     retention_policy_create,
@@ -26,6 +30,7 @@ class PoliciesView(OfficerRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["policies"] = retention_policies_list()
+        context["gaps"] = published_notice_gaps()
         return context
 
 

@@ -91,7 +91,7 @@ def test_employee_grants_two_scopes_withdraws_one_and_downloads_a_receipt(
 
 
 def test_officer_publishes_a_material_notice_and_the_employee_must_review(
-    page, alice, olivia, password, scope
+    page, alice, olivia, password, scope, retention_in_force
 ):
     consent_grant(
         employee=alice.employee,

@@ -380,7 +380,7 @@ def test_unknown_or_malformed_receipt_id_is_404(client_as, alice, catalogue):
 
 
 def test_material_notice_published_through_the_api_lapses_my_grant_and_asks_for_review(
-    client_as, alice, olivia, scope, catalogue
+    client_as, alice, olivia, scope, catalogue, retention_in_force
 ):
     client_as(alice).post(GRANT, scope.as_slugs(), format="json")
     officer = client_as(olivia)
@@ -416,7 +416,7 @@ def test_material_notice_published_through_the_api_lapses_my_grant_and_asks_for_
 
 
 def test_minor_notice_published_through_the_api_keeps_my_grant(
-    client_as, alice, olivia, scope, catalogue
+    client_as, alice, olivia, scope, catalogue, retention_in_force
 ):
     client_as(alice).post(GRANT, scope.as_slugs(), format="json")
     officer = client_as(olivia)
@@ -432,7 +432,7 @@ def test_minor_notice_published_through_the_api_keeps_my_grant(
         format="json",
     ).json()
 
-    officer.post(f"/api/v1/notices/{draft['id']}/publish")
+    assert officer.post(f"/api/v1/notices/{draft['id']}/publish").status_code == 200
 
     body = client_as(alice).get(MINE).json()
     assert body["needs_review"] is False

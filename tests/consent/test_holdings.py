@@ -115,7 +115,9 @@ def test_a_material_notice_lapse_empties_the_holdings_it_lapses(
     assert ConsentHolding.objects.get(employee=users[0].employee, purpose=None).granted == 1
 
 
-def test_holdings_count_per_purpose_and_in_all(alice, catalogue, olivia, scopes):
+def test_holdings_count_per_purpose_and_in_all(
+    alice, catalogue, olivia, scopes, retention_in_force
+):
     search = Purpose.objects.create(slug="improve-search", name="Improve search")
     notice_publish(
         notice=notice_create(

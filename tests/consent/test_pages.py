@@ -163,7 +163,9 @@ def test_my_consent_never_shows_another_persons_history(as_user, alice, bob, sco
     assert 'data-state="granted"' not in body
 
 
-def test_material_notice_shows_needs_your_review(as_user, alice, olivia, catalogue, scope):
+def test_material_notice_shows_needs_your_review(
+    as_user, alice, olivia, catalogue, scope, retention_in_force
+):
     grant(alice, scope)
     publish_notice(olivia, catalogue, material=True, body="We now also record menus.")
     client = as_user(alice)

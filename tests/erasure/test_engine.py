@@ -136,7 +136,7 @@ def test_scoped_erasure_under_a_hold_on_events_only_is_deferred_not_failed(
     assert job.state == "blocked_by_hold"
     assert job.steps.get(store="events").state == "blocked_by_hold"
     assert job.steps.get(store="sessions").state == "blocked_by_hold"
-    legal_hold_release(hold=hold, actor=leo)
+    legal_hold_release(hold=hold, actor=leo, reason="Matter closed")
     erasure_deferred_resume()
     job = drive(job)
     assert job.state == "verified"

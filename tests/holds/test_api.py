@@ -186,9 +186,19 @@ def test_legal_releases_a_hold_with_a_reason_and_it_is_audited(client_as, leo, h
     assert audit.actor_id == str(leo.pk) and audit.target_id == str(hold.pk)
 
 
-def test_release_without_a_body_works_and_twice_changes_nothing(client_as, leo, hold):
+@pytest.mark.parametrize("body", [None, {}, {"reason": ""}, {"reason": "   "}, {"reason": 7}])
+def test_release_without_a_reason_is_a_400_naming_it_and_keeps_the_hold(client_as, leo, hold, body):
+    response = client_as(leo).post(f"{HOLDS}/{hold.pk}/release", body, format="json")
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    hold.refresh_from_db()
+    assert hold.is_active and not AuditEvent.objects.filter(action="legal_hold.released")
+
+
+def test_release_twice_changes_nothing_the_second_time(client_as, leo, hold):
     client = client_as(leo)
-    assert client.post(f"{HOLDS}/{hold.pk}/release").status_code == 200
+    first = client.post(f"{HOLDS}/{hold.pk}/release", {"reason": "Settled"}, format="json")
+    assert first.status_code == 200
     released_at = LegalHold.objects.get().released_at
 
     assert (
@@ -196,12 +206,13 @@ def test_release_without_a_body_works_and_twice_changes_nothing(client_as, leo, 
         == 200
     )
     hold.refresh_from_db()
-    assert hold.released_at == released_at and hold.release_reason == ""
-    assert AuditEvent.objects.filter(action="legal_hold.released").count() == 1
+    assert hold.released_at == released_at and hold.release_reason == "Settled"
+    event = AuditEvent.objects.get(action="legal_hold.released")
+    assert event.details["reason"] == "Settled"
 
 
 def test_a_released_hold_cannot_change(client_as, leo, hold):
-    legal_hold_release(hold=hold, actor=leo)
+    legal_hold_release(hold=hold, actor=leo, reason="Settled")
 
     response = client_as(leo).patch(f"{HOLDS}/{hold.pk}", {"matter": "x"}, format="json")
 
@@ -212,7 +223,7 @@ def test_a_released_hold_cannot_change(client_as, leo, hold):
 
 def test_holds_list_shows_active_first_and_filters(client_as, leo, bob):
     old = legal_hold_create(actor=leo, matter="Old", reason="r", custodians=[bob.employee])
-    legal_hold_release(hold=old, actor=leo)
+    legal_hold_release(hold=old, actor=leo, reason="Settled")
     new = legal_hold_create(actor=leo, matter="New", reason="r", custodians=[bob.employee])
     client = client_as(leo)
 

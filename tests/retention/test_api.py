@@ -233,3 +233,53 @@ def test_retention_paths_are_in_the_openapi_description(client):
     assert "post" in paths[POLICIES + "/{id}/disable"]
     assert "get" in paths[POLICIES + "/dry-run"]
     assert "get" in paths["/api/v1/retention-runs"]
+
+
+def test_dry_run_names_the_deciding_policy_and_its_scope(
+    client_as, olivia, alice_data, catalogue, vscode
+):
+    retention_policy_create(actor=olivia, name="Short", store="events", keep_days=1)
+    retention_policy_create(
+        actor=olivia,
+        name="Code by law",
+        store="events",
+        keep_days=2,
+        applications=[vscode],
+        purposes=[catalogue["purpose"]],
+        legal_minimum=True,
+    )
+
+    rows = {r["policy"]["name"]: r for r in client_as(olivia).get(f"{POLICIES}/dry-run").json()}
+
+    # The legal floor (2 days) outlasts the shortest keep (1 day): it decides, so only the
+    # day 2.5 days ago goes, and the day 1.5 days ago stays.
+    assert rows["Short"]["rows"] == 0 and rows["Code by law"]["rows"] == 30
+    decided = rows["Code by law"]["policy"]
+    assert decided["legal_minimum"] is True
+    assert (decided["purposes"], decided["applications"], decided["data_kinds"]) == (
+        [catalogue["purpose"].slug],
+        ["vscode"],
+        [],
+    )
+
+
+def test_a_policy_names_purposes_and_a_legal_minimum_through_the_api(client_as, olivia, catalogue):
+    client = client_as(olivia)
+    body = {
+        "name": "Tax law",
+        "store": "events",
+        "keep_days": 400,
+        "purposes": [catalogue["purpose"].slug],
+        "legal_minimum": True,
+    }
+    created = client.post(POLICIES, body, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["purposes"] == [catalogue["purpose"].slug]
+    assert created.json()["legal_minimum"] is True
+
+    prohibited = client.post(
+        POLICIES, {**body, "purposes": [catalogue["prohibited"].slug]}, format="json"
+    )
+    assert prohibited.status_code == 400 and "purposes" in prohibited.json()
+    flag = client.post(POLICIES, {**body, "legal_minimum": "yes"}, format="json")
+    assert flag.status_code == 400 and "legal_minimum" in flag.json()

@@ -11,6 +11,7 @@ from governance.models import (
     ActivityDay,
     AuditEvent,
     DropTally,
+    Purpose,
     RetentionPolicy,
     RetentionRun,
     SessionSummary,
@@ -92,26 +93,53 @@ def test_a_wholly_expired_day_partition_is_dropped_and_other_days_are_untouched(
     assert run.cutoff == now - timedelta(days=30)
 
 
-def test_longest_keep_wins_when_enforcing(olivia, vscode, calc, kind, people, now):
+def test_shortest_keep_wins_when_enforcing_unless_a_legal_minimum_is_longer(
+    olivia, vscode, calc, kind, people, now
+):
     alice, _ = people
     day = days_ago(40, now)
     event_partition_create(day)
     at = midnight(day) + timedelta(hours=9)
     key, pointer = kind["key"], kind["pointer"]
     kept = add_events([(at, alice, vscode, key)] * 4)
-    gone = add_events([(at, alice, vscode, pointer)] * 3 + [(at, alice, calc, key)] * 2)
+    by_shorter = add_events([(at, alice, vscode, pointer)] * 3)
+    by_everything = add_events([(at, alice, calc, key)] * 2)
     everything = policy(olivia, keep_days=30)
-    code_keys = policy(olivia, keep_days=90, applications=[vscode], data_kinds=[key])
+    code_keys = policy(
+        olivia, keep_days=90, applications=[vscode], data_kinds=[key], legal_minimum=True
+    )
+    longer = policy(olivia, keep_days=365, applications=[calc])
     shorter = policy(olivia, keep_days=7, applications=[vscode])
 
     retention_enforce(now=now)
 
-    assert event_ids() == set(kept) and not set(gone) & event_ids()
+    assert event_ids() == set(kept)
     assert attached_partition(day), "a day with unexpired rows is not dropped"
     runs = runs_by("events")
-    assert runs[everything.pk].rows_removed == 5
-    assert runs[code_keys.pk].rows_removed == 0
-    assert runs[shorter.pk].rows_removed == 0  # its rows belong to a longer keep
+    assert runs[everything.pk].rows_removed == len(by_everything)  # shorter than 365 days
+    assert runs[shorter.pk].rows_removed == len(by_shorter)
+    assert runs[code_keys.pk].rows_removed == 0  # the floor keeps its rows 90 days
+    assert runs[longer.pk].rows_removed == 0
+
+
+def test_a_purpose_scoped_policy_purges_only_its_purposes_events(
+    olivia, catalogue, vscode, kind, people, now
+):
+    alice, _ = people
+    day = days_ago(40, now)
+    event_partition_create(day)
+    at = midnight(day) + timedelta(hours=9)
+    train = catalogue["purpose"]
+    ids = add_events([(at, alice, vscode, kind["key"])] * 3)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {EVENT_TABLE} SET purpose_id = %s", [train.pk])
+    other = Purpose.objects.create(slug="other", name="Other", description="Another purpose")
+    policy(olivia, keep_days=30, purposes=[other])
+    retention_enforce(now=now)
+    assert event_ids() == set(ids)
+    policy(olivia, keep_days=30, purposes=[train])
+    retention_enforce(now=now)
+    assert event_ids() == set()
 
 
 def test_rows_no_policy_covers_stay(olivia, device, vscode, calc, kind, people, now):
@@ -188,10 +216,18 @@ def test_sessions_and_activity_follow_their_own_policies(
     kept_summaries = [
         add_summary(dev, alice, vscode, young, {"key": 5}),  # young
         add_summary(dev, alice, calc, old, {"key": 5}),  # no sessions policy for calc
-        add_summary(dev, alice, vscode, old, {"key": 1, "scroll": 9}),  # scroll kept 365 days
+        # scroll is kept at least 365 days by law
+        add_summary(dev, alice, vscode, old, {"key": 1, "scroll": 9}),
     ]
     policy(olivia, "sessions", 30, applications=[vscode])
-    policy(olivia, "sessions", 365, applications=[vscode], data_kinds=[kind["scroll"]])
+    policy(
+        olivia,
+        "sessions",
+        365,
+        applications=[vscode],
+        data_kinds=[kind["scroll"]],
+        legal_minimum=True,
+    )
     gone_activity = [
         add_activity(alice, old_day, vscode, kind["key"]),
         add_activity(bob, old_day, calc, kind["menu"]),
@@ -296,9 +332,10 @@ def test_dry_run_reads_policies_and_holds_once_then_counts_each_table_once(mixed
     with CaptureQueriesContext(connection) as queries:
         retention_dry_run(now=now)
 
-    # Policies with their applications and kinds, holds with their custodians, then a
-    # count per table grouped by the policy that wins each row: not a query per policy.
-    assert len(queries) == 5 + tables
+    # Policies with their purposes, applications and kinds, holds with their custodians,
+    # the people preserving their data for a legal claim, then a count per table grouped
+    # by the policy that decides each row: not a query per policy.
+    assert len(queries) == 7 + tables
 
 
 def test_small_batches_remove_the_same_rows(mixed_data, now):

@@ -151,3 +151,27 @@ def test_empty_pages_say_what_they_would_show(as_user, olivia, catalogue):
     assert "No policies yet" in client.get("/officer/retention/").content.decode()
     assert "No enabled policies" in client.get("/officer/retention/dry-run/").content.decode()
     assert "Retention has not run yet" in client.get("/officer/retention/runs/").content.decode()
+
+
+def test_officer_marks_a_legal_minimum_for_some_purposes_from_the_form(as_user, olivia, catalogue):
+    purpose = catalogue["purpose"]
+    client = as_user(olivia)
+    form = client.get("/officer/retention/new/").content.decode()
+    assert "Legal minimum" in form and catalogue["prohibited"].name not in form
+
+    client.post(
+        "/officer/retention/new/",
+        {
+            "name": "Records law",
+            "store": "sessions",
+            "keep_days": "400",
+            "legal_minimum": "on",
+            "purposes": [purpose.pk],
+            "enabled": "on",
+        },
+    )
+
+    policy = RetentionPolicy.objects.get()
+    assert policy.legal_minimum and list(policy.purposes.all()) == [purpose]
+    listing = client.get("/officer/retention/").content.decode()
+    assert "Legal minimum" in listing and purpose.name in listing

@@ -35,6 +35,8 @@ def test_officer_creates_a_policy_and_the_audit_log_says_what_it_keeps(olivia, v
         "name": "Keystrokes in VS Code",
         "store": "events",
         "keep_days": 30,
+        "legal_minimum": False,
+        "purposes": "all",
         "applications": ["vscode"],
         "data_kinds": ["key"],
         "enabled": True,
@@ -102,9 +104,9 @@ def test_disable_is_audited_once(olivia):
     assert effective_keep("events").rules == ()
 
 
-def test_longest_keep_wins_where_policies_overlap(olivia, vscode, calc, kind):
+def test_shortest_keep_wins_where_policies_overlap(olivia, vscode, calc, kind):
     everything = retention_policy_create(actor=olivia, name="All", store="events", keep_days=30)
-    keys = retention_policy_create(
+    retention_policy_create(
         actor=olivia,
         name="Code keys",
         store="events",
@@ -112,19 +114,66 @@ def test_longest_keep_wins_where_policies_overlap(olivia, vscode, calc, kind):
         applications=[vscode],
         data_kinds=[kind["key"]],
     )
-    retention_policy_create(
+    short = retention_policy_create(
         actor=olivia, name="Code, short", store="events", keep_days=10, applications=[vscode]
     )
-    retention_policy_create(actor=olivia, name="Off", store="events", keep_days=900, enabled=False)
-    retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=400)
+    retention_policy_create(actor=olivia, name="Off", store="events", keep_days=5, enabled=False)
+    retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=4)
     keep = effective_keep("events")
-    assert keep.keep_days(vscode.pk, kind["key"].pk) == 90
-    assert keep.winner(vscode.pk, kind["key"].pk).policy_id == keys.pk
-    assert keep.keep_days(vscode.pk, kind["pointer"].pk) == 30
+    assert keep.keep_days(vscode.pk, kind["key"].pk) == 10
+    assert keep.winner(vscode.pk, kind["key"].pk).policy_id == short.pk
+    assert keep.keep_days(vscode.pk, kind["pointer"].pk) == 10
     assert keep.winner(calc.pk, kind["key"].pk).policy_id == everything.pk
     matrix = {(a.slug, k.slug): rule for a, k, rule in keep.matrix()}
-    assert matrix["vscode", "key"].keep_days == 90
+    assert matrix["vscode", "key"].keep_days == 10
     assert matrix["calc", "scroll"].keep_days == 30
+
+
+def test_the_longest_legal_minimum_is_a_floor_under_the_shortest_keep(olivia, vscode, calc, kind):
+    retention_policy_create(actor=olivia, name="All", store="events", keep_days=30)
+    tax = retention_policy_create(
+        actor=olivia,
+        name="Tax records",
+        store="events",
+        keep_days=90,
+        applications=[vscode],
+        legal_minimum=True,
+    )
+    retention_policy_create(
+        actor=olivia,
+        name="Audit law",
+        store="events",
+        keep_days=60,
+        applications=[vscode],
+        legal_minimum=True,
+    )
+    calc_law = retention_policy_create(
+        actor=olivia,
+        name="Calc law",
+        store="events",
+        keep_days=20,
+        applications=[calc],
+        legal_minimum=True,
+    )
+    keep = effective_keep("events")
+    assert keep.winner(vscode.pk, kind["key"].pk).policy_id == tax.pk
+    assert keep.keep_days(vscode.pk, kind["key"].pk) == 90
+    # A floor shorter than the shortest keep changes nothing.
+    assert keep.keep_days(calc.pk, kind["key"].pk) == 30
+    assert keep.winner(calc.pk, kind["key"].pk).policy_id != calc_law.pk
+
+
+def test_a_purpose_scoped_policy_covers_only_its_purposes(olivia, catalogue, vscode, kind):
+    train, other = catalogue["purpose"], catalogue["prohibited"]
+    scoped = retention_policy_create(
+        actor=olivia, name="Training", store="events", keep_days=30, purposes=[train]
+    )
+    keep = effective_keep("events")
+    assert keep.winner(vscode.pk, kind["key"].pk, train.pk).policy_id == scoped.pk
+    assert keep.winner(vscode.pk, kind["key"].pk, other.pk) is None
+    # Data naming no purpose (activity days) is covered by a policy of any purpose.
+    assert keep.keep_days(vscode.pk, kind["key"].pk) == 30
+    assert audits("retention_policy.created").get().details["purposes"] == [train.slug]
 
 
 def test_data_no_policy_covers_has_no_keep(olivia, vscode, calc, kind):

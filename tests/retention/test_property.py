@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from governance.models import (
     ActivityDay,
     DropTally,
+    Employee,
     LegalHold,
     RetentionPolicy,
     RetentionRun,
@@ -18,6 +19,7 @@ from governance.models import (
 )
 from governance.models.ingestion import EVENT_TABLE
 from governance.services.holds import legal_hold_create, legal_hold_release
+from governance.services.restriction import employee_processing_restrict
 from governance.services.retention import (
     retention_dry_run,
     retention_enforce,
@@ -55,6 +57,7 @@ policies = st.lists(
             "apps": st.sets(apps),
             "kinds": st.sets(kinds, max_size=3),
             "keep": st.integers(1, DAYS - 2),
+            "legal_minimum": st.booleans(),
             "enabled": st.booleans(),
         }
     ),
@@ -63,6 +66,8 @@ policies = st.lists(
 scenario = st.fixed_dictionaries(
     {
         "holds": holds,
+        # People who restricted processing to preserve their data for a legal claim.
+        "preserving": st.sets(people, max_size=2),
         "policies": policies,
         "partitioned": st.sets(days),
         "events": st.lists(st.tuples(people, hours_ago, apps, kinds), max_size=40),
@@ -99,37 +104,46 @@ def clear() -> None:
         cursor.execute(f"DELETE FROM {EVENT_TABLE}")
     for model in (SessionSummary, ActivityDay, DropTally, RetentionRun, RetentionPolicy, LegalHold):
         model.objects.all().delete()
+    Employee.objects.update(processing_restricted_at=None, restriction_preserves=False)
+
+
+def decided_keep(rules) -> int | None:
+    """The shortest ordinary keep, raised to the longest legal minimum."""
+    rules = list(rules)
+    ordinary = [r["keep"] for r in rules if not r["legal_minimum"]]
+    floors = [r["keep"] for r in rules if r["legal_minimum"]]
+    keeps = [min(ordinary)] if ordinary else []
+    return max(keeps + floors, default=None)
 
 
 class Oracle:
     """The documented rules, in plain Python, for one store."""
 
     def __init__(self, rules, now):
-        self.rules = sorted(rules, key=lambda r: -r["keep"])
+        self.rules = rules
         self.now = now
 
-    def covering(self, app, kind):
-        return [
-            r["keep"]
-            for r in self.rules
-            if (not r["apps"] or app in r["apps"]) and (not r["kinds"] or kind in r["kinds"])
-        ]
+    def _apps(self, app):
+        return [r for r in self.rules if not r["apps"] or app in r["apps"]]
 
     def keep_cell(self, app, kind):
-        return max(self.covering(app, kind), default=None)
+        return decided_keep(r for r in self._apps(app) if not r["kinds"] or kind in r["kinds"])
 
     def keep_summary(self, app, kinds):
+        """Covered when each kind it counts is; kept as the rules covering any of them say."""
+        rules = self._apps(app)
         if kinds:
-            keeps = [self.keep_cell(app, k) for k in kinds]
-            return None if None in keeps else max(keeps)
-        if not any(not r["kinds"] and (not r["apps"] or app in r["apps"]) for r in self.rules):
+            if any(self.keep_cell(app, k) is None for k in kinds):
+                return None
+            return decided_keep(r for r in rules if not r["kinds"] or r["kinds"] & kinds)
+        if not any(not r["kinds"] for r in rules):
             return None
-        return max(r["keep"] for r in self.rules if not r["apps"] or app in r["apps"])
+        return decided_keep(rules)
 
     def keep_anything(self):
         if not any(not r["apps"] and not r["kinds"] for r in self.rules):
             return None
-        return max(r["keep"] for r in self.rules)
+        return decided_keep(self.rules)
 
     def expired_at(self, when, keep):
         return keep is not None and when < self.now - timedelta(days=keep)
@@ -184,9 +198,20 @@ def test_no_held_row_is_deleted_and_every_expired_unheld_row_is(world, now, case
             stores=sorted(spec["stores"]),
         )
         if spec["released"]:
-            legal_hold_release(hold=hold, actor=world["leo"])
+            legal_hold_release(hold=hold, actor=world["leo"], reason="Matter closed")
         else:
             active.append({**spec, "window": (starts, ends)})
+
+    for i in case["preserving"]:
+        employee_processing_restrict(
+            employee=employees[i],
+            restricted=True,
+            reason="Legal claim",
+            actor=world["olivia"],
+            preserve_for_legal_claim=True,
+        )
+        # Held like a hold over every store and all time, until lifted.
+        active.append({"custodians": {i}, "stores": set(), "window": (None, None)})
 
     for spec in case["policies"]:
         retention_policy_create(
@@ -194,6 +219,7 @@ def test_no_held_row_is_deleted_and_every_expired_unheld_row_is(world, now, case
             name="p",
             store=spec["store"],
             keep_days=spec["keep"],
+            legal_minimum=spec["legal_minimum"],
             applications=[apps[i] for i in spec["apps"]],
             data_kinds=[kinds[i] for i in spec["kinds"]],
             enabled=spec["enabled"],

@@ -61,7 +61,7 @@ from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 from tests.conftest import written
 from tests.erasure.helpers import drive
-from tests.factories import make_catalogue, make_user, publish_notice
+from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
 from tests.reports.helpers import report_files_delete
 from tests.requests.helpers import package_files_delete
 
@@ -339,7 +339,12 @@ ACCESS: dict[str, Access] = {
         bodies={"PATCH": {"reason": "Wider litigation"}},
         writes={"PATCH"},
     ),
-    "api-legal-hold-release": Access({"POST": LEGAL}, params={"pk": "hold"}, writes={"POST"}),
+    "api-legal-hold-release": Access(
+        {"POST": LEGAL},
+        params={"pk": "hold"},
+        bodies={"POST": {"reason": "Settled"}},
+        writes={"POST"},
+    ),
     # Pages: everyone signed in
     "home": get(SIGNED_IN),
     "notice": get(SIGNED_IN, params={"version": "notice_version"}),
@@ -603,6 +608,7 @@ def _build_world() -> World:
     people["ada"].save(update_fields=["is_staff", "is_superuser"])
 
     catalogue = make_catalogue()
+    retention_baseline()  # kept: the draft below is published by the matrix too
     notice = publish_notice(olivia, catalogue)
     draft = notice_create(
         actor=olivia,

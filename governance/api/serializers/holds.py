@@ -35,6 +35,12 @@ class LegalHoldSerializer(serializers.Serializer):
         source="released_by.get_username", allow_null=True, default=None
     )
     release_reason = serializers.CharField()
+    review_at = serializers.DateTimeField(
+        help_text="When legal checks whether the hold is still needed."
+    )
+    review_overdue = serializers.BooleanField(
+        help_text="Active and past its review date: legal has been (or is about to be) mailed."
+    )
 
 
 class CustodianPseudonymSerializer(serializers.Serializer):
@@ -63,6 +69,10 @@ class LegalHoldWriteSerializer(StrictSerializer):
     starts = serializers.DateTimeField(required=False, allow_null=True)
     ends = serializers.DateTimeField(required=False, allow_null=True)
     stores = serializers.ListField(child=StoreNameField(), required=False)
+    review_at = serializers.DateTimeField(
+        required=False,
+        help_text="Must lie ahead. Absent on create: LEGAL_HOLD_REVIEW_DAYS from now.",
+    )
 
     def validate_custodians(self, emails: list[str]):
         employees, unknown = employees_by_work_email(emails)
@@ -74,6 +84,4 @@ class LegalHoldWriteSerializer(StrictSerializer):
 
 
 class LegalHoldReleaseSerializer(StrictSerializer):
-    reason = StrictCharField(
-        required=False, allow_blank=True, max_length=2000, help_text="Why it may go now."
-    )
+    reason = StrictCharField(max_length=2000, help_text="Why the data may go now (required).")

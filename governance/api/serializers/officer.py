@@ -82,9 +82,16 @@ class LeavingStateSerializer(serializers.Serializer):
 class RestrictionSerializer(StrictSerializer):
     restricted = StrictBooleanField()
     reason = StrictCharField(max_length=500)
+    preserve_for_legal_claim = StrictBooleanField(
+        required=False,
+        help_text="The ground of Art. 18(1)(c): the person needs the data for a legal claim. "
+        "Retention then deletes none of it until the restriction is lifted. Absent: a "
+        "restriction in place keeps its ground; a new one has not this ground.",
+    )
 
 
 class RestrictionStateSerializer(serializers.Serializer):
     employee_number = serializers.CharField()
     restricted = serializers.BooleanField()
     restricted_since = serializers.DateTimeField(allow_null=True)
+    preserve_for_legal_claim = serializers.BooleanField()

@@ -10,7 +10,7 @@ from governance.api.serializers.base import (
     StrictSerializer,
     StrictSlugRelatedField,
 )
-from governance.models import Application, DataKind
+from governance.models import Application, DataKind, Purpose
 
 
 class RetentionPolicySerializer(serializers.Serializer):
@@ -18,6 +18,10 @@ class RetentionPolicySerializer(serializers.Serializer):
     name = serializers.CharField()
     store = serializers.CharField()
     keep_days = serializers.IntegerField()
+    legal_minimum = serializers.BooleanField(
+        help_text="A floor: the longest legal minimum covering data overrides shorter keeps."
+    )
+    purposes = serializers.SerializerMethodField(help_text="Empty: every purpose.")
     applications = serializers.SerializerMethodField(help_text="Empty: every application.")
     data_kinds = serializers.SerializerMethodField(help_text="Empty: every data kind.")
     enabled = serializers.BooleanField()
@@ -26,6 +30,9 @@ class RetentionPolicySerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    def get_purposes(self, policy) -> list[str]:
+        return sorted(purpose.slug for purpose in policy.purposes.all())
 
     def get_applications(self, policy) -> list[str]:
         return sorted(app.slug for app in policy.applications.all())
@@ -40,6 +47,18 @@ class RetentionPolicyWriteSerializer(StrictSerializer):
     name = PlainTextField(max_length=120)
     store = StoreNameField()
     keep_days = StrictIntegerField(min_value=1, help_text="Keep data this many days.")
+    legal_minimum = StrictBooleanField(
+        required=False,
+        help_text="A law requires keeping the data this long (default false): a floor, "
+        "where otherwise the shortest keep covering data wins.",
+    )
+    purposes = StrictSlugRelatedField(
+        slug_field="slug",
+        many=True,
+        required=False,
+        queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED),
+        help_text="Purpose slugs; empty or absent: every purpose.",
+    )
     applications = StrictSlugRelatedField(
         slug_field="slug",
         many=True,
@@ -64,13 +83,17 @@ class PolicyRefSerializer(serializers.Serializer):
 
 
 class RetentionPreviewSerializer(serializers.Serializer):
-    """What one enabled policy would delete from one store if enforced now."""
+    """What one enabled policy would delete from one store if enforced now: the rows it
+    decides (the shortest keep covering them, or the longest legal minimum if longer)."""
 
-    policy = PolicyRefSerializer()
+    policy = RetentionPolicySerializer(help_text="The policy deciding these rows, with its scope.")
     store = serializers.CharField()
     cutoff = serializers.DateTimeField(help_text="Rows older than this are past the keep.")
     rows = serializers.IntegerField(help_text="Rows it would delete now.")
-    rows_held = serializers.IntegerField(help_text="Rows it would delete but a legal hold keeps.")
+    rows_held = serializers.IntegerField(
+        help_text="Rows it would delete but a legal hold (or a restriction preserving data for "
+        "a legal claim) keeps."
+    )
 
 
 class RetentionRunSerializer(serializers.Serializer):

@@ -55,7 +55,8 @@ from governance.services.holds import legal_hold_create, legal_hold_release, leg
     ),
     release=extend_schema(
         summary="Release a hold; deletions it deferred resume",
-        description="Releasing a hold that is already released changes nothing. The answer "
+        description="A reason is required (400 naming `reason` without one). Releasing a "
+        "hold that is already released changes nothing. The answer "
         "names the custodians: recorded as a read of each one's data, as GET of one hold is.",
         request=LegalHoldReleaseSerializer,
         responses={200: LegalHoldSerializer, **errors(400, 403, 404)},
@@ -108,7 +109,7 @@ class LegalHoldViewSet(
         serializer = LegalHoldReleaseSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
         hold = legal_hold_release(
-            hold=hold, actor=request.user, reason=serializer.validated_data.get("reason", "")
+            hold=hold, actor=request.user, reason=serializer.validated_data["reason"]
         )
         return Response(self._shown(hold))
 

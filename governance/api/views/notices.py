@@ -45,7 +45,9 @@ READERS = (
         "lapse_applications, lapse_data_kinds; empty: every one); those people see "
         "needs_review. A version that adds purposes, applications or data kinds to the "
         "latest published one must be a material change: otherwise 400 on material_change "
-        "naming what was added. Publishing a published version again changes nothing.",
+        "naming what was added. Publishing a published version again changes nothing. Refused with 400 `retention` (one line per "
+        "store and purpose, naming the applications × kinds left out) unless enabled retention "
+        "policies cover every store for all it asks consent for.",
         request=None,
         responses={200: NoticeSerializer, **errors(400, 403, 404)},
     ),

@@ -128,6 +128,7 @@ class ProcessingRestrictionView(JSONBodyMixin, APIView):
                     "employee_number": employee.employee_number,
                     "restricted": employee.processing_restricted_at is not None,
                     "restricted_since": employee.processing_restricted_at,
+                    "preserve_for_legal_claim": employee.restriction_preserves,
                 }
             ).data
         )

@@ -39,8 +39,9 @@ TAGS = ["retention"]
     ),
     create=extend_schema(
         summary="Create a retention policy: keep a store's data N days",
-        description="Empty or absent `applications`/`data_kinds` cover every one. Where "
-        "several enabled policies cover the same data, the longest keep wins.",
+        description="Empty or absent `purposes`/`applications`/`data_kinds` cover every one. "
+        "Where several enabled policies cover the same data, the shortest keep wins, unless a "
+        "policy with `legal_minimum` keeps it longer (the longest legal minimum is a floor).",
         request=RetentionPolicyWriteSerializer,
         responses={201: RetentionPolicySerializer, **errors(400, 403)},
     ),
@@ -57,8 +58,10 @@ TAGS = ["retention"]
     ),
     dry_run=extend_schema(
         summary="What every enabled policy would delete now, per store",
-        description="Counts rows past each policy's cut-off (the longest keep covering a row "
-        "decides), and the rows a legal hold would keep. Nothing is deleted or recorded.",
+        description="Counts rows past their cut-off under the policy that decides them (the "
+        "shortest keep covering a row, or the longest legal minimum if longer), with that "
+        "policy's scope, and the rows a legal hold or a restriction preserving data for a legal "
+        "claim would keep. Nothing is deleted or recorded.",
         responses={200: RetentionPreviewSerializer(many=True), **errors(403)},
     ),
 )
