@@ -32,7 +32,7 @@ def control(page, scope: Scope):
 
 
 def test_an_employee_whose_consent_lapsed_sees_the_deadline_and_renews_it(
-    page, alice, olivia, password, catalogue
+    page, alice, olivia, password, catalogue, retention_in_force
 ):
     vscode, calc = catalogue["applications"]
     key = next(k for k in catalogue["kinds"] if k.slug == "key")
