@@ -17,6 +17,7 @@ app.conf.task_routes = {
     "governance.tasks.erasure.*": {"queue": "erasure"},
     "governance.tasks.exports.*": {"queue": "exports"},
     "governance.tasks.reports.*": {"queue": "exports"},
+    "governance.tasks.datasets.*": {"queue": "exports"},
 }
 app.autodiscover_tasks(["governance"], related_name="tasks")
 app.conf.beat_schedule = {

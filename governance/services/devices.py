@@ -13,7 +13,7 @@ from governance.services.audit import audit_record
 TOKEN_PREFIX = "idg_"
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough: no dictionary to attack.
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -30,7 +30,7 @@ def device_create(*, name: str, actor) -> tuple[CaptureDevice, str]:
         device = CaptureDevice.objects.create(
             name=name,
             token_prefix=token[: len(TOKEN_PREFIX) + 6],
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             created_by=actor,
         )
         audit_record(
@@ -64,5 +64,5 @@ def device_authenticate(token: str) -> CaptureDevice | None:
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
     return CaptureDevice.objects.filter(
-        token_hash=_token_hash(token), revoked_at__isnull=True
+        token_hash=token_hash(token), revoked_at__isnull=True
     ).first()

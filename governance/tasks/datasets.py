@@ -1,0 +1,10 @@
+"""Dataset snapshot tasks take ids, keep all state in PostgreSQL, and are safe to run twice."""
+
+from celery import shared_task
+
+from governance.services import datasets
+
+
+@shared_task(name="governance.tasks.datasets.dataset_build")
+def dataset_build(dataset_id: int) -> str | None:
+    return datasets.dataset_build(dataset_id)
