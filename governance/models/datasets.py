@@ -5,36 +5,18 @@ from django.db import models
 
 from governance.models.catalogue import Application, DataKind, Purpose
 from governance.models.people import Employee
+from governance.models.principals import TokenPrincipal
 
 
-class TrainingPipeline(models.Model):
+class TrainingPipeline(TokenPrincipal):
     """A training job's principal: reads snapshots of the purposes it is registered for.
 
     Like a capture device, it holds a bearer token of which only the hash is kept."""
 
-    name = models.CharField(max_length=120)
     purposes = models.ManyToManyField(Purpose, related_name="+")
-    token_prefix = models.CharField(max_length=16, help_text="First characters, to recognise it")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    last_seen_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.token_prefix}…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
+    class Meta(TokenPrincipal.Meta):
+        pass
 
 
 class DatasetSnapshot(models.Model):

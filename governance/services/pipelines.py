@@ -3,15 +3,17 @@
 Registered like capture devices (token shown once, its hash kept), but with a
 token prefix of their own, so a device's token can never pass for a pipeline's."""
 
-import secrets
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from governance.models import Purpose, TrainingPipeline
 from governance.services.audit import audit_record
-from governance.services.devices import token_hash
+from governance.services.principals import (
+    principal_authenticate,
+    principal_name_check,
+    principal_revoke,
+    token_issue,
+)
 
 TOKEN_PREFIX = "idp_"
 
@@ -40,20 +42,11 @@ def _purposes_resolve(slugs: list[str]) -> list[Purpose]:
 def pipeline_create(*, name: str, purposes: list[str], actor) -> tuple[TrainingPipeline, str]:
     """Register a pipeline for these purpose slugs; returns it with its token, which is
     never retrievable again."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": ["A pipeline name is required."]})
-    if len(name) > 120:
-        raise ValidationError({"name": ["At most 120 characters."]})
+    name = principal_name_check(name, what="pipeline")
     chosen = _purposes_resolve(purposes)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token, recognised = token_issue(TOKEN_PREFIX)
     with transaction.atomic():
-        pipeline = TrainingPipeline.objects.create(
-            name=name,
-            token_prefix=token[: len(TOKEN_PREFIX) + 6],
-            token_hash=token_hash(token),
-            created_by=actor,
-        )
+        pipeline = TrainingPipeline.objects.create(name=name, created_by=actor, **recognised)
         pipeline.purposes.set(chosen)
         audit_record(
             actor=actor,
@@ -69,26 +62,9 @@ def pipeline_create(*, name: str, purposes: list[str], actor) -> tuple[TrainingP
 
 
 def pipeline_revoke(*, pipeline: TrainingPipeline, actor) -> TrainingPipeline:
-    with transaction.atomic():
-        pipeline = TrainingPipeline.objects.select_for_update(no_key=True).get(pk=pipeline.pk)
-        if pipeline.revoked_at is not None:
-            return pipeline
-        pipeline.revoked_at = timezone.now()
-        pipeline.revoked_by = actor
-        pipeline.save(update_fields=["revoked_at", "revoked_by"])
-        audit_record(
-            actor=actor,
-            action="pipeline.revoked",
-            target=pipeline,
-            details={"name": pipeline.name, "token_prefix": pipeline.token_prefix},
-        )
-    return pipeline
+    return principal_revoke(pipeline, actor=actor, action="pipeline.revoked")
 
 
 def pipeline_authenticate(token: str) -> TrainingPipeline | None:
     """The active pipeline owning this token, or None."""
-    if not token or not token.startswith(TOKEN_PREFIX):
-        return None
-    return TrainingPipeline.objects.filter(
-        token_hash=token_hash(token), revoked_at__isnull=True
-    ).first()
+    return principal_authenticate(TrainingPipeline, TOKEN_PREFIX, token)

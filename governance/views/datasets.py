@@ -14,6 +14,7 @@ from governance.selectors.datasets import datasets_visible, pipelines_list
 from governance.services.datasets import dataset_request
 from governance.services.pipelines import pipeline_create, pipeline_revoke
 from governance.views.access import OfficerRequiredMixin
+from governance.views.context import token_shown
 from governance.views.forms import DatasetForm, PipelineForm, apply_service_errors
 
 SHOWN = 50
@@ -41,7 +42,7 @@ class PipelineListView(OfficerRequiredMixin, View):
                 apply_service_errors(form, exc)
             else:
                 # Rendered, not redirected: the token exists only in this response.
-                context = {"pipeline": pipeline, "token": token}
+                context = token_shown(pipeline, token)
                 return render(request, "datasets/pipeline_created.html", context)
         return self.render(form, status=400)
 

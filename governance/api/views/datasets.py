@@ -3,8 +3,7 @@ by an officer or a pipeline, which sees only its own)."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from governance.api.serializers.datasets import (
     PipelineCreateSerializer,
     PipelineSerializer,
 )
+from governance.api.tokens import BearerTokenAuthentication
 from governance.api.views.base import JSONBodyMixin
 from governance.models import DatasetSnapshot, TrainingPipeline
 from governance.selectors.datasets import datasets_visible, pipelines_list
@@ -25,38 +25,12 @@ from governance.services.datasets import dataset_request
 from governance.services.pipelines import pipeline_authenticate, pipeline_create, pipeline_revoke
 
 
-class PipelinePrincipal:
-    """What request.user is for a pipeline: authenticated, but no person and no roles."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_superuser = False
-    is_staff = False
-
-    def __init__(self, pipeline: TrainingPipeline):
-        self.pipeline = pipeline
-        self.pk = None
-
-    def get_username(self) -> str:
-        return f"pipeline:{self.pipeline.pk}"
-
-
-class PipelineTokenAuthentication(BaseAuthentication):
+class PipelineTokenAuthentication(BearerTokenAuthentication):
     """`Authorization: Bearer <pipeline token>`; only the token's hash is stored."""
 
-    keyword = b"bearer"
-
-    def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword or len(parts) != 2:
-            return None
-        pipeline = pipeline_authenticate(parts[1].decode("latin-1"))
-        if pipeline is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked pipeline token.")
-        return (PipelinePrincipal(pipeline), pipeline)
-
-    def authenticate_header(self, request):
-        return 'Bearer realm="datasets"'
+    kind = "pipeline"
+    realm = "datasets"
+    find = staticmethod(pipeline_authenticate)
 
 
 class PipelineTokenScheme(OpenApiAuthenticationExtension):
