@@ -76,19 +76,23 @@ class DatasetSnapshot(models.Model):
 
 
 class DatasetLineage(models.Model):
-    """How many rows of one person one shard holds: the index erasure and lineage read.
+    """How many rows of one person, application and data kind one shard holds: the index
+    erasure and lineage read.
 
     Kept here, never in the shards, which name people only by the snapshot's pseudonym."""
 
     dataset = models.ForeignKey(DatasetSnapshot, on_delete=models.CASCADE, related_name="lineage")
     shard = models.PositiveIntegerField()
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="+")
+    data_kind = models.ForeignKey(DataKind, on_delete=models.PROTECT, related_name="+")
     rows = models.PositiveIntegerField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["dataset", "shard", "employee"], name="dataset_lineage_unique"
+                fields=["dataset", "shard", "employee", "application", "data_kind"],
+                name="dataset_lineage_unique",
             )
         ]
         indexes = [models.Index(fields=["employee", "dataset"])]

@@ -30,6 +30,7 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.ingestion.gate import grants_live
+from governance.services.locks import dataset_build_try_lock, dataset_build_unlock
 from governance.stores.datasets import (
     SCHEMA_VERSION,
     ShardWriter,
@@ -185,18 +186,28 @@ class _Eligibility:
 
 
 def dataset_build(dataset_id: int) -> str | None:
-    """Build a snapshot's shards; safe to run twice (a second run of a snapshot being
-    built starts again from nothing, a finished one is left alone)."""
-    dataset = DatasetSnapshot.objects.filter(pk=dataset_id).first()
-    if dataset is None or dataset.state != State.BUILDING:
-        return dataset.state if dataset else None
+    """Build a snapshot's shards; safe to run twice or at once (a second call while one
+    builds does nothing; a run after a crashed one starts again from nothing; a finished
+    snapshot is left alone)."""
+    if not dataset_build_try_lock(dataset_id):
+        return State.BUILDING  # another process is building it
+    try:
+        dataset = DatasetSnapshot.objects.filter(pk=dataset_id).first()
+        if dataset is None or dataset.state != State.BUILDING:
+            return dataset.state if dataset else None
+        return _build(dataset)
+    finally:
+        dataset_build_unlock(dataset_id)
+
+
+def _build(dataset: DatasetSnapshot) -> str:
     dataset_files_remove(dataset.location)
     progress = BuildProgress(dataset.pk, model=DatasetSnapshot)
     try:
         progress.expect(scope_rows_count(dataset))
         shards, lineage, excluded = _write_shards(dataset, progress)
     except Exception as exc:
-        logger.exception("building dataset %s failed", dataset_id)
+        logger.exception("building dataset %s failed", dataset.pk)
         return _failed(dataset, exc)
     finally:
         progress.close()
@@ -206,7 +217,7 @@ def dataset_build(dataset_id: int) -> str | None:
 def _write_shards(dataset: DatasetSnapshot, progress: BuildProgress):
     writer = ShardWriter(dataset.location)
     eligibility = _Eligibility(dataset.purpose_id)
-    lineage: Counter = Counter()  # (shard, employee) → rows
+    lineage: Counter = Counter()  # (shard, employee, application, kind) → rows
     excluded: Counter = Counter()
     subjects: dict[str, str] = {}
     sessions: dict[str, str] = {}
@@ -226,7 +237,7 @@ def _write_shards(dataset: DatasetSnapshot, progress: BuildProgress):
                     sessions[session] = pseudonym(key, "session:" + session)
                 event_id, ts, *rest = copied
                 writer.add((event_id, ts, subjects[subject], sessions[session], *rest))
-                lineage[(writer.index, employee)] += 1
+                lineage[(writer.index, employee, app, kind)] += 1
                 if writer.pending >= limit:
                     writer.flush()
                     sessions.clear()  # bounded: a session's pseudonym is cheap to redo
@@ -258,8 +269,15 @@ def _ready(dataset: DatasetSnapshot, shards, lineage: Counter, excluded: Counter
         DatasetLineage.objects.filter(dataset=dataset).delete()
         DatasetLineage.objects.bulk_create(
             [
-                DatasetLineage(dataset=dataset, shard=shard, employee_id=employee, rows=n)
-                for (shard, employee), n in sorted(lineage.items())
+                DatasetLineage(
+                    dataset=dataset,
+                    shard=shard,
+                    employee_id=employee,
+                    application_id=app,
+                    data_kind_id=kind,
+                    rows=n,
+                )
+                for (shard, employee, app, kind), n in sorted(lineage.items())
             ],
             batch_size=5000,
         )
@@ -280,7 +298,7 @@ def _ready(dataset: DatasetSnapshot, shards, lineage: Counter, excluded: Counter
             details={
                 "rows": rows,
                 "shards": len(shards),
-                "people": len({employee for _shard, employee in lineage}),
+                "people": len({key[1] for key in lineage}),
                 "excluded": dataset.manifest["excluded"],
                 "superseded": superseded,
             },
@@ -302,26 +320,3 @@ def _failed(dataset: DatasetSnapshot, exc: Exception) -> str:
                 details={"error": f"{exc.__class__.__name__}"},
             )
     return State.FAILED
-
-
-def datasets_expire(now: datetime) -> int:
-    """Retention for snapshots (in the caller's transaction): delete the shards of those
-    past `expires_at` and mark them expired; returns how many snapshots went."""
-    expired = (
-        DatasetSnapshot.objects.select_for_update()
-        .filter(state__in=[State.READY, State.SUPERSEDED], expires_at__lt=now)
-        .order_by("pk")
-    )
-    removed = 0
-    for dataset in expired:
-        dataset_files_remove(dataset.location)
-        DatasetSnapshot.objects.filter(pk=dataset.pk).update(state=State.EXPIRED)
-        audit_record(
-            actor=None,
-            action="dataset.expired",
-            target=dataset,
-            purpose=dataset.purpose.slug if dataset.purpose_id else "",
-            details={"expires_at": dataset.expires_at.isoformat()},
-        )
-        removed += 1
-    return removed

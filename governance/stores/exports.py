@@ -149,10 +149,7 @@ class ExportsStore:
                 continue
             removed += _file_exists(package)
             _remove(package, State.EXPIRED)
-        # Snapshots for training expire here too (DATASET_TTL_DAYS): same files, same run.
-        from governance.services.datasets import datasets_expire
-
-        return removed + reports_expire(now) + datasets_expire(now), held
+        return removed + reports_expire(now), held
 
 
 def _remove(row: ExportPackage | Report, state: str) -> None:

@@ -20,9 +20,9 @@ WORKER = 60_000  # ms
 def test_an_officer_builds_a_snapshot_and_watches_it_become_ready(
     page,
     celery_worker_factory,
-    captured,
+    captured,  # noqa: F811
     olivia,
-    password,  # noqa: F811
+    password,
 ):
     log_in(page, "olivia@example.com", password)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Datasets").click()
