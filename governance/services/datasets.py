@@ -25,12 +25,14 @@ from governance.models import (
     DataKind,
     DatasetLineage,
     DatasetSnapshot,
+    Employee,
     Purpose,
     TrainingPipeline,
 )
 from governance.services.audit import audit_record
 from governance.services.ingestion.gate import grants_live
 from governance.services.locks import dataset_build_try_lock, dataset_build_unlock
+from governance.stores.base import SubjectScope
 from governance.stores.datasets import (
     SCHEMA_VERSION,
     ShardWriter,
@@ -39,6 +41,7 @@ from governance.stores.datasets import (
     pseudonym,
     scope_rows,
     scope_rows_count,
+    snapshot_subject_remove,
 )
 from governance.stores.exports import BuildProgress
 
@@ -281,6 +284,7 @@ def _ready(dataset: DatasetSnapshot, shards, lineage: Counter, excluded: Counter
             ],
             batch_size=5000,
         )
+        _consent_ended_meanwhile_remove(dataset, lineage)
         superseded = list(
             DatasetSnapshot.objects.select_for_update()
             .filter(definition=dataset.definition, state=State.READY)
@@ -304,6 +308,27 @@ def _ready(dataset: DatasetSnapshot, shards, lineage: Counter, excluded: Counter
             },
         )
     return dataset.state
+
+
+def _consent_ended_meanwhile_remove(dataset: DatasetSnapshot, lineage: Counter) -> None:
+    """Take out the rows of people whose consent ended (or who were restricted, or
+    objected) while the build read: asked again here, in the transaction that makes the
+    snapshot ready, so an erasure that ran before it commits cannot have missed them
+    (it read a lineage without this snapshot), and one that runs after finds them in it."""
+    subjects = dict(
+        Employee.objects.filter(pk__in={key[1] for key in lineage}).values_list("pk", "subject_id")
+    )
+    recheck = _Eligibility(dataset.purpose_id)
+    recheck.learn(set(subjects.values()))
+    for app, kind, employee in sorted({(a, k, e) for _shard, e, a, k in lineage}):
+        _, reason = recheck.verdict(subjects[employee], app, kind)
+        if reason is None:
+            continue
+        scope = SubjectScope(application_ids=frozenset({app}), data_kind_ids=frozenset({kind}))
+        removed = snapshot_subject_remove(dataset, subjects[employee], scope)
+        excluded = dataset.manifest["excluded"]
+        excluded[reason] = excluded.get(reason, 0) + removed
+    dataset.save(update_fields=["manifest"])
 
 
 def _failed(dataset: DatasetSnapshot, exc: Exception) -> str:

@@ -290,6 +290,22 @@ def _lineage_recount(dataset, shard: int, subject: str, table: pa.Table) -> None
     )
 
 
+def snapshot_subject_remove(dataset, subject: str, scope: SubjectScope) -> int:
+    """Every row of the subject in scope out of one snapshot's shards (no hold applies:
+    for rows that should never have gone in). Returns the rows removed."""
+    shards = sorted(
+        set(
+            DatasetLineage.objects.filter(
+                dataset=dataset,
+                employee__subject_id=subject,
+                application_id__in=scope.application_ids,
+                data_kind_id__in=scope.data_kind_ids,
+            ).values_list("shard", flat=True)
+        )
+    )
+    return sum(_shard_erase(dataset, shard, subject, scope, []) for shard in shards)
+
+
 @register
 class DatasetsStore:
     name = "datasets"

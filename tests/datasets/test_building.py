@@ -231,3 +231,33 @@ def test_consent_is_read_when_the_snapshot_is_built_not_when_it_is_asked_for(
 
     assert len(_rows(dataset)) == 2  # bob's
     assert not DatasetLineage.objects.filter(dataset=dataset, employee=alice.employee).exists()
+
+
+def test_a_withdrawal_while_the_build_reads_leaves_the_person_out(
+    captured, olivia, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The build has read alice's rows when she withdraws; the snapshot that becomes
+    ready holds none of them, counted as not consented."""
+    from governance.services import datasets as service
+    from governance.services.consent import RequestContext, consent_withdraw_all
+
+    alice = captured.people["alice"]
+    read = service._write_shards
+
+    def read_then_withdraw(dataset, progress):
+        written = read(dataset, progress)
+        consent_withdraw_all(employee=alice.employee, actor=alice, context=RequestContext())
+        return written
+
+    monkeypatch.setattr(service, "_write_shards", read_then_withdraw)
+    dataset = _request(captured, olivia)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dataset = _built(dataset)
+
+    assert len(_rows(dataset)) == 2  # bob's
+    assert dataset.manifest["rows"] == dataset.rows_written == 2
+    assert dataset.manifest["excluded"]["not_consented"] == 2 + 4
+    assert not DatasetLineage.objects.filter(dataset=dataset, employee=alice.employee).exists()
+    folder = dataset_path(dataset, "")
+    assert {p.name for p in folder.iterdir()} == {s["name"] for s in dataset.manifest["shards"]}
