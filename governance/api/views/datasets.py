@@ -100,10 +100,13 @@ class PipelineViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List dataset snapshots (a pipeline sees its own)"),
+    list=extend_schema(
+        summary="List dataset snapshots (a pipeline sees its own)",
+        responses={200: DatasetSerializer(many=True), **errors(400, 401, 403)},
+    ),
     retrieve=extend_schema(
         summary="One dataset snapshot: state, progress and manifest",
-        responses={200: DatasetSerializer, **errors(403, 404)},
+        responses={200: DatasetSerializer, **errors(401, 403, 404)},
     ),
     create=extend_schema(
         summary="Define a dataset snapshot and queue its build",
@@ -112,7 +115,7 @@ class PipelineViewSet(
         "every other row is counted by reason in `excluded`. A pipeline may ask only "
         "for the purposes it is registered for (403 otherwise).",
         request=DatasetCreateSerializer,
-        responses={201: DatasetSerializer, **errors(400, 403)},
+        responses={201: DatasetSerializer, **errors(400, 401, 403)},
     ),
 )
 @extend_schema(tags=["datasets"])
