@@ -49,6 +49,10 @@ app.conf.beat_schedule = {
         "task": "governance.tasks.exports.export_packages_reconcile",
         "schedule": 60.0,
     },
+    "datasets-reconcile": {
+        "task": "governance.tasks.datasets.datasets_reconcile",
+        "schedule": 60.0,
+    },
     "reports-reconcile": {
         "task": "governance.tasks.reports.reports_reconcile",
         "schedule": 60.0,

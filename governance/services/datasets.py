@@ -31,7 +31,11 @@ from governance.models import (
 )
 from governance.services.audit import audit_record
 from governance.services.ingestion.gate import grants_live
-from governance.services.locks import dataset_build_try_lock, dataset_build_unlock
+from governance.services.locks import (
+    dataset_build_try_lock,
+    dataset_build_unlock,
+    dataset_builds_running,
+)
 from governance.stores.base import SubjectScope
 from governance.stores.datasets import (
     SCHEMA_VERSION,
@@ -47,6 +51,9 @@ from governance.stores.exports import BuildProgress
 
 logger = logging.getLogger(__name__)
 State = DatasetSnapshot.State
+# A snapshot still building this long after it was asked for, that no process holds the
+# build lock of, lost its task (a message lost between commit and publish, a dead worker).
+STALE_BUILDING = timedelta(minutes=5)
 
 
 class Exclusion:
@@ -345,3 +352,13 @@ def _failed(dataset: DatasetSnapshot, exc: Exception) -> str:
                 details={"error": f"{exc.__class__.__name__}"},
             )
     return State.FAILED
+
+
+def datasets_reconcile() -> list[int]:
+    """Beat: snapshots still building a while after they were asked for, that no process
+    is building: build them again."""
+    stale = DatasetSnapshot.objects.filter(
+        state=State.BUILDING, created_at__lt=timezone.now() - STALE_BUILDING
+    ).values_list("pk", flat=True)
+    running = dataset_builds_running()
+    return [pk for pk in stale if pk not in running]

@@ -90,11 +90,20 @@ def dataset_build_unlock(dataset_id: int) -> None:
 
 def package_builds_running() -> set[int]:
     """Ids of the packages some process is building now (holds the build lock of)."""
+    return _builds_running(PACKAGE_BUILD)
+
+
+def dataset_builds_running() -> set[int]:
+    """Ids of the dataset snapshots some process is building now."""
+    return _builds_running(DATASET_BUILD)
+
+
+def _builds_running(key: int) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT objid FROM pg_locks
                WHERE locktype = 'advisory' AND classid::int8 = %s AND objsubid = 2 AND granted""",
-            [PACKAGE_BUILD],
+            [key],
         )
         return {int(row[0]) for row in cursor.fetchall()}
 

@@ -261,3 +261,17 @@ def test_a_withdrawal_while_the_build_reads_leaves_the_person_out(
     assert not DatasetLineage.objects.filter(dataset=dataset, employee=alice.employee).exists()
     folder = dataset_path(dataset, "")
     assert {p.name for p in folder.iterdir()} == {s["name"] for s in dataset.manifest["shards"]}
+
+
+def test_a_snapshot_whose_build_task_was_lost_is_built_again(captured, olivia):
+    from governance.services.datasets import STALE_BUILDING, datasets_reconcile
+
+    dataset = _request(captured, olivia)  # its task never published: the test's transaction
+    assert datasets_reconcile() == []  # just asked for: its task may still come
+    DatasetSnapshot.objects.filter(pk=dataset.pk).update(
+        created_at=timezone.now() - STALE_BUILDING - timedelta(seconds=1)
+    )
+
+    assert datasets_reconcile() == [dataset.pk]
+    _built(dataset)
+    assert datasets_reconcile() == []
