@@ -225,32 +225,28 @@ def _build(dataset: DatasetSnapshot) -> str:
 
 
 def _write_shards(dataset: DatasetSnapshot, progress: BuildProgress):
-    writer = ShardWriter(dataset.location)
+    writer = ShardWriter(dataset.location, settings.DATASET_SHARD_ROWS)
     eligibility = _Eligibility(dataset.purpose_id)
     lineage: Counter = Counter()  # (shard, employee, application, kind) → rows
     excluded: Counter = Counter()
-    subjects: dict[str, str] = {}
-    sessions: dict[str, str] = {}
+    subjects: dict[str, str] = {}  # subject → pseudonym: grows with people, not rows
     key = dataset.pseudonym_key
-    limit = settings.DATASET_SHARD_ROWS
     with transaction.atomic():
         for chunk in scope_rows(dataset):
             eligibility.learn({row[0] for row in chunk})
-            for subject, app, kind, session, *copied in chunk:
-                employee, reason = eligibility.verdict(subject, app, kind)
-                if reason is not None:
-                    excluded[reason] += 1
-                    continue
-                if subject not in subjects:
-                    subjects[subject] = pseudonym(key, subject)
-                if session not in sessions:
-                    sessions[session] = pseudonym(key, "session:" + session)
-                event_id, ts, *rest = copied
-                writer.add((event_id, ts, subjects[subject], sessions[session], *rest))
-                lineage[(writer.index, employee, app, kind)] += 1
-                if writer.pending >= limit:
+            verdicts = [eligibility.verdict(row[0], row[1], row[2]) for row in chunk]
+            excluded.update(reason for _, reason in verdicts if reason is not None)
+            kept = [(row, v[0]) for row, v in zip(chunk, verdicts, strict=True) if v[1] is None]
+            for subject in {row[0] for row, _ in kept} - subjects.keys():
+                subjects[subject] = pseudonym(key, subject)
+            while kept:
+                part, kept = kept[: writer.room], kept[writer.room :]
+                rows = [row for row, _ in part]
+                sessions = {s: pseudonym(key, "session:" + s) for s in {row[3] for row in rows}}
+                writer.extend(rows, subjects, sessions)
+                lineage.update((writer.index, owner, row[1], row[2]) for row, owner in part)
+                if writer.room == 0:
                     writer.flush()
-                    sessions.clear()  # bounded: a session's pseudonym is cheap to redo
             progress.part_done(len(chunk))
         writer.flush()
     return writer.shards, lineage, excluded

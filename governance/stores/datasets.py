@@ -126,11 +126,12 @@ def scope_rows(dataset: DatasetSnapshot) -> Iterator[list[tuple]]:
 
 
 class ShardWriter:
-    """Columns of rows gathered up to DATASET_SHARD_ROWS, then written as one shard."""
+    """Columns of rows gathered up to `limit` rows, then written as one shard."""
 
-    def __init__(self, location: str):
+    def __init__(self, location: str, limit: int):
         self.fs, self.root = dataset_fs(location)
         self.fs.makedirs(self.root, exist_ok=True)
+        self.limit = limit
         self.shards: list[dict] = []
         self._columns: dict[str, list] = {name: [] for name in SCHEMA.names}
 
@@ -140,15 +141,23 @@ class ShardWriter:
         return len(self.shards)
 
     @property
-    def pending(self) -> int:
-        return len(self._columns["event_id"])
+    def room(self) -> int:
+        """Rows the shard being filled takes before it is full."""
+        return self.limit - len(self._columns["event_id"])
 
-    def add(self, values: tuple) -> None:
-        for name, value in zip(SCHEMA.names, values, strict=True):
-            self._columns[name].append(value)
+    def extend(self, rows: list[tuple], subjects: dict, sessions: dict) -> None:
+        """Rows as `scope_rows` reads them, column by column (a list's extend per column,
+        not an append per value); subjects and sessions by their pseudonyms."""
+        columns = list(zip(*rows, strict=True))
+        self._columns["event_id"].extend(columns[4])
+        self._columns["ts"].extend(columns[5])
+        self._columns["subject"].extend([subjects[s] for s in columns[0]])
+        self._columns["session"].extend([sessions[s] for s in columns[3]])
+        for name, values in zip(COPIED, columns[6:], strict=True):
+            self._columns[name].extend(values)
 
     def flush(self) -> None:
-        if not self.pending:
+        if self.room == self.limit:
             return
         table = pa.table(self._columns, schema=SCHEMA)
         self.shards.append(_shard_write(self.fs, self.root, shard_name(self.index), table))
