@@ -109,7 +109,10 @@ def scope_rows(dataset: DatasetSnapshot) -> Iterator[list[tuple]]:
     (employee-side subject, application id, data kind id, session id, *SCHEMA columns
     from `application` on). Call inside a transaction (a named cursor lives in one)."""
     where, params = _scope_sql(dataset)
-    sql = f"""SELECT e.subject, e.application_id, e.data_kind_id, e.session_id, e.id, e.ts,
+    # The time as microseconds since the epoch: what the Parquet column holds, without a
+    # timezone-aware datetime made and taken apart again per row.
+    sql = f"""SELECT e.subject, e.application_id, e.data_kind_id, e.session_id, e.id,
+                     (extract(epoch FROM e.ts) * 1000000)::bigint,
                      a.slug, k.slug, e.event_type, e.key_code, e.key_char, e.redaction,
                      e.pointer_x, e.pointer_y, e.button, e.scroll_dx, e.scroll_dy,
                      e.menu_path, e.title_hash
