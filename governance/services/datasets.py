@@ -81,7 +81,7 @@ def _purpose_check(slug: str, pipeline: TrainingPipeline | None) -> Purpose:
     if purpose is None:
         raise ValidationError({"purpose": [f"Unknown purpose: {slug}."]})
     if not purpose.consentable:
-        raise ValidationError({"purpose": ["Data may never be used for this purpose."]})
+        raise ValidationError({"purpose": ["This purpose is prohibited or disabled."]})
     if pipeline is not None and not pipeline.purposes.filter(pk=purpose.pk).exists():
         raise PermissionDenied("This pipeline is not registered for that purpose.")
     if not ConsentState.objects.filter(purpose=purpose, state="granted").exists():
