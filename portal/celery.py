@@ -17,6 +17,7 @@ app.conf.task_routes = {
     "governance.tasks.erasure.*": {"queue": "erasure"},
     "governance.tasks.exports.*": {"queue": "exports"},
     "governance.tasks.reports.*": {"queue": "exports"},
+    "governance.tasks.datasets.*": {"queue": "exports"},
 }
 app.autodiscover_tasks(["governance"], related_name="tasks")
 app.conf.beat_schedule = {
@@ -46,6 +47,10 @@ app.conf.beat_schedule = {
     },
     "export-packages-reconcile": {
         "task": "governance.tasks.exports.export_packages_reconcile",
+        "schedule": 60.0,
+    },
+    "datasets-reconcile": {
+        "task": "governance.tasks.datasets.datasets_reconcile",
         "schedule": 60.0,
     },
     "reports-reconcile": {

@@ -428,6 +428,12 @@ REPORT_TTL_DAYS = env_int("REPORT_TTL_DAYS", 90)
 REPORT_MAX_DAYS = env_int("REPORT_MAX_DAYS", 3 * 366)
 REPORT_PDF_MAX_ROWS = env_int("REPORT_PDF_MAX_ROWS", 5000)
 REQUEST_REMINDER_DAYS = env_int("REQUEST_REMINDER_DAYS", 7)
+# Training datasets: Parquet shards under DATASETS_URL (any fsspec URL; a folder under the
+# data directory by default), DATASET_SHARD_ROWS rows a shard; a snapshot expires through
+# retention DATASET_TTL_DAYS after it is ready.
+DATASETS_URL = env_str("DATASETS_URL") or (DATA_DIR / "datasets").resolve().as_uri()
+DATASET_SHARD_ROWS = max(env_int("DATASET_SHARD_ROWS", 100_000), 1)
+DATASET_TTL_DAYS = max(env_int("DATASET_TTL_DAYS", 180), 1)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

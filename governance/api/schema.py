@@ -34,10 +34,15 @@ FORBIDDEN = OpenApiResponse(
     description="Not signed in, or your role may not do this: `{detail: message}`.",
 )
 NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such object for you.")
+UNAUTHENTICATED = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="On an endpoint that takes a bearer token: not signed in, or a token that is "
+    "unknown, revoked or of another kind of principal: `{detail: message}`.",
+)
 
 
 def errors(*codes: int) -> dict:
-    table = {400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND}
+    table = {400: FIELD_ERRORS, 401: UNAUTHENTICATED, 403: FORBIDDEN, 404: NOT_FOUND}
     return {code: table[code] for code in codes}
 
 

@@ -8,6 +8,7 @@ from governance.api.views import (
     audit,
     catalogue,
     council,
+    datasets,
     devices,
     erasure,
     holds,
@@ -28,6 +29,8 @@ router.register("purposes", catalogue.PurposeViewSet, basename="api-purpose")
 router.register("safeguards", catalogue.SafeguardViewSet, basename="api-safeguard")
 router.register("notices", notices.NoticeViewSet, basename="api-notice")
 router.register("devices", devices.DeviceViewSet, basename="api-device")
+router.register("pipelines", datasets.PipelineViewSet, basename="api-pipeline")
+router.register("datasets", datasets.DatasetViewSet, basename="api-dataset")
 router.register("legal-holds", holds.LegalHoldViewSet, basename="api-legal-hold")
 router.register(
     "retention-policies", retention.RetentionPolicyViewSet, basename="api-retention-policy"

@@ -8,6 +8,7 @@ from governance.models.consent import (
     ConsentMethod,
     ConsentState,
 )
+from governance.models.datasets import DatasetLineage, DatasetSnapshot, TrainingPipeline
 from governance.models.devices import CaptureDevice
 from governance.models.erasure import ErasureCause, ErasureJob, ErasureStep, OwedErasure
 from governance.models.holds import LegalHold
@@ -56,6 +57,9 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "CaptureDevice",
+    "DatasetLineage",
+    "DatasetSnapshot",
+    "TrainingPipeline",
     "ConsentAction",
     "ConsentEvent",
     "ConsentHolding",

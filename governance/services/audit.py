@@ -19,7 +19,7 @@ GENESIS_HASH = "0" * 64
 
 def _actor_fields(actor) -> tuple[str, str, str]:
     """(actor_type, actor_id, actor_label) for a user, a capture device or the system."""
-    from governance.models import CaptureDevice
+    from governance.models import CaptureDevice, TrainingPipeline
 
     if actor is None:
         return AuditEvent.ActorType.SYSTEM, "", "system"
@@ -27,6 +27,8 @@ def _actor_fields(actor) -> tuple[str, str, str]:
         return AuditEvent.ActorType.SERVICE, actor, actor
     if isinstance(actor, CaptureDevice):
         return AuditEvent.ActorType.SERVICE, f"device:{actor.pk}", f"device {actor.name}"
+    if isinstance(actor, TrainingPipeline):
+        return AuditEvent.ActorType.SERVICE, f"pipeline:{actor.pk}", f"pipeline {actor.name}"
     return AuditEvent.ActorType.USER, str(actor.pk), actor.get_username()
 
 

@@ -13,6 +13,7 @@ HOLDS = 0x484F4C44  # "HOLD": hold changes (exclusive) vs. every deleting batch 
 RETENTION_POLICIES = 0x52504F4C  # "RPOL": policy changes (exclusive) vs. retention batches (shared)
 RETENTION_RUN = 0x52455445  # "RETE": one retention enforcement at a time (session-scoped)
 PACKAGE_BUILD = 0x50414B47  # "PAKG": with the package id, one build of it at a time (session)
+DATASET_BUILD = 0x44534554  # "DSET": with the snapshot id, one build of it at a time (session)
 
 
 def lock_audit_chain() -> None:
@@ -75,13 +76,34 @@ def package_build_unlock(package_id: int) -> None:
     _execute("SELECT pg_advisory_unlock(%s, %s)", [PACKAGE_BUILD, package_id])
 
 
+def dataset_build_try_lock(dataset_id: int) -> bool:
+    """Claim the build of one dataset snapshot, as `package_build_try_lock` does a
+    package's: a second worker (a redelivered task) must not write the same shards."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [DATASET_BUILD, dataset_id])
+        return cursor.fetchone()[0]
+
+
+def dataset_build_unlock(dataset_id: int) -> None:
+    _execute("SELECT pg_advisory_unlock(%s, %s)", [DATASET_BUILD, dataset_id])
+
+
 def package_builds_running() -> set[int]:
     """Ids of the packages some process is building now (holds the build lock of)."""
+    return _builds_running(PACKAGE_BUILD)
+
+
+def dataset_builds_running() -> set[int]:
+    """Ids of the dataset snapshots some process is building now."""
+    return _builds_running(DATASET_BUILD)
+
+
+def _builds_running(key: int) -> set[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             """SELECT objid FROM pg_locks
                WHERE locktype = 'advisory' AND classid::int8 = %s AND objsubid = 2 AND granted""",
-            [PACKAGE_BUILD],
+            [key],
         )
         return {int(row[0]) for row in cursor.fetchall()}
 

@@ -1,6 +1,7 @@
 from governance.tasks.aggregates import counts_refresh
 from governance.tasks.audit import audit_checkpoint_sign
 from governance.tasks.consent import consents_expire_due, consents_grace_enforce
+from governance.tasks.datasets import dataset_build, datasets_reconcile
 from governance.tasks.erasure import (
     erasure_deferred_resume,
     erasure_job_advance,
@@ -18,6 +19,8 @@ from governance.tasks.requests import requests_remind
 from governance.tasks.retention import retention_enforce
 
 __all__ = [
+    "dataset_build",
+    "datasets_reconcile",
     "consent_network_data_minimise",
     "counts_refresh",
     "audit_checkpoint_sign",

@@ -11,3 +11,27 @@ def portal_context(request):
         "is_admin": user_has_role(user, Role.ADMIN),
         "is_council": user_has_role(user, Role.WORKS_COUNCIL),
     }
+
+
+def token_shown(principal, token: str) -> dict:
+    """The context of includes/token_created.html for a device or a pipeline just
+    registered: rendered, never redirected to, as the token exists only in that response."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    from governance.models import CaptureDevice
+
+    if isinstance(principal, CaptureDevice):
+        what, back, usage = "Device", reverse("officer-devices"), "The capture client"
+    else:
+        what, back, usage = "Pipeline", reverse("officer-pipelines"), "The training pipeline"
+    return {
+        "what": what,
+        "principal": principal,
+        "token": token,
+        "token_id": f"{what.lower()}-token",
+        "back": back,
+        "usage": format_html(
+            "{} sends it as <code>Authorization: Bearer &lt;token&gt;</code>.", usage
+        ),
+    }

@@ -11,6 +11,7 @@ from governance.models import CaptureDevice
 from governance.selectors.catalogue import devices_list
 from governance.services.devices import device_create, device_revoke
 from governance.views.access import OfficerRequiredMixin
+from governance.views.context import token_shown
 from governance.views.forms import DeviceForm, apply_service_errors
 
 
@@ -28,7 +29,7 @@ class DeviceListView(OfficerRequiredMixin, View):
                 apply_service_errors(form, exc)
             else:
                 # Rendered, not redirected: the token exists only in this response.
-                return render(request, "devices/created.html", {"device": device, "token": token})
+                return render(request, "devices/created.html", token_shown(device, token))
         return self.render(form, status=400)
 
     def render(self, form, status=200):

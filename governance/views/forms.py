@@ -298,6 +298,46 @@ class DeviceForm(forms.Form):
     )
 
 
+class PipelineForm(forms.Form):
+    name = forms.CharField(
+        max_length=120, label="Pipeline name", help_text="e.g. the training job's name."
+    )
+    purposes = forms.ModelMultipleChoiceField(
+        queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED, enabled=True),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="It may read snapshots of these purposes only.",
+    )
+
+
+def _utc_input(label: str, help_text: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=help_text,
+    )
+
+
+class DatasetForm(forms.Form):
+    purpose = forms.ModelChoiceField(
+        queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED, enabled=True),
+        to_field_name="slug",
+    )
+    applications = forms.ModelMultipleChoiceField(
+        queryset=Application.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    data_kinds = forms.ModelMultipleChoiceField(
+        queryset=DataKind.objects.all(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        label="Data kinds",
+    )
+    starts_at = _utc_input("From (UTC)", "Events at or after this time.")
+    ends_at = _utc_input("Until (UTC)", "Events before this time.")
+
+
 class DisclosureForm(forms.Form):
     reason = forms.CharField(
         max_length=500,

@@ -38,6 +38,8 @@ LISTS = {
         "/api/v1/applications",
         "/api/v1/safeguards",
         "/api/v1/devices",
+        "/api/v1/pipelines",
+        "/api/v1/datasets",
         "/api/v1/erasure-jobs",
         "/api/v1/erasures/owed",
         "/api/v1/retention-policies",
@@ -159,6 +161,17 @@ BODIES_WITH_NUL = [
     ("/api/v1/purposes", {"slug": "p", "name": "P\x00"}),
     ("/api/v1/retention-policies", {"name": "x", "store": "events", "keep_days": 5}),
     ("/api/v1/notices", None),
+    ("/api/v1/pipelines", {"name": "trainer", "purposes": ["train\x00"]}),
+    (
+        "/api/v1/datasets",
+        {
+            "purpose": "train-computer-use-models",
+            "applications": ["vscode\x00"],
+            "data_kinds": ["key"],
+            "starts_at": "2026-01-01T00:00:00Z",
+            "ends_at": "2026-02-01T00:00:00Z",
+        },
+    ),
 ]
 
 
@@ -285,6 +298,7 @@ NAMES_WITH_CONTROL_CHARACTERS = [
         "name",
     ),
     ("/api/v1/devices", {"name": "laptop\x00"}, "name"),
+    ("/api/v1/pipelines", {"name": "night\x1bly", "purposes": ["x"]}, "name"),
 ]
 
 
@@ -346,3 +360,43 @@ def test_a_capture_policy_asked_for_odd_employees_is_400_and_writes_nothing(
     assert response.status_code == 400, response.content
     assert list(response.json()) == ["employees"]
     assert written() == before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"starts_at": "99999-01-01T00:00:00Z"}, "starts_at"),
+        ({"ends_at": "2026-02-30T00:00:00Z"}, "ends_at"),
+        ({"starts_at": None}, "starts_at"),
+        ({"applications": ["vscode"] * 201}, "applications"),
+        ({"data_kinds": [{"slug": "key"}]}, "data_kinds"),
+        ({"purpose": "x" * 65}, "purpose"),
+    ],
+)
+def test_a_snapshot_asked_for_with_odd_values_is_400_and_writes_nothing(
+    client_as, olivia, catalogue, changes, field
+):
+    from governance.models import DatasetSnapshot
+
+    body = {
+        "purpose": "train-computer-use-models",
+        "applications": ["vscode"],
+        "data_kinds": ["key"],
+        "starts_at": "2026-01-01T00:00:00Z",
+        "ends_at": "2026-02-01T00:00:00Z",
+        **changes,
+    }
+    before = written()
+
+    response = client_as(olivia).post("/api/v1/datasets", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert written() == before and not DatasetSnapshot.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/datasets", "/api/v1/pipelines"])
+def test_an_object_id_past_bigint_is_a_404(client_as, olivia, catalogue, path):
+    response = client_as(olivia).get(f"{path}/{HUGE}")
+
+    assert response.status_code == 404, response.content

@@ -2,9 +2,9 @@
 
 schemathesis generates requests for every operation in /api/schema/ (valid ones
 and deliberately broken ones: wrong types, NUL characters, huge numbers, missing
-fields) and sends them in-process to the WSGI application as four callers: an
-employee, a privacy officer, legal (each signed in with a session) and a capture
-device (bearer token). Every response must pass schemathesis' checks: no server
+fields) and sends them in-process to the WSGI application as five callers: an
+employee, a privacy officer, legal (each signed in with a session), a capture
+device and a training pipeline (bearer tokens). Every response must pass schemathesis' checks: no server
 error, a status code, content type, headers and body the schema documents, bad
 input refused, authentication enforced.
 
@@ -24,6 +24,7 @@ from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 
+from governance.services.pipelines import pipeline_create
 from tests.ingestion.helpers import device_with_token
 
 SEED = 20261201
@@ -53,7 +54,7 @@ CONFIG = schemathesis.Config.from_dict(
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), config=CONFIG)
 
 
-CALLERS = ["employee", "officer", "legal", "device"]
+CALLERS = ["employee", "officer", "legal", "device", "pipeline"]
 
 
 class Caller:
@@ -92,10 +93,16 @@ def in_test_transaction(db):
 
 @pytest.fixture
 def caller(request, in_test_transaction, catalogue, alice, olivia, leo):
-    """Sign in as `request.param`: a session (with its CSRF pair) or a device token."""
+    """Sign in as `request.param`: a session (with its CSRF pair), or a device's or a
+    training pipeline's token."""
     name = request.param
-    if name == "device":
-        _, token = device_with_token(olivia)
+    if name in ("device", "pipeline"):
+        if name == "device":
+            _, token = device_with_token(olivia)
+        else:
+            _, token = pipeline_create(
+                name="fuzzed", purposes=[catalogue["purpose"].slug], actor=olivia
+            )
         Caller.headers, Caller.cookies = {"Authorization": f"Bearer {token}"}, {}
     else:
         client = Client()

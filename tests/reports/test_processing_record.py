@@ -72,7 +72,7 @@ def test_data_categories_subjects_and_applications(governed):
 
 def test_retention_per_store_follows_the_policies(governed, settings):
     stores = {r["store"]: r for r in _json_record()["retention"]}
-    assert set(stores) == {"events", "sessions", "activity", "exports", "typed_tails"}
+    assert set(stores) == {"events", "sessions", "activity", "exports", "typed_tails", "datasets"}
     assert stores["events"]["policies"] == [
         {"name": "Raw keystrokes", "keep_days": 30, "applications": ["vscode"],
          "data_kinds": ["key"]},
@@ -84,6 +84,7 @@ def test_retention_per_store_follows_the_policies(governed, settings):
     assert stores["activity"]["period"].startswith("No retention policy")
     assert stores["exports"]["period"].startswith(f"{settings.EXPORT_TTL_DAYS} days")
     assert stores["typed_tails"]["period"].startswith("10 minutes after the last batch")
+    assert stores["datasets"]["period"].startswith(f"{settings.DATASET_TTL_DAYS} days")
 
 
 def test_recipients_transfers_and_safeguards(governed, settings):

@@ -22,6 +22,7 @@ from governance.models import (
     SentEmail,
 )
 from governance.packages import jsonl_write
+from governance.services.datasets import dataset_build, dataset_request
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import MAX_ATTEMPTS, export_package_build
 from governance.services.holds import legal_hold_create
@@ -42,14 +43,29 @@ from tests.requests.helpers import (
 
 
 @pytest.fixture
-def alice_with_data(client, token, alice_consents_all, olivia, redaction_rules):
+def alice_with_data(client, token, alice_consents_all, olivia, redaction_rules, settings, tmp_path):
     """alice with rows in every store: events (one redacted), a dropped event, sessions,
-    activity days, her session's typed tail and an earlier package of hers still kept."""
+    activity days, her session's typed tail, a training snapshot of them and an earlier
+    package of hers still kept."""
     events = [event(ts=stamp(i * 300)) for i in range(6)]
     events += [event(type="scroll", ts=stamp(2000))]
     events += [event(app="soffice.bin", ts=stamp(2500))]  # no consent in Calc: not hers to export
     assert post(client, token, batch(events)).status_code == 200
     sessions_refresh_pending()
+    settings.DATASETS_URL = (tmp_path / "datasets").as_uri()
+    snapshot = dataset_request(
+        actor=olivia,
+        purpose="train-computer-use-models",
+        applications=["vscode"],
+        data_kinds=["key", "scroll"],
+        starts_at=timezone.now() - timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(hours=1),
+    )
+    # A worker running in this test may be building it already: then wait for it.
+    deadline = time.monotonic() + 30
+    while dataset_build(snapshot.pk) != "ready":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     earlier = package_requested(alice_consents_all, olivia)
     assert export_package_build(earlier.pk).state == "ready"
     return alice_consents_all

@@ -24,7 +24,7 @@ tests/people/test_admin.py covers what the admin shows.
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 import pytest
@@ -41,20 +41,24 @@ from governance.models import (
     DataKind,
     DataRequest,
     DataRequestEvent,
+    DatasetSnapshot,
     ErasureJob,
     ExportPackage,
     LegalHold,
     RetentionPolicy,
     Role,
     SafeguardRule,
+    TrainingPipeline,
 )
 from governance.services.catalogue import catalogue_create
 from governance.services.consent import RequestContext, consent_grant
+from governance.services.datasets import dataset_request
 from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build, package_download_url
 from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
+from governance.services.pipelines import pipeline_create
 from governance.services.reports import report_build, report_download_url, report_request
 from governance.services.requests import request_assign, request_file
 from governance.services.retention import retention_policy_create
@@ -66,7 +70,8 @@ from tests.reports.helpers import report_files_delete
 from tests.requests.helpers import package_files_delete
 
 # Callers. bob is "someone else": he owns the objects in the paths.
-ANONYMOUS, DEVICE = "anonymous", "device"
+ANONYMOUS, DEVICE, PIPELINE = "anonymous", "device", "pipeline"
+TOKENS = (DEVICE, PIPELINE)
 PEOPLE = ("alice", "olivia", "leo", "ada", "cora")
 ANYONE = frozenset({ANONYMOUS, *PEOPLE})
 SIGNED_IN = frozenset(PEOPLE)
@@ -79,6 +84,7 @@ OWNER = frozenset({"bob"})
 STAFF = frozenset({"ada"})
 COUNCIL = frozenset({"cora"})
 DEVICES = frozenset({DEVICE})
+PIPELINES = frozenset({PIPELINE})
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 NOT_AUTHENTICATED = "Authentication credentials were not provided."
@@ -101,6 +107,9 @@ class Access:
     hidden: frozenset[str] = frozenset()
     served: frozenset[int] = frozenset({200})  # what an allowed GET answers
     bearer_only: bool = False  # sessions are ignored: every refused caller is unauthenticated
+    # A bearer token is taken besides sessions: anonymous callers and tokens of another
+    # kind of principal are 401, signed-in people without the role 403.
+    bearer: bool = False
     others: int = 405  # what an allowed caller gets for a method the route does not take
     # A module the allowed call imports lazily, written in a parallel branch: until it is
     # merged the allowed caller's case is skipped (the refusals are tested all the same).
@@ -118,6 +127,13 @@ DEFAULT_PARAMS = {
     "request_id": "bob_queued",
 }
 SCOPE = {"purpose": "train-computer-use-models", "application": "vscode", "data_kind": "key"}
+DATASET_ASKED = {
+    "purpose": "train-computer-use-models",
+    "applications": ["vscode"],
+    "data_kinds": ["key"],
+    "starts_at": "2026-01-01T00:00:00Z",
+    "ends_at": "2026-02-01T00:00:00Z",
+}
 REPORT_ASKED = {"kind": "requests", "from": "2026-01-01", "to": "2026-01-31", "format": "csv"}
 
 CATALOGUE = {
@@ -305,6 +321,21 @@ ACCESS: dict[str, Access] = {
         {"GET": OFFICER, "POST": OFFICER}, bodies={"POST": {"name": "laptop-42"}}, writes={"POST"}
     ),
     "api-device-detail": get(OFFICER, params={"pk": "device"}),
+    "api-pipeline-list": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        bodies={"POST": {"name": "trainer-2", "purposes": ["train-computer-use-models"]}},
+        writes={"POST"},
+    ),
+    "api-pipeline-detail": get(OFFICER, params={"pk": "pipeline"}),
+    "api-pipeline-revoke": Access({"POST": OFFICER}, params={"pk": "pipeline"}, writes={"POST"}),
+    "api-dataset-list": Access(
+        {"GET": OFFICER | PIPELINES, "POST": OFFICER | PIPELINES},
+        bodies={"POST": DATASET_ASKED},
+        writes={"POST"},
+        bearer=True,
+    ),
+    # The officer's snapshot: not the pipeline's to know of.
+    "api-dataset-detail": get(OFFICER, params={"pk": "dataset"}, hidden=PIPELINES, bearer=True),
     "api-device-revoke": Access({"POST": OFFICER}, params={"pk": "device"}, writes={"POST"}),
     "api-retention-policy-list": Access(
         {"GET": OFFICER, "POST": OFFICER},
@@ -384,6 +415,28 @@ ACCESS: dict[str, Access] = {
         {"GET": OFFICER, "POST": OFFICER}, bodies={"POST": {"name": "rogue"}}, writes={"POST"}
     ),
     "officer-device-revoke": Access({"POST": OFFICER}, params={"pk": "device"}, writes={"POST"}),
+    "officer-pipelines": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        bodies={"POST": {"name": "rogue", "purposes": "train-computer-use-models"}},
+        writes={"POST"},
+    ),
+    "officer-pipeline-revoke": Access(
+        {"POST": OFFICER}, params={"pk": "pipeline"}, writes={"POST"}
+    ),
+    "officer-datasets": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        bodies={
+            "POST": {
+                **DATASET_ASKED,
+                "applications": "vscode",
+                "data_kinds": "key",
+                "starts_at": "2026-01-01T00:00",
+                "ends_at": "2026-02-01T00:00",
+            }
+        },
+        writes={"POST"},
+    ),
+    "officer-datasets-status": get(OFFICER),
     "officer-erasures": get(OFFICER),
     "officer-erasure-jobs": Access(
         {"GET": OFFICER, "POST": OFFICER},
@@ -538,7 +591,7 @@ def callers(route: Route) -> list[str]:
     access = ACCESS[route.name]
     who = [ANONYMOUS, *PEOPLE]
     if route.pattern.startswith("/api/v1/"):
-        who.append(DEVICE)  # a device token must open nothing but its own routes
+        who.extend(TOKENS)  # a device's or a pipeline's token opens only its own routes
     if any("bob" in allowed for allowed in access.methods.values()):
         who.append("bob")
     return who
@@ -556,7 +609,16 @@ CASES = [
 # The world every case runs in, built once for the module
 
 
-KEY_TABLES = (DataKind, DataRequest, DataRequestEvent, ErasureJob, LegalHold, RetentionPolicy)
+KEY_TABLES = (
+    DataKind,
+    DataRequest,
+    DataRequestEvent,
+    DatasetSnapshot,
+    ErasureJob,
+    LegalHold,
+    RetentionPolicy,
+    TrainingPipeline,
+)
 
 
 def key_rows() -> dict[str, int]:
@@ -569,12 +631,15 @@ class World:
     params: dict
     sessions: dict[str, str]
     token: str
+    pipeline_token: str
 
     def call(self, caller: str, method: str, path: str, body=None, *, csrf_checks=False):
         client = APIClient(enforce_csrf_checks=csrf_checks)
         headers = {}
         if caller == DEVICE:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {self.token}"
+        elif caller == PIPELINE:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {self.pipeline_token}"
         elif caller != ANONYMOUS:
             client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[caller]
         if path.startswith("/api/"):
@@ -633,6 +698,10 @@ def _build_world() -> World:
         SafeguardRule, actor=olivia, kind="redaction_detector", name="Cards", detector="card_number"
     )
     device, _ = device_create(name="laptop-1", actor=olivia)
+    pipeline, pipeline_token = pipeline_create(
+        name="trainer", purposes=["train-computer-use-models"], actor=olivia
+    )
+    dataset = dataset_request(actor=olivia, **_dataset_asked(catalogue))
     _, token = device_create(name="capture laptop", actor=olivia)
     hold = legal_hold_create(
         actor=people["leo"], matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
@@ -681,6 +750,8 @@ def _build_world() -> World:
         "draft": draft.pk,
         "draft_version": draft.version,
         "device": device.pk,
+        "pipeline": pipeline.pk,
+        "dataset": dataset.pk,
         "hold": hold.pk,
         "policy": policy.pk,
         "bob_receipt": grant.receipt_id,
@@ -697,7 +768,15 @@ def _build_world() -> World:
         "leo_report": leo_report.pk,
         "leo_report_token": report_download_url(leo_report, user=people["leo"]).split("/")[-2],
     }
-    return World(params=params, sessions=sessions, token=token)
+    return World(params=params, sessions=sessions, token=token, pipeline_token=pipeline_token)
+
+
+def _dataset_asked(catalogue) -> dict:
+    return {
+        **DATASET_ASKED,
+        "starts_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "ends_at": datetime(2026, 2, 1, tzinfo=UTC),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -789,8 +868,10 @@ def test_role_matrix(world, db, route, method, caller):
             assert response["Location"] == f"/accounts/login/?{urlencode({'next': path}, safe='/')}"
         else:
             assert status == 403, shown
-    elif caller in (ANONYMOUS, DEVICE) or access.bearer_only:
-        assert status == (401 if access.bearer_only else 403), shown
+    elif caller in TOKENS and (access.bearer_only or access.bearer):
+        assert status == 401, shown  # a token of another kind of principal is no token here
+    elif caller in (ANONYMOUS, *TOKENS) or access.bearer_only:
+        assert status == (401 if access.bearer_only or access.bearer else 403), shown
         assert response.json()["detail"] == NOT_AUTHENTICATED
     else:
         assert status == 403, shown
@@ -813,7 +894,7 @@ def _to_login(response) -> bool:
 def _most_allowed(access: Access) -> str:
     """The caller allowed the most methods: refusals come before 405, so ask someone let in."""
     return max(
-        (*PEOPLE, "bob", ANONYMOUS, DEVICE),
+        (*PEOPLE, "bob", ANONYMOUS, *TOKENS),
         key=lambda caller: sum(caller in allowed for allowed in access.methods.values()),
     )
 
@@ -839,7 +920,7 @@ CSRF_CASES = [
     for route in ROUTES
     if route.name in ACCESS
     for method, allowed in sorted(ACCESS[route.name].methods.items())
-    if method in UNSAFE and allowed - DEVICES
+    if method in UNSAFE and allowed - DEVICES - PIPELINES
 ]
 
 

@@ -18,7 +18,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -30,6 +29,7 @@ from governance.api.serializers.capture_policy import (
     CapturePolicySerializer,
     employees_parse,
 )
+from governance.api.tokens import BearerTokenAuthentication
 from governance.models import CaptureDevice
 from governance.selectors.capture_policy import capture_policy
 from governance.services.devices import device_authenticate
@@ -46,22 +46,12 @@ from governance.services.ingestion import (
 from governance.services.ingestion.schema import Batch
 
 
-class DeviceTokenAuthentication(BaseAuthentication):
+class DeviceTokenAuthentication(BearerTokenAuthentication):
     """`Authorization: Bearer <device token>`; only the token's hash is stored."""
 
-    keyword = b"bearer"
-
-    def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts or parts[0].lower() != self.keyword or len(parts) != 2:
-            return None
-        device = device_authenticate(parts[1].decode("latin-1"))
-        if device is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked device token.")
-        return (DevicePrincipal(device), device)
-
-    def authenticate_header(self, request):
-        return 'Bearer realm="ingest"'
+    kind = "device"
+    realm = "ingest"
+    find = staticmethod(device_authenticate)
 
 
 class DeviceTokenScheme(OpenApiAuthenticationExtension):
@@ -74,22 +64,6 @@ class DeviceTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A capture device token, shown once when the device is registered.",
         }
-
-
-class DevicePrincipal:
-    """What request.user is for a device: authenticated, but no person and no roles."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_superuser = False
-    is_staff = False
-
-    def __init__(self, device: CaptureDevice):
-        self.device = device
-        self.pk = None
-
-    def get_username(self) -> str:
-        return f"device:{self.device.pk}"
 
 
 class IsCaptureDevice(BasePermission):

@@ -1,0 +1,97 @@
+from rest_framework import serializers
+
+from governance.api.serializers.base import PlainTextField, StrictSerializer, StrictSlugField
+from governance.api.serializers.devices import DeviceSerializer
+from governance.models import DatasetSnapshot, TrainingPipeline
+
+
+class PipelineSerializer(DeviceSerializer):
+    purposes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+    class Meta(DeviceSerializer.Meta):
+        model = TrainingPipeline
+        fields = [*DeviceSerializer.Meta.fields, "purposes"]
+        read_only_fields = fields
+
+
+class PipelineCreateSerializer(StrictSerializer):
+    name = PlainTextField(max_length=120)
+    purposes = serializers.ListField(
+        child=StrictSlugField(max_length=64),
+        min_length=1,
+        max_length=50,
+        help_text="Slugs of permitted purposes the pipeline may read snapshots of.",
+    )
+
+
+class PipelineCreatedSerializer(PipelineSerializer):
+    token = serializers.CharField(
+        help_text="The bearer token. Shown in this response only; store it now."
+    )
+
+    class Meta(PipelineSerializer.Meta):
+        fields = [*PipelineSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class DatasetCreateSerializer(StrictSerializer):
+    purpose = StrictSlugField(max_length=64)
+    applications = serializers.ListField(
+        child=StrictSlugField(max_length=64), min_length=1, max_length=200
+    )
+    data_kinds = serializers.ListField(
+        child=StrictSlugField(max_length=32), min_length=1, max_length=20
+    )
+    starts_at = serializers.DateTimeField(help_text="Included.")
+    ends_at = serializers.DateTimeField(help_text="Excluded; after starts_at.")
+
+
+class ShardSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    rows = serializers.IntegerField()
+    bytes = serializers.IntegerField()
+    sha256 = serializers.CharField()
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    purpose = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    applications = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    data_kinds = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    percent = serializers.IntegerField(help_text="Build progress (100 once built).")
+    rows = serializers.IntegerField(source="rows_written")
+    shards = ShardSerializer(many=True, source="manifest.shards", default=list)
+    excluded = serializers.DictField(
+        child=serializers.IntegerField(),
+        source="manifest.excluded",
+        default=dict,
+        help_text="Rows of the scope left out, by reason: not_consented, restricted, "
+        "objected, unknown_person.",
+    )
+    schema_version = serializers.IntegerField(
+        source="manifest.schema_version", default=None, allow_null=True
+    )
+
+    class Meta:
+        model = DatasetSnapshot
+        fields = [
+            "id",
+            "purpose",
+            "applications",
+            "data_kinds",
+            "starts_at",
+            "ends_at",
+            "pipeline",
+            "state",
+            "percent",
+            "rows",
+            "rows_expected",
+            "shards",
+            "excluded",
+            "schema_version",
+            "error",
+            "created_at",
+            "ready_at",
+            "expires_at",
+            "superseded_by",
+        ]
+        read_only_fields = fields
