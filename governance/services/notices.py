@@ -297,7 +297,19 @@ def _statement_update(notice: Notice, fields: dict, purposes) -> dict:
     return statement
 
 
-def notice_publish(*, notice: Notice, actor) -> Notice:
+def notice_publish(*, notice: Notice, actor, material_change: bool | None = None) -> Notice:
+    """Publish a draft, first recording `material_change` on it when given (the choice
+    the publish form and API offer), in one transaction: the flag decides what lapses,
+    so it is never dropped on the way to a publication that cannot be taken back."""
+    with transaction.atomic():
+        if material_change is not None and not notice.is_published:
+            current = Notice.objects.values_list("material_change", flat=True).get(pk=notice.pk)
+            if material_change != current:
+                notice_update(notice=notice, actor=actor, material_change=material_change)
+        return _publish(notice=notice, actor=actor)
+
+
+def _publish(*, notice: Notice, actor) -> Notice:
     """Publish a draft: fix its hash; a material change lapses older consents once in effect.
 
     The lapse is not done in this transaction: it may reach every employee. From
