@@ -126,12 +126,19 @@ def legal_hold_update(*, hold: LegalHold, actor, **fields) -> LegalHold:
     return hold
 
 
+RELEASE_REASON_MAX_LENGTH = 2000
+
+
 def legal_hold_release(*, hold: LegalHold, actor, reason: str) -> LegalHold:
     """Release a hold: the reason (why the data need no longer be preserved) is required
     and goes on the hold and in the audit log."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Say why the data need no longer be preserved."]})
+    if len(reason) > RELEASE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": [f"Keep the reason under {RELEASE_REASON_MAX_LENGTH} characters."]}
+        )
     with transaction.atomic():
         lock_holds()
         hold = LegalHold.objects.select_for_update(no_key=True).get(pk=hold.pk)

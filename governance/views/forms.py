@@ -18,6 +18,7 @@ from governance.models import (
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.models.notices import LawfulBasis
 from governance.selectors.holds import employees_by_work_email
+from governance.services.holds import RELEASE_REASON_MAX_LENGTH
 from governance.services.notices import notice_statement, notice_statement_defaults
 from governance.stores import REGISTRY
 
@@ -505,6 +506,7 @@ class LegalHoldForm(forms.Form):
 
 class LegalHoldReleaseForm(forms.Form):
     reason = forms.CharField(
+        max_length=RELEASE_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the data need no longer be preserved."},
         label="Why may the data go now?",
