@@ -33,8 +33,13 @@ def _validate(*, matter, reason, custodians, starts, ends, stores, review_at=Non
     if review_at is not None and review_at <= timezone.now():
         errors["review_at"] = ["Set the review date in the future."]
     unknown = sorted(set(stores or []) - set(REGISTRY))
+    named = set(stores or []) - set(unknown)
+    unholdable = sorted(s for s in named if not getattr(REGISTRY[s], "holdable", True))
     if unknown:
         errors["stores"] = [f"Unknown store(s): {', '.join(unknown)}."]
+    elif named and len(unholdable) == len(named):
+        # A hold naming only these would look like preservation and preserve nothing.
+        errors["stores"] = [f"A hold cannot keep {', '.join(unholdable)}: name a store it can."]
     if errors:
         raise ValidationError(errors)
 

@@ -439,6 +439,10 @@ def _store_choices() -> list[tuple[str, str]]:
     return [(name, f"{name} — {store.description}") for name, store in sorted(REGISTRY.items())]
 
 
+def _holdable_store_choices() -> list[tuple[str, str]]:
+    return [choice for choice in _store_choices() if getattr(REGISTRY[choice[0]], "holdable", True)]
+
+
 class LegalHoldForm(forms.Form):
     """A hold's fields; `custodians` cleans to Employee rows, naming any email nobody has."""
 
@@ -465,7 +469,7 @@ class LegalHoldForm(forms.Form):
         help_text="Empty: open-ended.",
     )
     stores = forms.MultipleChoiceField(
-        choices=_store_choices,
+        choices=_holdable_store_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every store, including stores added later.",
