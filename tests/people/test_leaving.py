@@ -96,6 +96,7 @@ def test_the_same_leaving_again_changes_nothing_and_another_date_is_refused(
         {"left_at": "2999-01-01T00:00:00Z"},
         {"left_at": "0001-01-01T00:00:00Z"},
         {"left_at": "2016-11-30T00:00:00Z"},
+        {"left_at": "2026-11-30T00:00:00\u0000Z"},
         {"left_at": "0001-01-01T00:00:00+14:00"},
         {"left_at": "9999-12-31T23:59:59-14:00"},
         {"left_at": "2026-11-30T00:00:00Z", "erase": False},
