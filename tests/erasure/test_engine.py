@@ -107,6 +107,51 @@ def test_a_hold_defers_what_it_covers_and_release_resumes(alice_data, olivia, le
     assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
 
 
+def preserve(employee, officer, *, on: bool) -> None:
+    """Set or lift the Art. 18(1)(c) ground of the person's restriction."""
+    from governance.services.restriction import employee_processing_restrict
+
+    employee_processing_restrict(
+        employee=employee,
+        restricted=True,
+        reason="Claim" if on else "Settled",
+        actor=officer,
+        preserve_for_legal_claim=on,
+    )
+
+
+def test_data_restricted_to_preserve_it_for_a_legal_claim_outlives_an_officers_erasure(
+    alice_data, olivia
+):
+    """Art. 18(1)(c): the person needs their data for a legal claim. An erasure they did not
+    ask for defers until the restriction is lifted, as retention does; then it resumes."""
+    employee = alice_data.employee
+    preserve(employee, olivia, on=True)
+
+    job = drive(erasure_job_create(employee=employee, cause="officer", actor=olivia, reason="x"))
+
+    assert job.state == "blocked_by_hold" and job.receipt is None
+    assert job.steps.get(store="events").rows_held == 90
+    assert InteractionEvent.objects.filter(subject=employee.subject_id).count() == 90
+    preserve(employee, olivia, on=False)
+    assert erasure_deferred_resume() == 3  # events, sessions and activity were kept
+    job = drive(job)
+    assert job.state == "verified" and job.receipt is not None
+    assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
+
+
+def test_the_persons_own_erasure_request_goes_on_under_their_preserving_restriction(
+    alice_data, olivia
+):
+    employee = alice_data.employee
+    preserve(employee, olivia, on=True)
+
+    job = drive(erasure_job_create(employee=employee, cause="request", actor=olivia, reason="x"))
+
+    assert job.state == "verified"
+    assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
+
+
 @pytest.mark.parametrize("store_name", sorted(REGISTRY))
 def test_every_store_counts_zero_after_a_full_erasure(alice_data, olivia, store_name):
     employee = alice_data.employee
