@@ -439,6 +439,11 @@ def _store_choices() -> list[tuple[str, str]]:
     return [(name, f"{name} — {store.description}") for name, store in sorted(REGISTRY.items())]
 
 
+def _retained_store_choices() -> list[tuple[str, str]]:
+    """Stores a retention policy applies to: the others expire their data by themselves."""
+    return [choice for choice in _store_choices() if REGISTRY[choice[0]].retained]
+
+
 def _holdable_store_choices() -> list[tuple[str, str]]:
     return [choice for choice in _store_choices() if getattr(REGISTRY[choice[0]], "holdable", True)]
 
@@ -520,7 +525,7 @@ class LegalHoldReleaseForm(forms.Form):
 
 class RetentionPolicyForm(forms.Form):
     name = forms.CharField(max_length=120, help_text="e.g. Raw keystrokes: 30 days.")
-    store = forms.ChoiceField(choices=_store_choices)
+    store = forms.ChoiceField(choices=_retained_store_choices)
     keep_days = forms.IntegerField(
         min_value=1, label="Keep (days)", help_text="Data older than this goes at the next run."
     )
