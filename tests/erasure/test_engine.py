@@ -23,6 +23,7 @@ from governance.services.holds import legal_hold_create, legal_hold_release
 from governance.services.scopes import scope_resolve
 from governance.services.signing import verify_document
 from governance.stores import REGISTRY
+from tests.erasure.helpers import preserve
 
 
 def drive(job: ErasureJob) -> ErasureJob:
@@ -105,19 +106,6 @@ def test_a_hold_defers_what_it_covers_and_release_resumes(alice_data, olivia, le
     job = drive(job)
     assert job.state == "verified" and job.receipt is not None
     assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
-
-
-def preserve(employee, officer, *, on: bool) -> None:
-    """Set or lift the Art. 18(1)(c) ground of the person's restriction."""
-    from governance.services.restriction import employee_processing_restrict
-
-    employee_processing_restrict(
-        employee=employee,
-        restricted=True,
-        reason="Claim" if on else "Settled",
-        actor=officer,
-        preserve_for_legal_claim=on,
-    )
 
 
 def test_data_restricted_to_preserve_it_for_a_legal_claim_outlives_an_officers_erasure(
