@@ -84,8 +84,8 @@ class RetentionPeriod:
 
     `min_days`/`max_days` differ when applications or kinds have different keeps;
     `uncovered`: some scope has no policy (a notice published before policies were
-    required). For a store whose data expires by itself, `min_days` = `max_days` =
-    its expiry and `purpose` is None."""
+    required). For a store whose data expires by itself, `purpose` is None, `kept_for`
+    says how long and `min_days` = `max_days` = its expiry in days (None under a day)."""
 
     store: str
     description: str
@@ -94,9 +94,15 @@ class RetentionPeriod:
     max_days: int | None
     uncovered: bool = False
     legal_minimum: bool = False
+    # A store that expires its data by itself: how long, in its own words, and what it
+    # serves in place of a purpose (the typed-text tails live minutes, not days).
+    kept_for: str = ""
+    serves: str = ""
 
     @property
     def text(self) -> str:
+        if self.kept_for:
+            return self.kept_for
         if self.min_days is None:
             return "Until you withdraw consent or ask for erasure (no retention policy)"
         days = (
@@ -141,22 +147,33 @@ def retention_periods(notice: Notice) -> list[RetentionPeriod]:
 
 
 def _self_expiring() -> list[RetentionPeriod]:
-    return [
-        RetentionPeriod(
-            store=name,
-            description=store.description,
-            purpose=None,
-            min_days=settings.EXPORT_TTL_DAYS,
-            max_days=settings.EXPORT_TTL_DAYS,
+    """Stores no policy applies to: access packages expire EXPORT_TTL_DAYS after they are
+    built; a store that says how long it keeps its data (`kept_for`) is taken at its word."""
+    periods = []
+    for name, store in REGISTRY.items():
+        if store.retained:
+            continue
+        kept_for = getattr(store, "kept_for", "")
+        days = None if kept_for else settings.EXPORT_TTL_DAYS
+        periods.append(
+            RetentionPeriod(
+                store=name,
+                description=store.description,
+                purpose=None,
+                min_days=days,
+                max_days=days,
+                kept_for=kept_for
+                or f"{settings.EXPORT_TTL_DAYS} days after it is built, then deleted",
+                serves=getattr(store, "serves", "Your copy of your data"),
+            )
         )
-        for name, store in REGISTRY.items()
-        if not store.retained
-    ]
+    return periods
 
 
 def retention_for_scope(*, purpose_id: int, application_id: int, data_kind_id: int) -> list[dict]:
     """Per store, the keep that applies to one consent scope now, for a consent receipt:
-    {"store", "keepDays" (None: no policy), "policy", "legalMinimum"}."""
+    {"store", "keepDays" (None: no policy, or kept less than a day), "policy",
+    "legalMinimum"}, and "keptFor" in words for a store whose data expires by itself."""
     rules_by_store = enabled_rules_by_store()
     lines = []
     for store in _retained_stores():
@@ -177,6 +194,7 @@ def retention_for_scope(*, purpose_id: int, application_id: int, data_kind_id: i
                 "store": period.store,
                 "description": period.description,
                 "keepDays": period.max_days,
+                "keptFor": period.text,
                 "policy": None,
                 "legalMinimum": False,
             }

@@ -41,7 +41,7 @@ from governance.services.locks import lock_holds
 from governance.services.restriction import employee_processing_restrict
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
-from governance.stores.holds import hold_windows
+from governance.stores.holds import HoldWindow, hold_windows
 
 BATCH_SECONDS = settings.ERASURE_BATCH_MS / 1000
 BATCH_MOST = settings.ERASURE_BATCH_SIZE
@@ -396,6 +396,29 @@ def _erase(step: ErasureStep) -> StepOutcome:
     return StepOutcome(state, deleted)
 
 
+# Erasures the person did not ask for. Under a restriction they obtained to preserve their
+# data for a legal claim (Art. 18(1)(c); Art. 17(3)(e)) these keep all of it, as retention
+# does, until the restriction is lifted; their own withdrawal or erasure request goes on.
+PRESERVATION_DEFERS = frozenset(
+    {ErasureCause.OFFICER, ErasureCause.CONSENT_ENDED, ErasureCause.LEFT}
+)
+
+
+def _kept_windows(job: ErasureJob, store_name: str) -> list[HoldWindow]:
+    """What this job must not delete in the store: the legal holds' windows, and everything
+    while the person's restriction preserves it. Call after lock_holds(shared=True): a
+    change of restriction takes that lock exclusively."""
+    windows = hold_windows(employee_id=job.employee_id, store=store_name)
+    if (
+        job.cause in PRESERVATION_DEFERS
+        and Employee.objects.filter(
+            pk=job.employee_id, processing_restricted_at__isnull=False, restriction_preserves=True
+        ).exists()
+    ):
+        windows.append(HoldWindow())  # an open window holds everything
+    return windows
+
+
 def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool) -> LaneOutcome:
     """Erase one lane (or a whole store) in batches that each commit with their progress,
     then verify it in the last batch's transaction. With `ends_step` (the only lane), that
@@ -411,7 +434,7 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
             verifying = 0.0
             with transaction.atomic():
                 lock_holds(shared=True)
-                holds = hold_windows(employee_id=job.employee_id, store=step.store)
+                holds = _kept_windows(job, step.store)
                 # Batches sized by time keep a hold placement's wait short where a hold
                 # is at stake; without one, a statement takes what the store plans.
                 limit = sizer.rows if holds else BATCH_MOST

@@ -33,8 +33,13 @@ def _validate(*, matter, reason, custodians, starts, ends, stores, review_at=Non
     if review_at is not None and review_at <= timezone.now():
         errors["review_at"] = ["Set the review date in the future."]
     unknown = sorted(set(stores or []) - set(REGISTRY))
+    named = set(stores or []) - set(unknown)
+    unholdable = sorted(s for s in named if not getattr(REGISTRY[s], "holdable", True))
     if unknown:
         errors["stores"] = [f"Unknown store(s): {', '.join(unknown)}."]
+    elif named and len(unholdable) == len(named):
+        # A hold naming only these would look like preservation and preserve nothing.
+        errors["stores"] = [f"A hold cannot keep {', '.join(unholdable)}: name a store it can."]
     if errors:
         raise ValidationError(errors)
 
@@ -126,12 +131,19 @@ def legal_hold_update(*, hold: LegalHold, actor, **fields) -> LegalHold:
     return hold
 
 
+RELEASE_REASON_MAX_LENGTH = 2000
+
+
 def legal_hold_release(*, hold: LegalHold, actor, reason: str) -> LegalHold:
     """Release a hold: the reason (why the data need no longer be preserved) is required
     and goes on the hold and in the audit log."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Say why the data need no longer be preserved."]})
+    if len(reason) > RELEASE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": [f"Keep the reason under {RELEASE_REASON_MAX_LENGTH} characters."]}
+        )
     with transaction.atomic():
         lock_holds()
         hold = LegalHold.objects.select_for_update(no_key=True).get(pk=hold.pk)

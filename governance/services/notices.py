@@ -297,8 +297,12 @@ def _statement_update(notice: Notice, fields: dict, purposes) -> dict:
     return statement
 
 
-def notice_publish(*, notice: Notice, actor) -> Notice:
+def notice_publish(*, notice: Notice, actor, material_change: bool | None = None) -> Notice:
     """Publish a draft: fix its hash; a material change lapses older consents once in effect.
+
+    `material_change`, when given (the publish form and API offer the choice), is recorded
+    on the draft in the same transaction: it decides what lapses, so it is never dropped
+    on the way to a publication that cannot be taken back.
 
     The lapse is not done in this transaction: it may reach every employee. From
     commit on, the ingestion gate ignores grants under older versions
@@ -310,6 +314,8 @@ def notice_publish(*, notice: Notice, actor) -> Notice:
         notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
         if notice.is_published:
             return notice
+        if material_change is not None and material_change != notice.material_change:
+            notice = notice_update(notice=notice, actor=actor, material_change=material_change)
         newer = Notice.objects.filter(
             status=Notice.Status.PUBLISHED, version__gt=notice.version
         ).exists()

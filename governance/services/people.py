@@ -9,8 +9,9 @@ who made the change: the code that knows says so with `changes_by`.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -143,8 +144,22 @@ def employee_leave(*, employee, left_at: datetime, actor) -> Employee:
 
     if timezone.is_naive(left_at):
         raise ValidationError({"left_at": ["Give a time zone (e.g. 2026-11-30T17:00:00Z)."]})
-    if left_at > timezone.now():
+    now = timezone.now()
+    if left_at > now:
         raise ValidationError({"left_at": ["A leaving date cannot be in the future."]})
+    if left_at <= now - timedelta(days=settings.EVIDENCE_RETENTION_DAYS):
+        # Such a date (a typo like 0001 or 2016) would have the next daily run pseudonymise
+        # their consent evidence and close their account, which nothing can undo.
+        raise ValidationError(
+            {
+                "left_at": [
+                    f"That is {settings.EVIDENCE_RETENTION_DAYS} days ago or more: their "
+                    "consent evidence would be pseudonymised and their account closed at "
+                    "once. Check the date; to erase the data of someone who left that long "
+                    "ago, use Erase everything."
+                ]
+            }
+        )
     with transaction.atomic(), audits_last():
         # FOR NO KEY UPDATE: waits for their ingest batches in flight (read FOR SHARE).
         employee = Employee.objects.select_for_update(no_key=True).get(pk=employee.pk)

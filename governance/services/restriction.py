@@ -50,6 +50,7 @@ def employee_processing_restrict(
                 }
             )
         was_restricted = employee.processing_restricted_at is not None
+        was_preserving = was_restricted and employee.restriction_preserves
         if restricted != was_restricted:
             employee.processing_restricted_at = timezone.now() if restricted else None
         employee.restriction_preserves = preserves
@@ -64,7 +65,16 @@ def employee_processing_restrict(
         if was_restricted and not restricted:
             # Art. 18(3): the person who obtained the restriction is told it is lifted.
             transaction.on_commit(lambda: _tell_resumed(employee.pk, reason[:500]))
+        if was_preserving and not preserves:
+            # Erasures it deferred (services/erasure.py) resume, as after a hold's release.
+            transaction.on_commit(_resume_deferred_erasures)
     return employee
+
+
+def _resume_deferred_erasures() -> None:
+    from governance.tasks.erasure import erasure_deferred_resume
+
+    erasure_deferred_resume.delay()
 
 
 def _tell_resumed(employee_id: int, reason: str) -> None:

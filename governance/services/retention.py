@@ -123,9 +123,11 @@ def _validate(*, name, store, keep_days) -> None:
     if store not in REGISTRY:
         errors["store"] = [f"Unknown store; choose one of: {', '.join(sorted(REGISTRY))}."]
     elif not REGISTRY[store].retained:
+        kept_for = getattr(REGISTRY[store], "kept_for", "") or (
+            f"access packages {settings.EXPORT_TTL_DAYS} days after they are built"
+        )
         errors["store"] = [
-            "This store's data expires by itself (access packages after "
-            f"{settings.EXPORT_TTL_DAYS} days); no policy applies to it."
+            f"This store's data expires by itself ({kept_for}); no policy applies to it."
         ]
     if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 1:
         errors["keep_days"] = ["Keep data for at least one whole day."]

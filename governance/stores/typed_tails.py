@@ -131,6 +131,8 @@ class TypedTailsStore:
     models: ClassVar[tuple] = ()  # Redis keys, no table
     stage = 0
     retained: ClassVar[tuple] = ()  # Redis expires each tail by itself (TTL)
+    serves = "Redacting personal data you type, for every purpose"
+    holdable = False  # a redaction buffer, not a record: a hold naming it is refused
     kept_for = (
         f"{TTL // 60} minutes after the last batch of the session, then deleted by Redis"
         if TTL % 60 == 0

@@ -51,6 +51,9 @@ class MyConsentView(EmployeeRequiredMixin, TemplateView):
             first_erasure_due=min(due, default=None),
             now=timezone.now(),
             granted=sum(row.state == ConsentState.State.GRANTED for row in rows),
+            # Restricted (Art. 18, by an officer's erasure or a leaving too): the gate
+            # stores nothing whatever is granted, and the page must not suggest otherwise.
+            restricted_since=self.employee.processing_restricted_at,
             history=history.get_page(self.request.GET.get("page")),
             erasures=my_erasures(employee=self.employee, limit=RECENT_ERASURES),
         )

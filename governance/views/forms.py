@@ -18,6 +18,7 @@ from governance.models import (
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.models.notices import LawfulBasis
 from governance.selectors.holds import employees_by_work_email
+from governance.services.holds import RELEASE_REASON_MAX_LENGTH
 from governance.services.notices import notice_statement, notice_statement_defaults
 from governance.stores import REGISTRY
 
@@ -478,6 +479,15 @@ def _store_choices() -> list[tuple[str, str]]:
     return [(name, f"{name} — {store.description}") for name, store in sorted(REGISTRY.items())]
 
 
+def _retained_store_choices() -> list[tuple[str, str]]:
+    """Stores a retention policy applies to: the others expire their data by themselves."""
+    return [choice for choice in _store_choices() if REGISTRY[choice[0]].retained]
+
+
+def _holdable_store_choices() -> list[tuple[str, str]]:
+    return [choice for choice in _store_choices() if getattr(REGISTRY[choice[0]], "holdable", True)]
+
+
 class LegalHoldForm(forms.Form):
     """A hold's fields; `custodians` cleans to Employee rows, naming any email nobody has."""
 
@@ -504,7 +514,7 @@ class LegalHoldForm(forms.Form):
         help_text="Empty: open-ended.",
     )
     stores = forms.MultipleChoiceField(
-        choices=_store_choices,
+        choices=_holdable_store_choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every store, including stores added later.",
@@ -545,6 +555,7 @@ class LegalHoldForm(forms.Form):
 
 class LegalHoldReleaseForm(forms.Form):
     reason = forms.CharField(
+        max_length=RELEASE_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the data need no longer be preserved."},
         label="Why may the data go now?",
@@ -554,7 +565,7 @@ class LegalHoldReleaseForm(forms.Form):
 
 class RetentionPolicyForm(forms.Form):
     name = forms.CharField(max_length=120, help_text="e.g. Raw keystrokes: 30 days.")
-    store = forms.ChoiceField(choices=_store_choices)
+    store = forms.ChoiceField(choices=_retained_store_choices)
     keep_days = forms.IntegerField(
         min_value=1, label="Keep (days)", help_text="Data older than this goes at the next run."
     )

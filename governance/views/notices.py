@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -156,11 +155,9 @@ class NoticeDetailView(OfficerRequiredMixin, View):
             return self.render(form, status=400)
         material = form.cleaned_data["material_change"]
         try:
-            # notice_publish takes no material flag: set it on the draft in the same transaction.
-            with transaction.atomic():
-                if not self.notice.is_published and material != self.notice.material_change:
-                    notice_update(notice=self.notice, actor=request.user, material_change=material)
-                notice = notice_publish(notice=self.notice, actor=request.user)
+            notice = notice_publish(
+                notice=self.notice, actor=request.user, material_change=material
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
             return self.render(form, status=400)

@@ -234,3 +234,20 @@ def test_scope_of_a_disabled_application_can_still_be_withdrawn(as_user, alice, 
     assert ConsentState.objects.get(employee=alice.employee).state == "withdrawn"
     assert client.post("/consent/grant/", scope.as_slugs()).status_code == 302
     assert ConsentState.objects.get(employee=alice.employee).state == "withdrawn"
+
+
+def test_a_restricted_person_is_told_that_granting_records_nothing_until_it_is_lifted(
+    as_user, alice, olivia, scope
+):
+    from governance.services.restriction import employee_processing_restrict
+
+    grant(alice, scope)
+    assert 'data-testid="restricted"' not in as_user(alice).get("/consent/").content.decode()
+    employee_processing_restrict(
+        employee=alice.employee, restricted=True, reason="Erased on request", actor=olivia
+    )
+
+    body = as_user(alice).get("/consent/").content.decode()
+
+    assert 'data-testid="restricted"' in body
+    assert "Nothing is recorded about you while the restriction lasts" in body

@@ -47,3 +47,16 @@ def erase_owed() -> list[ErasureJob]:
     """Turn owed erasures into jobs and run them, as beat and the workers would."""
     owed_erasures_schedule()
     return [drive(job) for job in ErasureJob.objects.filter(state="pending").order_by("pk")]
+
+
+def preserve(employee, officer, *, on: bool) -> None:
+    """Set or lift the Art. 18(1)(c) ground of the person's restriction."""
+    from governance.services.restriction import employee_processing_restrict
+
+    employee_processing_restrict(
+        employee=employee,
+        restricted=True,
+        reason="Claim" if on else "Settled",
+        actor=officer,
+        preserve_for_legal_claim=on,
+    )

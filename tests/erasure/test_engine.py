@@ -23,6 +23,7 @@ from governance.services.holds import legal_hold_create, legal_hold_release
 from governance.services.scopes import scope_resolve
 from governance.services.signing import verify_document
 from governance.stores import REGISTRY
+from tests.erasure.helpers import preserve
 
 
 def drive(job: ErasureJob) -> ErasureJob:
@@ -104,6 +105,38 @@ def test_a_hold_defers_what_it_covers_and_release_resumes(alice_data, olivia, le
     assert erasure_deferred_resume() == 1
     job = drive(job)
     assert job.state == "verified" and job.receipt is not None
+    assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
+
+
+def test_data_restricted_to_preserve_it_for_a_legal_claim_outlives_an_officers_erasure(
+    alice_data, olivia
+):
+    """Art. 18(1)(c): the person needs their data for a legal claim. An erasure they did not
+    ask for defers until the restriction is lifted, as retention does; then it resumes."""
+    employee = alice_data.employee
+    preserve(employee, olivia, on=True)
+
+    job = drive(erasure_job_create(employee=employee, cause="officer", actor=olivia, reason="x"))
+
+    assert job.state == "blocked_by_hold" and job.receipt is None
+    assert job.steps.get(store="events").rows_held == 90
+    assert InteractionEvent.objects.filter(subject=employee.subject_id).count() == 90
+    preserve(employee, olivia, on=False)
+    assert erasure_deferred_resume() == 3  # events, sessions and activity were kept
+    job = drive(job)
+    assert job.state == "verified" and job.receipt is not None
+    assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
+
+
+def test_the_persons_own_erasure_request_goes_on_under_their_preserving_restriction(
+    alice_data, olivia
+):
+    employee = alice_data.employee
+    preserve(employee, olivia, on=True)
+
+    job = drive(erasure_job_create(employee=employee, cause="request", actor=olivia, reason="x"))
+
+    assert job.state == "verified"
     assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
 
 

@@ -13,7 +13,7 @@ from governance.services.consent import RequestContext, consent_withdraw
 from governance.services.erasure import erasure_job_create
 from governance.services.holds import legal_hold_create
 from governance.services.signing import public_key_b64, verify_document
-from tests.erasure.helpers import drive, erase_owed, events_of, record_events
+from tests.erasure.helpers import drive, erase_owed, events_of, preserve, record_events
 
 OFFICER_PAGES = ["/officer/erasure-jobs/", "/officer/erasure-jobs/{job}/"]
 
@@ -257,3 +257,14 @@ def test_navigation_shows_erasure_pages_by_role(as_user, alice, olivia, leo):
     assert 'href="/officer/erasure-jobs/"' not in as_user(alice).get("/").content.decode()
     assert 'href="/legal/holds/"' in as_user(leo).get("/").content.decode()
     assert 'href="/legal/holds/"' not in officer
+
+
+def test_a_job_deferred_by_a_preserving_restriction_says_so(as_user, olivia, alice_data):
+    preserve(alice_data.employee, olivia, on=True)
+    job = drive(erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia))
+    assert job.state == "blocked_by_hold"
+
+    page = as_user(olivia).get(f"/officer/erasure-jobs/{job.pk}/").content.decode()
+
+    assert "restriction to preserve their data for a legal claim" in page
+    assert "no such restriction keeps them" in page

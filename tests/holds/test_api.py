@@ -286,3 +286,28 @@ def test_a_write_answering_with_the_custodians_is_a_read_of_their_data(
     assert [c["work_email"] for c in response.json()["custodians"]] == [bob.email]
     [read] = custodian_reads(bob)
     assert (read.actor_id, read.target_id) == (str(leo.pk), str(response.json()["id"]))
+
+
+def test_a_hold_on_the_typed_text_tails_alone_is_refused_as_it_would_keep_nothing(
+    client_as, as_user, leo, alice
+):
+    """The tails are a redaction buffer Redis expires in minutes; no hold keeps them, so
+    a hold naming them would look like preservation and preserve nothing."""
+    before = written()
+
+    response = client_as(leo).post(
+        HOLDS,
+        {
+            "matter": "Keystroke dispute",
+            "reason": "Preserve what was typed",
+            "custodians": ["alice@example.com"],
+            "stores": ["typed_tails"],
+        },
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "typed_tails" in response.json()["stores"][0]
+    assert written() == before
+    page = as_user(leo).get("/legal/holds/new/").content.decode()
+    assert 'value="events"' in page and 'value="typed_tails"' not in page

@@ -134,6 +134,23 @@ def test_release_asks_for_confirmation_then_releases_with_the_reason(as_user, le
     assert AuditEvent.objects.filter(action="legal_hold.released").count() == 1
 
 
+def test_the_page_refuses_a_release_reason_the_api_would_refuse_and_keeps_the_hold(
+    as_user, leo, hold
+):
+    from django.core.exceptions import ValidationError
+
+    response = as_user(leo).post(f"/legal/holds/{hold.pk}/release/", {"reason": "x" * 200_000})
+
+    assert response.status_code == 400
+    hold.refresh_from_db()
+    assert hold.is_active and hold.release_reason == ""
+    assert not AuditEvent.objects.filter(action="legal_hold.released").exists()
+    with pytest.raises(ValidationError):
+        legal_hold_release(hold=hold, actor=leo, reason="x" * 2001)
+    hold.refresh_from_db()
+    assert hold.is_active
+
+
 def test_a_released_hold_is_listed_apart_and_cannot_be_edited(as_user, leo, hold):
     legal_hold_release(hold=hold, actor=leo, reason="Settled")
     client = as_user(leo)

@@ -74,6 +74,20 @@ def test_a_restricted_person_is_not_told_nothing_was_recorded(browser_as, alice,
     assert re.findall(r'<tr data-session="([^"]+)"', body) == ["s-1", "s-old"]
 
 
+def test_a_restricted_person_with_nothing_kept_is_not_told_their_data_is_kept(browser_as, alice):
+    """After an officer's "erase everything" (which restricts capture by default) the
+    banner must not promise that earlier data is kept: none is."""
+    Employee.objects.filter(pk=alice.employee.pk).update(processing_restricted_at=TODAY)
+
+    body = browser_as(alice).get("/my-data/").content.decode()
+
+    banner = re.search(r'data-testid="restricted">(.*?)</div>', body, re.S).group(1)
+    banner = " ".join(re.sub(r"<[^>]+>", "", banner).split())
+    assert "is kept, unused" not in banner
+    assert "No events recorded about you before it are kept now" in banner
+    assert text_of(body, "total-events") == "0"
+
+
 def test_page_lists_my_sessions(browser_as, alice, recorded):
     body = browser_as(alice).get("/my-data/").content.decode()
 

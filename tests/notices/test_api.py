@@ -98,6 +98,44 @@ def test_publishing_again_changes_nothing(client_as, olivia, catalogue):
     assert written() == before
 
 
+def test_publish_records_the_material_change_given_in_its_body(client_as, olivia, draft):
+    assert not draft.material_change
+
+    response = client_as(olivia).post(
+        f"/api/v1/notices/{draft.pk}/publish", {"material_change": True}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["material_change"] is True
+    draft.refresh_from_db()
+    assert draft.is_published and draft.material_change
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {"material_change": True, "lapse_purposes": ["train-computer-use-models"]},
+            "lapse_purposes",
+        ),
+        ({"material_change": "yes"}, "material_change"),
+        ({"materiel_change": True}, "materiel_change"),
+    ],
+)
+def test_publish_refuses_what_it_does_not_take_and_publishes_nothing(
+    client_as, olivia, draft, body, field
+):
+    before = written()
+
+    response = client_as(olivia).post(f"/api/v1/notices/{draft.pk}/publish", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    draft.refresh_from_db()
+    assert not draft.is_published
+    assert written() == before
+
+
 def test_employees_and_legal_list_published_notices_only(client_as, alice, leo, olivia, draft):
     for user in (alice, leo):
         versions = [n["version"] for n in client_as(user).get("/api/v1/notices").json()["results"]]

@@ -94,6 +94,9 @@ def test_the_same_leaving_again_changes_nothing_and_another_date_is_refused(
         {"left_at": 20261130},
         {"left_at": None},
         {"left_at": "2999-01-01T00:00:00Z"},
+        {"left_at": "0001-01-01T00:00:00Z"},
+        {"left_at": "2016-11-30T00:00:00Z"},
+        {"left_at": "2026-11-30T00:00:00\u0000Z"},
         {"left_at": "0001-01-01T00:00:00+14:00"},
         {"left_at": "9999-12-31T23:59:59-14:00"},
         {"left_at": "2026-11-30T00:00:00Z", "erase": False},
@@ -146,6 +149,11 @@ def test_the_people_page_records_a_leaver(as_user, olivia, alice_data):
     assert "cannot be in the future" in refused.content.decode()
     unconfirmed = client.post(page, {"left_on": "2026-11-30"})
     assert unconfirmed.status_code == 400 and not ErasureJob.objects.exists()
+    typo = client.post(page, {"left_on": "0001-01-01", "confirm": "on"})
+    assert typo.status_code == 400 and "pseudonymised and their account closed" in (
+        typo.content.decode()
+    )
+    assert not ErasureJob.objects.exists()
 
     today = timezone.now().date()
     response = client.post(page, {"left_on": today.isoformat(), "confirm": "on"}, follow=True)

@@ -1,10 +1,13 @@
 """Retention pages (officers): policies, the dry run, and the evidence of runs."""
 
+import re
+
 import pytest
 
 from governance.models import AuditEvent, RetentionPolicy
 from governance.services.holds import legal_hold_create
 from governance.services.retention import retention_enforce, retention_policy_create
+from governance.stores import REGISTRY
 from tests.erasure.helpers import events_of, record_events
 
 
@@ -175,3 +178,13 @@ def test_officer_marks_a_legal_minimum_for_some_purposes_from_the_form(as_user, 
     assert policy.legal_minimum and list(policy.purposes.all()) == [purpose]
     listing = client.get("/officer/retention/").content.decode()
     assert "Legal minimum" in listing and purpose.name in listing
+
+
+def test_the_policy_form_offers_only_stores_a_policy_applies_to(as_user, olivia):
+    """Access packages and the typed-text tails expire by themselves; offering them only
+    led to a refusal after the officer had filled in the form."""
+    page = as_user(olivia).get("/officer/retention/new/").content.decode()
+
+    offered = set(re.findall(r'<option value="([a-z_]+)"', page))
+    assert offered == {name for name, store in REGISTRY.items() if store.retained}
+    assert "typed_tails" not in offered and "exports" not in offered

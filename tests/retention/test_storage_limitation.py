@@ -5,6 +5,7 @@ preserve for a legal claim outlives retention until the restriction is lifted.""
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from governance.models import AuditEvent, Notice, RetentionRun
 from governance.selectors.retention import retention_gaps, retention_periods
@@ -123,6 +124,35 @@ def test_the_notice_page_states_the_periods_from_the_policies(
     assert "7 to 90 days, by application and kind" in page
     assert "400 days, as the law requires" in page
     assert "days after it is built, then deleted" in page  # access packages expire by themselves
+
+
+def test_the_typed_text_tails_are_stated_as_kept_for_minutes_not_as_an_access_package(
+    as_user, olivia, alice, alice_consents_all, catalogue, settings
+):
+    """The tails live INGEST_TYPED_TAIL_SECONDS in Redis: the notice and the receipt must
+    not tell people what they typed is kept for the access packages' 30 days."""
+    settings.EXPORT_TTL_DAYS = 30
+    cover_all(olivia)
+    notice = catalogue["notice"]
+
+    tails = next(p for p in retention_periods(notice) if p.store == "typed_tails")
+    assert tails.text == REGISTRY["typed_tails"].kept_for
+    assert "minutes" in tails.text and "30 days" not in tails.text
+    assert tails.max_days is None
+    page = as_user(alice).get(f"/notices/{notice.version}/").content.decode()
+    row = page.split('data-store="typed_tails"')[1].split("</tr>")[0]
+    assert "minutes after the last batch" in row and "Your copy of your data" not in row
+
+    receipt = consent_receipt(alice_consents_all.employee.consent_events.order_by("pk").first())
+    by_store = {line["store"]: line for line in receipt["retention"]}
+    assert by_store["typed_tails"]["keepDays"] is None
+    assert "minutes" in by_store["typed_tails"]["keptFor"]
+    assert by_store["exports"]["keepDays"] == 30
+    assert verify_document(receipt)
+
+    with pytest.raises(ValidationError) as refused:
+        retention_policy_create(actor=olivia, name="Tails", store="typed_tails", keep_days=5)
+    assert "minutes after the last batch" in str(refused.value)
 
 
 def test_the_receipt_states_the_scopes_periods_and_verifies(

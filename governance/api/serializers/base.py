@@ -17,6 +17,8 @@ from governance.api.schema import NamedEnumField
 from governance.models.catalogue import multi_line_text, single_line_text
 from governance.stores import REGISTRY
 
+NUL_MESSAGE = "Null characters are not allowed."
+
 
 class StrictFieldsMixin:
     """Reject keys the endpoint does not take, reported with the other field errors."""
@@ -24,18 +26,27 @@ class StrictFieldsMixin:
     unknown_field_message = "Unknown field."
 
     def to_internal_value(self, data):
-        unknown = {}
+        refused = {}
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = {name: [self.unknown_field_message] for name in set(data) - writable}
+            refused = {name: [self.unknown_field_message] for name in set(data) - writable}
+            # Python's fromisoformat reads "2026-11-30T00:00:00\x00Z" as a valid time:
+            # a NUL is refused here as it is in every text field.
+            refused.update(
+                (name, [NUL_MESSAGE])
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.DateTimeField | serializers.DateField)
+                and isinstance(data.get(name), str)
+                and "\x00" in data[name]
+            )
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:
-            if unknown and isinstance(exc.detail, Mapping):
-                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            if refused and isinstance(exc.detail, Mapping):
+                raise serializers.ValidationError({**exc.detail, **refused}) from exc
             raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
+        if refused:
+            raise serializers.ValidationError(refused)
         return value
 
 

@@ -9,6 +9,7 @@ from governance.api.serializers.base import (
     StrictSerializer,
 )
 from governance.selectors.holds import employees_by_work_email
+from governance.services.holds import RELEASE_REASON_MAX_LENGTH
 
 
 class CustodianSerializer(serializers.Serializer):
@@ -84,4 +85,6 @@ class LegalHoldWriteSerializer(StrictSerializer):
 
 
 class LegalHoldReleaseSerializer(StrictSerializer):
-    reason = StrictCharField(max_length=2000, help_text="Why the data may go now (required).")
+    reason = StrictCharField(
+        max_length=RELEASE_REASON_MAX_LENGTH, help_text="Why the data may go now (required)."
+    )

@@ -71,6 +71,17 @@ LAPSE_HELP = (
 )
 
 
+class NoticePublishSerializer(StrictSerializer):
+    """Optional body of publish: the material-change choice, as on the publish page. The
+    lapse scope is the draft's (set it with PATCH); anything else is a 400, so no
+    instruction is silently dropped on the way to a publication that cannot be undone."""
+
+    material_change = StrictBooleanField(
+        required=False,
+        help_text="Publish as a material change (true) or not (false); absent: as drafted.",
+    )
+
+
 class NoticeWriteSerializer(StrictSerializer):
     """A draft notice. Purposes, applications and data kinds are lists of slugs."""
 

@@ -8,7 +8,11 @@ from rest_framework.response import Response
 from governance.api.filters import NoticeFilter
 from governance.api.permissions import NoticeAccess
 from governance.api.schema import errors
-from governance.api.serializers.notices import NoticeSerializer, NoticeWriteSerializer
+from governance.api.serializers.notices import (
+    NoticePublishSerializer,
+    NoticeSerializer,
+    NoticeWriteSerializer,
+)
 from governance.api.views.base import JSONBodyMixin
 from governance.models import Notice, Role
 from governance.selectors.notices import notice_list
@@ -47,8 +51,10 @@ READERS = (
         "latest published one must be a material change: otherwise 400 on material_change "
         "naming what was added. Publishing a published version again changes nothing. Refused with 400 `retention` (one line per "
         "store and purpose, naming the applications × kinds left out) unless enabled retention "
-        "policies cover every store for all it asks consent for.",
-        request=None,
+        "policies cover every store for all it asks consent for. The body may set "
+        "`material_change` (as the publish page does); the lapse scope is the draft's (PATCH), "
+        "and any other key is a 400 with nothing published.",
+        request=NoticePublishSerializer,
         responses={200: NoticeSerializer, **errors(400, 403, 404)},
     ),
 )
@@ -83,5 +89,9 @@ class NoticeViewSet(
 
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        notice = notice_publish(notice=self.get_object(), actor=request.user)
+        serializer = NoticePublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notice = notice_publish(
+            notice=self.get_object(), actor=request.user, **serializer.validated_data
+        )
         return Response(NoticeSerializer(notice_list().get(pk=notice.pk)).data)
