@@ -19,6 +19,9 @@ from governance.services.audit import audit_record
 from governance.services.locks import lock_holds
 from governance.stores import REGISTRY
 
+# Reasons are read by legal and, in the audit log, by officers: a page of text, not a file.
+REASON_MAX_LENGTH = 2000
+
 
 def _validate(*, matter, reason, custodians, starts, ends, stores, review_at=None) -> None:
     errors: dict[str, list[str]] = {}
@@ -26,6 +29,8 @@ def _validate(*, matter, reason, custodians, starts, ends, stores, review_at=Non
         errors["matter"] = ["Name the matter."]
     if not (reason or "").strip():
         errors["reason"] = ["Say why the data must be preserved."]
+    elif len(reason) > REASON_MAX_LENGTH:
+        errors["reason"] = [f"Keep the reason under {REASON_MAX_LENGTH} characters."]
     if not custodians:
         errors["custodians"] = ["Name at least one custodian."]
     if starts and ends and starts >= ends:
@@ -131,7 +136,6 @@ def legal_hold_update(*, hold: LegalHold, actor, **fields) -> LegalHold:
     return hold
 
 
-RELEASE_REASON_MAX_LENGTH = 2000
 
 
 def legal_hold_release(*, hold: LegalHold, actor, reason: str) -> LegalHold:
@@ -140,9 +144,9 @@ def legal_hold_release(*, hold: LegalHold, actor, reason: str) -> LegalHold:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Say why the data need no longer be preserved."]})
-    if len(reason) > RELEASE_REASON_MAX_LENGTH:
+    if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(
-            {"reason": [f"Keep the reason under {RELEASE_REASON_MAX_LENGTH} characters."]}
+            {"reason": [f"Keep the reason under {REASON_MAX_LENGTH} characters."]}
         )
     with transaction.atomic():
         lock_holds()

@@ -18,7 +18,7 @@ from governance.models import (
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.models.notices import LawfulBasis
 from governance.selectors.holds import employees_by_work_email
-from governance.services.holds import RELEASE_REASON_MAX_LENGTH
+from governance.services.holds import REASON_MAX_LENGTH
 from governance.services.notices import notice_statement, notice_statement_defaults
 from governance.stores import REGISTRY
 
@@ -493,6 +493,7 @@ class LegalHoldForm(forms.Form):
 
     matter = forms.CharField(max_length=200, help_text="e.g. Smith v. Example Corp (case 24-118).")
     reason = forms.CharField(
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why the data must be preserved. Legal and the audit log see it; "
         "the custodians do not.",
@@ -555,7 +556,7 @@ class LegalHoldForm(forms.Form):
 
 class LegalHoldReleaseForm(forms.Form):
     reason = forms.CharField(
-        max_length=RELEASE_REASON_MAX_LENGTH,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say why the data need no longer be preserved."},
         label="Why may the data go now?",

@@ -102,6 +102,7 @@ def test_absent_bounds_and_stores_mean_all(client_as, leo, bob):
         ({"matter": "M", "reason": "R"}, "custodians"),
         ({"matter": "", "reason": "R", "custodians": ["bob@example.com"]}, "matter"),
         ({"matter": "M", "custodians": ["bob@example.com"]}, "reason"),
+        ({"matter": "M", "reason": "R" * 2001, "custodians": ["bob@example.com"]}, "reason"),
         (
             {"matter": "M", "reason": "R", "custodians": ["bob@example.com"], "stores": ["s3"]},
             "stores",

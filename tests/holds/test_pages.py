@@ -151,6 +151,22 @@ def test_the_page_refuses_a_release_reason_the_api_would_refuse_and_keeps_the_ho
     assert hold.is_active
 
 
+def test_a_placement_reason_longer_than_a_release_reason_may_be_is_refused_everywhere(
+    as_user, leo, bob
+):
+    from django.core.exceptions import ValidationError
+
+    form = {"matter": "Case 9", "reason": "x" * 200_000, "custodians": "bob@example.com"}
+    response = as_user(leo).post("/legal/holds/new/", form)
+
+    assert response.status_code in (200, 400)
+    assert "Ensure this value has at most 2000 characters" in response.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        legal_hold_create(actor=leo, matter="Case 9", reason="x" * 2001, custodians=[bob.employee])
+    assert "reason" in refused.value.message_dict
+    assert not LegalHold.objects.exists()
+
+
 def test_a_released_hold_is_listed_apart_and_cannot_be_edited(as_user, leo, hold):
     legal_hold_release(hold=hold, actor=leo, reason="Settled")
     client = as_user(leo)

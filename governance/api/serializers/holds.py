@@ -9,7 +9,7 @@ from governance.api.serializers.base import (
     StrictSerializer,
 )
 from governance.selectors.holds import employees_by_work_email
-from governance.services.holds import RELEASE_REASON_MAX_LENGTH
+from governance.services.holds import REASON_MAX_LENGTH
 
 
 class CustodianSerializer(serializers.Serializer):
@@ -63,7 +63,7 @@ class LegalHoldWriteSerializer(StrictSerializer):
     """
 
     matter = PlainTextField(max_length=200)
-    reason = StrictCharField()
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH)
     custodians = serializers.ListField(
         child=PlainTextField(max_length=254), allow_empty=False, help_text="Work emails."
     )
@@ -86,5 +86,5 @@ class LegalHoldWriteSerializer(StrictSerializer):
 
 class LegalHoldReleaseSerializer(StrictSerializer):
     reason = StrictCharField(
-        max_length=RELEASE_REASON_MAX_LENGTH, help_text="Why the data may go now (required)."
+        max_length=REASON_MAX_LENGTH, help_text="Why the data may go now (required)."
     )
