@@ -136,8 +136,6 @@ def legal_hold_update(*, hold: LegalHold, actor, **fields) -> LegalHold:
     return hold
 
 
-
-
 def legal_hold_release(*, hold: LegalHold, actor, reason: str) -> LegalHold:
     """Release a hold: the reason (why the data need no longer be preserved) is required
     and goes on the hold and in the audit log."""
