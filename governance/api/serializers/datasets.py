@@ -101,7 +101,7 @@ class ModelCreateSerializer(StrictSerializer):
     name = PlainTextField(max_length=200)
     version = PlainTextField(max_length=100)
     datasets = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
         min_length=1,
         max_length=500,
         help_text="Ids of the dataset snapshots it was trained on; ones this pipeline can read.",
