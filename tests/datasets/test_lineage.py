@@ -125,6 +125,7 @@ def test_a_shard_is_streamed_from_storage_and_read_on_the_record_of_its_people(
     client.force_login(alice)
     page = client.get("/consent/access-log/").content.decode()
     assert "pipeline trainer" in page
+    assert f"Training dataset #{built.pk}, shard 1, read by training pipeline trainer" in page
 
 
 def test_a_shard_past_the_last_is_not_found(built, pipeline):
