@@ -271,3 +271,21 @@ def test_my_data_lists_the_snapshots_and_models_holding_my_data_and_no_one_elses
     assert f'data-id="{built.pk}"' in page and "pointer-policy 1" in page
     client.force_login(carol)
     assert 'data-testid="no-datasets"' in client.get("/my-data/").content.decode()
+
+
+def test_an_objection_that_reaches_a_snapshot_flags_its_models(
+    built, pipeline, captured, client_as, olivia, django_capture_on_commit_callbacks
+):
+    from governance.services.requests import request_file, request_verify
+
+    assert _register(bearer(pipeline[1]), built).status_code == 201
+    alice = captured.people["alice"]
+    with django_capture_on_commit_callbacks(execute=True):
+        request, _ = request_file(
+            employee=alice.employee, kind="objection", actor=alice, purpose=built.purpose
+        )
+        request_verify(request=request, actor=olivia, identity_check="Signed in with SSO")
+        erase_owed()
+    flagged = client_as(olivia).get(f"{MODELS}/flagged").json()
+    assert [(f["people"], f["rows"]) for f in flagged] == [(1, 4)]
+    assert DatasetLineage.objects.filter(dataset=built, employee=alice.employee).count() == 0
