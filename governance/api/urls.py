@@ -31,6 +31,7 @@ router.register("notices", notices.NoticeViewSet, basename="api-notice")
 router.register("devices", devices.DeviceViewSet, basename="api-device")
 router.register("pipelines", datasets.PipelineViewSet, basename="api-pipeline")
 router.register("datasets", datasets.DatasetViewSet, basename="api-dataset")
+router.register("models", datasets.TrainedModelViewSet, basename="api-model")
 router.register("legal-holds", holds.LegalHoldViewSet, basename="api-legal-hold")
 router.register(
     "retention-policies", retention.RetentionPolicyViewSet, basename="api-retention-policy"

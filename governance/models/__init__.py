@@ -8,7 +8,13 @@ from governance.models.consent import (
     ConsentMethod,
     ConsentState,
 )
-from governance.models.datasets import DatasetLineage, DatasetSnapshot, TrainingPipeline
+from governance.models.datasets import (
+    DatasetLineage,
+    DatasetSnapshot,
+    DatasetWithdrawal,
+    TrainedModel,
+    TrainingPipeline,
+)
 from governance.models.devices import CaptureDevice
 from governance.models.erasure import ErasureCause, ErasureJob, ErasureStep, OwedErasure
 from governance.models.holds import LegalHold
@@ -60,6 +66,8 @@ __all__ = [
     "DatasetLineage",
     "DatasetSnapshot",
     "TrainingPipeline",
+    "TrainedModel",
+    "DatasetWithdrawal",
     "ConsentAction",
     "ConsentEvent",
     "ConsentHolding",

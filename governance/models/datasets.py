@@ -96,3 +96,45 @@ class DatasetLineage(models.Model):
             )
         ]
         indexes = [models.Index(fields=["employee", "dataset"])]
+
+
+class TrainedModel(models.Model):
+    """A model a pipeline trained on some snapshots: what lineage answers "which models
+    saw my data?" with."""
+
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=100)
+    pipeline = models.ForeignKey(TrainingPipeline, on_delete=models.PROTECT, related_name="models")
+    datasets = models.ManyToManyField(DatasetSnapshot, related_name="models")
+    trained_at = models.DateTimeField()
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-registered_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="trained_model_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+class DatasetWithdrawal(models.Model):
+    """A person's data in a snapshot that a withdrawal, an objection or an erasure reached:
+    the models trained on the snapshot before it were trained on data since withdrawn."""
+
+    dataset = models.ForeignKey(
+        DatasetSnapshot, on_delete=models.CASCADE, related_name="withdrawals"
+    )
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")
+    job = models.ForeignKey(
+        "governance.ErasureJob", on_delete=models.PROTECT, related_name="dataset_withdrawals"
+    )
+    rows = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "dataset"], name="dataset_withdrawal_unique")
+        ]
+        indexes = [models.Index(fields=["dataset", "created_at"])]

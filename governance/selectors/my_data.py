@@ -25,6 +25,7 @@ from governance.models import (
     Employee,
     SessionSummary,
 )
+from governance.selectors.datasets import MyDatasets, my_datasets
 
 NOT_RECORDED = (
     "Nothing is kept about you of what was not recorded: events refused because you had "
@@ -84,6 +85,7 @@ class MyDataSummary:
     days: list[DayActivity]  # every day of the period, oldest first
     sessions: list[SessionRow]  # newest first
     kind_names: dict[str, str]  # data kind slug -> name, for the session counts
+    training: MyDatasets  # the training datasets holding the person's data, and models
 
     @property
     def period_days(self) -> int:
@@ -125,6 +127,7 @@ def my_data_summary(*, employee: Employee, days: int = DEFAULT_DAYS) -> MyDataSu
         days=_days(subject, start, end),
         sessions=_sessions(subject),
         kind_names=dict(DataKind.objects.values_list("slug", "name")),
+        training=my_datasets(employee=employee),
     )
 
 

@@ -37,6 +37,7 @@ from governance.models import (
     Purpose,
 )
 from governance.services.audit import audit_record, audits_last
+from governance.services.lineage import dataset_withdrawals_record
 from governance.services.locks import lock_holds
 from governance.services.restriction import employee_processing_restrict
 from governance.services.signing import public_key_b64, sign_document
@@ -131,6 +132,8 @@ def erasure_job_create(
             created_at=timezone.now(),
         )
         ErasureStep.objects.bulk_create(ErasureStep(job=job, store=name) for name in REGISTRY)
+        # Which snapshots it reaches is known now, from the lineage the erasure rewrites.
+        dataset_withdrawals_record(job, job_scope(job))
         if restrict_capture:
             # Waits for the person's ingest batches in flight (the chain lock comes last).
             employee_processing_restrict(
@@ -646,6 +649,7 @@ def _receipt(job: ErasureJob, steps: list[ErasureStep], anchor) -> dict:
                     "rows_after": s.rows_after,
                     "started_at": s.started_at.isoformat() if s.started_at else None,
                     "finished_at": s.finished_at.isoformat() if s.finished_at else None,
+                    **_step_receipt_extra(job, s),
                 }
                 for s in steps
             },
@@ -653,6 +657,18 @@ def _receipt(job: ErasureJob, steps: list[ErasureStep], anchor) -> dict:
             "publicKey": public_key_b64(),
         }
     )
+
+
+def _step_receipt_extra(job: ErasureJob, step: ErasureStep) -> dict:
+    """The datasets step names the snapshots it reached (their ids and purposes)."""
+    if step.store != "datasets":
+        return {}
+    reached = job.dataset_withdrawals.select_related("dataset__purpose").order_by("dataset_id")
+    return {
+        "datasets": [
+            {"id": w.dataset_id, "purpose": w.dataset.purpose.slug, "rows": w.rows} for w in reached
+        ]
+    }
 
 
 def erasure_deferred_resume() -> int:

@@ -181,6 +181,12 @@ def _shard_write(fs, root: str, name: str, table: pa.Table) -> dict:
     }
 
 
+def shard_open(location: str, name: str):
+    """A shard's file opened for reading in blocks (the caller closes it)."""
+    fs, root = dataset_fs(location)
+    return fs.open(f"{root}/{name}", "rb")
+
+
 def shard_read(location: str, name: str) -> pa.Table:
     fs, root = dataset_fs(location)
     with fs.open(f"{root}/{name}", "rb") as handle:
@@ -413,3 +419,13 @@ def _snapshot_held(dataset, holds: dict[str, list[HoldWindow]]) -> bool:
             ):
                 return True
     return False
+
+
+def subject_rows_per_dataset(subject: str, scope: SubjectScope) -> dict[int, int]:
+    """Rows of the subject in scope per live snapshot, from the lineage index."""
+    return dict(
+        _lineage(subject, scope)
+        .values("dataset_id")
+        .annotate(n=Sum("rows"))
+        .values_list("dataset_id", "n")
+    )

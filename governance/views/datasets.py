@@ -10,7 +10,12 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from governance.models import DatasetSnapshot, TrainingPipeline
-from governance.selectors.datasets import datasets_visible, pipelines_list
+from governance.selectors.datasets import (
+    datasets_visible,
+    models_flagged,
+    models_list,
+    pipelines_list,
+)
 from governance.services.datasets import dataset_request
 from governance.services.pipelines import pipeline_create, pipeline_revoke
 from governance.views.access import OfficerRequiredMixin
@@ -105,3 +110,10 @@ class DatasetStatusView(OfficerRequiredMixin, View):
             for d in rows
         ]
         return JsonResponse({"datasets": body})
+
+
+@method_decorator(never_cache, name="dispatch")
+class ModelListView(OfficerRequiredMixin, View):
+    def get(self, request):
+        context = {"models": models_list()[:SHOWN], "flagged": models_flagged()}
+        return render(request, "datasets/models.html", context)

@@ -87,6 +87,7 @@ urlpatterns = [
         name="officer-pipeline-revoke",
     ),
     path("officer/datasets/", datasets.DatasetListView.as_view(), name="officer-datasets"),
+    path("officer/models/", datasets.ModelListView.as_view(), name="officer-models"),
     path(
         "officer/datasets/status.json",
         datasets.DatasetStatusView.as_view(),

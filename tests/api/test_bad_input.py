@@ -40,6 +40,7 @@ LISTS = {
         "/api/v1/devices",
         "/api/v1/pipelines",
         "/api/v1/datasets",
+        "/api/v1/models",
         "/api/v1/erasure-jobs",
         "/api/v1/erasures/owed",
         "/api/v1/retention-policies",
@@ -395,8 +396,55 @@ def test_a_snapshot_asked_for_with_odd_values_is_400_and_writes_nothing(
     assert written() == before and not DatasetSnapshot.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["/api/v1/datasets", "/api/v1/pipelines"])
+@pytest.mark.parametrize("path", ["/api/v1/datasets", "/api/v1/pipelines", "/api/v1/models"])
 def test_an_object_id_past_bigint_is_a_404(client_as, olivia, catalogue, path):
     response = client_as(olivia).get(f"{path}/{HUGE}")
+
+    assert response.status_code == 404, response.content
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": "pointer\x00policy"}, "name"),
+        ({"name": "pointer\x1bpolicy"}, "name"),
+        ({"version": "1\x00"}, "version"),
+        ({"datasets": [int(HUGE)]}, "datasets"),
+        ({"datasets": "1"}, "datasets"),
+        ({"trained_at": "2026-02-30T00:00:00Z"}, "trained_at"),
+        ({"trained_at": "2026-01-01\x00"}, "trained_at"),
+        ({"extra": 1}, "extra"),
+    ],
+)
+def test_bad_model_registrations_are_400_naming_the_field(olivia, catalogue, changes, field):
+    from rest_framework.test import APIClient
+
+    from governance.models import TrainedModel
+    from governance.services.pipelines import pipeline_create
+
+    _, token = pipeline_create(name="trainer", purposes=["train-computer-use-models"], actor=olivia)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = {"name": "m", "version": "1", "datasets": [1], "trained_at": "2026-01-01T00:00:00Z"}
+    before = written()
+
+    response = client.post("/api/v1/models", {**body, **changes}, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json() or "detail" in response.json()
+    assert written() == before and not TrainedModel.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["manifest", "shards/0", f"shards/{HUGE}"])
+def test_reading_a_dataset_past_bigint_is_a_404(olivia, catalogue, path):
+    from rest_framework.test import APIClient
+
+    from governance.services.pipelines import pipeline_create
+
+    _, token = pipeline_create(name="trainer", purposes=["train-computer-use-models"], actor=olivia)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = client.get(f"/api/v1/datasets/{HUGE}/{path}")
 
     assert response.status_code == 404, response.content

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from governance.models import DataKind, DataRequest, InteractionEvent
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
+from governance.services.datasets import dataset_build, dataset_request
 from governance.services.pipelines import pipeline_create
 from governance.services.scopes import Scope
 from tests.factories import make_user
@@ -108,3 +109,21 @@ def asked(captured: Captured, **changes) -> dict:
         "ends_at": ends.isoformat(),
         **changes,
     }
+
+
+@pytest.fixture
+def built(captured, olivia, settings, django_capture_on_commit_callbacks):
+    """An officer's ready snapshot of the narrow window; alice's rows across two shards."""
+    settings.DATASET_SHARD_ROWS = 4
+    starts, ends = captured.window()
+    dataset = dataset_request(
+        actor=olivia,
+        purpose=PURPOSE,
+        applications=["vscode"],
+        data_kinds=[k.slug for k in captured.kinds],
+        starts_at=starts,
+        ends_at=ends,
+    )
+    assert dataset_build(dataset.pk) == "ready"
+    dataset.refresh_from_db()
+    return dataset

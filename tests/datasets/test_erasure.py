@@ -7,35 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.compute as pc
-import pytest
 from django.utils import timezone
 
 from governance.models import DataKind, DatasetLineage, DatasetSnapshot
-from governance.services.datasets import dataset_build, dataset_request
 from governance.services.erasure import erasure_job_create
 from governance.services.holds import legal_hold_create
 from governance.services.retention import retention_enforce
 from governance.stores import SubjectScope, store
 from governance.stores.datasets import pseudonym, shard_read
-from tests.datasets.conftest import PURPOSE
 from tests.erasure.helpers import drive
-
-
-@pytest.fixture
-def built(captured, olivia, settings, django_capture_on_commit_callbacks):
-    settings.DATASET_SHARD_ROWS = 4  # alice's rows across two shards
-    starts, ends = captured.window()
-    dataset = dataset_request(
-        actor=olivia,
-        purpose=PURPOSE,
-        applications=["vscode"],
-        data_kinds=[k.slug for k in captured.kinds],
-        starts_at=starts,
-        ends_at=ends,
-    )
-    assert dataset_build(dataset.pk) == "ready"
-    dataset.refresh_from_db()
-    return dataset
 
 
 def _rows_of(dataset, subject: str) -> list[dict]:

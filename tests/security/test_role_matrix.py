@@ -50,6 +50,7 @@ from governance.models import (
     SafeguardRule,
     TrainingPipeline,
 )
+from governance.selectors.datasets import datasets_readable
 from governance.services.catalogue import catalogue_create
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.datasets import dataset_request
@@ -57,12 +58,14 @@ from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build, package_download_url
 from governance.services.holds import legal_hold_create
+from governance.services.lineage import model_register
 from governance.services.notices import notice_create
 from governance.services.pipelines import pipeline_create
 from governance.services.reports import report_build, report_download_url, report_request
 from governance.services.requests import request_assign, request_file
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
+from governance.stores.datasets import dataset_files_remove, dataset_fs, shard_name
 from tests.conftest import written
 from tests.erasure.helpers import drive
 from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
@@ -111,6 +114,8 @@ class Access:
     # kind of principal are 401, signed-in people without the role 403.
     bearer: bool = False
     others: int = 405  # what an allowed caller gets for a method the route does not take
+    # Token callers the route knows but whose principal may not do this: 403, as for people.
+    known: frozenset[str] = frozenset()
     # A module the allowed call imports lazily, written in a parallel branch: until it is
     # merged the allowed caller's case is skipped (the refusals are tested all the same).
     needs: str = ""
@@ -127,6 +132,8 @@ DEFAULT_PARAMS = {
     "request_id": "bob_queued",
 }
 SCOPE = {"purpose": "train-computer-use-models", "application": "vscode", "data_kind": "key"}
+# Its dataset is the world's ready snapshot, known once the world is built.
+MODEL_REGISTERED = {"name": "pointer-policy", "version": "2", "trained_at": "2026-02-02T00:00:00Z"}
 DATASET_ASKED = {
     "purpose": "train-computer-use-models",
     "applications": ["vscode"],
@@ -336,6 +343,21 @@ ACCESS: dict[str, Access] = {
     ),
     # The officer's snapshot: not the pipeline's to know of.
     "api-dataset-detail": get(OFFICER, params={"pk": "dataset"}, hidden=PIPELINES, bearer=True),
+    # Reading is the pipelines' alone: an officer's ready snapshot of its purpose.
+    "api-dataset-readable": get(PIPELINES, bearer=True),
+    "api-dataset-manifest": get(PIPELINES, params={"pk": "ready_dataset"}, bearer=True),
+    "api-dataset-shard": get(
+        PIPELINES, params={"pk": "ready_dataset", "index": "shard"}, bearer=True
+    ),
+    "api-model-list": Access(
+        {"GET": OFFICER, "POST": PIPELINES},
+        bodies={"POST": MODEL_REGISTERED},
+        writes={"POST"},
+        bearer=True,
+        known=PIPELINES,
+    ),
+    "api-model-detail": get(OFFICER, params={"pk": "model"}, bearer=True, known=PIPELINES),
+    "api-model-flagged": get(OFFICER, bearer=True, known=PIPELINES),
     "api-device-revoke": Access({"POST": OFFICER}, params={"pk": "device"}, writes={"POST"}),
     "api-retention-policy-list": Access(
         {"GET": OFFICER, "POST": OFFICER},
@@ -437,6 +459,7 @@ ACCESS: dict[str, Access] = {
         writes={"POST"},
     ),
     "officer-datasets-status": get(OFFICER),
+    "officer-models": get(OFFICER),
     "officer-erasures": get(OFFICER),
     "officer-erasure-jobs": Access(
         {"GET": OFFICER, "POST": OFFICER},
@@ -560,9 +583,11 @@ def _methods(callback) -> frozenset[str] | None:
 
 def _refusals(callback) -> frozenset[str]:
     view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+    # An action may name permissions of its own (@action(permission_classes=...)).
+    own = getattr(callback, "initkwargs", {}).get("permission_classes", ())
     return frozenset(
         permission.message
-        for permission in getattr(view, "permission_classes", ())
+        for permission in (*getattr(view, "permission_classes", ()), *own)
         if isinstance(getattr(permission, "message", None), str)
     )
 
@@ -702,6 +727,16 @@ def _build_world() -> World:
         name="trainer", purposes=["train-computer-use-models"], actor=olivia
     )
     dataset = dataset_request(actor=olivia, **_dataset_asked(catalogue))
+    ready_dataset = _ready_dataset(olivia, catalogue)
+    MODEL_REGISTERED["datasets"] = [ready_dataset.pk]
+    model = model_register(
+        pipeline=pipeline,
+        name="pointer-policy",
+        version="1",
+        datasets=[ready_dataset.pk],
+        trained_at=datetime(2026, 2, 1, tzinfo=UTC),
+        readable=datasets_readable(pipeline=pipeline),
+    )
     _, token = device_create(name="capture laptop", actor=olivia)
     hold = legal_hold_create(
         actor=people["leo"], matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
@@ -752,6 +787,9 @@ def _build_world() -> World:
         "device": device.pk,
         "pipeline": pipeline.pk,
         "dataset": dataset.pk,
+        "ready_dataset": ready_dataset.pk,
+        "shard": 0,
+        "model": model.pk,
         "hold": hold.pk,
         "policy": policy.pk,
         "bob_receipt": grant.receipt_id,
@@ -769,6 +807,19 @@ def _build_world() -> World:
         "leo_report_token": report_download_url(leo_report, user=people["leo"]).split("/")[-2],
     }
     return World(params=params, sessions=sessions, token=token, pipeline_token=pipeline_token)
+
+
+def _ready_dataset(olivia, catalogue) -> DatasetSnapshot:
+    """A ready snapshot of one shard (its bytes are all a download streams)."""
+    dataset = dataset_request(actor=olivia, **_dataset_asked(catalogue))
+    fs, root = dataset_fs(dataset.location)
+    data = b"PAR1 a shard PAR1"
+    fs.makedirs(root, exist_ok=True)
+    fs.pipe_file(f"{root}/{shard_name(0)}", data)
+    shard = {"name": shard_name(0), "rows": 0, "bytes": len(data), "sha256": "0" * 64}
+    dataset.state, dataset.manifest = DatasetSnapshot.State.READY, {"shards": [shard]}
+    dataset.save(update_fields=["state", "manifest"])
+    return dataset
 
 
 def _dataset_asked(catalogue) -> dict:
@@ -796,6 +847,8 @@ def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         package_files_delete()  # bob's package: its row rolls back, its file would stay
         report_files_delete()
+        for location in DatasetSnapshot.objects.values_list("location", flat=True):
+            dataset_files_remove(location)
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
 
@@ -868,6 +921,9 @@ def test_role_matrix(world, db, route, method, caller):
             assert response["Location"] == f"/accounts/login/?{urlencode({'next': path}, safe='/')}"
         else:
             assert status == 403, shown
+    elif caller in access.known:
+        assert status == 403, shown
+        assert response.json()["detail"] in route.refusals, shown
     elif caller in TOKENS and (access.bearer_only or access.bearer):
         assert status == 401, shown  # a token of another kind of principal is no token here
     elif caller in (ANONYMOUS, *TOKENS) or access.bearer_only:

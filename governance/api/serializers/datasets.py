@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from governance.api.serializers.base import PlainTextField, StrictSerializer, StrictSlugField
 from governance.api.serializers.devices import DeviceSerializer
-from governance.models import DatasetSnapshot, TrainingPipeline
+from governance.models import DatasetSnapshot, TrainedModel, TrainingPipeline
 
 
 class PipelineSerializer(DeviceSerializer):
@@ -95,3 +95,44 @@ class DatasetSerializer(serializers.ModelSerializer):
             "superseded_by",
         ]
         read_only_fields = fields
+
+
+class ModelCreateSerializer(StrictSerializer):
+    name = PlainTextField(max_length=200)
+    version = PlainTextField(max_length=100)
+    datasets = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=500,
+        help_text="Ids of the dataset snapshots it was trained on; ones this pipeline can read.",
+    )
+    trained_at = serializers.DateTimeField(help_text="When training ended; not in the future.")
+
+
+class ModelDatasetSerializer(serializers.ModelSerializer):
+    purpose = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = DatasetSnapshot
+        fields = ["id", "purpose", "state", "created_at", "ready_at"]
+        read_only_fields = fields
+
+
+class TrainedModelSerializer(serializers.ModelSerializer):
+    pipeline = serializers.CharField(source="pipeline.name", read_only=True)
+    datasets = ModelDatasetSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TrainedModel
+        fields = ["id", "name", "version", "pipeline", "datasets", "trained_at", "registered_at"]
+        read_only_fields = fields
+
+
+class FlaggedModelSerializer(serializers.Serializer):
+    model = TrainedModelSerializer()
+    people = serializers.IntegerField(
+        help_text="People whose data it was trained on that a withdrawal, objection or "
+        "erasure has since reached."
+    )
+    rows = serializers.IntegerField(help_text="Their rows in the snapshots it was trained on.")
+    latest = serializers.DateTimeField(help_text="The latest such withdrawal.")

@@ -65,6 +65,21 @@ class MyDataPeriodSerializer(serializers.Serializer):
     end = serializers.DateField(help_text="Today (UTC).")
 
 
+class MyDatasetSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    purpose = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    state = serializers.CharField()
+    ready_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class MyModelSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    version = serializers.CharField()
+    trained_at = serializers.DateTimeField()
+
+
 class MyDataSerializer(serializers.Serializer):
     subject_id = serializers.CharField(
         help_text="The pseudonym your data is stored under; stores never hold your email."
@@ -86,3 +101,13 @@ class MyDataSerializer(serializers.Serializer):
     period = MyDataPeriodSerializer(source="*")
     days = MyDataDaySerializer(many=True, help_text="Every day of the period, oldest first.")
     sessions = MyDataSessionSerializer(many=True, help_text="The newest 50 capture sessions.")
+    datasets = MyDatasetSerializer(
+        many=True,
+        source="training.datasets",
+        help_text="Training datasets holding data of yours (from the lineage index).",
+    )
+    models = MyModelSerializer(
+        many=True,
+        source="training.models",
+        help_text="Registered models trained on a dataset that held data of yours.",
+    )
