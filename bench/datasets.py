@@ -106,10 +106,14 @@ def raw_build(dataset, folder: Path, shard_rows: int) -> tuple[int, float]:
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rows.csv"
     started = time.perf_counter()
-    with connection.cursor() as cursor, csv_path.open("wb") as out:
-        with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
-            for block in copy:
-                out.write(block)
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+    with (
+        connection.cursor() as cursor,
+        csv_path.open("wb") as out,
+        cursor.cursor.copy(statement, params) as copy,
+    ):
+        for block in copy:
+            out.write(block)
     names = ["subject", "application_id", "data_kind_id", "session", "event_id", "ts",
              "application", "data_kind", "event_type", "key_code", "key_char", "redaction",
              "pointer_x", "pointer_y", "button", "scroll_dx", "scroll_dy", "menu_path",
