@@ -16,8 +16,8 @@ memory is the build's and the erasure's) with DATASET_SHARD_ROWS = rows / --shar
   * a raw pyarrow filter-and-rewrite of the same 50 shards without employee B's rows;
   * the worker's pool process is sampled every 20 ms for its peak RSS above what it held
     before the build and the erasure.
-`--repeat N` builds and erases N times (each time other employees; the snapshot before
-is removed so an erasure touches one snapshot) and prints the median and spread.
+`--repeat N` builds N times (each snapshot removed before the next, so an erasure touches
+one), then erases N other employees from the last one, and prints the median and spread.
 """
 
 import argparse
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # runnable as `python bench/datasets.py` too
 
 from bench.common import bench_database  # noqa: E402
+from bench.erasure import phases  # noqa: E402
 from bench.events import DAYS, load, setup_people, start_worker  # noqa: E402
 from bench.export import PeakRss  # noqa: E402
 
@@ -92,7 +93,7 @@ def raw_build(dataset, folder: Path, shard_rows: int) -> tuple[int, float]:
 
     from governance.stores import datasets as store
 
-    # The SELECT that `scope_rows` runs, taken from it rather than written out again.
+    # The SELECT that `scope_rows` runs (the same text: keep the two alike).
     where, params = store._scope_sql(dataset)
     sql = f"""SELECT e.subject, e.application_id, e.data_kind_id, e.session_id, e.id,
                      (extract(epoch FROM e.ts) * 1000000)::bigint,
@@ -176,68 +177,75 @@ def discard(dataset) -> None:
     DatasetSnapshot.objects.filter(pk=dataset.pk).update(state="expired")
 
 
-def measure(officer, catalogue, worker, a, b, shard_rows: int) -> dict:
-    dataset, build_rss = build(officer, catalogue, worker)
-    m = {"rows": dataset.rows_written, "shards": len(dataset.manifest["shards"])}
-    m["build_seconds"] = (dataset.ready_at - dataset.created_at).total_seconds()
-    m["build_rss"] = build_rss
+def measure_build(officer, catalogue, worker, shard_rows: int) -> tuple[object, dict]:
+    dataset, rss = build(officer, catalogue, worker)
+    m = {"rows": dataset.rows_written, "shards": len(dataset.manifest["shards"]), "rss": rss}
+    m["seconds"] = (dataset.ready_at - dataset.created_at).total_seconds()
     with tempfile.TemporaryDirectory(prefix="bench-datasets-") as folder:
-        m["raw_rows"], m["raw_build_seconds"] = raw_build(dataset, Path(folder), shard_rows)
-    job, erase_rss = erase(officer, a, worker)
+        m["raw_rows"], m["raw_seconds"] = raw_build(dataset, Path(folder), shard_rows)
+    m["ratio"] = (m["rows"] / m["seconds"]) / (m["raw_rows"] / m["raw_seconds"])
+    return dataset, m
+
+
+def measure_erasure(officer, dataset, worker, a, b, log_path: Path) -> dict:
+    job, rss = erase(officer, a, worker)
     dataset.refresh_from_db()
     steps = {s.store: s for s in job.steps.all()}
+    m = {"rss": rss, "rows": dataset.rows_written, "shards": len(dataset.manifest["shards"])}
     m["erased"] = job.receipt["stores"]["datasets"]["rows_deleted"]
-    m["erase_seconds"] = (job.completed_at - job.created_at).total_seconds()
-    step = steps["datasets"]
-    m["step_seconds"] = (step.finished_at - step.started_at).total_seconds()
-    m["events_step_seconds"] = (
-        steps["events"].finished_at - steps["events"].started_at
-    ).total_seconds()
-    m["erase_rss"] = erase_rss
+    m["seconds"] = (job.completed_at - job.created_at).total_seconds()
+    m["steps"] = {name: (s.finished_at - s.started_at).total_seconds() for name, s in steps.items()}
+    m["phases"] = [line for line in phases(log_path, job.pk) if line.startswith("datasets")]
     with tempfile.TemporaryDirectory(prefix="bench-datasets-") as folder:
-        m["raw_shards"], m["raw_erased"], m["raw_erase_seconds"] = raw_erase(
+        m["raw_shards"], m["raw_erased"], m["raw_seconds"] = raw_erase(
             dataset, b.employee.subject_id, Path(folder)
         )
-    discard(dataset)
-    m["build_ratio"] = (m["rows"] / m["build_seconds"]) / (m["raw_rows"] / m["raw_build_seconds"])
-    m["erase_ratio"] = m["raw_erase_seconds"] / m["erase_seconds"]
-    m["step_ratio"] = m["raw_erase_seconds"] / m["step_seconds"]
-    m["rss"] = max(build_rss, erase_rss)
+    m["ratio"] = m["raw_seconds"] / m["seconds"]
+    m["step_ratio"] = m["raw_seconds"] / m["steps"]["datasets"]
     return m
 
 
-def show(m: dict) -> None:
-    mb = 1024 * 1024
+MB = 1024 * 1024
+
+
+def show_build(m: dict) -> None:
     print(f"  build through the task: {m['rows']:,} rows, {m['shards']} shards in "
-          f"{m['build_seconds']:.2f} s = {m['rows'] / m['build_seconds']:,.0f} rows/s")  # fmt: skip
-    print(f"  raw COPY TO + pyarrow Parquet: {m['raw_rows']:,} rows in "
-          f"{m['raw_build_seconds']:.2f} s = "
-          f"{m['raw_rows'] / m['raw_build_seconds']:,.0f} rows/s")  # fmt: skip
-    print(f"  ratio build/raw: {m['build_ratio']:.2f} (goal >= 0.5)")
-    print(f"  erasure job (all stores, creation to receipt): {m['erased']:,} rows out of "
-          f"{m['shards']} shards in {m['erase_seconds']:.2f} s (datasets step "
-          f"{m['step_seconds']:.2f} s, events step {m['events_step_seconds']:.2f} s)")  # fmt: skip
+          f"{m['seconds']:.2f} s = {m['rows'] / m['seconds']:,.0f} rows/s")  # fmt: skip
+    print(f"  raw COPY TO + pyarrow Parquet: {m['raw_rows']:,} rows in {m['raw_seconds']:.2f} s"
+          f" = {m['raw_rows'] / m['raw_seconds']:,.0f} rows/s")  # fmt: skip
+    print(f"  ratio build/raw: {m['ratio']:.2f} (goal >= 0.5); worker peak RSS growth "
+          f"{m['rss'] / MB:.1f} MB (goal < 300 MB)")  # fmt: skip
+
+
+def show_erasure(m: dict) -> None:
+    steps = ", ".join(f"{name} {s:.2f} s" for name, s in sorted(m["steps"].items()))
+    print(f"  erasure job (every store, creation to receipt): {m['erased']:,} rows out of "
+          f"{m['shards']} shards ({m['rows']:,} rows left) in {m['seconds']:.2f} s")  # fmt: skip
+    print(f"    its steps (claim to verified): {steps}")
+    for line in m["phases"]:
+        print(f"    {line}")
     print(f"  raw pyarrow filter-and-rewrite: {m['raw_erased']:,} rows out of "
-          f"{m['raw_shards']} shards in {m['raw_erase_seconds']:.2f} s")  # fmt: skip
-    print(f"  ratio raw/job: {m['erase_ratio']:.2f} (goal >= 0.8); raw/datasets step "
-          f"{m['step_ratio']:.2f}")  # fmt: skip
-    print(f"  worker peak RSS growth: build {m['build_rss'] / mb:.1f} MB, erasure "
-          f"{m['erase_rss'] / mb:.1f} MB (goal < 300 MB)")  # fmt: skip
+          f"{m['raw_shards']} shards in {m['raw_seconds']:.2f} s")  # fmt: skip
+    print(f"  ratio raw/job: {m['ratio']:.2f} (goal >= 0.8); raw/datasets step "
+          f"{m['step_ratio']:.2f}; worker peak RSS growth {m['rss'] / MB:.1f} MB")  # fmt: skip
 
 
-def summary(measured: list[dict]) -> None:
-    def spread(key, fmt):
-        values = sorted(m[key] for m in measured)
-        return f"{fmt(statistics.median(values))} ({fmt(values[0])}-{fmt(values[-1])})"
+def spread(measured: list[dict], key: str, fmt) -> str:
+    values = sorted(m[key] for m in measured)
+    return f"{fmt(statistics.median(values))} ({fmt(values[0])}-{fmt(values[-1])})"
 
-    mb = 1024 * 1024
+
+def summary(builds: list[dict], erasures: list[dict]) -> None:
     secs = lambda v: f"{v:.2f}"  # noqa: E731
-    print(f"datasets, {len(measured)} measurements, median (min-max): "
-          f"build {spread('build_seconds', secs)} s, raw {spread('raw_build_seconds', secs)} s, "
-          f"ratio {spread('build_ratio', secs)}; "
-          f"erasure {spread('erase_seconds', secs)} s, raw {spread('raw_erase_seconds', secs)} s, "
-          f"ratio {spread('erase_ratio', secs)} (step {spread('step_ratio', secs)}); "
-          f"RSS growth {spread('rss', lambda v: f'{v / mb:.1f}')} MB")  # fmt: skip
+    mbs = lambda v: f"{v / MB:.1f}"  # noqa: E731
+    print(f"datasets, {len(builds)} builds, median (min-max): "
+          f"build {spread(builds, 'seconds', secs)} s, raw {spread(builds, 'raw_seconds', secs)} s, "
+          f"ratio {spread(builds, 'ratio', secs)}, RSS growth {spread(builds, 'rss', mbs)} MB")  # fmt: skip
+    print(f"datasets, {len(erasures)} erasures, median (min-max): "
+          f"job {spread(erasures, 'seconds', secs)} s, "
+          f"raw {spread(erasures, 'raw_seconds', secs)} s, "
+          f"ratio {spread(erasures, 'ratio', secs)} (datasets step "
+          f"{spread(erasures, 'step_ratio', secs)}), RSS growth {spread(erasures, 'rss', mbs)} MB")  # fmt: skip
 
 
 def main() -> None:
@@ -249,13 +257,23 @@ def main() -> None:
     os.environ["DATASET_SHARD_ROWS"] = str(shard_rows)
     os.environ["DATASETS_URL"] = Path(files).as_uri()
     with bench_database(DB):
+        from governance.services.consent import RequestContext, consent_grant
         from governance.services.health import redis_client
+        from governance.services.scopes import Scope
+        from tests.factories import make_user
 
         names = [f"p{i}" for i in range(args.people)]
         officer, people, catalogue, device = setup_people(names)
         subjects = ", ".join(f"'{people[n].employee.subject_id}'" for n in names)
         # Person by person in turn: everyone has rows in every shard.
-        rows = {f"(ARRAY[{subjects}])[1 + (g %% {len(names)})]": args.rows}
+        warm = make_user("w@bench.example")
+        for kind in catalogue["kinds"]:
+            scope = Scope(catalogue["purpose"], catalogue["applications"][0], kind)
+            consent_grant(employee=warm.employee, scope=scope, actor=warm, context=RequestContext())
+        rows = {
+            f"(ARRAY[{subjects}])[1 + (g %% {len(names)})]": args.rows - 1000,
+            f"'{warm.employee.subject_id}'": 1000,  # a first erasure warms the worker
+        }
         built = load(catalogue, device, rows)
         print(f"datasets: {args.rows:,} events of {len(names)} people loaded in {built:.0f} s; "
               f"{args.shards} shards of {shard_rows:,} rows")  # fmt: skip
@@ -266,17 +284,28 @@ def main() -> None:
         )
         try:
             # A small snapshot first warms the pool process (imports, connections).
-            warm, _ = build(officer, catalogue, worker, hours=2, kinds=catalogue["kinds"][:1])
-            discard(warm)
-            measured = []
+            first, _ = build(officer, catalogue, worker, hours=2, kinds=catalogue["kinds"][:1])
+            discard(first)
+            # Every build of the same 5M rows; the last snapshot is the one erased from, by
+            # other people each time (an erasure takes their events out of the table too).
+            builds, erasures = [], []
+            dataset = None
+            for i in range(max(args.repeat, 1)):
+                if dataset is not None:
+                    discard(dataset)
+                dataset, m = measure_build(officer, catalogue, worker, shard_rows)
+                print(f"datasets, build {i + 1}:")
+                show_build(m)
+                builds.append(m)
+            erase(officer, warm, worker)
             for i in range(max(args.repeat, 1)):
                 a, b = people[names[2 * i]], people[names[2 * i + 1]]
-                m = measure(officer, catalogue, worker, a, b, shard_rows)
-                print(f"datasets, measurement {i + 1}:")
-                show(m)
-                measured.append(m)
-            if len(measured) > 1:
-                summary(measured)
+                m = measure_erasure(officer, dataset, worker, a, b, log_path)
+                print(f"datasets, erasure {i + 1}:")
+                show_erasure(m)
+                erasures.append(m)
+            if len(builds) > 1:
+                summary(builds, erasures)
         finally:
             worker.terminate()
             worker.wait(timeout=60)
