@@ -22,6 +22,7 @@ one), then erases N other employees from the last one, and prints the median and
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -265,12 +266,11 @@ def main() -> None:
         names = [f"p{i}" for i in range(args.people)]
         officer, people, catalogue, device = setup_people(names)
         subjects = ", ".join(f"'{people[n].employee.subject_id}'" for n in names)
-        # Person by person in turn: everyone has rows in every shard.
         warm = make_user("w@bench.example")
         for kind in catalogue["kinds"]:
             scope = Scope(catalogue["purpose"], catalogue["applications"][0], kind)
             consent_grant(employee=warm.employee, scope=scope, actor=warm, context=RequestContext())
-        rows = {
+        rows = {  # person by person in turn: everyone has rows in every shard
             f"(ARRAY[{subjects}])[1 + (g %% {len(names)})]": args.rows - 1000,
             f"'{warm.employee.subject_id}'": 1000,  # a first erasure warms the worker
         }
@@ -309,8 +309,6 @@ def main() -> None:
         finally:
             worker.terminate()
             worker.wait(timeout=60)
-            import shutil
-
             shutil.rmtree(files, ignore_errors=True)
 
 
