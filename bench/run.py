@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench.redaction",
     "bench.consent",
     "bench.pages",
+    "bench.datasets",
 ]
 
 
