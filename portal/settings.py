@@ -294,6 +294,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `state` of their own choices; each enum is named for its model.
+    "ENUM_NAME_OVERRIDES": {
+        "DatasetSnapshotStateEnum": "governance.models.datasets.DatasetSnapshot.State",
+    },
     # Every operation documents the 400/403/404 DRF can answer (governance.api.schema).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

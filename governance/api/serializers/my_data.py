@@ -67,7 +67,7 @@ class MyDataPeriodSerializer(serializers.Serializer):
 
 class MyDatasetSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
-    purpose = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    purpose = serializers.CharField(source="purpose.slug", help_text="The purpose's slug.")
     state = serializers.CharField()
     ready_at = serializers.DateTimeField(allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True)

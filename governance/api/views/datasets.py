@@ -201,7 +201,8 @@ class DatasetViewSet(
             raise NotFound("No such ready dataset for this pipeline.")
         return dataset
 
-    @action(detail=False, methods=["get"], permission_classes=[IsPipeline])
+    # A plain list, unpaged: the ready snapshots of one pipeline's purposes are few.
+    @action(detail=False, methods=["get"], permission_classes=[IsPipeline], pagination_class=None)
     def readable(self, request):
         datasets = datasets_readable(pipeline=request_pipeline(request))
         return Response(DatasetSerializer(datasets, many=True).data)
@@ -289,6 +290,7 @@ class TrainedModelViewSet(
         model = models_list().get(pk=model.pk)
         return Response(TrainedModelSerializer(model).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=False, methods=["get"])
+    # A plain list, unpaged: one row per flagged model.
+    @action(detail=False, methods=["get"], pagination_class=None)
     def flagged(self, request):
         return Response(FlaggedModelSerializer(models_flagged(), many=True).data)
