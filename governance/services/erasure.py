@@ -42,7 +42,7 @@ from governance.services.locks import lock_holds
 from governance.services.restriction import employee_processing_restrict
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
-from governance.stores.holds import HoldWindow, hold_windows
+from governance.stores.holds import hold_windows
 
 BATCH_SECONDS = settings.ERASURE_BATCH_MS / 1000
 BATCH_MOST = settings.ERASURE_BATCH_SIZE
@@ -407,21 +407,6 @@ PRESERVATION_DEFERS = frozenset(
 )
 
 
-def _kept_windows(job: ErasureJob, store_name: str) -> list[HoldWindow]:
-    """What this job must not delete in the store: the legal holds' windows, and everything
-    while the person's restriction preserves it. Call after lock_holds(shared=True): a
-    change of restriction takes that lock exclusively."""
-    windows = hold_windows(employee_id=job.employee_id, store=store_name)
-    if (
-        job.cause in PRESERVATION_DEFERS
-        and Employee.objects.filter(
-            pk=job.employee_id, processing_restricted_at__isnull=False, restriction_preserves=True
-        ).exists()
-    ):
-        windows.append(HoldWindow())  # an open window holds everything
-    return windows
-
-
 def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool) -> LaneOutcome:
     """Erase one lane (or a whole store) in batches that each commit with their progress,
     then verify it in the last batch's transaction. With `ends_step` (the only lane), that
@@ -437,7 +422,11 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
             verifying = 0.0
             with transaction.atomic():
                 lock_holds(shared=True)
-                holds = _kept_windows(job, step.store)
+                holds = hold_windows(
+                    employee_id=job.employee_id,
+                    store=step.store,
+                    preservation=job.cause in PRESERVATION_DEFERS,
+                )
                 # Batches sized by time keep a hold placement's wait short where a hold
                 # is at stake; without one, a statement takes what the store plans.
                 limit = sizer.rows if holds else BATCH_MOST

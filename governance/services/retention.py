@@ -71,7 +71,6 @@ from django.utils import timezone
 from governance.models import (
     Application,
     DataKind,
-    Employee,
     Purpose,
     RetentionPolicy,
     RetentionRun,
@@ -87,7 +86,12 @@ from governance.services.locks import (
 from governance.stores import REGISTRY, stores
 from governance.stores.base import RetainedTable
 from governance.stores.events import DEFAULT_PARTITION, event_partitions, partition_day
-from governance.stores.holds import HoldWindow, held_sql, hold_windows_by_store
+from governance.stores.holds import (
+    HoldWindow,
+    held_sql,
+    hold_windows_by_store,
+    hold_windows_by_subject,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -565,25 +569,6 @@ def _held(windows_by_subject: dict[str, list[HoldWindow]], table: RetainedTable)
     return _any(parts)
 
 
-def _kept_windows_by_store(stores: list[str]) -> dict[str, dict[str, list[HoldWindow]]]:
-    """What retention must keep, per store and subject: the legal holds' windows, and all
-    of the data of anyone who restricted processing to preserve it for a legal claim.
-
-    Read after lock_holds(shared=True): restricting for that ground takes it exclusively."""
-    by_store = hold_windows_by_store(stores=stores)
-    preserving = Employee.objects.filter(
-        processing_restricted_at__isnull=False, restriction_preserves=True
-    ).values_list("subject_id", flat=True)
-    for subject in preserving:
-        for windows in by_store.values():
-            windows[subject] = [HoldWindow()]  # an open window holds everything
-    return by_store
-
-
-def _kept_windows(store: str) -> dict[str, list[HoldWindow]]:
-    return _kept_windows_by_store([store])[store]
-
-
 def _execute(cursor, fragment: Fragment) -> None:
     cursor.execute(fragment.sql, list(fragment.params))
 
@@ -630,7 +615,7 @@ def retention_dry_run(*, now: datetime | None = None) -> list[RetentionPreview]:
     now = now or timezone.now()
     # Policies and holds of every store in one read each; then one count per table.
     policies = {policy.pk: policy for policy in _enabled_policies()}
-    windows_by_store = _kept_windows_by_store(list(REGISTRY))
+    windows_by_store = hold_windows_by_store(stores=list(REGISTRY))
     previews = []
     for store in REGISTRY:
         rules = _keep_rules(p for p in policies.values() if p.store == store)
@@ -725,7 +710,7 @@ def _purge_expired(store: str, now: datetime) -> list[RetentionRun]:
     try:
         with transaction.atomic():
             lock_holds(shared=True)
-            windows = _kept_windows(store)
+            windows = hold_windows_by_subject(store=store)
             removed, held = REGISTRY[store].purge_expired(now, windows)
     except Exception as exc:
         logger.exception("retention of store %s failed", store)
@@ -811,7 +796,7 @@ class StoreEnforcement:
         lock_retention_policies(shared=True)
         if _load_rules(self.store) != self.rules:
             raise PoliciesChanged
-        return _kept_windows(self.store)
+        return hold_windows_by_subject(store=self.store)
 
     def _record(self, counts: dict[int, int], partition: str | None = None) -> None:
         """Add to the runs' evidence, inside the transaction that deleted the rows."""
@@ -928,7 +913,7 @@ class StoreEnforcement:
         held = Counter()
         with transaction.atomic():
             lock_holds(shared=True)
-            windows = _kept_windows(self.store)
+            windows = hold_windows_by_subject(store=self.store)
             if not windows:
                 return held
             for table in RETAINED.get(self.store, ()):

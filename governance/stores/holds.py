@@ -1,5 +1,9 @@
 """Legal hold windows: which of a subject's rows a store must keep, read and as SQL.
 
+A restriction a person obtained to preserve their data for a legal claim (Art. 18(1)(c),
+`Employee.restriction_preserves`) keeps all of it like a hold with an open window, until
+it is lifted: retention always honours it, an erasure unless the person asked for it.
+
 The reads live here, beside the windows they return, so the erasure and
 retention engines need nothing of the hold services (which enqueue their
 tasks): no import runs in a circle.
@@ -10,7 +14,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from governance.models import LegalHold
+from governance.models import Employee, LegalHold
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,26 @@ def held_sql(windows: list[HoldWindow], column: str, *, by_day: bool = False) ->
     return "(" + " OR ".join(parts) + ")", params
 
 
-def hold_windows(*, employee_id: int, store: str) -> list[HoldWindow]:
-    """The active holds on this custodian's data in this store, as time windows.
+def hold_windows(*, employee_id: int, store: str, preservation: bool = True) -> list[HoldWindow]:
+    """The active holds on this custodian's data in this store, as time windows, and with
+    `preservation` an open window while their restriction preserves their data.
 
-    Call it inside the deleting transaction after lock_holds(shared=True).
+    Call it inside the deleting transaction after lock_holds(shared=True): a change of
+    restriction takes that lock exclusively.
     """
     holds = LegalHold.objects.filter(released_at__isnull=True, custodians=employee_id).filter(
         Q(stores=[]) | Q(stores__contains=[store])
     )
-    return [HoldWindow(h.starts, h.ends) for h in holds]
+    windows = [HoldWindow(h.starts, h.ends) for h in holds]
+    if preservation and _preserving().filter(pk=employee_id).exists():
+        windows.append(HoldWindow())  # an open window holds everything
+    return windows
+
+
+def _preserving():
+    return Employee.objects.filter(
+        processing_restricted_at__isnull=False, restriction_preserves=True
+    )
 
 
 def hold_windows_by_subject(*, store: str) -> dict[str, list[HoldWindow]]:
@@ -59,7 +74,8 @@ def hold_windows_by_subject(*, store: str) -> dict[str, list[HoldWindow]]:
 
 
 def hold_windows_by_store(*, stores) -> dict[str, dict[str, list[HoldWindow]]]:
-    """`hold_windows_by_subject` for each of `stores`, from one read of the active holds."""
+    """`hold_windows_by_subject` for each of `stores`, from one read of the active holds
+    and one of the preserving restrictions."""
     by_store: dict[str, dict[str, list[HoldWindow]]] = {store: {} for store in stores}
     holds = LegalHold.objects.filter(released_at__isnull=True).prefetch_related("custodians")
     for hold in holds:
@@ -69,4 +85,7 @@ def hold_windows_by_store(*, stores) -> dict[str, dict[str, list[HoldWindow]]]:
                 continue
             for custodian in hold.custodians.all():
                 windows.setdefault(custodian.subject_id, []).append(window)
+    for subject in _preserving().values_list("subject_id", flat=True):
+        for windows in by_store.values():
+            windows[subject] = [HoldWindow()]  # an open window holds everything
     return by_store
