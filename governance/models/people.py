@@ -58,6 +58,14 @@ class Employee(models.Model):
         help_text="Restricted to preserve the data for a legal claim (Art. 18(1)(c)): "
         "retention keeps it until the restriction is lifted",
     )
+    language = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",  # bulk loaders (the scale seed) COPY rows without it
+        help_text="The language they read the portal and notices in (one of LANGUAGES); "
+        "empty means the company default (PORTAL_LANGUAGE)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
