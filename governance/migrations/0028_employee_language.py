@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('governance', '0027_trained_models_and_dataset_withdrawals'),
+        ("governance", "0027_trained_models_and_dataset_withdrawals"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='employee',
-            name='language',
-            field=models.CharField(blank=True, db_default='', default='', help_text='The language they read the portal and notices in (one of LANGUAGES); empty means the company default (PORTAL_LANGUAGE)', max_length=16),
+            model_name="employee",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                db_default="",
+                default="",
+                help_text="The language they read the portal and notices in (one of LANGUAGES); empty means the company default (PORTAL_LANGUAGE)",
+                max_length=16,
+            ),
         ),
     ]
