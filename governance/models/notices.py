@@ -35,6 +35,8 @@ class Notice(models.Model):
         PUBLISHED = "published", "Published"
 
     version = models.PositiveIntegerField(unique=True)
+    # The version's own text, in the language it was drafted in: the one its content hash
+    # has always signed. It is also one of its `texts`, kept equal by the services.
     language = models.CharField(max_length=16, default="en")
     title = models.CharField(max_length=200)
     body = models.TextField()
@@ -115,3 +117,28 @@ class Notice(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class NoticeText(models.Model):
+    """What one notice version says in one language: its title and its text.
+
+    A version holds one text per language, the one in the version's own `language`
+    among them. Officers add, edit and remove texts while the version is a draft;
+    all are published with it and never change after (a database trigger refuses it).
+    The structured statement (controller, rights, safeguards) stays on the version.
+    """
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=16, help_text="One of LANGUAGES")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of this text")
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "language"], name="one_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.notice.version} {self.language}"

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from governance.models import ConsentAction, ConsentEvent, ConsentState, Notice
+from governance.models import ConsentAction, ConsentEvent, ConsentState, Notice, NoticeText
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS, multi_line_text, single_line_text
 from governance.models.notices import LawfulBasis
 from governance.services.audit import audit_record, audits_last
@@ -40,10 +41,30 @@ def notice_content_hash(notice: Notice) -> str:
         "data_kinds": sorted(notice.data_kinds.values_list("slug", flat=True)),
         **notice_lapse_scope_content(notice),
     }
+    texts = dict(notice.texts.values_list("language", "content_hash"))
+    if len(texts) > 1:
+        # A version in one language hashes as versions always did; more texts sign them all.
+        content["texts"] = texts
     statement = notice_statement(notice)
     if statement:
         content["statement"] = {**statement, "key_timing_floor_ms": KEY_TIMING_FLOOR_MS}
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def notice_text_hash(*, version: int, language: str, title: str, body: str) -> str:
+    """SHA-256 of one text of a version: what a person who read it was shown."""
+    content = {"version": version, "language": language, "title": title, "body": body}
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def language_error(language) -> str | None:
+    """Why `language` cannot be a notice text's language, or None."""
+    if language in dict(settings.LANGUAGES):
+        return None
+    return _("“%(language)s” is not one of this portal's languages (%(languages)s).") % {
+        "language": language,
+        "languages": ", ".join(dict(settings.LANGUAGES)),
+    }
 
 
 WITHDRAWAL_RIGHT = (
@@ -157,20 +178,26 @@ def _stated(value) -> bool:
     return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
-def _validate(*, title: str, body: str, language: str, purposes, applications, data_kinds) -> None:
+def _text_errors(*, title: str, body: str, language: str) -> dict[str, list[str]]:
+    """What is wrong with one text of a notice (title, body, language), by field."""
     errors: dict[str, list[str]] = {}
     if not (title or "").strip():
-        errors["title"] = ["A title is required."]
+        errors["title"] = [_("A title is required.")]
     elif not single_line_text.regex.search(title):
         errors["title"] = [single_line_text.message]
     if not (body or "").strip():
-        errors["body"] = ["The notice text is required."]
+        errors["body"] = [_("The notice text is required.")]
     elif not multi_line_text.regex.search(body):
         errors["body"] = [multi_line_text.message]
     if not (language or "").strip():
-        errors["language"] = ["A language is required."]
-    elif not single_line_text.regex.search(language):
-        errors["language"] = [single_line_text.message]
+        errors["language"] = [_("A language is required.")]
+    elif problem := language_error(language):
+        errors["language"] = [problem]
+    return errors
+
+
+def _validate(*, title: str, body: str, language: str, purposes, applications, data_kinds) -> None:
+    errors = _text_errors(title=title, body=body, language=language)
     for field, items in (
         ("purposes", purposes),
         ("applications", applications),
@@ -230,6 +257,7 @@ def notice_create(
         notice.applications.set(applications)
         notice.data_kinds.set(data_kinds)
         notice_lapse_scope_apply(notice, lapse_scope)
+        _text_write(notice, language=language, title=title, body=body)
         audit_record(
             actor=actor,
             action="notice.created",
@@ -242,11 +270,7 @@ def notice_create(
 def notice_update(*, notice: Notice, actor, **fields) -> Notice:
     """Edit a draft. Published versions are evidence and never change."""
     with transaction.atomic():
-        notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
-        if notice.is_published:
-            raise ValidationError(
-                {"non_field_errors": ["A published notice cannot change; draft a new version."]}
-            )
+        notice = _draft_locked(notice)
         m2m = {k: fields.pop(k) for k in ("purposes", "applications", "data_kinds") if k in fields}
         lapse_scope = notice_lapse_scope_pop(fields)
         merged = {
@@ -259,6 +283,7 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
         }
         _validate(**merged)
         fields.update(_statement_update(notice, fields, merged["purposes"]))
+        own_text = _own_text_update(notice, merged)
         for name, value in fields.items():
             if name not in {
                 "title",
@@ -271,6 +296,8 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
                 raise ValidationError({name: ["This field cannot be changed."]})
             setattr(notice, name, value)
         notice.save()
+        if own_text is not None:
+            own_text.save()
         for name, items in m2m.items():
             getattr(notice, name).set(items)
         notice_lapse_scope_apply(notice, lapse_scope)
@@ -281,6 +308,106 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
             details={"version": notice.version, "fields": sorted([*fields, *m2m, *lapse_scope])},
         )
     return notice
+
+
+def _text_write(notice: Notice, *, language: str, title: str, body: str) -> NoticeText:
+    """Create or replace the version's text in `language` (the caller checked it)."""
+    text, _created = NoticeText.objects.update_or_create(
+        notice=notice,
+        language=language,
+        defaults={
+            "title": title,
+            "body": body,
+            "content_hash": notice_text_hash(
+                version=notice.version, language=language, title=title, body=body
+            ),
+        },
+    )
+    return text
+
+
+def _own_text_update(notice: Notice, merged: dict) -> NoticeText | None:
+    """The version's own text, changed as `merged` says (None if unchanged): a new
+    language moves it, unless the version already has a text in that language."""
+    title, body, language = merged["title"], merged["body"], merged["language"]
+    if (title, body, language) == (notice.title, notice.body, notice.language):
+        return None
+    if language != notice.language and notice.texts.filter(language=language).exists():
+        raise ValidationError(
+            {
+                "language": [
+                    _(
+                        "This version already has a text in %(language)s: edit or remove "
+                        "that text first."
+                    )
+                    % {"language": language}
+                ]
+            }
+        )
+    text = notice.texts.get(language=notice.language)
+    text.language, text.title, text.body = language, title, body
+    text.content_hash = notice_text_hash(
+        version=notice.version, language=language, title=title, body=body
+    )
+    return text
+
+
+def _draft_locked(notice: Notice) -> Notice:
+    """The notice row locked for a change; a published version is a 400."""
+    notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
+    if notice.is_published:
+        raise ValidationError(
+            {"non_field_errors": [_("A published notice cannot change; draft a new version.")]}
+        )
+    return notice
+
+
+def notice_text_set(*, notice: Notice, actor, language: str, title: str, body: str) -> NoticeText:
+    """Add or replace a draft's text in one language; the version's own language
+    changes the version's title and text too."""
+    errors = _text_errors(title=title, body=body, language=language)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        notice = _draft_locked(notice)
+        text = _text_write(notice, language=language, title=title, body=body)
+        if language == notice.language:
+            notice.title, notice.body = title, body
+            notice.save(update_fields=["title", "body"])
+        audit_record(
+            actor=actor,
+            action="notice.text_set",
+            target=notice,
+            details={"version": notice.version, "language": language},
+        )
+    return text
+
+
+def notice_text_remove(*, notice: Notice, actor, language: str) -> bool:
+    """Remove a draft's text in one language; False if it had none. The version's own
+    text stays: it is what its title and hash are made of."""
+    with transaction.atomic():
+        notice = _draft_locked(notice)
+        if language == notice.language:
+            raise ValidationError(
+                {
+                    "language": [
+                        _(
+                            "The text in the version's own language cannot be removed; "
+                            "change the version's language first."
+                        )
+                    ]
+                }
+            )
+        removed, _counts = notice.texts.filter(language=language).delete()
+        if removed:
+            audit_record(
+                actor=actor,
+                action="notice.text_removed",
+                target=notice,
+                details={"version": notice.version, "language": language},
+            )
+    return bool(removed)
 
 
 def _statement_update(notice: Notice, fields: dict, purposes) -> dict:
@@ -324,6 +451,11 @@ def notice_publish(*, notice: Notice, actor, material_change: bool | None = None
                 {"non_field_errors": ["A newer version is already published; draft a new one."]}
             )
         missing = notice_statement_missing(notice)
+        if not notice.texts.filter(language=settings.LANGUAGE_CODE).exists():
+            missing["texts"] = [
+                _("Required to publish: a text in %(language)s, the company's language.")
+                % {"language": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}
+            ]
         if missing:
             raise ValidationError(missing)
         notice_additions_check(notice)
