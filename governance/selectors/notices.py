@@ -25,9 +25,9 @@ def notice_covers(notice: Notice, scope) -> bool:
 
 
 def notice_list():
-    return Notice.objects.prefetch_related("purposes", "applications", "data_kinds").order_by(
-        "-version"
-    )
+    return Notice.objects.prefetch_related(
+        "purposes", "applications", "data_kinds", "texts"
+    ).order_by("-version")
 
 
 def language_name(code: str) -> str:

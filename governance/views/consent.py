@@ -1,5 +1,6 @@
 """The employee's own consent: controls per scope, withdraw everything, history, receipts."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from governance.selectors.consent import (
     consent_scopes_for,
 )
 from governance.selectors.erasure import erasure_scope_states_for, my_erasures
-from governance.selectors.notices import notice_current
+from governance.selectors.notices import notice_current, notice_reading, reader_language
 from governance.services.consent import consent_grant, consent_withdraw, consent_withdraw_all
 from governance.services.receipts import consent_receipt
 from governance.services.scopes import scope_resolve
@@ -36,6 +37,9 @@ class MyConsentView(EmployeeRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         notice = notice_current()
+        if notice is not None:
+            language = reader_language(self.employee, self.request.GET.get("lang"))
+            context["reading"] = notice_reading(notice, language=language)
         rows = consent_scopes_for(employee=self.employee, notice=notice)
         erasing = erasure_scope_states_for(employee=self.employee)
         history = Paginator(consent_history_for(employee=self.employee), HISTORY_PAGE_SIZE)
@@ -90,17 +94,22 @@ class ScopeChangeView(EmployeeRequiredMixin, View):
     change = None  # staticmethod(consent_grant) or staticmethod(consent_withdraw)
     for_withdrawal = False
 
+    form_class = ScopeForm
+
     def post(self, request):
-        form = ScopeForm(request.POST)
+        form = self.form_class(request.POST)
         try:
             if not form.is_valid():
                 raise ValidationError(form.errors.as_data())
-            scope = scope_resolve(**form.cleaned_data, for_withdrawal=self.for_withdrawal)
+            fields = dict(form.cleaned_data)
+            read = {name: fields.pop(name) for name in ("language", "text_hash") if name in fields}
+            scope = scope_resolve(**fields, for_withdrawal=self.for_withdrawal)
             event = self.change(
                 employee=self.employee,
                 scope=scope,
                 actor=request.user,
                 context=web_context(request),
+                **{name: value for name, value in read.items() if value},
             )
         except ValidationError as exc:
             for message in service_error_messages(exc):
@@ -117,8 +126,16 @@ def _scope_label(scope) -> str:
     return f"{scope.data_kind.name} in {scope.application.name} ({scope.purpose.name})"
 
 
+class GrantForm(ScopeForm):
+    """A Grant button: the scope, and the text of the notice the page showed."""
+
+    language = forms.CharField(max_length=16, required=False)
+    text_hash = forms.CharField(max_length=64, required=False)
+
+
 class GrantView(ScopeChangeView):
     change = staticmethod(consent_grant)
+    form_class = GrantForm
 
     def confirmation(self, scope, event) -> str:
         if event is None:

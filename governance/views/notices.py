@@ -9,7 +9,12 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
-from governance.selectors.notices import notice_current, notice_list
+from governance.selectors.notices import (
+    notice_current,
+    notice_list,
+    notice_reading,
+    reader_language,
+)
 from governance.selectors.pages import (
     notice_by_version,
     notice_grants_to_lapse,
@@ -24,7 +29,7 @@ from governance.services.notices import (
     notice_statement_missing,
     notice_update,
 )
-from governance.views.access import OfficerRequiredMixin
+from governance.views.access import OfficerRequiredMixin, employee_of
 from governance.views.forms import NoticeForm, PublishForm, apply_service_errors
 
 # The form has one lawful-basis field per purpose; the statement has one map.
@@ -42,7 +47,14 @@ class NoticePublicView(LoginRequiredMixin, TemplateView):
         if notice is None:
             raise Http404("No published notice with this version.")
         current = notice_current()
-        context.update(notice=notice, current=current, retention_periods=retention_periods(notice))
+        employee = employee_of(self.request.user)
+        language = reader_language(employee, self.request.GET.get("lang"))
+        context.update(
+            notice=notice,
+            reading=notice_reading(notice, language=language),
+            current=current,
+            retention_periods=retention_periods(notice),
+        )
         return context
 
 

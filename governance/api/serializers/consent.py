@@ -7,10 +7,12 @@ from rest_framework import serializers
 
 from governance.api.serializers.base import (
     StrictBooleanField,
+    StrictCharField,
     StrictSerializer,
     StrictSlugField,
     drf_datetime,
 )
+from governance.api.serializers.notices import LanguageField
 from governance.models import ConsentAction, ConsentMethod, ConsentState, OwedErasure
 from governance.selectors.api_support import consent_state_held
 from governance.services.scopes import Scope, scope_resolve
@@ -36,6 +38,24 @@ class NoticeSummarySerializer(serializers.Serializer):
     content_hash = serializers.CharField()
     material_change = serializers.BooleanField()
     effective_at = serializers.DateTimeField()
+
+
+class NoticeReadingSerializer(serializers.Serializer):
+    """The text of the notice this person reads: theirs, or the company's if missing."""
+
+    language = serializers.CharField(source="text.language")
+    title = serializers.CharField(source="text.title")
+    body = serializers.CharField(source="text.body")
+    content_hash = serializers.CharField(
+        source="text.content_hash", help_text="Send as text_hash when granting."
+    )
+    fallback = serializers.BooleanField(
+        help_text="The notice has no text in your language; this is the company's."
+    )
+    languages = serializers.SerializerMethodField(help_text="Every language the notice has.")
+
+    def get_languages(self, reading) -> list[str]:
+        return [text.language for text in reading.texts]
 
 
 class ScopeStateSerializer(serializers.Serializer):
@@ -67,6 +87,12 @@ class ConsentEventSerializer(serializers.Serializer):
     data_kind = serializers.CharField(source="data_kind.slug")
     state_version = serializers.IntegerField()
     notice_version = serializers.IntegerField()
+    text_language = serializers.CharField(
+        allow_null=True, help_text="Grants: the language of the notice text read."
+    )
+    text_hash = serializers.CharField(
+        allow_null=True, help_text="Grants: the content hash of the notice text read."
+    )
     occurred_at = serializers.DateTimeField()
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
 
@@ -118,6 +144,9 @@ class OwedErasureSerializer(serializers.Serializer):
 
 class MyConsentsSerializer(serializers.Serializer):
     notice = NoticeSummarySerializer(allow_null=True, help_text="The notice in effect now.")
+    notice_text = NoticeReadingSerializer(
+        allow_null=True, help_text="Its text in your language, as you are asked to read it."
+    )
     needs_review = serializers.BooleanField(
         help_text="Some consent lapsed under a materially changed notice, or expired "
         "(older than the longest a consent lasts), and awaits a decision."
@@ -136,6 +165,26 @@ class ScopeSerializer(StrictSerializer):
 
     def validate(self, attrs):
         return {"scope": scope_resolve(**attrs)}
+
+
+class GrantSerializer(ScopeSerializer):
+    """A scope to consent to, and optionally which text of the notice was read."""
+
+    language = LanguageField(
+        required=False,
+        help_text="The language the notice was read in; defaults to yours (or the "
+        "company's). A language the notice lacks records the company's text, as shown.",
+    )
+    text_hash = StrictCharField(
+        required=False,
+        max_length=64,
+        help_text="content_hash of the text read; refused (400) unless it is a text of "
+        "the notice in effect.",
+    )
+
+    def validate(self, attrs):
+        read = {name: attrs.pop(name) for name in ("language", "text_hash") if name in attrs}
+        return {**super().validate(attrs), **read}
 
 
 class WithdrawSerializer(ScopeSerializer):
