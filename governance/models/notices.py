@@ -142,3 +142,7 @@ class NoticeText(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.notice.version} {self.language}"
+
+    @property
+    def language_name(self) -> str:
+        return dict(settings.LANGUAGES).get(self.language, self.language)

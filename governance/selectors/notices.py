@@ -69,7 +69,7 @@ class NoticeReading:
     def others(self) -> list[tuple[str, str]]:
         """(code, name) of the version's other languages, for the switch."""
         return [
-            (text.language, language_name(text.language))
+            (text.language, text.language_name)
             for text in self.texts
             if text.language != self.text.language
         ]

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     Application,
@@ -282,6 +283,13 @@ class NoticeForm(forms.Form):
         for slug, basis in statement.get("lawful_bases", {}).items():
             initial[cls.BASIS_PREFIX + slug] = basis
         return initial
+
+
+class NoticeTextForm(forms.Form):
+    """A notice's title and text in one language (the language is in the address)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 12}))
 
 
 class PublishForm(forms.Form):

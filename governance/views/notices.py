@@ -1,15 +1,18 @@
 """Notices: anyone signed in reads a published version; officers draft and publish."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from governance.selectors.notices import (
+    language_name,
     notice_current,
     notice_list,
     notice_reading,
@@ -24,13 +27,16 @@ from governance.selectors.pages import (
 from governance.selectors.retention import retention_periods
 from governance.services.notice_scopes import LAPSE_FIELD_NAMES
 from governance.services.notices import (
+    language_error,
     notice_create,
     notice_publish,
     notice_statement_missing,
+    notice_text_remove,
+    notice_text_set,
     notice_update,
 )
 from governance.views.access import OfficerRequiredMixin, employee_of
-from governance.views.forms import NoticeForm, PublishForm, apply_service_errors
+from governance.views.forms import NoticeForm, NoticeTextForm, PublishForm, apply_service_errors
 
 # The form has one lawful-basis field per purpose; the statement has one map.
 STATEMENT_LABELS = {"lawful_bases": "Lawful basis for each purpose"}
@@ -190,7 +196,18 @@ class NoticeDetailView(OfficerRequiredMixin, View):
 
     def render(self, form, status=200):
         notice = self.notice
-        context = {"notice": notice, "form": form, "now": timezone.now()}
+        context = {
+            "notice": notice,
+            "form": form,
+            "now": timezone.now(),
+            "texts": list(notice.texts.all()),
+            "missing_languages": [
+                (code, name)
+                for code, name in settings.LANGUAGES
+                if not notice.texts.filter(language=code).exists()
+            ],
+            "default_language": language_name(settings.LANGUAGE_CODE),
+        }
         if notice.is_published:
             context["lapsed"] = notice_lapsed_count(notice=notice)
         else:
@@ -199,4 +216,80 @@ class NoticeDetailView(OfficerRequiredMixin, View):
                 STATEMENT_LABELS.get(name) or NoticeForm.base_fields[name].label
                 for name in notice_statement_missing(notice)
             ]
+            if settings.LANGUAGE_CODE in dict(context["missing_languages"]):
+                context["statement_missing"].append(
+                    _("a text in %(language)s") % {"language": context["default_language"]}
+                )
         return render(self.request, self.template_name, context, status=status)
+
+
+class NoticeTextView(OfficerRequiredMixin, View):
+    """A draft's text in one language: GET the form, POST to save it."""
+
+    template_name = "notices/text_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.notice = notice_by_version(version=kwargs["version"])
+        if self.notice is None or language_error(kwargs["language"]):
+            raise Http404(_("No such notice or language."))
+        self.language = kwargs["language"]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, version, language):
+        if self.notice.is_published:
+            messages.info(request, _("A published notice never changes; draft a new version."))
+            return redirect("officer-notice", version=version)
+        text = self.notice.texts.filter(language=language).first()
+        initial = {"title": text.title, "body": text.body} if text else {}
+        return self.render(NoticeTextForm(initial=initial), exists=text is not None)
+
+    def post(self, request, version, language):
+        form = NoticeTextForm(request.POST)
+        if form.is_valid():
+            try:
+                notice_text_set(
+                    notice=self.notice, actor=request.user, language=language, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Text in %(language)s saved.") % {"language": language_name(language)},
+                )
+                return redirect("officer-notice", version=version)
+        exists = self.notice.texts.filter(language=language).exists()
+        return self.render(form, exists=exists, status=400)
+
+    def render(self, form, *, exists: bool, status=200):
+        context = {
+            "form": form,
+            "notice": self.notice,
+            "language": self.language,
+            "language_name": language_name(self.language),
+            "exists": exists,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class NoticeTextRemoveView(OfficerRequiredMixin, View):
+    """POST: remove a draft's text in one language."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, version, language):
+        notice = notice_by_version(version=version)
+        if notice is None or language_error(language):
+            raise Http404(_("No such notice or language."))
+        try:
+            removed = notice_text_remove(notice=notice, actor=request.user, language=language)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            name = language_name(language)
+            if removed:
+                messages.success(request, _("Text in %(language)s removed.") % {"language": name})
+            else:
+                messages.info(request, _("There was no text in %(language)s.") % {"language": name})
+        return redirect("officer-notice", version=version)

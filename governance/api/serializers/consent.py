@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from governance.api.serializers.base import (
@@ -167,6 +167,7 @@ class ScopeSerializer(StrictSerializer):
         return {"scope": scope_resolve(**attrs)}
 
 
+@extend_schema_serializer(component_name="Scope")  # the grant body's schema name stays
 class GrantSerializer(ScopeSerializer):
     """A scope to consent to, and optionally which text of the notice was read."""
 
