@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from governance.models.catalogue import Application, DataKind, Purpose
 
@@ -9,12 +10,12 @@ class LawfulBasis(models.TextChoices):
     """The GDPR Art. 6(1) bases. Interaction capture rests on consent alone; the others
     are named so that an officer who picks one is told why it is refused."""
 
-    CONSENT = "consent", "Consent (Art. 6(1)(a))"
-    CONTRACT = "contract", "Contract (Art. 6(1)(b))"
-    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (Art. 6(1)(c))"
-    VITAL_INTERESTS = "vital_interests", "Vital interests (Art. 6(1)(d))"
-    PUBLIC_TASK = "public_task", "Public task (Art. 6(1)(e))"
-    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (Art. 6(1)(f))"
+    CONSENT = "consent", _("Consent (Art. 6(1)(a))")
+    CONTRACT = "contract", _("Contract (Art. 6(1)(b))")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation (Art. 6(1)(c))")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests (Art. 6(1)(d))")
+    PUBLIC_TASK = "public_task", _("Public task (Art. 6(1)(e))")
+    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests (Art. 6(1)(f))")
 
 
 class Notice(models.Model):
@@ -31,8 +32,8 @@ class Notice(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     version = models.PositiveIntegerField(unique=True)
     # The version's own text, in the language it was drafted in: the one its content hash

@@ -112,7 +112,7 @@ def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, value in statement.items():
         if name not in Notice.STATEMENT_FIELDS:
-            errors[name] = ["This field cannot be set."]
+            errors[name] = [_("This field cannot be set.")]
         elif name == "lawful_bases":
             problems = _lawful_basis_problems(value, {p.slug for p in purposes or []})
             if problems:
@@ -123,8 +123,11 @@ def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
                 not (isinstance(r, str) and r.strip()) or _text_error(item, r) for r in value
             ):
                 errors[name] = [
-                    f"Give one recipient category per line, each at most {item.max_length} "
-                    "characters, without control characters."
+                    _(
+                        "Give one recipient category per line, each at most %(max)s "
+                        "characters, without control characters."
+                    )
+                    % {"max": item.max_length}
                 ]
         elif problem := _text_error(Notice._meta.get_field(name), value):
             errors[name] = [problem]
@@ -134,9 +137,9 @@ def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
 def _text_error(field, value) -> str | None:
     """Why `value` cannot be stored in `field` (a text column of the notice), or None."""
     if not isinstance(value, str):
-        return "Give text."
+        return _("Give text.")
     if field.max_length and len(value) > field.max_length:
-        return f"At most {field.max_length} characters."
+        return _("At most %(max)s characters.") % {"max": field.max_length}
     validator = single_line_text if field.max_length else multi_line_text
     if value and not validator.regex.search(value):
         return validator.message
@@ -145,17 +148,23 @@ def _text_error(field, value) -> str | None:
 
 def _lawful_basis_problems(bases, purpose_slugs: set[str]) -> list[str]:
     if not isinstance(bases, dict):
-        return ["Give a map of purpose slug to lawful basis."]
+        return [_("Give a map of purpose slug to lawful basis.")]
     problems = []
     for slug, basis in sorted(bases.items(), key=lambda item: str(item[0])):
         if slug not in purpose_slugs:
-            problems.append(f"“{slug}” is not one of this notice's purposes.")
+            problems.append(_("“%(slug)s” is not one of this notice's purposes.") % {"slug": slug})
         elif basis not in LawfulBasis.values:
-            problems.append(f"“{basis}” is not a lawful basis ({', '.join(LawfulBasis.values)}).")
+            problems.append(
+                _("“%(basis)s” is not a lawful basis (%(bases)s).")
+                % {"basis": basis, "bases": ", ".join(LawfulBasis.values)}
+            )
         elif basis != LawfulBasis.CONSENT:
             problems.append(
-                f"{slug}: interaction capture rests on consent only (Art. 6(1)(a)); "
-                f"{LawfulBasis(basis).label} cannot be its basis."
+                _(
+                    "%(slug)s: interaction capture rests on consent only (Art. 6(1)(a)); "
+                    "%(basis)s cannot be its basis."
+                )
+                % {"slug": slug, "basis": LawfulBasis(basis).label}
             )
     return problems
 
@@ -163,14 +172,17 @@ def _lawful_basis_problems(bases, purpose_slugs: set[str]) -> list[str]:
 def notice_statement_missing(notice: Notice) -> dict[str, list[str]]:
     """The statement fields a notice still lacks to be published, by field."""
     missing = {
-        name: ["Required to publish."]
+        name: [_("Required to publish.")]
         for name in Notice.STATEMENT_FIELDS
         if name != "lawful_bases" and not _stated(getattr(notice, name))
     }
     slugs = sorted(notice.purposes.values_list("slug", flat=True))
     without = [slug for slug in slugs if slug not in (notice.lawful_bases or {})]
     if without:
-        missing["lawful_bases"] = [f"Required to publish: a lawful basis for {', '.join(without)}."]
+        missing["lawful_bases"] = [
+            _("Required to publish: a lawful basis for %(purposes)s.")
+            % {"purposes": ", ".join(without)}
+        ]
     return missing
 
 
@@ -204,10 +216,13 @@ def _validate(*, title: str, body: str, language: str, purposes, applications, d
         ("data_kinds", data_kinds),
     ):
         if not items:
-            errors[field] = ["Choose at least one."]
+            errors[field] = [_("Choose at least one.")]
     prohibited = [p.name for p in purposes or [] if p.use == p.Use.PROHIBITED]
     if prohibited:
-        errors["purposes"] = [f"Prohibited uses cannot be consented to: {', '.join(prohibited)}."]
+        errors["purposes"] = [
+            _("Prohibited uses cannot be consented to: %(purposes)s.")
+            % {"purposes": ", ".join(prohibited)}
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -293,7 +308,7 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
                 "effective_at",
                 *Notice.STATEMENT_FIELDS,
             }:
-                raise ValidationError({name: ["This field cannot be changed."]})
+                raise ValidationError({name: [_("This field cannot be changed.")]})
             setattr(notice, name, value)
         notice.save()
         if own_text is not None:
@@ -448,7 +463,7 @@ def notice_publish(*, notice: Notice, actor, material_change: bool | None = None
         ).exists()
         if newer:
             raise ValidationError(
-                {"non_field_errors": ["A newer version is already published; draft a new one."]}
+                {"non_field_errors": [_("A newer version is already published; draft a new one.")]}
             )
         missing = notice_statement_missing(notice)
         if not notice.texts.filter(language=settings.LANGUAGE_CODE).exists():

@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -123,7 +125,11 @@ class ScopeChangeView(EmployeeRequiredMixin, View):
 
 
 def _scope_label(scope) -> str:
-    return f"{scope.data_kind.name} in {scope.application.name} ({scope.purpose.name})"
+    return _("%(kind)s in %(application)s (%(purpose)s)") % {
+        "kind": scope.data_kind.name,
+        "application": scope.application.name,
+        "purpose": scope.purpose.name,
+    }
 
 
 class GrantForm(ScopeForm):
@@ -139,8 +145,12 @@ class GrantView(ScopeChangeView):
 
     def confirmation(self, scope, event) -> str:
         if event is None:
-            return f"{_scope_label(scope)} was already granted; nothing changed."
-        return f"Granted: {_scope_label(scope)}. Your receipt is in the history below."
+            return _("%(scope)s was already granted; nothing changed.") % {
+                "scope": _scope_label(scope)
+            }
+        return _("Granted: %(scope)s. Your receipt is in the history below.") % {
+            "scope": _scope_label(scope)
+        }
 
 
 class WithdrawView(ScopeChangeView):
@@ -149,11 +159,11 @@ class WithdrawView(ScopeChangeView):
 
     def confirmation(self, scope, event) -> str:
         if event is None:
-            return f"{_scope_label(scope)} was not granted; nothing changed."
-        return (
-            f"Withdrawn: {_scope_label(scope)}. Nothing more is recorded for it, "
+            return _("%(scope)s was not granted; nothing changed.") % {"scope": _scope_label(scope)}
+        return _(
+            "Withdrawn: %(scope)s. Nothing more is recorded for it, "
             "and erasure of what was recorded is pending."
-        )
+        ) % {"scope": _scope_label(scope)}
 
 
 class WithdrawAllView(EmployeeRequiredMixin, TemplateView):
@@ -176,11 +186,17 @@ class WithdrawAllView(EmployeeRequiredMixin, TemplateView):
         if events:
             messages.success(
                 request,
-                f"Withdrew everything: {len(events)} scope{'s' if len(events) != 1 else ''}. "
-                "Nothing more is recorded, and erasure of what was recorded is pending.",
+                ngettext(
+                    "Withdrew everything: %(n)s scope. Nothing more is recorded, "
+                    "and erasure of what was recorded is pending.",
+                    "Withdrew everything: %(n)s scopes. Nothing more is recorded, "
+                    "and erasure of what was recorded is pending.",
+                    len(events),
+                )
+                % {"n": len(events)},
             )
         else:
-            messages.info(request, "You had nothing to withdraw; nothing changed.")
+            messages.info(request, _("You had nothing to withdraw; nothing changed."))
         return redirect("consent")
 
 
@@ -188,7 +204,7 @@ class ReceiptDownloadView(EmployeeRequiredMixin, View):
     def get(self, request, receipt_id):
         event = consent_event_for(employee=self.employee, receipt_id=receipt_id)
         if event is None:
-            raise Http404("No such receipt.")
+            raise Http404(_("No such receipt."))
         response = JsonResponse(consent_receipt(event), json_dumps_params={"indent": 2})
         response["Content-Disposition"] = (
             f'attachment; filename="consent-receipt-{event.receipt_id}.json"'

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -39,7 +40,7 @@ from governance.views.access import OfficerRequiredMixin, employee_of
 from governance.views.forms import NoticeForm, NoticeTextForm, PublishForm, apply_service_errors
 
 # The form has one lawful-basis field per purpose; the statement has one map.
-STATEMENT_LABELS = {"lawful_bases": "Lawful basis for each purpose"}
+STATEMENT_LABELS = {"lawful_bases": gettext_lazy("Lawful basis for each purpose")}
 
 
 class NoticePublicView(LoginRequiredMixin, TemplateView):
@@ -51,7 +52,7 @@ class NoticePublicView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         notice = notice_published(version=kwargs["version"])
         if notice is None:
-            raise Http404("No published notice with this version.")
+            raise Http404(_("No published notice with this version."))
         current = notice_current()
         employee = employee_of(self.request.user)
         language = reader_language(employee, self.request.GET.get("lang"))
@@ -103,7 +104,9 @@ class NoticeCreateView(OfficerRequiredMixin, View):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Draft version {notice.version} saved.")
+                messages.success(
+                    request, _("Draft version %(version)s saved.") % {"version": notice.version}
+                )
                 return redirect("officer-notice", version=notice.version)
         return self.render(form, status=400)
 
@@ -122,12 +125,12 @@ class NoticeEditView(OfficerRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         self.notice = notice_by_version(version=kwargs["version"])
         if self.notice is None:
-            raise Http404("No such notice.")
+            raise Http404(_("No such notice."))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, version):
         if self.notice.is_published:
-            messages.info(request, "A published notice never changes; draft a new version.")
+            messages.info(request, _("A published notice never changes; draft a new version."))
             return redirect("officer-notice", version=version)
         initial = NoticeForm.initial_from(self.notice, defaults=False)
         form = NoticeForm(initial={**initial, "effective_at": None})
@@ -143,7 +146,9 @@ class NoticeEditView(OfficerRequiredMixin, View):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Draft version {version} saved.")
+                messages.success(
+                    request, _("Draft version %(version)s saved.") % {"version": version}
+                )
                 return redirect("officer-notice", version=version)
         return self.render(form, status=400)
 
@@ -159,7 +164,7 @@ class NoticeDetailView(OfficerRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         self.notice = notice_by_version(version=kwargs["version"])
         if self.notice is None:
-            raise Http404("No such notice.")
+            raise Http404(_("No such notice."))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request, version):
@@ -181,16 +186,21 @@ class NoticeDetailView(OfficerRequiredMixin, View):
             return self.render(form, status=400)
         # notice_publish returns its own row, read before the lapse was applied.
         notice.refresh_from_db()
-        message = f"Published version {notice.version}."
+        message = _("Published version %(version)s.") % {"version": notice.version}
         if notice.material_change:
             if notice.lapse_applied_at is not None:
                 lapsed = notice_lapsed_count(notice=notice)
-                message += (
-                    f" It is a material change: {lapsed} consent{'s' if lapsed != 1 else ''} "
-                    "given under earlier versions lapsed and now need review."
-                )
+                message += " " + ngettext(
+                    "It is a material change: %(n)s consent given under earlier versions "
+                    "lapsed and now need review.",
+                    "It is a material change: %(n)s consents given under earlier versions "
+                    "lapsed and now need review.",
+                    lapsed,
+                ) % {"n": lapsed}
             else:
-                message += " It is a material change: older consents lapse when it takes effect."
+                message += " " + _(
+                    "It is a material change: older consents lapse when it takes effect."
+                )
         messages.success(request, message)
         return redirect("officer-notice", version=notice.version)
 

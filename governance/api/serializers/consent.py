@@ -1,6 +1,7 @@
 """An employee's own consent: the notice, every scope's state, the history, owed erasures."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -206,7 +207,7 @@ class WithdrawSerializer(ScopeSerializer):
     def validate_all(self, value: bool) -> bool:
         if value is not True:
             raise serializers.ValidationError(
-                "Send true to withdraw everything, or leave it out and name a scope."
+                _("Send true to withdraw everything, or leave it out and name a scope.")
             )
         return value
 
@@ -216,13 +217,13 @@ class WithdrawSerializer(ScopeSerializer):
             named = sorted(name for name in names if name in attrs)
             if named:
                 raise serializers.ValidationError(
-                    {name: ["Leave this out when withdrawing everything."] for name in named}
+                    {name: [_("Leave this out when withdrawing everything.")] for name in named}
                 )
             return {"all": True}
         missing = [name for name in names if name not in attrs]
         if missing:
             raise serializers.ValidationError(
-                {name: ["This field is required."] for name in missing}
+                {name: [_("This field is required.")] for name in missing}
             )
         held = consent_state_held(employee=self.context["employee"], **attrs)
         if held is not None:
