@@ -93,6 +93,9 @@ class Migration(migrations.Migration):
                 ("language", models.CharField(help_text="One of LANGUAGES", max_length=16)),
                 ("title", models.CharField(max_length=200)),
                 ("body", models.TextField()),
+                ("withdrawal_right", models.TextField(blank=True)),
+                ("access_right", models.TextField(blank=True)),
+                ("safeguards", models.TextField(blank=True)),
                 ("content_hash", models.CharField(help_text="SHA-256 of this text", max_length=64)),
                 (
                     "notice",

@@ -126,13 +126,21 @@ class NoticeText(models.Model):
     A version holds one text per language, the one in the version's own `language`
     among them. Officers add, edit and remove texts while the version is a draft;
     all are published with it and never change after (a database trigger refuses it).
-    The structured statement (controller, rights, safeguards) stays on the version.
+
+    The statement's names, contacts and bases belong to the version; its prose (the
+    rights and safeguards, `PROSE_FIELDS`) is worded per language. The version's own
+    text leaves them empty: its prose is the version's statement.
     """
+
+    PROSE_FIELDS = ("withdrawal_right", "access_right", "safeguards")
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="texts")
     language = models.CharField(max_length=16, help_text="One of LANGUAGES")
     title = models.CharField(max_length=200)
     body = models.TextField()
+    withdrawal_right = models.TextField(blank=True)
+    access_right = models.TextField(blank=True)
+    safeguards = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of this text")
 
     class Meta:
@@ -143,6 +151,11 @@ class NoticeText(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.notice.version} {self.language}"
+
+    @property
+    def states_prose(self) -> bool:
+        """Every prose field of the statement is worded in this text."""
+        return all((getattr(self, name) or "").strip() for name in self.PROSE_FIELDS)
 
     @property
     def language_name(self) -> str:

@@ -66,6 +66,15 @@ class NoticeReading:
         return language_name(self.text.language)
 
     @property
+    def prose(self) -> dict[str, str]:
+        """The statement's prose as this text words it; the version's own where it does not."""
+        notice = self.text.notice
+        return {
+            name: getattr(self.text, name) or getattr(notice, name)
+            for name in NoticeText.PROSE_FIELDS
+        }
+
+    @property
     def others(self) -> list[tuple[str, str]]:
         """(code, name) of the version's other languages, for the switch."""
         return [

@@ -51,9 +51,12 @@ def notice_content_hash(notice: Notice) -> str:
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def notice_text_hash(*, version: int, language: str, title: str, body: str) -> str:
-    """SHA-256 of one text of a version: what a person who read it was shown."""
+def notice_text_hash(*, version: int, language: str, title: str, body: str, **prose) -> str:
+    """SHA-256 of one text of a version: what a person who read it was shown. Its prose
+    statement fields join the hashed content only when set (the version's own text has
+    none: the version's statement is its prose)."""
     content = {"version": version, "language": language, "title": title, "body": body}
+    content.update((name, value) for name, value in prose.items() if value)
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -184,6 +187,28 @@ def notice_statement_missing(notice: Notice) -> dict[str, list[str]]:
             % {"purposes": ", ".join(without)}
         ]
     return missing
+
+
+def notice_texts_missing(notice: Notice) -> list[str]:
+    """What the version's texts still lack to be published: a text in the company's
+    language, and every other text's wording of the statement's prose."""
+    problems = []
+    texts = list(notice.texts.all())
+    if settings.LANGUAGE_CODE not in {text.language for text in texts}:
+        problems.append(
+            _("Required to publish: a text in %(language)s, the company's language.")
+            % {"language": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}
+        )
+    for text in texts:
+        if text.language != notice.language and not text.states_prose:
+            problems.append(
+                _(
+                    "Required to publish: the %(language)s text's right to withdraw, "
+                    "right of access and safeguards."
+                )
+                % {"language": text.language_name}
+            )
+    return problems
 
 
 def _stated(value) -> bool:
@@ -325,20 +350,32 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
     return notice
 
 
-def _text_write(notice: Notice, *, language: str, title: str, body: str) -> NoticeText:
+def _text_write(notice: Notice, *, language: str, title: str, body: str, **prose) -> NoticeText:
     """Create or replace the version's text in `language` (the caller checked it)."""
+    prose = {name: prose.get(name, "") for name in NoticeText.PROSE_FIELDS}
     text, _created = NoticeText.objects.update_or_create(
         notice=notice,
         language=language,
         defaults={
             "title": title,
             "body": body,
+            **prose,
             "content_hash": notice_text_hash(
-                version=notice.version, language=language, title=title, body=body
+                version=notice.version, language=language, title=title, body=body, **prose
             ),
         },
     )
     return text
+
+
+def _prose_errors(prose: dict) -> dict[str, list[str]]:
+    errors = {}
+    for name, value in prose.items():
+        if name not in NoticeText.PROSE_FIELDS:
+            errors[name] = [_("This field cannot be set.")]
+        elif problem := _text_error(NoticeText._meta.get_field(name), value):
+            errors[name] = [problem]
+    return errors
 
 
 def _own_text_update(notice: Notice, merged: dict) -> NoticeText | None:
@@ -377,15 +414,31 @@ def _draft_locked(notice: Notice) -> Notice:
     return notice
 
 
-def notice_text_set(*, notice: Notice, actor, language: str, title: str, body: str) -> NoticeText:
-    """Add or replace a draft's text in one language; the version's own language
-    changes the version's title and text too."""
-    errors = _text_errors(title=title, body=body, language=language)
+def notice_text_set(
+    *, notice: Notice, actor, language: str, title: str, body: str, **prose
+) -> NoticeText:
+    """Add or replace a draft's text in one language, with its wording of the statement's
+    prose (`NoticeText.PROSE_FIELDS`). The version's own language changes the version's
+    title and text too; its prose is the version's statement, edited on the version."""
+    errors = {**_text_errors(title=title, body=body, language=language), **_prose_errors(prose)}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         notice = _draft_locked(notice)
-        text = _text_write(notice, language=language, title=title, body=body)
+        if language == notice.language and any(prose.values()):
+            raise ValidationError(
+                {
+                    name: [
+                        _(
+                            "The version's own text states this in the version's statement: "
+                            "edit it there."
+                        )
+                    ]
+                    for name, value in prose.items()
+                    if value
+                }
+            )
+        text = _text_write(notice, language=language, title=title, body=body, **prose)
         if language == notice.language:
             notice.title, notice.body = title, body
             notice.save(update_fields=["title", "body"])
@@ -466,11 +519,8 @@ def notice_publish(*, notice: Notice, actor, material_change: bool | None = None
                 {"non_field_errors": [_("A newer version is already published; draft a new one.")]}
             )
         missing = notice_statement_missing(notice)
-        if not notice.texts.filter(language=settings.LANGUAGE_CODE).exists():
-            missing["texts"] = [
-                _("Required to publish: a text in %(language)s, the company's language.")
-                % {"language": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}
-            ]
+        if texts_missing := notice_texts_missing(notice):
+            missing["texts"] = texts_missing
         if missing:
             raise ValidationError(missing)
         notice_additions_check(notice)

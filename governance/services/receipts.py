@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from governance.models import ConsentAction, ConsentEvent
+from governance.models import ConsentAction, ConsentEvent, NoticeText
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.selectors.retention import retention_for_scope
 from governance.services.notices import notice_statement
@@ -77,6 +77,14 @@ def consent_receipt(event: ConsentEvent) -> dict:
         # Which text of the version was shown: receipts of older events keep their shape.
         receipt["noticeText"] = {"language": event.text_language, "hash": event.text_hash}
     statement = notice_statement(event.notice)
+    if statement and event.text_hash:
+        # The rights and safeguards as worded in the text the person read.
+        text = event.notice.texts.filter(language=event.text_language).first()
+        statement.update(
+            (name, value)
+            for name in NoticeText.PROSE_FIELDS
+            if text is not None and (value := getattr(text, name))
+        )
     if statement:
         # Receipts under notices published before the statement existed keep their shape.
         _add_statement(receipt, statement, data_kind=data_kind)

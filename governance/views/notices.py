@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from governance.models import NoticeText
 from governance.selectors.notices import (
     language_name,
     notice_current,
@@ -230,6 +231,12 @@ class NoticeDetailView(OfficerRequiredMixin, View):
                 context["statement_missing"].append(
                     _("a text in %(language)s") % {"language": context["default_language"]}
                 )
+            context["statement_missing"].extend(
+                _("the %(language)s text's rights and safeguards")
+                % {"language": text.language_name}
+                for text in context["texts"]
+                if text.language != notice.language and not text.states_prose
+            )
         return render(self.request, self.template_name, context, status=status)
 
 
@@ -250,11 +257,15 @@ class NoticeTextView(OfficerRequiredMixin, View):
             messages.info(request, _("A published notice never changes; draft a new version."))
             return redirect("officer-notice", version=version)
         text = self.notice.texts.filter(language=language).first()
-        initial = {"title": text.title, "body": text.body} if text else {}
-        return self.render(NoticeTextForm(initial=initial), exists=text is not None)
+        fields = ("title", "body", *NoticeText.PROSE_FIELDS)
+        initial = {name: getattr(text, name) for name in fields} if text else {}
+        return self.render(self.form(initial=initial), exists=text is not None)
+
+    def form(self, *args, **kwargs) -> NoticeTextForm:
+        return NoticeTextForm(*args, own=self.language == self.notice.language, **kwargs)
 
     def post(self, request, version, language):
-        form = NoticeTextForm(request.POST)
+        form = self.form(request.POST)
         if form.is_valid():
             try:
                 notice_text_set(

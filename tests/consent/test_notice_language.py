@@ -16,6 +16,9 @@ from tests.factories import retention_covered
 GERMAN = {
     "title": "Aufzeichnung Ihrer Computernutzung",
     "body": "Wir zeichnen Tastatur und Maus in den genannten Programmen auf.",
+    "withdrawal_right": "Sie können Ihre Einwilligung jederzeit auf Meine Einwilligungen widerrufen.",
+    "access_right": "Sie können sehen, was über Sie gespeichert ist, und eine Kopie verlangen.",
+    "safeguards": "Passwortfelder und Kartennummern werden nie gespeichert.",
 }
 FALLBACK = "This notice is not available in Deutsch; it is shown in English."
 
@@ -60,6 +63,8 @@ def test_german_employee_reads_the_german_text_and_her_grant_records_it(
     german = bilingual.texts.get(language="de")
 
     assert GERMAN["title"] in page and GERMAN["body"] in page
+    assert GERMAN["withdrawal_right"] in page and GERMAN["safeguards"] in page
+    assert bilingual.withdrawal_right not in page
     assert FALLBACK not in page
     assert 'href="?lang=en"' in page  # the switch to the version's other language
     assert hidden(page, "text_hash") == german.content_hash
@@ -145,6 +150,9 @@ def test_receipt_names_the_language_and_hash_of_the_text_shown(german_alice, bil
     assert receipt["language"] == "de"
     assert receipt["noticeText"] == {"language": "de", "hash": german.content_hash}
     assert receipt["noticeHash"] == bilingual.content_hash
+    assert receipt["notice"]["rightToWithdraw"] == GERMAN["withdrawal_right"]
+    assert receipt["notice"]["rightOfAccess"] == GERMAN["access_right"]
+    assert receipt["notice"]["safeguards"][0] == GERMAN["safeguards"]
     assert verify_document(receipt, receipt["publicKey"])
     forged = {**receipt, "noticeText": {"language": "en", "hash": german.content_hash}}
     assert not verify_document(forged, receipt["publicKey"])
@@ -200,6 +208,7 @@ def test_api_grant_takes_a_language_and_my_consents_shows_the_text(
     api = client_as(german_alice)
     mine = api.get("/api/v1/me/consents").json()["notice_text"]
     assert (mine["language"], mine["title"], mine["fallback"]) == ("de", GERMAN["title"], False)
+    assert mine["withdrawal_right"] == GERMAN["withdrawal_right"]
     assert mine["languages"] == ["de", "en"]
 
     response = api.post(

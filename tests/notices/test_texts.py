@@ -16,7 +16,13 @@ from governance.services.notices import (
 )
 from tests.conftest import written
 
-GERMAN = {"title": "Aufzeichnung Ihrer Computernutzung", "body": "Was wir aufzeichnen und warum."}
+GERMAN = {
+    "title": "Aufzeichnung Ihrer Computernutzung",
+    "body": "Was wir aufzeichnen und warum.",
+    "withdrawal_right": "Sie können Ihre Einwilligung jederzeit widerrufen.",
+    "access_right": "Sie können sehen, was über Sie gespeichert ist.",
+    "safeguards": "Passwortfelder werden nie aufgezeichnet.",
+}
 
 
 def draft_in(catalogue, olivia, language="en") -> Notice:
@@ -92,6 +98,34 @@ def test_publishing_without_a_text_in_the_company_language_is_refused(catalogue,
     assert "texts" in refused.value.message_dict
     german_only.refresh_from_db()
     assert german_only.status == Notice.Status.DRAFT
+
+
+def test_another_language_must_word_the_rights_and_safeguards_to_publish(draft, olivia):
+    notice_text_set(
+        notice=draft, actor=olivia, language="de", title=GERMAN["title"], body=GERMAN["body"]
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        notice_publish(notice=draft, actor=olivia)
+
+    assert "Deutsch" in " ".join(refused.value.message_dict["texts"])
+    draft.refresh_from_db()
+    assert draft.status == Notice.Status.DRAFT
+
+
+def test_the_version_own_text_words_its_rights_in_the_version_statement(draft, olivia):
+    with pytest.raises(ValidationError) as refused:
+        notice_text_set(
+            notice=draft,
+            actor=olivia,
+            language="en",
+            title="Draft v2",
+            body="Not yet public.",
+            safeguards="Other wording",
+        )
+
+    assert list(refused.value.message_dict) == ["safeguards"]
+    assert draft.texts.get().safeguards == ""
 
 
 def test_texts_are_published_together_and_never_change_after(draft, olivia):
@@ -196,10 +230,16 @@ def test_officer_adds_a_german_text_on_the_notice_page(as_user, olivia, draft):
     page = client.get(f"/officer/notices/{draft.version}/").content.decode()
     assert f'href="/officer/notices/{draft.version}/texts/de/"' in page
 
+    form = client.get(f"/officer/notices/{draft.version}/texts/de/").content.decode()
+    assert 'name="withdrawal_right"' in form
+    own = client.get(f"/officer/notices/{draft.version}/texts/en/").content.decode()
+    assert 'name="withdrawal_right"' not in own  # worded in the version's statement
+
     response = client.post(f"/officer/notices/{draft.version}/texts/de/", GERMAN)
 
     assert response.status_code == 302
-    assert draft.texts.get(language="de").title == GERMAN["title"]
+    german = draft.texts.get(language="de")
+    assert (german.title, german.safeguards) == (GERMAN["title"], GERMAN["safeguards"])
     page = client.get(f"/officer/notices/{draft.version}/").content.decode()
     assert GERMAN["title"] in page
 

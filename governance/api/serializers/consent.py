@@ -53,6 +53,9 @@ class NoticeReadingSerializer(serializers.Serializer):
     fallback = serializers.BooleanField(
         help_text="The notice has no text in your language; this is the company's."
     )
+    withdrawal_right = serializers.CharField(source="prose.withdrawal_right")
+    access_right = serializers.CharField(source="prose.access_right")
+    safeguards = serializers.CharField(source="prose.safeguards")
     languages = serializers.SerializerMethodField(help_text="Every language the notice has.")
 
     def get_languages(self, reading) -> list[str]:

@@ -33,8 +33,14 @@ class NoticeTextSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NoticeText
-        fields = ["language", "title", "body", "content_hash"]
+        fields = ["language", "title", "body", *NoticeText.PROSE_FIELDS, "content_hash"]
         read_only_fields = fields
+
+
+TEXT_PROSE_HELP = (
+    "This language's wording of the statement's {}: required to publish for every text "
+    "but the version's own, whose wording is the version's statement (set it there)."
+)
 
 
 class NoticeTextWriteSerializer(StrictSerializer):
@@ -42,6 +48,15 @@ class NoticeTextWriteSerializer(StrictSerializer):
 
     title = PlainTextField(max_length=200)
     body = StrictCharField()
+    withdrawal_right = StrictCharField(
+        required=False, allow_blank=True, help_text=TEXT_PROSE_HELP.format("right to withdraw")
+    )
+    access_right = StrictCharField(
+        required=False, allow_blank=True, help_text=TEXT_PROSE_HELP.format("right of access")
+    )
+    safeguards = StrictCharField(
+        required=False, allow_blank=True, help_text=TEXT_PROSE_HELP.format("safeguards")
+    )
 
 
 class NoticeSerializer(serializers.ModelSerializer):
