@@ -1,5 +1,6 @@
 """Forms render and check input; every write still goes through a service."""
 
+import copy
 import re
 
 from django import forms
@@ -305,23 +306,12 @@ class NoticeTextForm(forms.Form):
 
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 12}))
-    withdrawal_right = forms.CharField(
-        required=False, label=_("Right to withdraw"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-    access_right = forms.CharField(
-        required=False,
-        label=_("Right of access (and to rectification, erasure, restriction)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    safeguards = forms.CharField(
-        required=False, label=_("Safeguards"), widget=forms.Textarea(attrs={"rows": 4})
-    )
 
     def __init__(self, *args, own: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if own:  # the version's own text words these in the version's statement
+        if not own:  # the version's own text words these in the version's statement
             for name in NoticeText.PROSE_FIELDS:
-                del self.fields[name]
+                self.fields[name] = copy.deepcopy(NoticeForm.base_fields[name])
 
 
 class PublishForm(forms.Form):
