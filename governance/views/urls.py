@@ -74,6 +74,16 @@ urlpatterns = [
         notices.NoticeEditView.as_view(),
         name="officer-notice-edit",
     ),
+    path(
+        "officer/notices/<int:version>/texts/<str:language>/",
+        notices.NoticeTextView.as_view(),
+        name="officer-notice-text",
+    ),
+    path(
+        "officer/notices/<int:version>/texts/<str:language>/remove/",
+        notices.NoticeTextRemoveView.as_view(),
+        name="officer-notice-text-remove",
+    ),
     path("officer/devices/", devices.DeviceListView.as_view(), name="officer-devices"),
     path(
         "officer/devices/<int:pk>/revoke/",
