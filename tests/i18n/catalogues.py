@@ -5,6 +5,7 @@ locale/<language>/LC_MESSAGES/django.po whose .mo is missing or older is compile
 with Babel, so `pytest` alone, without `make test`, also sees the German texts.
 """
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -18,10 +19,10 @@ def catalogue_compile(po: Path) -> Path:
     mo = po.with_suffix(".mo")
     with po.open("rb") as source:
         catalog = read_po(source)
-    partial = mo.with_suffix(".mo.partial")
+    partial = mo.with_suffix(f".mo.{os.getpid()}")
     with partial.open("wb") as target:
         write_mo(target, catalog)
-    partial.replace(mo)  # another process never reads half a file
+    partial.replace(mo)  # nobody reads a half-written file
     return mo
 
 
