@@ -51,7 +51,9 @@ def short_hash(value: str, length: int = 12) -> str:
 def language_switch(context) -> dict:
     """The header's language switch. An employee's current choice is their profile's
     ("" is automatic); anyone else's is the language the page is in."""
-    request = context["request"]
+    request = context.get("request")
+    if request is None:  # rendered outside a request: no page to come back to
+        return {"choices": []}
     employee = getattr(request.user, "employee", None)
     choices = [(code, name) for code, name in settings.LANGUAGES]
     if employee is not None:
