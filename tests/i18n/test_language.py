@@ -170,6 +170,17 @@ def test_the_api_answers_in_the_language_of_accept_language(alice, client_as):
     assert signed_in["Content-Language"] == "de"
 
 
+def test_a_bearer_token_client_gets_the_language_of_accept_language(client_as, token):
+    response = client_as(None).get(
+        "/api/v1/ingest/policy",
+        headers={"authorization": f"Bearer {token}", "accept-language": "de"},
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Language"] == "de"
+    assert "Accept-Language" in response["Vary"]
+
+
 @pytest.mark.django_db
 def test_the_api_without_accept_language_answers_in_the_company_default(client_as):
     response = client_as(None).get("/api/v1/me/consents")
