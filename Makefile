@@ -46,10 +46,18 @@ $(PY):
 # Every string marked in the sources into locale/<language>/LC_MESSAGES/django.po (GNU
 # gettext's xgettext and msgmerge do it): new ones come in untranslated, gone ones leave.
 # Then translate them; tests/i18n fails while one is missing or untranslated.
-MESSAGE_LANGUAGES := $(filter-out en,$(notdir $(wildcard locale/*)))
+# Translations made elsewhere (say, on branches merged since) fill what is still
+# untranslated, one language at a time:
+#   make messages MESSAGE_LANGUAGES=de COMPENDIA="a.po b.po"
+# Two different translations of one string come back fuzzy, for a person to choose.
+MESSAGE_LANGUAGES ?= $(filter-out en,$(notdir $(wildcard locale/*)))
+COMPENDIA ?=
 messages: $(STAMP)
 	$(STACK) exec -- $(PY) manage.py makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) \
 		--no-location --no-obsolete -i ".venv/*" -i ".data/*" -i "node_modules/*" -i "staticfiles/*"
+	$(if $(COMPENDIA),for po in $(patsubst %,locale/%/LC_MESSAGES/django.po,$(MESSAGE_LANGUAGES)); do \
+		msgmerge --quiet --no-fuzzy-matching --no-location $(addprefix --compendium=,$(COMPENDIA)) \
+			--output-file=$$po $$po $$po || exit 1; done)
 
 $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
