@@ -134,12 +134,22 @@ def browser_language(request) -> str:
 
 
 def _profile_language(request) -> str:
-    """A signed-in employee's chosen language; "" when they chose the company default,
-    are not an employee or are not signed in (then the cookie and browser decide)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    """A signed-in employee's chosen language; "" when they chose none (Automatic), are
+    not an employee or are not signed in (then the cookie and browser decide).
+
+    Reading the profile is the request's first query. When the database is down it
+    reads nothing: the view meets the same outage, which becomes a 503 there
+    (ServiceUnavailableMiddleware sees only a view's exceptions, not a middleware's).
+    """
+    try:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        employee = getattr(user, "employee", None)  # None for an account without one
+    except (OperationalError, InterfaceError) as exc:
+        if unavailable_service(exc) is None:
+            raise
         return ""
-    employee = getattr(user, "employee", None)  # None for an account without one
     chosen = employee.language if employee is not None else ""
     return chosen if language_supported(chosen) else ""
 
