@@ -194,6 +194,8 @@ ACCESS: dict[str, Access] = {
     # Django's form views take PUT as POST.
     "login": Access({"GET": ANYONE, "POST": ANYONE, "PUT": ANYONE}),
     "logout": Access({"POST": ANYONE}),
+    # The header's language switch: an employee's profile, anyone else's cookie.
+    "language": Access({"POST": ANYONE}),
     "password_change": Access({"GET": SIGNED_IN, "POST": SIGNED_IN, "PUT": SIGNED_IN}),
     "password_change_done": get(SIGNED_IN),
     "password_reset": Access({"GET": ANYONE, "POST": ANYONE, "PUT": ANYONE}),
