@@ -80,9 +80,7 @@ def unmarked_words(source: str) -> list[str]:
     text, defaults = unmarked_text(source)
     text = re.sub(r"<!--.*?-->", HOLE, text, flags=re.DOTALL)
     # Scripts, styles and code listings (<pre>) are not language.
-    text = re.sub(
-        r"<(script|style|pre)\b.*?</\1\s*>", HOLE, text, flags=re.DOTALL | re.IGNORECASE
-    )
+    text = re.sub(r"<(script|style|pre)\b.*?</\1\s*>", HOLE, text, flags=re.DOTALL | re.IGNORECASE)
     found = []
     for tag in re.findall(r"<[^>]*>", text):
         found += [w for _name, value in READ_ATTRIBUTES.findall(tag) for w in words(value[1:-1])]
