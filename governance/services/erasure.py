@@ -25,6 +25,7 @@ from django.db import close_old_connections, connection, connections, transactio
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import (
     Application,
@@ -115,7 +116,7 @@ def erasure_job_create(
     """
     if restrict_capture and (purposes or applications or data_kinds):
         raise ValidationError(
-            {"restrict_capture": ["Only an erasure of everything restricts capture."]}
+            {"restrict_capture": [_("Only an erasure of everything restricts capture.")]}
         )
     with transaction.atomic(), audits_last():
         job = ErasureJob.objects.create(
@@ -414,7 +415,7 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
     job = step.job
     sizer = BatchSizer()
     out = LaneOutcome()
-    for _ in range(MAX_VERIFY_ROUNDS):
+    for _round in range(MAX_VERIFY_ROUNDS):
         position = None  # where the store left off: a store-defined resume token
         found = None
         while True:
@@ -534,7 +535,7 @@ def erasure_lanes_close() -> None:
         everyone.wait(timeout=10)  # one each: each thread holds one until all have one
         connections.close_all()
 
-    for _ in range(LANES - 1):
+    for _lane in range(LANES - 1):
         pool.submit(close)
     pool.shutdown(wait=True)
 

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.deadlines import clock_for, supervisory_authority
 from governance.models import (
@@ -491,8 +492,10 @@ class PackageGone(Exception):
 
 def _package_expired(package: ExportPackage) -> PackageGone:
     return PackageGone(
-        "This copy has expired and was erased: copies are kept for a limited time. "
-        "Ask for a new copy.",
+        _(
+            "This copy has expired and was erased: copies are kept for a limited time. "
+            "Ask for a new copy."
+        ),
         package=package,
         new_copy=True,
     )
@@ -523,14 +526,16 @@ def package_download_open(*, token: str, user):
         raise PackageNotFound
     if link.expired:
         raise PackageGone(
-            "This download link has expired: links work for a short while only. Open your "
-            "request's page for a fresh link.",
+            _(
+                "This download link has expired: links work for a short while only. Open "
+                "your request's page for a fresh link."
+            ),
             package=package,
             new_copy=False,
         )
     if package.state == State.REVOKED:
         raise PackageGone(
-            "The privacy team revoked this copy's download link. Ask for a new copy.",
+            _("The privacy team revoked this copy's download link. Ask for a new copy."),
             package=package,
             new_copy=True,
         )
@@ -561,18 +566,22 @@ def package_revoke(*, package: ExportPackage, actor, reason: str) -> ExportPacka
     """An officer ends a package's links (a leak, a mistake); the file goes at expiry."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why the package is revoked."]})
+        raise ValidationError({"reason": [_("Say why the package is revoked.")]})
     if len(reason) > 500:
-        raise ValidationError({"reason": ["At most 500 characters."]})
+        raise ValidationError({"reason": [_("At most %(limit)s characters.") % {"limit": 500}]})
     with transaction.atomic():
         package = ExportPackage.objects.select_for_update(of=("self",)).get(pk=package.pk)
         if package.state == State.REVOKED:
             return package
         if package.state not in (State.BUILDING, State.READY):
             raise ValidationError(
-                {"state": [f"A package that is {package.get_state_display().lower()} "
-                           "cannot be revoked."]}
-            )  # fmt: skip
+                {
+                    "state": [
+                        _("A package that is %(state)s cannot be revoked.")
+                        % {"state": package.get_state_display().lower()}
+                    ]
+                }
+            )
         package.state = State.REVOKED
         package.revoked_at = timezone.now()
         package.revoked_by = actor if getattr(actor, "pk", None) else None
