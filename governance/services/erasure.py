@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from governance.models import (
@@ -136,11 +136,14 @@ def erasure_job_create(
         # Which snapshots it reaches is known now, from the lineage the erasure rewrites.
         dataset_withdrawals_record(job, job_scope(job))
         if restrict_capture:
+            # The reason is evidence: in English, whatever language the officer reads.
+            with translation.override("en"):
+                cause_text = job.get_cause_display().lower()
             # Waits for the person's ingest batches in flight (the chain lock comes last).
             employee_processing_restrict(
                 employee=employee,
                 restricted=True,
-                reason=f"Erasure #{job.pk} of everything ({job.get_cause_display().lower()})",
+                reason=f"Erasure #{job.pk} of everything ({cause_text})",
                 actor=actor,
             )
         details = {"cause": cause, "cause_ref": cause_ref, "scope": _scope_details(job)}

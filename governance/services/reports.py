@@ -21,7 +21,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from governance import reports as registry
@@ -144,7 +144,8 @@ def report_what(report: Report) -> str:
     """What a report is, in words, for its audit events (so "Who accessed my data" and the
     access report can say which report, of which period): never a filter's value."""
     kind = registry.kind(report.kind)
-    title = kind.title if kind else report.kind
+    with translation.override("en"):  # audit text: the same words whoever reads
+        title = str(kind.title) if kind else report.kind
     if kind is not None and not kind.uses_period:
         return f"{title}, as of {report.params['to']}"
     return f"{title}, {report.params['from']} to {report.params['to']}"
