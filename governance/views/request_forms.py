@@ -265,7 +265,7 @@ ANY = "all"
 class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(
         choices=[
-            (OPEN, pgettext_lazy("requests", "Open")),
+            (OPEN, pgettext_lazy("request", "Open")),
             (ANY, _("Any state")),
             *DataRequest.State.choices,
         ],
