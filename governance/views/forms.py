@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from governance.models import (
     Application,
@@ -42,7 +42,8 @@ def service_error_messages(exc: ValidationError) -> list[str]:
     """Flatten a service's ValidationError for a message banner."""
     if not hasattr(exc, "error_dict"):
         return list(exc.messages)
-    labels = {"non_field_errors": "", NON_FIELD_ERRORS: ""}
+    state = pgettext("request", "State")
+    labels = {"non_field_errors": "", NON_FIELD_ERRORS: "", "state": f"{state}: "}
     out = []
     for field, errors in exc.error_dict.items():
         prefix = labels.get(field, field.replace("_", " ").capitalize() + ": ")

@@ -22,6 +22,8 @@ def german(settings, tmp_path):
         write_mo(mo, read_po(po, locale="de"))
     # Changing LOCALE_PATHS drops Django's cached catalogues (django.test.signals).
     settings.LOCALE_PATHS = [tmp_path]
+    # German both ways: the active language, and the header a client sends, which is
+    # what picks the language of an API answer where a middleware chooses it per request.
     with translation.override("de"):
         yield
 
@@ -31,6 +33,7 @@ def test_a_refusal_of_the_portal_reads_in_german(client_as, olivia, german):
         "/api/v1/erasure-jobs",
         {"employee": "ghost@example.com", "reason": "DSR 7"},
         content_type="application/json",
+        headers={"accept-language": "de"},
     )
 
     assert response.status_code == 400
@@ -41,9 +44,11 @@ def test_a_refusal_of_the_portal_reads_in_german(client_as, olivia, german):
 
 
 def test_a_paging_error_reads_in_german_and_in_english_without_it(client_as, olivia, german):
-    response = client_as(olivia).get("/api/v1/devices?limit=ten")
+    response = client_as(olivia).get("/api/v1/devices?limit=ten", headers={"accept-language": "de"})
     with translation.override("en"):
-        english = client_as(olivia).get("/api/v1/devices?limit=ten")
+        english = client_as(olivia).get(
+            "/api/v1/devices?limit=ten", headers={"accept-language": "en"}
+        )
 
     assert response.status_code == english.status_code == 400
     assert response.json() == {"limit": ["Muss eine ganze Zahl von 1 bis 1000 sein."]}
