@@ -24,7 +24,8 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from governance.models import (
     Application,
@@ -115,7 +116,7 @@ def erasure_job_create(
     """
     if restrict_capture and (purposes or applications or data_kinds):
         raise ValidationError(
-            {"restrict_capture": ["Only an erasure of everything restricts capture."]}
+            {"restrict_capture": [_("Only an erasure of everything restricts capture.")]}
         )
     with transaction.atomic(), audits_last():
         job = ErasureJob.objects.create(
@@ -135,11 +136,14 @@ def erasure_job_create(
         # Which snapshots it reaches is known now, from the lineage the erasure rewrites.
         dataset_withdrawals_record(job, job_scope(job))
         if restrict_capture:
+            # The reason is evidence: in English, whatever language the officer reads.
+            with translation.override("en"):
+                cause_text = job.get_cause_display().lower()
             # Waits for the person's ingest batches in flight (the chain lock comes last).
             employee_processing_restrict(
                 employee=employee,
                 restricted=True,
-                reason=f"Erasure #{job.pk} of everything ({job.get_cause_display().lower()})",
+                reason=f"Erasure #{job.pk} of everything ({cause_text})",
                 actor=actor,
             )
         details = {"cause": cause, "cause_ref": cause_ref, "scope": _scope_details(job)}
@@ -414,7 +418,7 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
     job = step.job
     sizer = BatchSizer()
     out = LaneOutcome()
-    for _ in range(MAX_VERIFY_ROUNDS):
+    for _round in range(MAX_VERIFY_ROUNDS):
         position = None  # where the store left off: a store-defined resume token
         found = None
         while True:
@@ -534,7 +538,7 @@ def erasure_lanes_close() -> None:
         everyone.wait(timeout=10)  # one each: each thread holds one until all have one
         connections.close_all()
 
-    for _ in range(LANES - 1):
+    for _lane in range(LANES - 1):
         pool.submit(close)
     pool.shutdown(wait=True)
 
