@@ -588,6 +588,7 @@ class LegalHoldForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reason"),
         help_text=_(
             "Why the data must be preserved. Legal and the audit log see it; the custodians do not."
         ),

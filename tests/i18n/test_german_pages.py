@@ -3,6 +3,8 @@ words built in Python nor German words put together in English order."""
 
 import pytest
 
+from governance.services.consent import RequestContext, consent_grant
+from governance.services.erasure import erasure_job_create
 from governance.services.requests import request_file
 
 pytestmark = pytest.mark.django_db
@@ -21,3 +23,28 @@ def test_a_request_history_says_who_acted_in_german_grammar(as_user, alice):
 
     assert "von Ihnen" in page
     assert "von Sie" not in page
+
+
+def test_the_audit_log_names_a_person_acting_for_themselves_in_german(as_user, olivia, bob, scope):
+    consent_grant(employee=bob.employee, scope=scope, actor=bob, context=RequestContext())
+
+    page = as_user(in_german(olivia)).get("/audit/", {"action": "consent."}).content.decode()
+
+    assert "<em>die betroffene Person</em>" in page
+    assert "the person" not in page
+
+
+def test_the_erasure_jobs_say_the_person_asked_in_german(as_user, olivia, alice):
+    erasure_job_create(employee=alice.employee, cause="request", actor=alice, cause_ref="41")
+
+    page = as_user(in_german(olivia)).get("/officer/erasure-jobs/").content.decode()
+
+    assert "von der betroffenen Person" in page
+    assert "the person" not in page
+
+
+def test_the_hold_form_labels_its_reason_in_german(as_user, leo):
+    page = as_user(in_german(leo)).get("/legal/holds/new/").content.decode()
+
+    assert ">Grund" in page
+    assert ">Reason" not in page
