@@ -48,3 +48,12 @@ def test_the_hold_form_labels_its_reason_in_german(as_user, leo):
 
     assert ">Grund" in page
     assert ">Reason" not in page
+
+
+def test_the_consent_history_names_each_change_in_german(as_user, alice, scope):
+    consent_grant(employee=alice.employee, scope=scope, actor=alice, context=RequestContext())
+
+    page = as_user(in_german(alice)).get("/consent/").content.decode()
+
+    assert '<span class="badge badge-granted">Erteilt</span>' in page
+    assert ">Granted<" not in page
