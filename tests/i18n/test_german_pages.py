@@ -57,3 +57,12 @@ def test_the_consent_history_names_each_change_in_german(as_user, alice, scope):
 
     assert '<span class="badge badge-granted">Erteilt</span>' in page
     assert ">Granted<" not in page
+
+
+def test_a_notice_names_its_language_in_german(as_user, olivia, catalogue):
+    notice = catalogue["notice"]
+
+    page = as_user(in_german(olivia)).get(f"/officer/notices/{notice.version}/").content.decode()
+
+    assert "<dd>Englisch</dd>" in page
+    assert "<dd>en</dd>" not in page
