@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 from django import template
@@ -6,8 +7,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -93,3 +94,31 @@ def _plain(value) -> str:
 def detail_items(details: dict) -> list[tuple[str, str]]:
     """Audit details as (key, readable value) pairs, nested values flattened."""
     return [(key, _plain(value)) for key, value in sorted((details or {}).items())]
+
+
+# The request outcome the portal writes when a copy is ready. The request, its history and
+# the audit log keep it as written, in English (evidence); pages show it in the reader's
+# language, the time in the reader's date order.
+COPY_READY = "Your copy is ready to download."
+COPY_READY_UNTIL = re.compile(
+    r"Your copy is ready to download until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC\."
+)
+
+
+@register.filter
+def as_said_to_reader(text: str) -> str:
+    """A sentence the portal stored in English, in the reader's language; any other text
+    (what a person wrote) as it is."""
+    if not text:
+        return text
+    text = str(text)  # a history line's lazily translated message
+    if text == COPY_READY:
+        return gettext("Your copy is ready to download.")
+    until = COPY_READY_UNTIL.fullmatch(text)
+    if until is None:
+        return text
+    expires = datetime.strptime(until[1], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    return gettext("Your copy is ready to download until %(date)s %(time)s UTC.") % {
+        "date": date_format(expires, "SHORT_DATE_FORMAT"),
+        "time": date_format(expires, "H:i"),
+    }

@@ -3,9 +3,15 @@ words built in Python nor German words put together in English order."""
 
 import pytest
 
+from governance.models import DataRequest
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.erasure import erasure_job_create
+from governance.services.exports import export_package_build
 from governance.services.requests import request_file
+from tests.requests.helpers import (
+    package_files_removed,  # noqa: F401  (autouse)
+    package_requested,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +72,22 @@ def test_a_notice_names_its_language_in_german(as_user, olivia, catalogue):
 
     assert "<dd>Englisch</dd>" in page
     assert "<dd>en</dd>" not in page
+
+
+def test_a_ready_copy_is_announced_in_german_and_stored_as_written(
+    as_user, alice_consents_all, olivia
+):
+    alice = in_german(alice_consents_all)
+    package = package_requested(alice, olivia)
+    export_package_build(package.pk)
+    request = DataRequest.objects.get(pk=package.request_id)
+    assert request.outcome.startswith("Your copy is ready to download until ")  # as written
+
+    page = as_user(alice).get(f"/requests/{request.pk}/").content.decode()
+    log = as_user(alice).get("/consent/access-log/").content.decode()
+
+    expires = package.__class__.objects.get(pk=package.pk).expires_at
+    german = f"Ihre Kopie steht bis {expires:%d.%m.%Y %H:%M} UTC zum Herunterladen bereit."
+    assert page.count(german) == 2  # the outcome and the history's last line
+    assert german in log
+    assert "Your copy is ready" not in page + log
