@@ -96,13 +96,14 @@ def detail_items(details: dict) -> list[tuple[str, str]]:
     return [(key, _plain(value)) for key, value in sorted((details or {}).items())]
 
 
-# The request outcome the portal writes when a copy is ready. The request, its history and
-# the audit log keep it as written, in English (evidence); pages show it in the reader's
-# language, the time in the reader's date order.
+# Sentences the portal writes into a request's outcome and history. The request, its
+# history and the audit log keep them as written, in English (evidence); pages show them
+# in the reader's language, a time in the reader's date order.
 COPY_READY = "Your copy is ready to download."
 COPY_READY_UNTIL = re.compile(
     r"Your copy is ready to download until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC\."
 )
+IDENTITY_CHECKED = "Identity checked: "
 
 
 @register.filter
@@ -114,6 +115,13 @@ def as_said_to_reader(text: str) -> str:
     text = str(text)  # a history line's lazily translated message
     if text == COPY_READY:
         return gettext("Your copy is ready to download.")
+    if text == "Done.":
+        return gettext("Done.")
+    if text == "The copy is being prepared again.":
+        return gettext("The copy is being prepared again.")
+    if text.startswith(IDENTITY_CHECKED):  # what the officer wrote follows
+        check = text.removeprefix(IDENTITY_CHECKED)
+        return gettext("Identity checked: %(check)s") % {"check": check}
     until = COPY_READY_UNTIL.fullmatch(text)
     if until is None:
         return text

@@ -7,7 +7,7 @@ from governance.models import DataRequest
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build
-from governance.services.requests import request_file
+from governance.services.requests import request_file, request_verify
 from tests.requests.helpers import (
     package_files_removed,  # noqa: F401  (autouse)
     package_requested,
@@ -91,3 +91,13 @@ def test_a_ready_copy_is_announced_in_german_and_stored_as_written(
     assert page.count(german) == 2  # the outcome and the history's last line
     assert german in log
     assert "Your copy is ready" not in page + log
+
+
+def test_the_identity_check_line_of_the_history_reads_in_german(as_user, alice, olivia):
+    request, _ = request_file(employee=alice.employee, kind="rectification", actor=alice)
+    request_verify(request=request, actor=olivia, identity_check="Ausweis gesehen")
+
+    page = as_user(in_german(alice)).get(f"/requests/{request.pk}/").content.decode()
+
+    assert "Identität geprüft: Ausweis gesehen" in page
+    assert "Identity checked" not in page
