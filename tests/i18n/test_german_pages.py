@@ -3,7 +3,7 @@ words built in Python nor German words put together in English order."""
 
 import pytest
 
-from governance.models import DataRequest
+from governance.models import DataRequest, SentEmail
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build
@@ -75,11 +75,12 @@ def test_a_notice_names_its_language_in_german(as_user, olivia, catalogue):
 
 
 def test_a_ready_copy_is_announced_in_german_and_stored_as_written(
-    as_user, alice_consents_all, olivia
+    as_user, alice_consents_all, olivia, django_capture_on_commit_callbacks
 ):
     alice = in_german(alice_consents_all)
     package = package_requested(alice, olivia)
-    export_package_build(package.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        export_package_build(package.pk)
     request = DataRequest.objects.get(pk=package.request_id)
     assert request.outcome.startswith("Your copy is ready to download until ")  # as written
 
@@ -90,7 +91,9 @@ def test_a_ready_copy_is_announced_in_german_and_stored_as_written(
     german = f"Ihre Kopie steht bis {expires:%d.%m.%Y %H:%M} UTC zum Herunterladen bereit."
     assert page.count(german) == 2  # the outcome and the history's last line
     assert german in log
-    assert "Your copy is ready" not in page + log
+    email = SentEmail.objects.get(request=request, kind="request_completed")
+    assert german in email.body
+    assert "Your copy is ready" not in page + log + email.body
 
 
 def test_the_identity_check_line_of_the_history_reads_in_german(as_user, alice, olivia):
