@@ -372,8 +372,11 @@ def package_rows_text(package: ExportPackage) -> str:
     """ "N of M rows" while the count holds; "N rows" once it is passed or was never taken."""
     written, expected = package.rows_written, package.rows_expected
     if expected and written <= expected:
-        return f"{written} of {expected} rows"
-    return f"{written} row{'s' if written != 1 else ''}"
+        return gettext("%(written)s of %(expected)s rows") % {
+            "written": written,
+            "expected": expected,
+        }
+    return ngettext("%(rows)s row", "%(rows)s rows", written) % {"rows": written}
 
 
 def request_state_label(request: DataRequest, *, for_person: bool) -> str:

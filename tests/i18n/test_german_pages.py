@@ -3,7 +3,7 @@ words built in Python nor German words put together in English order."""
 
 import pytest
 
-from governance.models import DataRequest, SentEmail
+from governance.models import DataRequest, ExportPackage, SentEmail
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build
@@ -104,3 +104,16 @@ def test_the_identity_check_line_of_the_history_reads_in_german(as_user, alice, 
 
     assert "Identität geprüft: Ausweis gesehen" in page
     assert "Identity checked" not in page
+
+
+def test_a_packages_row_count_reads_in_german(as_user, alice_consents_all, olivia):
+    package = package_requested(alice_consents_all, olivia)
+    ExportPackage.objects.filter(pk=package.pk).update(rows_written=50, rows_expected=200)
+
+    status = as_user(in_german(alice_consents_all)).get(
+        f"/requests/{package.request_id}/status.json"
+    )
+    page = as_user(in_german(olivia)).get(f"/officer/requests/{package.request_id}/")
+
+    assert status.json()["package"]["rows_text"] == "50 von 200 Zeilen"
+    assert "50 von 200 Zeilen" in page.content.decode()
