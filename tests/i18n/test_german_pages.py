@@ -117,3 +117,13 @@ def test_a_packages_row_count_reads_in_german(as_user, alice_consents_all, olivi
 
     assert status.json()["package"]["rows_text"] == "50 von 200 Zeilen"
     assert "50 von 200 Zeilen" in page.content.decode()
+
+
+def test_a_refused_grant_names_the_fields_in_german(as_user, alice, catalogue):
+    client = as_user(in_german(alice))
+
+    client.post("/consent/grant/", {"purpose": "x", "application": "y", "data_kind": "z"})
+    page = client.get("/consent/").content.decode()
+
+    assert "Zweck: Unbekannter Zweck" in page and "Datenart: Unbekannte Datenart" in page
+    assert "Purpose:" not in page and "Data kind:" not in page
