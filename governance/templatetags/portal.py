@@ -97,9 +97,16 @@ def detail_items(details: dict) -> list[tuple[str, str]]:
 
 
 # Sentences the portal writes into a request's outcome and history. The request, its
-# history and the audit log keep them as written, in English (evidence); pages show them
-# in the reader's language, a time in the reader's date order.
-COPY_READY = "Your copy is ready to download."
+# history and the audit log keep them as written, in English (evidence); pages and emails
+# show them in the reader's language, a time in the reader's date order.
+STORED_SENTENCES = {
+    "Your copy is ready to download.": _("Your copy is ready to download."),
+    "Done.": _("Done."),
+    "The copy is being prepared again.": _("The copy is being prepared again."),
+    "All of your interaction data was erased from every store; the signed receipt proves it.": _(
+        "All of your interaction data was erased from every store; the signed receipt proves it."
+    ),
+}
 COPY_READY_UNTIL = re.compile(
     r"Your copy is ready to download until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC\."
 )
@@ -113,12 +120,8 @@ def as_said_to_reader(text: str) -> str:
     if not text:
         return text
     text = str(text)  # a history line's lazily translated message
-    if text == COPY_READY:
-        return gettext("Your copy is ready to download.")
-    if text == "Done.":
-        return gettext("Done.")
-    if text == "The copy is being prepared again.":
-        return gettext("The copy is being prepared again.")
+    if text in STORED_SENTENCES:
+        return str(STORED_SENTENCES[text])
     if text.startswith(IDENTITY_CHECKED):  # what the officer wrote follows
         check = text.removeprefix(IDENTITY_CHECKED)
         return gettext("Identity checked: %(check)s") % {"check": check}

@@ -2,12 +2,14 @@
 words built in Python nor German words put together in English order."""
 
 import pytest
+from django.utils import translation
 
 from governance.models import DataRequest, ExportPackage, SentEmail
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build
 from governance.services.requests import request_file, request_verify
+from governance.templatetags.portal import as_said_to_reader
 from tests.requests.helpers import (
     package_files_removed,  # noqa: F401  (autouse)
     package_requested,
@@ -127,3 +129,23 @@ def test_a_refused_grant_names_the_fields_in_german(as_user, alice, catalogue):
 
     assert "Zweck: Unbekannter Zweck" in page and "Datenart: Unbekannte Datenart" in page
     assert "Purpose:" not in page and "Data kind:" not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "german"),
+    [
+        ("Done.", "Erledigt."),
+        (
+            "All of your interaction data was erased from every store; the signed receipt "
+            "proves it.",
+            "Alle Ihre Interaktionsdaten wurden aus jedem Speicher gelöscht; der signierte "
+            "Beleg weist das nach.",
+        ),
+        ("Please erase it all.", "Please erase it all."),  # what a person wrote stays
+    ],
+)
+def test_a_stored_outcome_is_shown_in_german_and_a_persons_words_as_written(stored, german):
+    with translation.override("de"):
+        assert as_said_to_reader(stored) == german
+    with translation.override("en"):
+        assert as_said_to_reader(stored) == stored
