@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
+# axe-core for the browser tests' accessibility checks, pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed
 STACK := $(PY) -m portal.stack
 PORT ?= 8000
 export PORT
@@ -20,7 +22,7 @@ run: $(STAMP)
 	$(STACK) run
 
 # make exits 2 when pytest fails; `portal.stack exec` itself returns pytest's code.
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	PORTAL_DATA_DIR=$(TEST_DATA_DIR) $(STACK) exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -39,4 +41,8 @@ $(PY):
 
 $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@

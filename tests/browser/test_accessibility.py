@@ -1,0 +1,265 @@
+"""Every page of every role passes axe-core (WCAG 2.2 AA) in English and in German.
+
+axe-core (node_modules/, pinned in package-lock.json) runs inside Debian's
+Chromium on each page as the role sees it, with real objects behind the detail
+pages; a serious or critical violation fails the role's test, every page's
+findings listed at once. Each role signs in once; the German pass reuses that
+session in a context whose browser asks for German, as a German browser would.
+"""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from governance.models import ConsentMethod, DataKind, DataRequest, Role, SafeguardRule
+from governance.services.catalogue import catalogue_create
+from governance.services.consent import RequestContext, consent_grant, consent_withdraw
+from governance.services.devices import device_create
+from governance.services.erasure import erasure_job_create
+from governance.services.holds import legal_hold_create
+from governance.services.notices import notice_create
+from governance.services.pipelines import pipeline_create
+from governance.services.requests import request_file
+from governance.services.retention import retention_policy_create
+from governance.services.scopes import Scope
+from tests.browser.steps import axe_violations, log_in
+from tests.erasure.helpers import drive
+from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
+
+pytestmark = pytest.mark.browser
+
+WEB = RequestContext(method=ConsentMethod.WEB)
+LANGUAGES = {
+    "en": {"locale": "en-GB", "extra_http_headers": {"Accept-Language": "en-GB,en;q=0.9"}},
+    "de": {"locale": "de-DE", "extra_http_headers": {"Accept-Language": "de-DE,de;q=0.9"}},
+}
+NOT_FOUND = "/no-such-page/"
+
+
+def build_company() -> dict:
+    """One of everything a page can show: the objects behind every detail page."""
+    alice = make_user("alice@example.com", department="Engineering", country="DE")
+    bob = make_user("bob@example.com", department="Finance", country="FR")
+    olivia = make_user("olivia@example.com", roles=(Role.EMPLOYEE, Role.PRIVACY_OFFICER))
+    leo = make_user("leo@example.com", roles=(Role.EMPLOYEE, Role.LEGAL))
+    ada = make_user("ada@example.com", roles=(Role.ADMIN,), employee=False)
+    ada.is_staff = ada.is_superuser = True
+    ada.save(update_fields=["is_staff", "is_superuser"])
+    make_user("cora@example.com", roles=(Role.WORKS_COUNCIL,), employee=False)
+
+    catalogue = make_catalogue()
+    retention_baseline()
+    notice = publish_notice(olivia, catalogue)
+    draft = notice_create(
+        actor=olivia,
+        title="Draft",
+        body="Next version",
+        purposes=[catalogue["purpose"]],
+        applications=catalogue["applications"],
+        data_kinds=catalogue["kinds"],
+    )
+    vscode, calc = catalogue["applications"]
+    key = DataKind.objects.get(slug="key")
+    scope = Scope(catalogue["purpose"], vscode, key)
+    # Enough people in Sales for the aggregates and the works council's charts to show.
+    for i in range(12):
+        person = make_user(f"person{i}@example.com", department="Sales", country="NL")
+        if i < 7:
+            consent_grant(employee=person.employee, scope=scope, actor=person, context=WEB)
+    for person in (alice, bob):
+        consent_grant(employee=person.employee, scope=scope, actor=person, context=WEB)
+    consent_grant(
+        employee=alice.employee,
+        scope=Scope(catalogue["purpose"], calc, key),
+        actor=alice,
+        context=WEB,
+    )
+    consent_withdraw(employee=alice.employee, scope=scope, actor=alice, context=WEB)
+    job = drive(erasure_job_create(employee=bob.employee, cause="officer", actor=olivia))
+    drive(erasure_job_create(employee=alice.employee, cause="officer", actor=olivia))
+    safeguard = catalogue_create(
+        SafeguardRule, actor=olivia, kind="redaction_detector", name="Cards", detector="card_number"
+    )
+    device_create(name="Laptop 42", actor=olivia)
+    pipeline_create(name="trainer", purposes=["train-computer-use-models"], actor=olivia)
+    hold = legal_hold_create(
+        actor=leo, matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
+    )
+    policy = retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=90)
+    alice_request, _ = request_file(employee=alice.employee, kind="access", actor=alice)
+    bob_request, _ = request_file(
+        employee=bob.employee, kind="rectification", actor=olivia, identity_check="In person"
+    )
+    # An overdue one: the queue says so in words, not only in colour.
+    overdue, _ = request_file(employee=bob.employee, kind="objection", actor=bob)
+    DataRequest.objects.filter(pk=overdue.pk).update(due_on=date.today() - timedelta(days=2))
+    return {
+        "notice": notice.version,
+        "draft": draft.version,
+        "application": vscode.pk,
+        "data_kind": key.pk,
+        "purpose": catalogue["purpose"].pk,
+        "safeguard": safeguard.pk,
+        "job": job.pk,
+        "hold": hold.pk,
+        "policy": policy.pk,
+        "alice_request": alice_request.pk,
+        "bob_request": bob_request.pk,
+        "bob_employee": bob.employee.pk,
+    }
+
+
+def pages_of(role: str, ids: dict) -> list[str]:
+    """Every GET page the role opens: lists, detail pages, forms and the error pages."""
+    if role == "anonymous":
+        return [
+            reverse("login"),
+            reverse("password_reset"),
+            reverse("password_reset_done"),
+            reverse("password_reset_complete"),
+            NOT_FOUND,
+        ]
+    common = [reverse("home"), reverse("password_change"), reverse("password_change_done")]
+    employee = [
+        reverse("consent"),
+        reverse("consent-withdraw-all"),
+        reverse("consent-access-log"),
+        reverse("my-erasures"),
+        reverse("my-data"),
+        reverse("my-requests"),
+        reverse("notice", kwargs={"version": ids["notice"]}),
+    ]
+    if role == "employee":
+        return [
+            *common,
+            *employee,
+            reverse("my-request", kwargs={"pk": ids["alice_request"]}),
+            reverse("officer-people"),  # 403
+            NOT_FOUND,
+        ]
+    if role == "officer":
+        catalogue = [
+            reverse(f"officer-{segment}{suffix}", kwargs=kwargs)
+            for segment, pk in (
+                ("applications", ids["application"]),
+                ("data-kinds", ids["data_kind"]),
+                ("purposes", ids["purpose"]),
+                ("safeguards", ids["safeguard"]),
+            )
+            for suffix, kwargs in (("", {}), ("-new", {}), ("-edit", {"pk": pk}))
+        ]
+        draft, bob = {"version": ids["draft"]}, {"pk": ids["bob_employee"]}
+        return [
+            *common,
+            *catalogue,
+            reverse("officer-notices"),
+            reverse("officer-notices-new"),
+            reverse("officer-notice", kwargs=draft),
+            reverse("officer-notice-edit", kwargs=draft),
+            reverse("officer-devices"),
+            reverse("officer-pipelines"),
+            reverse("officer-datasets"),
+            reverse("officer-models"),
+            reverse("officer-requests"),
+            reverse("officer-request-new"),
+            reverse("officer-request", kwargs={"pk": ids["bob_request"]}),
+            reverse("officer-people"),
+            reverse("officer-person-consent", kwargs=bob),
+            reverse("officer-person-leaving", kwargs=bob),
+            reverse("officer-aggregates"),
+            reverse("officer-retention"),
+            reverse("officer-retention-new"),
+            reverse("officer-retention-edit", kwargs={"pk": ids["policy"]}),
+            reverse("officer-retention-dry-run"),
+            reverse("officer-retention-runs"),
+            reverse("officer-erasures"),
+            reverse("officer-erasure-jobs"),
+            reverse("officer-erasure-job", kwargs={"job_id": ids["job"]}),
+            reverse("audit"),
+            reverse("audit-reveal"),
+            reverse("legal-reports"),
+            reverse("api-docs"),
+            reverse("legal-holds"),  # 403
+        ]
+    if role == "legal":
+        hold = {"pk": ids["hold"]}
+        return [
+            *common,
+            *employee,
+            reverse("legal-holds"),
+            reverse("legal-hold-new"),
+            reverse("legal-hold", kwargs=hold),
+            reverse("legal-hold-edit", kwargs=hold),
+            reverse("legal-hold-release", kwargs=hold),
+            reverse("audit"),
+            reverse("audit-reveal"),
+            reverse("legal-reports"),
+        ]
+    if role == "council":
+        return [*common, reverse("council"), reverse("consent")]  # 403 for a non-employee
+    return [*common, reverse("admin:index")]  # admin
+
+
+ROLES = {
+    "anonymous": None,
+    "employee": "alice@example.com",
+    "officer": "olivia@example.com",
+    "legal": "leo@example.com",
+    "council": "cora@example.com",
+    "admin": "ada@example.com",
+}
+
+
+def check(page, where: str) -> list[str]:
+    return [f"{where}: {violation}" for violation in axe_violations(page)]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_the_role_has_no_serious_accessibility_violation(
+    browser, live_server, django_db_serialized_rollback, role, password
+):
+    ids = build_company()
+    failures: list[str] = []
+    state = None
+    for language, options in LANGUAGES.items():
+        context = browser.new_context(
+            base_url=live_server.url,
+            storage_state=state,
+            **options,
+            viewport={"width": 1280, "height": 900},
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
+        if state is None and ROLES[role]:
+            log_in(page, ROLES[role], password)
+            state = context.storage_state()
+        if role == "anonymous":
+            # The login form as it answers a wrong password.
+            page.goto(reverse("login"))
+            page.get_by_label("Email").fill("nobody@example.com")
+            page.get_by_label("Password").fill("wrong")
+            page.get_by_label("Password").press("Enter")
+            page.wait_for_load_state()
+            failures += check(page, f"{language} login error")
+        for path in pages_of(role, ids):
+            response = page.goto(path)
+            if response.status >= 500:
+                failures.append(f"{language} {path}: {response.status}")
+                continue
+            page.wait_for_load_state("networkidle")
+            failures += check(page, f"{language} {path}")
+        failures += [f"{language}: page error {error}" for error in errors]
+        context.close()
+    assert not failures, "\n".join(failures)
+
+
+def test_a_missing_axe_fails_with_a_clear_message(monkeypatch, tmp_path):
+    from tests.browser import steps
+
+    monkeypatch.setattr(steps, "AXE", tmp_path / "axe.min.js")
+    with pytest.raises(pytest.fail.Exception, match=re.escape("npm ci")):
+        steps.axe_violations(page=None)
