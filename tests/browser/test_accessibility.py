@@ -202,6 +202,23 @@ def pages_of(role: str, ids: dict) -> list[str]:
     return [*common, reverse("admin:index")]  # admin
 
 
+def forms_sent_empty(role: str, ids: dict) -> list[tuple[str, str]]:
+    """Forms (page, submit button) that answer an empty submission with their errors."""
+    return {
+        "employee": [(reverse("my-requests"), "Send request")],
+        "officer": [
+            (reverse("officer-applications-new"), "Create"),
+            (reverse("officer-request-new"), "File request"),
+            (reverse("officer-retention-new"), "Create"),
+            (
+                reverse("officer-person-consent", kwargs={"pk": ids["bob_employee"]}),
+                "Record reason and show consent",
+            ),
+        ],
+        "legal": [(reverse("legal-hold-new"), "Place hold")],
+    }.get(role, [])
+
+
 ROLES = {
     "anonymous": None,
     "employee": "alice@example.com",
@@ -251,6 +268,13 @@ def test_every_page_of_the_role_has_no_serious_accessibility_violation(
                 failures.append(f"{language} {path}: {response.status}")
                 continue
             failures += check(page, f"{language} {path}")
+        for path, button in forms_sent_empty(role, ids):
+            page.goto(path)
+            with page.expect_navigation():
+                page.get_by_role("button", name=button).click()
+            if not page.locator(".error-text, .form-errors, [role=alert]").count():
+                failures.append(f"{language} {path}: sent empty, it showed no error")
+            failures += check(page, f"{language} {path} sent empty")
         failures += [f"{language}: page error {error}" for error in errors]
         context.close()
     assert not failures, "\n".join(failures)
