@@ -268,6 +268,11 @@ def test_every_page_of_the_role_has_no_serious_accessibility_violation(
                 failures.append(f"{language} {path}: {response.status}")
                 continue
             failures += check(page, f"{language} {path}")
+            # A page served in a language says which (WCAG 3.1.1), so screen readers speak it.
+            served = response.headers.get("content-language")
+            declared = page.evaluate("document.documentElement.lang")
+            if served and declared.split("-")[0] != served.split("-")[0]:
+                failures.append(f"{language} {path}: served in {served}, <html lang={declared}>")
         for path, button in forms_sent_empty(role, ids):
             page.goto(path)
             with page.expect_navigation():
