@@ -195,9 +195,12 @@ def test_legal_places_a_hold_by_keyboard(page, alice, leo, catalogue, password):
     keys.type_into(page.get_by_label("Matter"), "Doe v. Example")
     keys.type_into(page.get_by_label("Reason"), "Litigation expected")
     keys.type_into(page.get_by_label("Custodians (work emails)"), "alice@example.com")
+    keys.tab_to(page.get_by_label("Matter"), back=True)  # a second look at the matter
+    page.keyboard.press("End")
+    page.keyboard.type(" (2026)")
     with page.expect_navigation():
         keys.press(page.get_by_role("button", name="Place hold"))
 
     hold = LegalHold.objects.get()
-    assert hold.matter == "Doe v. Example"
+    assert hold.matter == "Doe v. Example (2026)"
     assert list(hold.custodians.all()) == [alice.employee]
