@@ -108,6 +108,8 @@ def build_company() -> dict:
         "alice_request": alice_request.pk,
         "bob_request": bob_request.pk,
         "bob_employee": bob.employee.pk,
+        "alice_user": alice.pk,
+        "alice_employee": alice.employee.pk,
     }
 
 
@@ -199,7 +201,12 @@ def pages_of(role: str, ids: dict) -> list[str]:
         ]
     if role == "council":
         return [*common, reverse("council"), reverse("consent")]  # 403 for a non-employee
-    return [*common, reverse("admin:index")]  # admin
+    return [  # admin; its change forms: see the xfail test below
+        *common,
+        reverse("admin:index"),
+        reverse("admin:auth_user_changelist"),
+        reverse("admin:governance_employee_changelist"),
+    ]
 
 
 def forms_sent_empty(role: str, ids: dict) -> list[tuple[str, str]]:
@@ -233,55 +240,105 @@ def check(page, where: str) -> list[str]:
     return [f"{where}: {violation}" for violation in axe_violations(page)]
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_page_of_the_role_has_no_serious_accessibility_violation(
-    browser, live_server, django_db_serialized_rollback, role, password
-):
-    ids = build_company()
+def visit(page, language: str, paths: list[str]) -> list[str]:
+    failures = []
+    for path in paths:
+        response = page.goto(path)
+        if response.status >= 500:
+            failures.append(f"{language} {path}: {response.status}")
+            continue
+        failures += check(page, f"{language} {path}")
+        # A page served in a language says which (WCAG 3.1.1), so screen readers speak it.
+        served = response.headers.get("content-language")
+        declared = page.evaluate("document.documentElement.lang")
+        if served and declared.split("-")[0] != served.split("-")[0]:
+            failures.append(f"{language} {path}: served in {served}, <html lang={declared}>")
+    return failures
+
+
+def send_empty(page, language: str, forms: list[tuple[str, str]]) -> list[str]:
+    failures = []
+    for path, button in forms:
+        page.goto(path)
+        with page.expect_navigation():
+            page.get_by_role("button", name=button).click()
+        if not page.locator(".error-text, .form-errors, [role=alert]").count():
+            failures.append(f"{language} {path}: sent empty, it showed no error")
+        failures += check(page, f"{language} {path} sent empty")
+    return failures
+
+
+def login_error(page, language: str) -> list[str]:
+    """The login form as it answers a wrong password."""
+    page.goto(reverse("login"))
+    page.get_by_label("Email").fill("nobody@example.com")
+    page.get_by_label("Password").fill("wrong")
+    with page.expect_navigation():
+        page.get_by_label("Password").press("Enter")
+    return check(page, f"{language} login error")
+
+
+def tour(browser, base_url: str, email: str | None, password: str, visit_pages) -> list[str]:
+    """Sign in once, then `visit_pages(page, language)` in each language; what failed."""
     failures: list[str] = []
     state = None
     for language, options in LANGUAGES.items():
         context = browser.new_context(
-            base_url=live_server.url,
+            base_url=base_url,
             storage_state=state,
-            **options,
             viewport={"width": 1280, "height": 900},
+            **options,
         )
         page = context.new_page()
         page.set_default_timeout(15_000)
         errors: list[str] = []
         page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-        if state is None and ROLES[role]:
-            log_in(page, ROLES[role], password)
+        if state is None and email:
+            log_in(page, email, password)
             state = context.storage_state()
-        if role == "anonymous":
-            # The login form as it answers a wrong password.
-            page.goto(reverse("login"))
-            page.get_by_label("Email").fill("nobody@example.com")
-            page.get_by_label("Password").fill("wrong")
-            page.get_by_label("Password").press("Enter")
-            page.wait_for_load_state()
-            failures += check(page, f"{language} login error")
-        for path in pages_of(role, ids):
-            response = page.goto(path)
-            if response.status >= 500:
-                failures.append(f"{language} {path}: {response.status}")
-                continue
-            failures += check(page, f"{language} {path}")
-            # A page served in a language says which (WCAG 3.1.1), so screen readers speak it.
-            served = response.headers.get("content-language")
-            declared = page.evaluate("document.documentElement.lang")
-            if served and declared.split("-")[0] != served.split("-")[0]:
-                failures.append(f"{language} {path}: served in {served}, <html lang={declared}>")
-        for path, button in forms_sent_empty(role, ids):
-            page.goto(path)
-            with page.expect_navigation():
-                page.get_by_role("button", name=button).click()
-            if not page.locator(".error-text, .form-errors, [role=alert]").count():
-                failures.append(f"{language} {path}: sent empty, it showed no error")
-            failures += check(page, f"{language} {path} sent empty")
+        failures += visit_pages(page, language)
         failures += [f"{language}: page error {error}" for error in errors]
         context.close()
+    return failures
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_the_role_has_no_serious_accessibility_violation(
+    browser, live_server, django_db_serialized_rollback, role, password
+):
+    ids = build_company()
+
+    def visit_pages(page, language):
+        failures = login_error(page, language) if role == "anonymous" else []
+        failures += visit(page, language, pages_of(role, ids))
+        return failures + send_empty(page, language, forms_sent_empty(role, ids))
+
+    failures = tour(browser, live_server.url, ROLES[role], password, visit_pages)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="Django's own admin widgets: split date-time inputs without labels, the select2 "
+    "autocomplete without a name, aria-label on the filter boxes' icons. Once Django fixes "
+    "them this fails: move these pages to the admin's list in pages_of.",
+)
+def test_the_admin_change_forms_have_no_serious_accessibility_violation(
+    browser, live_server, django_db_serialized_rollback, password
+):
+    ids = build_company()
+    paths = [
+        reverse("admin:auth_user_change", kwargs={"object_id": ids["alice_user"]}),
+        reverse("admin:governance_employee_change", kwargs={"object_id": ids["alice_employee"]}),
+    ]
+    failures = tour(
+        browser,
+        live_server.url,
+        ROLES["admin"],
+        password,
+        lambda page, language: visit(page, language, paths),
+    )
     assert not failures, "\n".join(failures)
 
 
