@@ -13,20 +13,31 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from governance.models import ConsentMethod, DataKind, DataRequest, Role, SafeguardRule
+from governance.models import (
+    ConsentMethod,
+    DataKind,
+    DataRequest,
+    ExportPackage,
+    Role,
+    SafeguardRule,
+)
 from governance.services.catalogue import catalogue_create
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
 from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
+from governance.services.exports import export_package_build
 from governance.services.holds import legal_hold_create
 from governance.services.notices import notice_create
 from governance.services.pipelines import pipeline_create
+from governance.services.reports import report_build, report_request
 from governance.services.requests import request_file
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
 from tests.browser.steps import axe_violations, log_in
-from tests.erasure.helpers import drive
+from tests.erasure.helpers import drive, record_events
 from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
+from tests.reports.helpers import report_files_delete
+from tests.requests.helpers import package_files_delete
 
 pytestmark = pytest.mark.browser
 
@@ -68,17 +79,33 @@ def build_company() -> dict:
         person = make_user(f"person{i}@example.com", department="Sales", country="NL")
         if i < 7:
             consent_grant(employee=person.employee, scope=scope, actor=person, context=WEB)
-    for person in (alice, bob):
-        consent_grant(employee=person.employee, scope=scope, actor=person, context=WEB)
-    consent_grant(
-        employee=alice.employee,
-        scope=Scope(catalogue["purpose"], calc, key),
-        actor=alice,
-        context=WEB,
-    )
-    consent_withdraw(employee=alice.employee, scope=scope, actor=alice, context=WEB)
+    consent_grant(employee=bob.employee, scope=scope, actor=bob, context=WEB)
+    # alice: VS Code's keys and scrolls granted (and recorded, for My data's chart), its
+    # clicks withdrawn, Calc's keys granted.
+    for app, slug in ((vscode, "key"), (vscode, "scroll"), (vscode, "click"), (calc, "key")):
+        kind = DataKind.objects.get(slug=slug)
+        consent_grant(
+            employee=alice.employee,
+            scope=Scope(catalogue["purpose"], app, kind),
+            actor=alice,
+            context=WEB,
+        )
+    click = Scope(catalogue["purpose"], vscode, DataKind.objects.get(slug="click"))
+    consent_withdraw(employee=alice.employee, scope=click, actor=alice, context=WEB)
+    _, token = device_create(name="Capture laptop", actor=olivia)
+    assert record_events(token) == 90
     job = drive(erasure_job_create(employee=bob.employee, cause="officer", actor=olivia))
-    drive(erasure_job_create(employee=alice.employee, cause="officer", actor=olivia))
+    # Her withdrawn clicks, erased (her other data stays for My data).
+    drive(
+        erasure_job_create(
+            employee=alice.employee,
+            cause="officer",
+            actor=olivia,
+            purposes=[catalogue["purpose"]],
+            applications=[vscode],
+            data_kinds=[click.data_kind],
+        )
+    )
     safeguard = catalogue_create(
         SafeguardRule, actor=olivia, kind="redaction_detector", name="Cards", detector="card_number"
     )
@@ -88,7 +115,16 @@ def build_company() -> dict:
         actor=leo, matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
     )
     policy = retention_policy_create(actor=olivia, name="Sessions", store="sessions", keep_days=90)
-    alice_request, _ = request_file(employee=alice.employee, kind="access", actor=alice)
+    # alice's copy, ready to download; leo's report, ready too.
+    alice_request, _ = request_file(
+        employee=alice.employee, kind="access", actor=olivia, identity_check="In person"
+    )
+    package = ExportPackage.objects.get(request=alice_request)
+    assert export_package_build(package.pk).state == "ready"
+    report = report_request(
+        actor=leo, kind="holds", date_from=date(2026, 1, 1), date_to=date.today(), format="csv"
+    )
+    assert report_build(report.pk).state == "ready"
     bob_request, _ = request_file(
         employee=bob.employee, kind="rectification", actor=olivia, identity_check="In person"
     )
@@ -302,11 +338,19 @@ def tour(browser, base_url: str, email: str | None, password: str, visit_pages) 
     return failures
 
 
+@pytest.fixture
+def company(live_server, django_db_serialized_rollback):
+    """The company, committed for the live server; its package and report files go after."""
+    yield build_company()
+    package_files_delete()
+    report_files_delete()
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_the_role_has_no_serious_accessibility_violation(
-    browser, live_server, django_db_serialized_rollback, role, password
+    browser, live_server, company, role, password
 ):
-    ids = build_company()
+    ids = company
 
     def visit_pages(page, language):
         failures = login_error(page, language) if role == "anonymous" else []
@@ -325,9 +369,9 @@ def test_every_page_of_the_role_has_no_serious_accessibility_violation(
     "them this fails: move these pages to the admin's list in pages_of.",
 )
 def test_the_admin_change_forms_have_no_serious_accessibility_violation(
-    browser, live_server, django_db_serialized_rollback, password
+    browser, live_server, company, password
 ):
-    ids = build_company()
+    ids = company
     paths = [
         reverse("admin:auth_user_change", kwargs={"object_id": ids["alice_user"]}),
         reverse("admin:governance_employee_change", kwargs={"object_id": ids["alice_employee"]}),
