@@ -22,6 +22,7 @@ from governance.models import (
 )
 from governance.services.requests import request_verify
 from tests.erasure.helpers import record_events
+from tests.requests.helpers import package_files_delete
 
 pytestmark = pytest.mark.browser
 
@@ -119,6 +120,12 @@ def test_an_employee_grants_withdraws_and_withdraws_everything_by_keyboard(
     keys = Keyboard(page)
     keys.log_in("alice@example.com", password)
     keys.nav("My consent")
+    # The first Tab offers to skip the header; taking it, the next Tab is in the page itself.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.getElementById('main').contains(document.activeElement)")
 
     for scope, key in (("vscode/key", "Enter"), ("calc/key", "Space")):
         with page.expect_navigation():
@@ -139,8 +146,15 @@ def test_an_employee_grants_withdraws_and_withdraws_everything_by_keyboard(
     assert keys.stops > 10
 
 
+@pytest.fixture
+def packages_removed():
+    """The package the worker builds leaves no file behind (its row goes with the flush)."""
+    yield
+    package_files_delete()
+
+
 def test_an_employee_files_an_access_request_and_downloads_the_package_by_keyboard(
-    page, celery_worker, alice_consents_all, olivia, token, password, tmp_path
+    page, celery_worker, alice_consents_all, olivia, token, password, tmp_path, packages_removed
 ):
     if not HAS_EXPORTS:
         pytest.skip("governance.services.exports is not in this build: no package to download")
