@@ -262,6 +262,23 @@ def forms_sent_empty(role: str, ids: dict) -> list[tuple[str, str]]:
     }.get(role, [])
 
 
+# Where colour marks a state, words say it too (WCAG 1.4.1): (page, the coloured elements).
+SAID_IN_WORDS = {
+    "employee": [("consent", "td.consent-cell[data-state] .badge")],
+    "officer": [("officer-requests", "tr[data-overdue] [data-deadline=overdue]")],
+}
+
+
+def said_in_words(page, language: str, role: str) -> list[str]:
+    failures = []
+    for name, selector in SAID_IN_WORDS.get(role, []):
+        page.goto(reverse(name))
+        texts = page.locator(selector).all_inner_texts()
+        if not texts or not all(text.strip() for text in texts):
+            failures.append(f"{language} {reverse(name)}: {selector} in colour only: {texts}")
+    return failures
+
+
 ROLES = {
     "anonymous": None,
     "employee": "alice@example.com",
@@ -355,6 +372,7 @@ def test_every_page_of_the_role_has_no_serious_accessibility_violation(
     def visit_pages(page, language):
         failures = login_error(page, language) if role == "anonymous" else []
         failures += visit(page, language, pages_of(role, ids))
+        failures += said_in_words(page, language, role)
         return failures + send_empty(page, language, forms_sent_empty(role, ids))
 
     failures = tour(browser, live_server.url, ROLES[role], password, visit_pages)
