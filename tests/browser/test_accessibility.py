@@ -8,7 +8,7 @@ session in a context whose browser asks for German, as a German browser would.
 """
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -17,22 +17,27 @@ from governance.models import (
     ConsentMethod,
     DataKind,
     DataRequest,
+    DatasetSnapshot,
     ExportPackage,
     Role,
     SafeguardRule,
 )
+from governance.selectors.datasets import datasets_readable
 from governance.services.catalogue import catalogue_create
 from governance.services.consent import RequestContext, consent_grant, consent_withdraw
+from governance.services.datasets import dataset_build, dataset_request
 from governance.services.devices import device_create
 from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build
 from governance.services.holds import legal_hold_create
+from governance.services.lineage import model_register
 from governance.services.notices import notice_create
 from governance.services.pipelines import pipeline_create
 from governance.services.reports import report_build, report_request
 from governance.services.requests import request_file
 from governance.services.retention import retention_policy_create
 from governance.services.scopes import Scope
+from governance.stores.datasets import dataset_files_remove
 from tests.browser.steps import axe_violations, log_in
 from tests.erasure.helpers import drive, record_events
 from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
@@ -110,7 +115,28 @@ def build_company() -> dict:
         SafeguardRule, actor=olivia, kind="redaction_detector", name="Cards", detector="card_number"
     )
     device_create(name="Laptop 42", actor=olivia)
-    pipeline_create(name="trainer", purposes=["train-computer-use-models"], actor=olivia)
+    pipeline, _ = pipeline_create(
+        name="trainer", purposes=["train-computer-use-models"], actor=olivia
+    )
+    # A snapshot of alice's recorded keys, built, and a model trained on it.
+    now = datetime.now(UTC)
+    dataset = dataset_request(
+        actor=olivia,
+        purpose="train-computer-use-models",
+        applications=["vscode"],
+        data_kinds=["key"],
+        starts_at=now - timedelta(days=7),
+        ends_at=now,
+    )
+    assert dataset_build(dataset.pk) == "ready"
+    model_register(
+        pipeline=pipeline,
+        name="pointer-policy",
+        version="1",
+        datasets=[dataset.pk],
+        trained_at=now,
+        readable=datasets_readable(pipeline=pipeline),
+    )
     hold = legal_hold_create(
         actor=leo, matter="Doe v. Example", reason="Litigation", custodians=[bob.employee]
     )
@@ -357,10 +383,13 @@ def tour(browser, base_url: str, email: str | None, password: str, visit_pages) 
 
 @pytest.fixture
 def company(live_server, django_db_serialized_rollback):
-    """The company, committed for the live server; its package and report files go after."""
+    """The company, committed for the live server; its package, report and dataset files
+    go after."""
     yield build_company()
     package_files_delete()
     report_files_delete()
+    for location in DatasetSnapshot.objects.values_list("location", flat=True):
+        dataset_files_remove(location)
 
 
 @pytest.mark.parametrize("role", ROLES)
