@@ -16,19 +16,22 @@ export PORT
 # `make run` is up neither touches the portal's data nor shares its broker.
 TEST_DATA_DIR ?= $(CURDIR)/.data/test
 
-.PHONY: run test bench lint shell
+# Translation catalogues: each .mo is compiled from its .po when the .po changes.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-run: $(STAMP)
+.PHONY: run test bench lint shell messages
+
+run: $(STAMP) $(CATALOGUES)
 	$(STACK) run
 
 # make exits 2 when pytest fails; `portal.stack exec` itself returns pytest's code.
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(CATALOGUES) $(NODE_STAMP)
 	PORTAL_DATA_DIR=$(TEST_DATA_DIR) $(STACK) exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(STACK) exec -- $(PY) bench/run.py
 
-lint: $(STAMP)
+lint: $(STAMP) $(CATALOGUES)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(STACK) exec -- $(PY) manage.py makemigrations --check --dry-run
@@ -38,6 +41,25 @@ shell: $(STAMP)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
+
+%.mo: %.po | $(STAMP)
+	$(VENV)/bin/pybabel -q compile --input-file $< --output-file $@
+
+# Every string marked in the sources into locale/<language>/LC_MESSAGES/django.po (GNU
+# gettext's xgettext and msgmerge do it): new ones come in untranslated, gone ones leave.
+# Then translate them; tests/i18n fails while one is missing or untranslated.
+# Translations made elsewhere (say, on branches merged since) fill what is still
+# untranslated, one language at a time:
+#   make messages MESSAGE_LANGUAGES=de COMPENDIA="a.po b.po"
+# Two different translations of one string come back fuzzy, for a person to choose.
+MESSAGE_LANGUAGES ?= $(filter-out en,$(notdir $(wildcard locale/*)))
+COMPENDIA ?=
+messages: $(STAMP)
+	$(STACK) exec -- $(PY) manage.py makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) \
+		--no-location --no-obsolete -i ".venv/*" -i ".data/*" -i "node_modules/*" -i "staticfiles/*"
+	$(if $(COMPENDIA),for po in $(patsubst %,locale/%/LC_MESSAGES/django.po,$(MESSAGE_LANGUAGES)); do \
+		msgmerge --quiet --no-fuzzy-matching --no-location $(addprefix --compendium=,$(COMPENDIA)) \
+			--output-file=$$po $$po $$po || exit 1; done)
 
 $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt

@@ -37,7 +37,7 @@ from tests.factories import (
 )
 from tests.ingestion.helpers import device_with_token
 
-pytest_plugins = ["tests.worker"]
+pytest_plugins = ["tests.worker", "tests.i18n.catalogues"]
 
 
 @pytest.fixture

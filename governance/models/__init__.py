@@ -27,7 +27,7 @@ from governance.models.ingestion import (
     SessionRefresh,
     SessionSummary,
 )
-from governance.models.notices import Notice
+from governance.models.notices import Notice, NoticeText
 from governance.models.people import Employee, Role
 from governance.models.reports import Report
 from governance.models.requests import (
@@ -83,6 +83,7 @@ __all__ = [
     "RetentionPolicy",
     "RetentionRun",
     "Notice",
+    "NoticeText",
     "OwedErasure",
     "Purpose",
     "Role",

@@ -37,6 +37,9 @@ class ConsentEvent(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="+")
     notice_version = models.PositiveIntegerField()
     notice_hash = models.CharField(max_length=64)
+    # The text of the notice the person was shown (grants only; empty on older events).
+    text_language = models.CharField(max_length=16, null=True, blank=True)
+    text_hash = models.CharField(max_length=64, null=True, blank=True)
     occurred_at = models.DateTimeField()
     method = models.CharField(max_length=16, choices=ConsentMethod.choices)
     actor = models.ForeignKey(

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from governance.models.catalogue import Application, DataKind, Purpose
 
@@ -9,12 +10,12 @@ class LawfulBasis(models.TextChoices):
     """The GDPR Art. 6(1) bases. Interaction capture rests on consent alone; the others
     are named so that an officer who picks one is told why it is refused."""
 
-    CONSENT = "consent", "Consent (Art. 6(1)(a))"
-    CONTRACT = "contract", "Contract (Art. 6(1)(b))"
-    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (Art. 6(1)(c))"
-    VITAL_INTERESTS = "vital_interests", "Vital interests (Art. 6(1)(d))"
-    PUBLIC_TASK = "public_task", "Public task (Art. 6(1)(e))"
-    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (Art. 6(1)(f))"
+    CONSENT = "consent", _("Consent (Art. 6(1)(a))")
+    CONTRACT = "contract", _("Contract (Art. 6(1)(b))")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation (Art. 6(1)(c))")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests (Art. 6(1)(d))")
+    PUBLIC_TASK = "public_task", _("Public task (Art. 6(1)(e))")
+    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests (Art. 6(1)(f))")
 
 
 class Notice(models.Model):
@@ -31,10 +32,12 @@ class Notice(models.Model):
     """
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     version = models.PositiveIntegerField(unique=True)
+    # The version's own text, in the language it was drafted in: the one its content hash
+    # has always signed. It is also one of its `texts`, kept equal by the services.
     language = models.CharField(max_length=16, default="en")
     title = models.CharField(max_length=200)
     body = models.TextField()
@@ -115,3 +118,45 @@ class Notice(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class NoticeText(models.Model):
+    """What one notice version says in one language: its title and its text.
+
+    A version holds one text per language, the one in the version's own `language`
+    among them. Officers add, edit and remove texts while the version is a draft;
+    all are published with it and never change after (a database trigger refuses it).
+
+    The statement's names, contacts and bases belong to the version; its prose (the
+    rights and safeguards, `PROSE_FIELDS`) is worded per language. The version's own
+    text leaves them empty: its prose is the version's statement.
+    """
+
+    PROSE_FIELDS = ("withdrawal_right", "access_right", "safeguards")
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(max_length=16, help_text="One of LANGUAGES")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    withdrawal_right = models.TextField(blank=True)
+    access_right = models.TextField(blank=True)
+    safeguards = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of this text")
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "language"], name="one_text_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.notice.version} {self.language}"
+
+    @property
+    def states_prose(self) -> bool:
+        """Every prose field of the statement is worded in this text."""
+        return all((getattr(self, name) or "").strip() for name in self.PROSE_FIELDS)
+
+    @property
+    def language_name(self) -> str:
+        return dict(settings.LANGUAGES).get(self.language, self.language)

@@ -1,18 +1,18 @@
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.utils import timezone
 
-from governance.models import Notice
+from governance.models import Notice, NoticeText
 
 
-def notice_current(*, language: str | None = None) -> Notice | None:
+def notice_current() -> Notice | None:
     """The newest published notice already in effect."""
-    notices = Notice.objects.filter(
-        status=Notice.Status.PUBLISHED, effective_at__lte=timezone.now()
-    ).order_by("-version")
-    if language:
-        preferred = notices.filter(language=language).first()
-        if preferred:
-            return preferred
-    return notices.first()
+    return (
+        Notice.objects.filter(status=Notice.Status.PUBLISHED, effective_at__lte=timezone.now())
+        .order_by("-version")
+        .first()
+    )
 
 
 def notice_covers(notice: Notice, scope) -> bool:
@@ -25,6 +25,73 @@ def notice_covers(notice: Notice, scope) -> bool:
 
 
 def notice_list():
-    return Notice.objects.prefetch_related("purposes", "applications", "data_kinds").order_by(
-        "-version"
+    return Notice.objects.prefetch_related(
+        "purposes", "applications", "data_kinds", "texts"
+    ).order_by("-version")
+
+
+def language_name(code: str) -> str:
+    return dict(settings.LANGUAGES).get(code, code)
+
+
+def reader_language(employee=None, wanted: str | None = None) -> str:
+    """The language a notice is shown in: the one asked for (`?lang=`), else the
+    employee's own, else the company's."""
+    languages = dict(settings.LANGUAGES)
+    for code in (wanted, getattr(employee, "language", None)):
+        if code in languages:
+            return code
+    return settings.LANGUAGE_CODE
+
+
+@dataclass(frozen=True)
+class NoticeReading:
+    """The text of a version a reader is shown, and the languages they may switch to."""
+
+    text: NoticeText
+    wanted: str
+    texts: list[NoticeText]
+
+    @property
+    def fallback(self) -> bool:
+        """The version has no text in the language wanted: the company's is shown."""
+        return self.text.language != self.wanted
+
+    @property
+    def wanted_name(self) -> str:
+        return language_name(self.wanted)
+
+    @property
+    def shown_name(self) -> str:
+        return language_name(self.text.language)
+
+    @property
+    def prose(self) -> dict[str, str]:
+        """The statement's prose as this text words it; the version's own where it does not."""
+        notice = self.text.notice
+        return {
+            name: getattr(self.text, name) or getattr(notice, name)
+            for name in NoticeText.PROSE_FIELDS
+        }
+
+    @property
+    def others(self) -> list[tuple[str, str]]:
+        """(code, name) of the version's other languages, for the switch."""
+        return [
+            (text.language, text.language_name)
+            for text in self.texts
+            if text.language != self.text.language
+        ]
+
+
+def notice_reading(notice: Notice, *, language: str) -> NoticeReading:
+    """The version's text in `language`, else in the company's language, else its own."""
+    texts = list(notice.texts.all())
+    by_language = {text.language: text for text in texts}
+    text = (
+        by_language.get(language)
+        or by_language.get(settings.LANGUAGE_CODE)
+        or by_language.get(notice.language)
+        or texts[0]
     )
+    return NoticeReading(text=text, wanted=language, texts=texts)

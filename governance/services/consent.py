@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import (
     Application,
@@ -37,11 +38,17 @@ from governance.models import (
     DataKind,
     Employee,
     Notice,
+    NoticeText,
     OwedErasure,
     Purpose,
 )
 from governance.models.consent import ACTION_TO_STATE
-from governance.selectors.notices import notice_covers, notice_current
+from governance.selectors.notices import (
+    notice_covers,
+    notice_current,
+    notice_reading,
+    reader_language,
+)
 from governance.services.audit import audit_record, audits_last
 from governance.services.locks import lock_employee_consent, lock_notices
 from governance.services.notice_scopes import notice_lapse_filter, notice_lapses_scope
@@ -86,6 +93,7 @@ def _append(
     notice: Notice,
     actor,
     context: RequestContext,
+    text: NoticeText | None = None,
 ) -> ConsentEvent:
     now = timezone.now()
     version = (state.version if state else 0) + 1
@@ -99,6 +107,8 @@ def _append(
         notice=notice,
         notice_version=notice.version,
         notice_hash=notice.content_hash,
+        text_language=text.language if text else None,
+        text_hash=text.content_hash if text else None,
         occurred_at=now,
         method=context.method,
         actor=actor,
@@ -143,9 +153,19 @@ def _scope_fields(scope: Scope) -> dict:
 
 
 def consent_grant(
-    *, employee: Employee, scope: Scope, actor, context: RequestContext
+    *,
+    employee: Employee,
+    scope: Scope,
+    actor,
+    context: RequestContext,
+    language: str | None = None,
+    text_hash: str | None = None,
 ) -> ConsentEvent | None:
-    """Grant consent for one scope under the current notice; None if already granted."""
+    """Grant consent for one scope under the current notice; None if already granted.
+
+    The event names the text of the notice the person read: the one whose hash they
+    send (a page posts the text it showed), else the one for `language` (else theirs).
+    """
     with transaction.atomic(), audits_last():
         # Shared with other grants, exclusive with publication: a grant either
         # commits before a material notice's lapse runs, or sees the new notice.
@@ -153,8 +173,9 @@ def consent_grant(
         notice = notice_current()
         if notice is None or not notice_covers(notice, scope):
             raise ValidationError(
-                {"non_field_errors": ["No published notice covers this scope yet."]}
+                {"non_field_errors": [_("No published notice covers this scope yet.")]}
             )
+        text = _text_read(notice, employee=employee, language=language, text_hash=text_hash)
         _employee_lock(employee)
         state = _locked_state(employee, scope)
         if state is not None and state.is_granted:
@@ -182,7 +203,41 @@ def consent_grant(
             notice=notice,
             actor=actor,
             context=context,
+            text=text,
         )
+
+
+def _text_read(
+    notice: Notice, *, employee: Employee, language: str | None, text_hash: str | None
+) -> NoticeText:
+    """The text of `notice` the person consents to; a hash or language it does not have
+    is refused, so no event names a text the person was not shown."""
+    if language is not None and reader_language(wanted=language) != language:
+        raise ValidationError(
+            {
+                "language": [
+                    _("“%(language)s” is not one of this portal's languages.")
+                    % {"language": language}
+                ]
+            }
+        )
+    reading = notice_reading(notice, language=reader_language(employee, language))
+    if text_hash is None:
+        return reading.text
+    for text in reading.texts:
+        if text.content_hash == text_hash and language in (None, text.language):
+            return text
+    raise ValidationError(
+        {
+            "text_hash": [
+                _(
+                    "This is not a text of the notice in effect (version %(version)s): "
+                    "read that notice, then consent again."
+                )
+                % {"version": notice.version}
+            ]
+        }
+    )
 
 
 def _grant_ended(state: ConsentState, scope: Scope) -> tuple[ConsentAction, Notice] | None:

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from governance.models import ConsentAction, ConsentEvent, ConsentState, Notice
+from governance.models import ConsentAction, ConsentEvent, ConsentState, Notice, NoticeText
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS, multi_line_text, single_line_text
 from governance.models.notices import LawfulBasis
 from governance.services.audit import audit_record, audits_last
@@ -40,10 +41,33 @@ def notice_content_hash(notice: Notice) -> str:
         "data_kinds": sorted(notice.data_kinds.values_list("slug", flat=True)),
         **notice_lapse_scope_content(notice),
     }
+    texts = dict(notice.texts.values_list("language", "content_hash"))
+    if len(texts) > 1:
+        # A version in one language hashes as versions always did; more texts sign them all.
+        content["texts"] = texts
     statement = notice_statement(notice)
     if statement:
         content["statement"] = {**statement, "key_timing_floor_ms": KEY_TIMING_FLOOR_MS}
     return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def notice_text_hash(*, version: int, language: str, title: str, body: str, **prose) -> str:
+    """SHA-256 of one text of a version: what a person who read it was shown. Its prose
+    statement fields join the hashed content only when set (the version's own text has
+    none: the version's statement is its prose)."""
+    content = {"version": version, "language": language, "title": title, "body": body}
+    content.update((name, value) for name, value in prose.items() if value)
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def language_error(language) -> str | None:
+    """Why `language` cannot be a notice text's language, or None."""
+    if language in dict(settings.LANGUAGES):
+        return None
+    return _("“%(language)s” is not one of this portal's languages (%(languages)s).") % {
+        "language": language,
+        "languages": ", ".join(dict(settings.LANGUAGES)),
+    }
 
 
 WITHDRAWAL_RIGHT = (
@@ -91,7 +115,7 @@ def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, value in statement.items():
         if name not in Notice.STATEMENT_FIELDS:
-            errors[name] = ["This field cannot be set."]
+            errors[name] = [_("This field cannot be set.")]
         elif name == "lawful_bases":
             problems = _lawful_basis_problems(value, {p.slug for p in purposes or []})
             if problems:
@@ -102,8 +126,11 @@ def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
                 not (isinstance(r, str) and r.strip()) or _text_error(item, r) for r in value
             ):
                 errors[name] = [
-                    f"Give one recipient category per line, each at most {item.max_length} "
-                    "characters, without control characters."
+                    _(
+                        "Give one recipient category per line, each at most %(max)s "
+                        "characters, without control characters."
+                    )
+                    % {"max": item.max_length}
                 ]
         elif problem := _text_error(Notice._meta.get_field(name), value):
             errors[name] = [problem]
@@ -113,9 +140,9 @@ def _statement_errors(statement: dict, purposes) -> dict[str, list[str]]:
 def _text_error(field, value) -> str | None:
     """Why `value` cannot be stored in `field` (a text column of the notice), or None."""
     if not isinstance(value, str):
-        return "Give text."
+        return _("Give text.")
     if field.max_length and len(value) > field.max_length:
-        return f"At most {field.max_length} characters."
+        return _("At most %(max)s characters.") % {"max": field.max_length}
     validator = single_line_text if field.max_length else multi_line_text
     if value and not validator.regex.search(value):
         return validator.message
@@ -124,17 +151,23 @@ def _text_error(field, value) -> str | None:
 
 def _lawful_basis_problems(bases, purpose_slugs: set[str]) -> list[str]:
     if not isinstance(bases, dict):
-        return ["Give a map of purpose slug to lawful basis."]
+        return [_("Give a map of purpose slug to lawful basis.")]
     problems = []
     for slug, basis in sorted(bases.items(), key=lambda item: str(item[0])):
         if slug not in purpose_slugs:
-            problems.append(f"“{slug}” is not one of this notice's purposes.")
+            problems.append(_("“%(slug)s” is not one of this notice's purposes.") % {"slug": slug})
         elif basis not in LawfulBasis.values:
-            problems.append(f"“{basis}” is not a lawful basis ({', '.join(LawfulBasis.values)}).")
+            problems.append(
+                _("“%(basis)s” is not a lawful basis (%(bases)s).")
+                % {"basis": basis, "bases": ", ".join(LawfulBasis.values)}
+            )
         elif basis != LawfulBasis.CONSENT:
             problems.append(
-                f"{slug}: interaction capture rests on consent only (Art. 6(1)(a)); "
-                f"{LawfulBasis(basis).label} cannot be its basis."
+                _(
+                    "%(slug)s: interaction capture rests on consent only (Art. 6(1)(a)); "
+                    "%(basis)s cannot be its basis."
+                )
+                % {"slug": slug, "basis": LawfulBasis(basis).label}
             )
     return problems
 
@@ -142,45 +175,79 @@ def _lawful_basis_problems(bases, purpose_slugs: set[str]) -> list[str]:
 def notice_statement_missing(notice: Notice) -> dict[str, list[str]]:
     """The statement fields a notice still lacks to be published, by field."""
     missing = {
-        name: ["Required to publish."]
+        name: [_("Required to publish.")]
         for name in Notice.STATEMENT_FIELDS
         if name != "lawful_bases" and not _stated(getattr(notice, name))
     }
     slugs = sorted(notice.purposes.values_list("slug", flat=True))
     without = [slug for slug in slugs if slug not in (notice.lawful_bases or {})]
     if without:
-        missing["lawful_bases"] = [f"Required to publish: a lawful basis for {', '.join(without)}."]
+        missing["lawful_bases"] = [
+            _("Required to publish: a lawful basis for %(purposes)s.")
+            % {"purposes": ", ".join(without)}
+        ]
     return missing
+
+
+def notice_texts_missing(notice: Notice) -> list[str]:
+    """What the version's texts still lack to be published: a text in the company's
+    language, and every other text's wording of the statement's prose."""
+    problems = []
+    texts = list(notice.texts.all())
+    if settings.LANGUAGE_CODE not in {text.language for text in texts}:
+        problems.append(
+            _("Required to publish: a text in %(language)s, the company's language.")
+            % {"language": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}
+        )
+    for text in texts:
+        if text.language != notice.language and not text.states_prose:
+            problems.append(
+                _(
+                    "Required to publish: the %(language)s text's right to withdraw, "
+                    "right of access and safeguards."
+                )
+                % {"language": text.language_name}
+            )
+    return problems
 
 
 def _stated(value) -> bool:
     return bool(value.strip()) if isinstance(value, str) else bool(value)
 
 
-def _validate(*, title: str, body: str, language: str, purposes, applications, data_kinds) -> None:
+def _text_errors(*, title: str, body: str, language: str) -> dict[str, list[str]]:
+    """What is wrong with one text of a notice (title, body, language), by field."""
     errors: dict[str, list[str]] = {}
     if not (title or "").strip():
-        errors["title"] = ["A title is required."]
+        errors["title"] = [_("A title is required.")]
     elif not single_line_text.regex.search(title):
         errors["title"] = [single_line_text.message]
     if not (body or "").strip():
-        errors["body"] = ["The notice text is required."]
+        errors["body"] = [_("The notice text is required.")]
     elif not multi_line_text.regex.search(body):
         errors["body"] = [multi_line_text.message]
     if not (language or "").strip():
-        errors["language"] = ["A language is required."]
-    elif not single_line_text.regex.search(language):
-        errors["language"] = [single_line_text.message]
+        errors["language"] = [_("A language is required.")]
+    elif problem := language_error(language):
+        errors["language"] = [problem]
+    return errors
+
+
+def _validate(*, title: str, body: str, language: str, purposes, applications, data_kinds) -> None:
+    errors = _text_errors(title=title, body=body, language=language)
     for field, items in (
         ("purposes", purposes),
         ("applications", applications),
         ("data_kinds", data_kinds),
     ):
         if not items:
-            errors[field] = ["Choose at least one."]
+            errors[field] = [_("Choose at least one.")]
     prohibited = [p.name for p in purposes or [] if p.use == p.Use.PROHIBITED]
     if prohibited:
-        errors["purposes"] = [f"Prohibited uses cannot be consented to: {', '.join(prohibited)}."]
+        errors["purposes"] = [
+            _("Prohibited uses cannot be consented to: %(purposes)s.")
+            % {"purposes": ", ".join(prohibited)}
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -230,6 +297,7 @@ def notice_create(
         notice.applications.set(applications)
         notice.data_kinds.set(data_kinds)
         notice_lapse_scope_apply(notice, lapse_scope)
+        _text_write(notice, language=language, title=title, body=body)
         audit_record(
             actor=actor,
             action="notice.created",
@@ -242,11 +310,7 @@ def notice_create(
 def notice_update(*, notice: Notice, actor, **fields) -> Notice:
     """Edit a draft. Published versions are evidence and never change."""
     with transaction.atomic():
-        notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
-        if notice.is_published:
-            raise ValidationError(
-                {"non_field_errors": ["A published notice cannot change; draft a new version."]}
-            )
+        notice = _draft_locked(notice)
         m2m = {k: fields.pop(k) for k in ("purposes", "applications", "data_kinds") if k in fields}
         lapse_scope = notice_lapse_scope_pop(fields)
         merged = {
@@ -259,6 +323,7 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
         }
         _validate(**merged)
         fields.update(_statement_update(notice, fields, merged["purposes"]))
+        own_text = _own_text_update(notice, merged)
         for name, value in fields.items():
             if name not in {
                 "title",
@@ -268,9 +333,11 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
                 "effective_at",
                 *Notice.STATEMENT_FIELDS,
             }:
-                raise ValidationError({name: ["This field cannot be changed."]})
+                raise ValidationError({name: [_("This field cannot be changed.")]})
             setattr(notice, name, value)
         notice.save()
+        if own_text is not None:
+            own_text.save()
         for name, items in m2m.items():
             getattr(notice, name).set(items)
         notice_lapse_scope_apply(notice, lapse_scope)
@@ -281,6 +348,134 @@ def notice_update(*, notice: Notice, actor, **fields) -> Notice:
             details={"version": notice.version, "fields": sorted([*fields, *m2m, *lapse_scope])},
         )
     return notice
+
+
+def _text_write(notice: Notice, *, language: str, title: str, body: str, **prose) -> NoticeText:
+    """Create or replace the version's text in `language` (the caller checked it)."""
+    prose = {name: prose.get(name, "") for name in NoticeText.PROSE_FIELDS}
+    text, _created = NoticeText.objects.update_or_create(
+        notice=notice,
+        language=language,
+        defaults={
+            "title": title,
+            "body": body,
+            **prose,
+            "content_hash": notice_text_hash(
+                version=notice.version, language=language, title=title, body=body, **prose
+            ),
+        },
+    )
+    return text
+
+
+def _prose_errors(prose: dict) -> dict[str, list[str]]:
+    errors = {}
+    for name, value in prose.items():
+        if name not in NoticeText.PROSE_FIELDS:
+            errors[name] = [_("This field cannot be set.")]
+        elif problem := _text_error(NoticeText._meta.get_field(name), value):
+            errors[name] = [problem]
+    return errors
+
+
+def _own_text_update(notice: Notice, merged: dict) -> NoticeText | None:
+    """The version's own text, changed as `merged` says (None if unchanged): a new
+    language moves it, unless the version already has a text in that language."""
+    title, body, language = merged["title"], merged["body"], merged["language"]
+    if (title, body, language) == (notice.title, notice.body, notice.language):
+        return None
+    if language != notice.language and notice.texts.filter(language=language).exists():
+        raise ValidationError(
+            {
+                "language": [
+                    _(
+                        "This version already has a text in %(language)s: edit or remove "
+                        "that text first."
+                    )
+                    % {"language": language}
+                ]
+            }
+        )
+    text = notice.texts.get(language=notice.language)
+    text.language, text.title, text.body = language, title, body
+    text.content_hash = notice_text_hash(
+        version=notice.version, language=language, title=title, body=body
+    )
+    return text
+
+
+def _draft_locked(notice: Notice) -> Notice:
+    """The notice row locked for a change; a published version is a 400."""
+    notice = Notice.objects.select_for_update(no_key=True).get(pk=notice.pk)
+    if notice.is_published:
+        raise ValidationError(
+            {"non_field_errors": [_("A published notice cannot change; draft a new version.")]}
+        )
+    return notice
+
+
+def notice_text_set(
+    *, notice: Notice, actor, language: str, title: str, body: str, **prose
+) -> NoticeText:
+    """Add or replace a draft's text in one language, with its wording of the statement's
+    prose (`NoticeText.PROSE_FIELDS`). The version's own language changes the version's
+    title and text too; its prose is the version's statement, edited on the version."""
+    errors = {**_text_errors(title=title, body=body, language=language), **_prose_errors(prose)}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        notice = _draft_locked(notice)
+        if language == notice.language and any(prose.values()):
+            raise ValidationError(
+                {
+                    name: [
+                        _(
+                            "The version's own text states this in the version's statement: "
+                            "edit it there."
+                        )
+                    ]
+                    for name, value in prose.items()
+                    if value
+                }
+            )
+        text = _text_write(notice, language=language, title=title, body=body, **prose)
+        if language == notice.language:
+            notice.title, notice.body = title, body
+            notice.save(update_fields=["title", "body"])
+        audit_record(
+            actor=actor,
+            action="notice.text_set",
+            target=notice,
+            details={"version": notice.version, "language": language},
+        )
+    return text
+
+
+def notice_text_remove(*, notice: Notice, actor, language: str) -> bool:
+    """Remove a draft's text in one language; False if it had none. The version's own
+    text stays: it is what its title and hash are made of."""
+    with transaction.atomic():
+        notice = _draft_locked(notice)
+        if language == notice.language:
+            raise ValidationError(
+                {
+                    "language": [
+                        _(
+                            "The text in the version's own language cannot be removed; "
+                            "change the version's language first."
+                        )
+                    ]
+                }
+            )
+        removed, _counts = notice.texts.filter(language=language).delete()
+        if removed:
+            audit_record(
+                actor=actor,
+                action="notice.text_removed",
+                target=notice,
+                details={"version": notice.version, "language": language},
+            )
+    return bool(removed)
 
 
 def _statement_update(notice: Notice, fields: dict, purposes) -> dict:
@@ -321,9 +516,11 @@ def notice_publish(*, notice: Notice, actor, material_change: bool | None = None
         ).exists()
         if newer:
             raise ValidationError(
-                {"non_field_errors": ["A newer version is already published; draft a new one."]}
+                {"non_field_errors": [_("A newer version is already published; draft a new one.")]}
             )
         missing = notice_statement_missing(notice)
+        if texts_missing := notice_texts_missing(notice):
+            missing["texts"] = texts_missing
         if missing:
             raise ValidationError(missing)
         notice_additions_check(notice)

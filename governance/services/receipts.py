@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from governance.models import ConsentAction, ConsentEvent
+from governance.models import ConsentAction, ConsentEvent, NoticeText
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.selectors.retention import retention_for_scope
 from governance.services.notices import notice_statement
@@ -29,7 +29,8 @@ def consent_receipt(event: ConsentEvent) -> dict:
         "collectionMethod": f"Interaction Data Governance Portal ({event.method})",
         "consentReceiptID": str(event.receipt_id),
         "publicKey": public_key_b64(),
-        "language": event.notice.language,
+        # The language of the text the person read; older events name the version's own.
+        "language": event.text_language or event.notice.language,
         # A leaver's pseudonymised evidence names them by pseudonym (services/privacy.py).
         "piiPrincipalId": employee.work_email or employee.subject_id,
         "piiControllers": [
@@ -72,7 +73,18 @@ def consent_receipt(event: ConsentEvent) -> dict:
             purpose_id=purpose.pk, application_id=application.pk, data_kind_id=data_kind.pk
         ),
     }
+    if event.text_hash:
+        # Which text of the version was shown: receipts of older events keep their shape.
+        receipt["noticeText"] = {"language": event.text_language, "hash": event.text_hash}
     statement = notice_statement(event.notice)
+    if statement and event.text_hash:
+        # The rights and safeguards as worded in the text the person read.
+        text = event.notice.texts.filter(language=event.text_language).first()
+        statement.update(
+            (name, value)
+            for name in NoticeText.PROSE_FIELDS
+            if text is not None and (value := getattr(text, name))
+        )
     if statement:
         # Receipts under notices published before the statement existed keep their shape.
         _add_statement(receipt, statement, data_kind=data_kind)

@@ -1,17 +1,22 @@
 from datetime import UTC, datetime
 
 from django import template
+from django.conf import settings
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
 STATE_LABELS = {
-    "granted": "Granted",
-    "withdrawn": "Withdrawn",
-    "lapsed": "Needs your review",
-    "expired": "Expired",
-    "not_given": "Not given",
+    "granted": pgettext_lazy("consent state", "Granted"),
+    "withdrawn": pgettext_lazy("consent state", "Withdrawn"),
+    "lapsed": pgettext_lazy("consent state", "Needs your review"),
+    "expired": pgettext_lazy("consent state", "Expired"),
+    "not_given": pgettext_lazy("consent state", "Not given"),
 }
 
 
@@ -22,14 +27,16 @@ def state_label(state: str) -> str:
 
 @register.filter
 def utc(value: datetime | None) -> str:
-    """A <time> element in UTC, the zone every piece of evidence uses."""
+    """A <time> element in UTC, the zone every piece of evidence uses, to the second:
+    in the reader's language's date order (2026-11-30 in English, 30.11.2026 in German),
+    with the machine-readable ISO time in `datetime`."""
     if not value:
         return "—"
     value = value.astimezone(UTC)
     return format_html(
         '<time datetime="{}">{} UTC</time>',
         value.isoformat(),
-        value.strftime("%Y-%m-%d %H:%M:%S"),
+        date_format(value, "SHORT_DATETIME_FORMAT"),
     )
 
 
@@ -38,6 +45,24 @@ def short_hash(value: str, length: int = 12) -> str:
     if not value:
         return "—"
     return format_html('<code title="{}">{}…</code>', value, value[:length])
+
+
+@register.inclusion_tag("includes/language_switch.html", takes_context=True)
+def language_switch(context) -> dict:
+    """The header's language switch. An employee's current choice is their profile's
+    ("" is automatic); anyone else's is the language the page is in."""
+    request = context.get("request")
+    if request is None:  # rendered outside a request: no page to come back to
+        return {"choices": []}
+    employee = getattr(request.user, "employee", None)
+    choices = [(code, name) for code, name in settings.LANGUAGES]
+    if employee is not None:
+        choices.insert(0, ("", _("Automatic")))
+    return {
+        "choices": choices,
+        "selected": employee.language if employee is not None else translation.get_language(),
+        "next": request.get_full_path(),
+    }
 
 
 @register.simple_tag(takes_context=True)

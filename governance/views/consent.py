@@ -1,5 +1,6 @@
 """The employee's own consent: controls per scope, withdraw everything, history, receipts."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -7,6 +8,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -18,7 +21,7 @@ from governance.selectors.consent import (
     consent_scopes_for,
 )
 from governance.selectors.erasure import erasure_scope_states_for, my_erasures
-from governance.selectors.notices import notice_current
+from governance.selectors.notices import notice_current, notice_reading, reader_language
 from governance.services.consent import consent_grant, consent_withdraw, consent_withdraw_all
 from governance.services.receipts import consent_receipt
 from governance.services.scopes import scope_resolve
@@ -36,6 +39,9 @@ class MyConsentView(EmployeeRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         notice = notice_current()
+        if notice is not None:
+            language = reader_language(self.employee, self.request.GET.get("lang"))
+            context["reading"] = notice_reading(notice, language=language)
         rows = consent_scopes_for(employee=self.employee, notice=notice)
         erasing = erasure_scope_states_for(employee=self.employee)
         history = Paginator(consent_history_for(employee=self.employee), HISTORY_PAGE_SIZE)
@@ -90,17 +96,22 @@ class ScopeChangeView(EmployeeRequiredMixin, View):
     change = None  # staticmethod(consent_grant) or staticmethod(consent_withdraw)
     for_withdrawal = False
 
+    form_class = ScopeForm
+
     def post(self, request):
-        form = ScopeForm(request.POST)
+        form = self.form_class(request.POST)
         try:
             if not form.is_valid():
                 raise ValidationError(form.errors.as_data())
-            scope = scope_resolve(**form.cleaned_data, for_withdrawal=self.for_withdrawal)
+            fields = dict(form.cleaned_data)
+            read = {name: fields.pop(name) for name in ("language", "text_hash") if name in fields}
+            scope = scope_resolve(**fields, for_withdrawal=self.for_withdrawal)
             event = self.change(
                 employee=self.employee,
                 scope=scope,
                 actor=request.user,
                 context=web_context(request),
+                **{name: value for name, value in read.items() if value},
             )
         except ValidationError as exc:
             for message in service_error_messages(exc):
@@ -114,16 +125,32 @@ class ScopeChangeView(EmployeeRequiredMixin, View):
 
 
 def _scope_label(scope) -> str:
-    return f"{scope.data_kind.name} in {scope.application.name} ({scope.purpose.name})"
+    return _("%(kind)s in %(application)s (%(purpose)s)") % {
+        "kind": scope.data_kind.name,
+        "application": scope.application.name,
+        "purpose": scope.purpose.name,
+    }
+
+
+class GrantForm(ScopeForm):
+    """A Grant button: the scope, and the text of the notice the page showed."""
+
+    language = forms.CharField(max_length=16, required=False)
+    text_hash = forms.CharField(max_length=64, required=False)
 
 
 class GrantView(ScopeChangeView):
     change = staticmethod(consent_grant)
+    form_class = GrantForm
 
     def confirmation(self, scope, event) -> str:
         if event is None:
-            return f"{_scope_label(scope)} was already granted; nothing changed."
-        return f"Granted: {_scope_label(scope)}. Your receipt is in the history below."
+            return _("%(scope)s was already granted; nothing changed.") % {
+                "scope": _scope_label(scope)
+            }
+        return _("Granted: %(scope)s. Your receipt is in the history below.") % {
+            "scope": _scope_label(scope)
+        }
 
 
 class WithdrawView(ScopeChangeView):
@@ -132,11 +159,11 @@ class WithdrawView(ScopeChangeView):
 
     def confirmation(self, scope, event) -> str:
         if event is None:
-            return f"{_scope_label(scope)} was not granted; nothing changed."
-        return (
-            f"Withdrawn: {_scope_label(scope)}. Nothing more is recorded for it, "
+            return _("%(scope)s was not granted; nothing changed.") % {"scope": _scope_label(scope)}
+        return _(
+            "Withdrawn: %(scope)s. Nothing more is recorded for it, "
             "and erasure of what was recorded is pending."
-        )
+        ) % {"scope": _scope_label(scope)}
 
 
 class WithdrawAllView(EmployeeRequiredMixin, TemplateView):
@@ -159,11 +186,17 @@ class WithdrawAllView(EmployeeRequiredMixin, TemplateView):
         if events:
             messages.success(
                 request,
-                f"Withdrew everything: {len(events)} scope{'s' if len(events) != 1 else ''}. "
-                "Nothing more is recorded, and erasure of what was recorded is pending.",
+                ngettext(
+                    "Withdrew everything: %(n)s scope. Nothing more is recorded, "
+                    "and erasure of what was recorded is pending.",
+                    "Withdrew everything: %(n)s scopes. Nothing more is recorded, "
+                    "and erasure of what was recorded is pending.",
+                    len(events),
+                )
+                % {"n": len(events)},
             )
         else:
-            messages.info(request, "You had nothing to withdraw; nothing changed.")
+            messages.info(request, _("You had nothing to withdraw; nothing changed."))
         return redirect("consent")
 
 
@@ -171,7 +204,7 @@ class ReceiptDownloadView(EmployeeRequiredMixin, View):
     def get(self, request, receipt_id):
         event = consent_event_for(employee=self.employee, receipt_id=receipt_id)
         if event is None:
-            raise Http404("No such receipt.")
+            raise Http404(_("No such receipt."))
         response = JsonResponse(consent_receipt(event), json_dumps_params={"indent": 2})
         response["Content-Disposition"] = (
             f'attachment; filename="consent-receipt-{event.receipt_id}.json"'

@@ -1,10 +1,12 @@
 """Forms render and check input; every write still goes through a service."""
 
+import copy
 import re
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     Application,
@@ -12,6 +14,7 @@ from governance.models import (
     ErasureCause,
     ErasureJob,
     Notice,
+    NoticeText,
     Purpose,
     SafeguardRule,
 )
@@ -136,84 +139,98 @@ class SafeguardForm(forms.ModelForm):
 
 
 class NoticeForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    language = forms.CharField(max_length=16, initial="en", help_text="e.g. en, de, fr")
-    body = forms.CharField(label="Notice text", widget=forms.Textarea(attrs={"rows": 12}))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        help_text=_("The language of this text; add the others on the version's page."),
+    )
+    body = forms.CharField(label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 12}))
     purposes = forms.ModelMultipleChoiceField(
+        label=_("Purposes"),
         queryset=Purpose.objects.filter(enabled=True, use=Purpose.Use.PERMITTED),
         widget=forms.CheckboxSelectMultiple,
-        help_text="Only permitted purposes can be consented to.",
+        help_text=_("Only permitted purposes can be consented to."),
     )
     applications = forms.ModelMultipleChoiceField(
-        queryset=Application.objects.filter(enabled=True), widget=forms.CheckboxSelectMultiple
+        label=_("Applications"),
+        queryset=Application.objects.filter(enabled=True),
+        widget=forms.CheckboxSelectMultiple,
     )
     data_kinds = forms.ModelMultipleChoiceField(
-        queryset=DataKind.objects.filter(enabled=True), widget=forms.CheckboxSelectMultiple
+        label=_("Data kinds"),
+        queryset=DataKind.objects.filter(enabled=True),
+        widget=forms.CheckboxSelectMultiple,
     )
     effective_at = forms.DateTimeField(
-        label="Effective from (UTC)",
+        label=_("Effective from (UTC)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Leave empty to take effect when published.",
+        help_text=_("Leave empty to take effect when published."),
     )
     material_change = forms.BooleanField(
         required=False,
-        label="Material change",
-        help_text="Consents given under earlier versions lapse; people are asked again.",
+        label=_("Material change"),
+        help_text=_("Consents given under earlier versions lapse; people are asked again."),
     )
     lapse_purposes = forms.ModelMultipleChoiceField(
         queryset=Purpose.objects.filter(enabled=True, use=Purpose.Use.PERMITTED),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="A material change lapses these purposes only",
-        help_text="None ticked: every purpose. Only consent in scopes within all three "
-        "choices lapses.",
+        label=_("A material change lapses these purposes only"),
+        help_text=_(
+            "None ticked: every purpose. Only consent in scopes within all three choices lapses."
+        ),
     )
     lapse_applications = forms.ModelMultipleChoiceField(
         queryset=Application.objects.filter(enabled=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="… these applications only",
-        help_text="None ticked: every application.",
+        label=_("… these applications only"),
+        help_text=_("None ticked: every application."),
     )
     lapse_data_kinds = forms.ModelMultipleChoiceField(
         queryset=DataKind.objects.filter(enabled=True),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="… these kinds of data only",
-        help_text="None ticked: every kind of data.",
+        label=_("… these kinds of data only"),
+        help_text=_("None ticked: every kind of data."),
     )
 
     # What Art. 13 requires the notice to say; a draft may leave these empty.
-    controller_name = forms.CharField(max_length=200, required=False, label="Controller")
+    controller_name = forms.CharField(max_length=200, required=False, label=_("Controller"))
     controller_contact = forms.CharField(
-        max_length=300, required=False, label="Controller contact", help_text="Address, email."
+        max_length=300,
+        required=False,
+        label=_("Controller contact"),
+        help_text=_("Address, email."),
     )
     dpo_contact = forms.CharField(
-        max_length=300, required=False, label="Data protection officer contact"
+        max_length=300, required=False, label=_("Data protection officer contact")
     )
     recipients = forms.CharField(
         required=False,
-        label="Recipients",
+        label=_("Recipients"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Categories of recipients, one per line.",
+        help_text=_("Categories of recipients, one per line."),
     )
     withdrawal_right = forms.CharField(
-        required=False, label="Right to withdraw", widget=forms.Textarea(attrs={"rows": 3})
+        required=False, label=_("Right to withdraw"), widget=forms.Textarea(attrs={"rows": 3})
     )
     access_right = forms.CharField(
         required=False,
-        label="Right of access (and to rectification, erasure, restriction)",
+        label=_("Right of access (and to rectification, erasure, restriction)"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     authority_name = forms.CharField(
-        max_length=200, required=False, label="Supervisory authority (right to complain)"
+        max_length=200, required=False, label=_("Supervisory authority (right to complain)")
     )
     authority_contact = forms.CharField(
-        max_length=300, required=False, label="Supervisory authority contact"
+        max_length=300, required=False, label=_("Supervisory authority contact")
     )
     safeguards = forms.CharField(
-        required=False, label="Safeguards", widget=forms.Textarea(attrs={"rows": 4})
+        required=False, label=_("Safeguards"), widget=forms.Textarea(attrs={"rows": 4})
     )
 
     BASIS_PREFIX = "lawful_basis__"
@@ -227,8 +244,8 @@ class NoticeForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 choices=[("", "—"), *LawfulBasis.choices],
                 required=False,
-                label=f"Lawful basis: {purpose.name}",
-                help_text="Interaction capture rests on consent only.",
+                label=_("Lawful basis: %(purpose)s") % {"purpose": purpose.name},
+                help_text=_("Interaction capture rests on consent only."),
             )
             basis_fields.append(name)
         at = names.index("purposes") + 1
@@ -284,12 +301,27 @@ class NoticeForm(forms.Form):
         return initial
 
 
+class NoticeTextForm(forms.Form):
+    """A notice's title and text in one language (the language is in the address)."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Notice text"), widget=forms.Textarea(attrs={"rows": 12}))
+
+    def __init__(self, *args, own: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not own:  # the version's own text words these in the version's statement
+            for name in NoticeText.PROSE_FIELDS:
+                self.fields[name] = copy.deepcopy(NoticeForm.base_fields[name])
+
+
 class PublishForm(forms.Form):
     material_change = forms.BooleanField(
         required=False,
-        label="This version is a material change",
-        help_text="Every consent given under an earlier version lapses and shows as "
-        "“needs your review” until the person grants it again.",
+        label=_("This version is a material change"),
+        help_text=_(
+            "Every consent given under an earlier version lapses and shows as "
+            "“needs your review” until the person grants it again."
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from governance.views import (
     health,
     holds,
     home,
+    language,
     my_data,
     notices,
     packages,
@@ -24,6 +25,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),
     path("", home.HomeView.as_view(), name="home"),
+    path("language/", language.LanguageView.as_view(), name="language"),
     # The employee's own consent
     path("consent/", consent.MyConsentView.as_view(), name="consent"),
     path("consent/grant/", consent.GrantView.as_view(), name="consent-grant"),
@@ -73,6 +75,16 @@ urlpatterns = [
         "officer/notices/<int:version>/edit/",
         notices.NoticeEditView.as_view(),
         name="officer-notice-edit",
+    ),
+    path(
+        "officer/notices/<int:version>/texts/<str:language>/",
+        notices.NoticeTextView.as_view(),
+        name="officer-notice-text",
+    ),
+    path(
+        "officer/notices/<int:version>/texts/<str:language>/remove/",
+        notices.NoticeTextRemoveView.as_view(),
+        name="officer-notice-text-remove",
     ),
     path("officer/devices/", devices.DeviceListView.as_view(), name="officer-devices"),
     path(

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.utils import translation
 
 from governance.services.consent import RequestContext, consent_grant
 from tests.factories import make_user
@@ -106,3 +107,13 @@ def test_charts_say_why_a_bar_is_missing(as_user, cora, catalogue):
     assert texts("volumes") == {"suppressed"}
     assert texts("erasures") == {"fewer than 5"}
     assert texts("by-application") == {"suppressed"}
+
+
+def test_chart_coordinates_stay_svg_numbers_in_german(as_user, cora, crowd):
+    """German writes 0,5 for 0.5; an SVG length written that way draws nothing."""
+    with translation.override("de"):
+        html = as_user(cora).get("/council/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    svgs = "".join(re.findall(r"<svg .*?</svg>", html, re.S))
+    lengths = re.findall(r'\b(?:x|y|width|height)="([^"]*)"', svgs)
+    assert lengths and [v for v in lengths if not re.fullmatch(r"-?\d+(\.\d+)?", v)] == []

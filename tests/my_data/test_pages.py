@@ -3,6 +3,8 @@
 import re
 from datetime import timedelta
 
+from django.utils import translation
+
 from governance.models import ActivityDay, Employee
 from tests.my_data.conftest import TODAY, TWO_DAYS_AGO, TYPED
 
@@ -150,3 +152,13 @@ def test_an_empty_period_says_earlier_data_is_still_kept(browser_as, bob, catalo
         "(see the totals above and your sessions below)."
     )
     assert text_of(body, "total-events") == "12"
+
+
+def test_chart_coordinates_stay_svg_numbers_in_german(browser_as, alice, recorded):
+    """German writes 0,5 for 0.5; an SVG length written that way draws nothing."""
+    with translation.override("de"):
+        body = browser_as(alice).get("/my-data/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    svg = re.search(r'<svg [^>]*data-testid="activity-chart".*?</svg>', body, re.S).group(0)
+    lengths = re.findall(r'\b(?:x|y|x1|x2|y1|y2|width|height)="([^"]*)"', svg)
+    assert lengths and [v for v in lengths if not re.fullmatch(r"-?\d+(\.\d+)?", v)] == []

@@ -194,6 +194,8 @@ ACCESS: dict[str, Access] = {
     # Django's form views take PUT as POST.
     "login": Access({"GET": ANYONE, "POST": ANYONE, "PUT": ANYONE}),
     "logout": Access({"POST": ANYONE}),
+    # The header's language switch: an employee's profile, anyone else's cookie.
+    "language": Access({"POST": ANYONE}),
     "password_change": Access({"GET": SIGNED_IN, "POST": SIGNED_IN, "PUT": SIGNED_IN}),
     "password_change_done": get(SIGNED_IN),
     "password_reset": Access({"GET": ANYONE, "POST": ANYONE, "PUT": ANYONE}),
@@ -324,6 +326,12 @@ ACCESS: dict[str, Access] = {
     # The published version: everyone reads it; a published version never changes (400).
     "api-notice-detail": Access({"GET": EMPLOYEES, "PATCH": OFFICER}, params={"pk": "notice"}),
     "api-notice-publish": Access({"POST": OFFICER}, params={"pk": "draft"}, writes={"POST"}),
+    # A draft's texts: the version's own (en) is replaced, and cannot be removed (400).
+    "api-notice-text": Access(
+        {"PUT": OFFICER, "DELETE": OFFICER},
+        params={"pk": "draft", "language": "language_en"},
+        bodies={"PUT": {"title": "t", "body": "b"}},
+    ),
     "api-device-list": Access(
         {"GET": OFFICER, "POST": OFFICER}, bodies={"POST": {"name": "laptop-42"}}, writes={"POST"}
     ),
@@ -432,6 +440,13 @@ ACCESS: dict[str, Access] = {
     ),
     "officer-notice-edit": Access(
         {"GET": OFFICER, "POST": OFFICER}, params={"version": "draft_version"}
+    ),
+    "officer-notice-text": Access(
+        {"GET": OFFICER, "POST": OFFICER},
+        params={"version": "draft_version", "language": "language_en"},
+    ),
+    "officer-notice-text-remove": Access(
+        {"POST": OFFICER}, params={"version": "draft_version", "language": "language_en"}
     ),
     "officer-devices": Access(
         {"GET": OFFICER, "POST": OFFICER}, bodies={"POST": {"name": "rogue"}}, writes={"POST"}
@@ -784,6 +799,7 @@ def _build_world() -> World:
         "notice_version": notice.version,
         "draft": draft.pk,
         "draft_version": draft.version,
+        "language_en": "en",
         "device": device.pk,
         "pipeline": pipeline.pk,
         "dataset": dataset.pk,

@@ -1,16 +1,19 @@
 """An employee's own consent: the notice, every scope's state, the history, owed erasures."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from governance.api.serializers.base import (
     StrictBooleanField,
+    StrictCharField,
     StrictSerializer,
     StrictSlugField,
     drf_datetime,
 )
+from governance.api.serializers.notices import LanguageField
 from governance.models import ConsentAction, ConsentMethod, ConsentState, OwedErasure
 from governance.selectors.api_support import consent_state_held
 from governance.services.scopes import Scope, scope_resolve
@@ -36,6 +39,27 @@ class NoticeSummarySerializer(serializers.Serializer):
     content_hash = serializers.CharField()
     material_change = serializers.BooleanField()
     effective_at = serializers.DateTimeField()
+
+
+class NoticeReadingSerializer(serializers.Serializer):
+    """The text of the notice this person reads: theirs, or the company's if missing."""
+
+    language = serializers.CharField(source="text.language")
+    title = serializers.CharField(source="text.title")
+    body = serializers.CharField(source="text.body")
+    content_hash = serializers.CharField(
+        source="text.content_hash", help_text="Send as text_hash when granting."
+    )
+    fallback = serializers.BooleanField(
+        help_text="The notice has no text in your language; this is the company's."
+    )
+    withdrawal_right = serializers.CharField(source="prose.withdrawal_right")
+    access_right = serializers.CharField(source="prose.access_right")
+    safeguards = serializers.CharField(source="prose.safeguards")
+    languages = serializers.SerializerMethodField(help_text="Every language the notice has.")
+
+    def get_languages(self, reading) -> list[str]:
+        return [text.language for text in reading.texts]
 
 
 class ScopeStateSerializer(serializers.Serializer):
@@ -67,6 +91,12 @@ class ConsentEventSerializer(serializers.Serializer):
     data_kind = serializers.CharField(source="data_kind.slug")
     state_version = serializers.IntegerField()
     notice_version = serializers.IntegerField()
+    text_language = serializers.CharField(
+        allow_null=True, help_text="Grants: the language of the notice text read."
+    )
+    text_hash = serializers.CharField(
+        allow_null=True, help_text="Grants: the content hash of the notice text read."
+    )
     occurred_at = serializers.DateTimeField()
     method = serializers.ChoiceField(choices=ConsentMethod.choices)
 
@@ -118,6 +148,9 @@ class OwedErasureSerializer(serializers.Serializer):
 
 class MyConsentsSerializer(serializers.Serializer):
     notice = NoticeSummarySerializer(allow_null=True, help_text="The notice in effect now.")
+    notice_text = NoticeReadingSerializer(
+        allow_null=True, help_text="Its text in your language, as you are asked to read it."
+    )
     needs_review = serializers.BooleanField(
         help_text="Some consent lapsed under a materially changed notice, or expired "
         "(older than the longest a consent lasts), and awaits a decision."
@@ -138,6 +171,27 @@ class ScopeSerializer(StrictSerializer):
         return {"scope": scope_resolve(**attrs)}
 
 
+@extend_schema_serializer(component_name="Scope")  # the grant body's schema name stays
+class GrantSerializer(ScopeSerializer):
+    """A scope to consent to, and optionally which text of the notice was read."""
+
+    language = LanguageField(
+        required=False,
+        help_text="The language the notice was read in; defaults to yours (or the "
+        "company's). A language the notice lacks records the company's text, as shown.",
+    )
+    text_hash = StrictCharField(
+        required=False,
+        max_length=64,
+        help_text="content_hash of the text read; refused (400) unless it is a text of "
+        "the notice in effect.",
+    )
+
+    def validate(self, attrs):
+        read = {name: attrs.pop(name) for name in ("language", "text_hash") if name in attrs}
+        return {**super().validate(attrs), **read}
+
+
 class WithdrawSerializer(ScopeSerializer):
     """Either one scope, or `{"all": true}` alone.
 
@@ -156,7 +210,7 @@ class WithdrawSerializer(ScopeSerializer):
     def validate_all(self, value: bool) -> bool:
         if value is not True:
             raise serializers.ValidationError(
-                "Send true to withdraw everything, or leave it out and name a scope."
+                _("Send true to withdraw everything, or leave it out and name a scope.")
             )
         return value
 
@@ -166,13 +220,13 @@ class WithdrawSerializer(ScopeSerializer):
             named = sorted(name for name in names if name in attrs)
             if named:
                 raise serializers.ValidationError(
-                    {name: ["Leave this out when withdrawing everything."] for name in named}
+                    {name: [_("Leave this out when withdrawing everything.")] for name in named}
                 )
             return {"all": True}
         missing = [name for name in names if name not in attrs]
         if missing:
             raise serializers.ValidationError(
-                {name: ["This field is required."] for name in missing}
+                {name: [_("This field is required.")] for name in missing}
             )
         held = consent_state_held(employee=self.context["employee"], **attrs)
         if held is not None:

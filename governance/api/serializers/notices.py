@@ -1,5 +1,7 @@
+from django.conf import settings
 from rest_framework import serializers
 
+from governance.api.schema import NamedEnumField
 from governance.api.serializers.base import (
     PlainTextField,
     StrictBooleanField,
@@ -7,9 +9,54 @@ from governance.api.serializers.base import (
     StrictSerializer,
     StrictSlugRelatedField,
 )
-from governance.models import Application, DataKind, Notice, Purpose
+from governance.models import Application, DataKind, Notice, NoticeText, Purpose
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
 from governance.models.notices import LawfulBasis
+
+
+class LanguageField(NamedEnumField):
+    """One of the portal's languages (settings.LANGUAGES); any other is a 400."""
+
+    enum_name = "LanguageEnum"
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(dict(settings.LANGUAGES)), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class NoticeTextSerializer(serializers.ModelSerializer):
+    """One text of a version: what a person reading it in `language` is shown."""
+
+    class Meta:
+        model = NoticeText
+        fields = ["language", "title", "body", *NoticeText.PROSE_FIELDS, "content_hash"]
+        read_only_fields = fields
+
+
+TEXT_PROSE_HELP = (
+    "This language's wording of the statement's {}: required to publish for every text "
+    "but the version's own, whose wording is the version's statement (set it there)."
+)
+
+
+class NoticeTextWriteSerializer(StrictSerializer):
+    """A draft's text in the language the path names."""
+
+    title = PlainTextField(max_length=200)
+    body = StrictCharField()
+    withdrawal_right = StrictCharField(
+        required=False, allow_blank=True, help_text=TEXT_PROSE_HELP.format("right to withdraw")
+    )
+    access_right = StrictCharField(
+        required=False, allow_blank=True, help_text=TEXT_PROSE_HELP.format("right of access")
+    )
+    safeguards = StrictCharField(
+        required=False, allow_blank=True, help_text=TEXT_PROSE_HELP.format("safeguards")
+    )
 
 
 class NoticeSerializer(serializers.ModelSerializer):
@@ -19,6 +66,12 @@ class NoticeSerializer(serializers.ModelSerializer):
     lapse_purposes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     lapse_applications = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     lapse_data_kinds = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    texts = NoticeTextSerializer(
+        many=True,
+        read_only=True,
+        help_text="One text per language; `title`, `body` and `language` above are the "
+        "version's own text, one of these.",
+    )
 
     class Meta:
         model = Notice
@@ -29,6 +82,7 @@ class NoticeSerializer(serializers.ModelSerializer):
             "title",
             "body",
             "language",
+            "texts",
             "purposes",
             "applications",
             "data_kinds",
@@ -87,7 +141,11 @@ class NoticeWriteSerializer(StrictSerializer):
 
     title = PlainTextField(max_length=200)
     body = StrictCharField()
-    language = PlainTextField(max_length=16, required=False)
+    language = LanguageField(
+        required=False,
+        help_text="The language of the version's own text (title, body); other languages "
+        "are added under texts/{language}.",
+    )
     purposes = _slugs(Purpose, "Purpose slugs; prohibited purposes are refused.")
     applications = _slugs(Application, "Application slugs.")
     data_kinds = _slugs(DataKind, "Data kind slugs.")

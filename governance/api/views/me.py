@@ -20,8 +20,8 @@ from governance.api.schema import errors
 from governance.api.serializers.audit import AccessLogEntrySerializer
 from governance.api.serializers.consent import (
     ConsentChangeSerializer,
+    GrantSerializer,
     MyConsentsSerializer,
-    ScopeSerializer,
     WithdrawSerializer,
 )
 from governance.api.views.base import JSONBodyMixin
@@ -34,7 +34,7 @@ from governance.selectors.consent import (
     consent_scopes_for,
     owed_erasures_for,
 )
-from governance.selectors.notices import notice_current
+from governance.selectors.notices import notice_current, notice_reading, reader_language
 from governance.services.consent import (
     RequestContext,
     consent_grant,
@@ -82,8 +82,10 @@ class MyConsentsView(APIView):
     def get(self, request):
         employee = request.user.employee
         notice = notice_current()
+        reading = notice and notice_reading(notice, language=reader_language(employee))
         data = {
             "notice": notice,
+            "notice_text": reading,
             "needs_review": consent_needs_review(employee=employee),
             "scopes": consent_scopes_for(employee=employee, notice=notice),
             "history": consent_history_for(employee=employee),
@@ -109,17 +111,17 @@ class MyConsentGrantView(JSONBodyMixin, APIView):
     @extend_schema(
         tags=[TAG],
         summary="Grant consent for one scope under the current notice",
-        request=ScopeSerializer,
+        request=GrantSerializer,
         responses=CHANGE_RESPONSES,
     )
     def post(self, request):
-        serializer = ScopeSerializer(data=request.data)
+        serializer = GrantSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = consent_grant(
             employee=request.user.employee,
-            scope=serializer.validated_data["scope"],
             actor=request.user,
             context=api_request_context(request),
+            **serializer.validated_data,
         )
         return consent_change_response(request, [event] if event else [])
 
