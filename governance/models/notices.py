@@ -1,9 +1,20 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from governance.models.catalogue import Application, DataKind, Purpose
+
+
+def language_name(code: str, *, own: bool = False) -> str:
+    """A language's name in the reader's language ("German" to an English reader,
+    "Deutsch" to a German one), or with `own` in that language itself (for a switch)."""
+    try:
+        info = get_language_info(code)
+    except KeyError:  # a language Django does not know: the name LANGUAGES gives
+        return dict(settings.LANGUAGES).get(code, code)
+    return info["name_local"] if own else str(info["name_translated"])
 
 
 class LawfulBasis(models.TextChoices):
@@ -159,4 +170,4 @@ class NoticeText(models.Model):
 
     @property
     def language_name(self) -> str:
-        return dict(settings.LANGUAGES).get(self.language, self.language)
+        return language_name(self.language)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from governance.models import Notice, NoticeText
+from governance.models.notices import language_name
 
 
 def notice_current() -> Notice | None:
@@ -28,10 +29,6 @@ def notice_list():
     return Notice.objects.prefetch_related(
         "purposes", "applications", "data_kinds", "texts"
     ).order_by("-version")
-
-
-def language_name(code: str) -> str:
-    return dict(settings.LANGUAGES).get(code, code)
 
 
 def reader_language(employee=None, wanted: str | None = None) -> str:
@@ -78,7 +75,7 @@ class NoticeReading:
     def others(self) -> list[tuple[str, str]]:
         """(code, name) of the version's other languages, for the switch."""
         return [
-            (text.language, text.language_name)
+            (text.language, language_name(text.language, own=True))
             for text in self.texts
             if text.language != self.text.language
         ]

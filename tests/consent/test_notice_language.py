@@ -5,8 +5,10 @@ import re
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext, override
 
 from governance.models import ConsentEvent
+from governance.models.notices import language_name
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.notices import notice_create, notice_publish, notice_text_set
 from governance.services.receipts import consent_receipt
@@ -20,7 +22,18 @@ GERMAN = {
     "access_right": "Sie können sehen, was über Sie gespeichert ist, und eine Kopie verlangen.",
     "safeguards": "Passwortfelder und Kartennummern werden nie gespeichert.",
 }
-FALLBACK = "This notice is not available in Deutsch; it is shown in English."
+
+
+def fallback_said_in_german() -> str:
+    """The fallback line as a German reader sees it: the sentence and both names in German."""
+    with override("de"):
+        return gettext("This notice is not available in %(wanted)s; it is shown in %(shown)s.") % {
+            "wanted": language_name("de"),
+            "shown": language_name("en"),
+        }
+
+
+FALLBACK = fallback_said_in_german()
 
 
 def publish_v2(catalogue, olivia, *, german: bool):

@@ -2,7 +2,7 @@
 
 Each template under templates/ is lexed with Django's own template Lexer. What is
 left after taking out the marked text ({% translate %}, {% blocktranslate %}), tags,
-variables, comments, scripts, HTML markup and entities must have no word in it; nor
+variables, comments, scripts, code listings (<pre>), HTML markup and entities must have no word in it; nor
 may the attributes people read or hear (title, alt, aria-label, placeholder, the
 confirmation text of data-confirm, the value of a button-like input), nor the
 fallback text of a `|default:"..."` filter when it is words (with a space: a single
@@ -79,7 +79,8 @@ def words(text: str) -> list[str]:
 def unmarked_words(source: str) -> list[str]:
     text, defaults = unmarked_text(source)
     text = re.sub(r"<!--.*?-->", HOLE, text, flags=re.DOTALL)
-    text = re.sub(r"<(script|style)\b.*?</\1\s*>", HOLE, text, flags=re.DOTALL | re.IGNORECASE)
+    # Scripts, styles and code listings (<pre>) are not language.
+    text = re.sub(r"<(script|style|pre)\b.*?</\1\s*>", HOLE, text, flags=re.DOTALL | re.IGNORECASE)
     found = []
     for tag in re.findall(r"<[^>]*>", text):
         found += [w for _name, value in READ_ATTRIBUTES.findall(tag) for w in words(value[1:-1])]
@@ -134,7 +135,8 @@ def test_an_unmarked_word_is_found(source):
         '<script src="x.js" defer></script>',
         "{{ when|utc }} &mdash; 12 &middot; 3 UTC",
         '{{ label|default:_("← Newer") }} {{ x|default:"—" }} {{ tags|default:"info" }}',
-        "The hold: {{ base_url }}/legal/holds/{{ hold.pk }}/",
+        '{% translate "The hold:" %} {{ base_url }}/legal/holds/{{ hold.pk }}/',
+        "<pre><code>import json\nreceipt = json.load(open(path))</code></pre>",
     ],
 )
 def test_marked_text_markup_and_values_pass(source):

@@ -108,7 +108,7 @@ def test_another_language_must_word_the_rights_and_safeguards_to_publish(draft, 
     with pytest.raises(ValidationError) as refused:
         notice_publish(notice=draft, actor=olivia)
 
-    assert "Deutsch" in " ".join(refused.value.message_dict["texts"])
+    assert "German" in " ".join(refused.value.message_dict["texts"])
     draft.refresh_from_db()
     assert draft.status == Notice.Status.DRAFT
 

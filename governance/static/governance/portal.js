@@ -41,14 +41,15 @@ window.portalPoll = function (url, ms, onBody) {
   });
 
   // <button data-copy="#input" hidden> copies that input's value, where the
-  // browser offers a clipboard (the button stays hidden where it does not).
+  // browser offers a clipboard (the button stays hidden where it does not), then
+  // says so in the words of its data-copied attribute (the page's language).
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) return;
     button.hidden = false;
     button.addEventListener("click", function () {
       var input = document.querySelector(button.getAttribute("data-copy"));
       navigator.clipboard.writeText(input.value).then(function () {
-        button.textContent = "Copied";
+        button.textContent = button.getAttribute("data-copied") || "Copied";
       });
     });
   });
