@@ -6,7 +6,6 @@ the way must show it: its computed outline or box-shadow is visible while it
 has focus and differs from its look once focus moves on (WCAG 2.4.7, 2.1.1).
 """
 
-import importlib.util
 import re
 import zipfile
 
@@ -28,7 +27,6 @@ pytestmark = pytest.mark.browser
 
 WORKER = 60_000  # ms: a real worker picks the package up and builds it
 MAX_TABS = 250
-HAS_EXPORTS = importlib.util.find_spec("governance.services.exports") is not None
 
 # The focus indicator as the page draws it: outline and box-shadow, computed.
 FOCUS_LOOK = """el => {
@@ -156,8 +154,6 @@ def packages_removed():
 def test_an_employee_files_an_access_request_and_downloads_the_package_by_keyboard(
     page, celery_worker, alice_consents_all, olivia, token, password, tmp_path, packages_removed
 ):
-    if not HAS_EXPORTS:
-        pytest.skip("governance.services.exports is not in this build: no package to download")
     record_events(token)
     keys = Keyboard(page)
     keys.log_in("alice@example.com", password)
