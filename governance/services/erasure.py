@@ -225,6 +225,7 @@ def _job_drive(job_id: int) -> None:
     ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.PENDING).update(
         state=ErasureJob.State.RUNNING, started_at=timezone.now()
     )
+    job = ErasureJob.objects.get(pk=job_id)
     errors: list[Exception] = []
     while True:
         steps = list(ErasureStep.objects.filter(job_id=job_id))
@@ -233,18 +234,72 @@ def _job_drive(job_id: int) -> None:
             erasure_job_finish(job_id)
             break
         stage = min(REGISTRY[s.store].stage for s in open_steps)
-        outcomes = [
-            # Every earlier stage has ended (just read): no need to read the steps again.
-            _step_run(step.pk, ready=True)
+        # Every earlier stage has ended (just read): no need to read the steps again.
+        pending = [
+            step
             for step in open_steps
             if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING
         ]
+        ended = _steps_with_nothing_end(job, pending)
+        outcomes = [_step_run(step.pk, ready=True) for step in pending if step.pk not in ended]
         ran = [o for o in outcomes if o is not None]
         errors += [o.error for o in ran if o.error is not None]
-        if not ran or any(o.state == ErasureStep.State.PENDING for o in ran):
+        if not (ran or ended) or any(o.state == ErasureStep.State.PENDING for o in ran):
             break  # held by another worker, or released for a retry: not ours to drive
     if errors:
         raise errors[0]
+
+
+def _steps_with_nothing_end(job: ErasureJob, steps: list[ErasureStep]) -> set[int]:
+    """End at once the steps whose stores hold nothing of the subject in scope; their
+    ids. A step per store would spend a claim, a count and an end on each (derived
+    stores are often empty): instead the stores in PostgreSQL answer together in one
+    query (their `anything_sql`), a small store elsewhere by its own count, and one
+    UPDATE ends the steps of those that found nothing. No delete runs, so no hold is at
+    stake, and what they found is the fresh count: rows left 0, as when a step counts
+    first on its own. Rows erased by an earlier attempt of a step stay its figures."""
+    scope = job_scope(job)
+    targets = {step.pk: store(step.store) for step in steps}
+    asking = [pk for pk, target in targets.items() if hasattr(target, "anything_sql")]
+    empty = []
+    if asking:
+        questions = [targets[pk].anything_sql(job.subject, scope) for pk in asking]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join(sql for sql, _ in questions),
+                [param for _, params in questions for param in params],
+            )
+            answers = cursor.fetchone()
+        empty = [pk for pk, anything in zip(asking, answers, strict=True) if not anything]
+    # A small store elsewhere (Redis) counts on its own, as its step would first.
+    empty += [
+        pk
+        for pk, target in targets.items()
+        if pk not in asking
+        and target.estimate(job.subject, scope) is None
+        and target.count(job.subject, scope) == 0
+    ]
+    if not empty:
+        return set()
+    now = timezone.now()
+    ErasureStep.objects.filter(pk__in=empty, state=ErasureStep.State.PENDING).update(
+        state=ErasureStep.State.VERIFIED,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), Value(now)),
+        rows_before=F("rows_deleted"),
+        rows_expected=Coalesce(F("rows_expected"), F("rows_deleted")),
+        rows_after=0,
+        rows_held=0,
+        lease_until=None,
+        finished_at=now,
+        last_error="",
+    )
+    for pk in empty:
+        logger.info(
+            "erasure job %s step %s: 0 rows, nothing in scope (asked with %d other stores)",
+            job.pk, targets[pk].name, len(targets) - 1,
+        )  # fmt: skip
+    return set(empty)
 
 
 @contextmanager

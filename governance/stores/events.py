@@ -467,6 +467,13 @@ class EventsStore(EventsLane):
         with default_connection.cursor() as cursor:
             return round(sum(_rows_expected(cursor, subject, where, params).values()))
 
+    def anything_sql(self, subject: str, scope: SubjectScope = EVERYTHING) -> tuple[str, list]:
+        where, params = scope_sql(scope)
+        return (
+            f"EXISTS (SELECT 1 FROM {EVENT_TABLE} WHERE subject = %s{where})",
+            [subject, *params],
+        )
+
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         """Stream rows with a server-side cursor: never a subject's whole history in memory."""
         where, params = scope_sql(scope)
