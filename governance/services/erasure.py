@@ -218,10 +218,16 @@ def erasure_job_advance(job_id: int) -> None:
     the task that drove it records the failure.
     """
     with _commits_unflushed():
-        _job_drive(job_id)
+        ended, errors = _job_drive(job_id)
+    if ended:  # with its commits flushed again: the receipt's commit waits for the disk
+        erasure_job_finish(job_id)
+    if errors:
+        raise errors[0]
 
 
-def _job_drive(job_id: int) -> None:
+def _job_drive(job_id: int) -> tuple[bool, list[Exception]]:
+    """Run the job's open steps, stage by stage; whether every step has ended (the job
+    is to be settled), and the errors its steps raised."""
     ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.PENDING).update(
         state=ErasureJob.State.RUNNING, started_at=timezone.now()
     )
@@ -230,8 +236,7 @@ def _job_drive(job_id: int) -> None:
     while True:
         open_steps = [s for s in steps if s.state not in TERMINAL]
         if not open_steps:
-            erasure_job_finish(job_id)  # reads the steps again, under the job's lock
-            break
+            return True, errors
         stage = min(REGISTRY[s.store].stage for s in open_steps)
         staged = [s for s in open_steps if REGISTRY[s.store].stage == stage]
         # Every earlier stage has ended (as read): no need to read the steps again.
@@ -254,8 +259,7 @@ def _job_drive(job_id: int) -> None:
         for step in staged:
             outcome = outcomes.get(step.pk)
             step.state = outcome.state if outcome else ErasureStep.State.VERIFIED
-    if errors:
-        raise errors[0]
+    return False, errors
 
 
 def _steps_read(job_id: int) -> list[ErasureStep]:
@@ -321,9 +325,9 @@ def _commits_unflushed():
     WAL reaches the disk (`synchronous_commit = off`): a flush per commit cost more
     than a small store's whole step. Nothing is lost that the proof needs: a server
     crash can only take the last of these commits with it, whole (a claim, or a batch
-    with its own progress), and the step runs again. The receipt's commit flushes
-    (erasure_job_finish turns it back on for its transaction), and the WAL is written
-    in order, so a durable receipt means every batch before it is durable too."""
+    with its own progress), and the step runs again. The receipt's commit flushes (the
+    driver settles the job after this is reset), and the WAL is written in order, so a
+    durable receipt means every batch before it is durable too."""
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
     try:
@@ -663,8 +667,8 @@ def _expected(step: ErasureStep, *otherwise) -> Coalesce:
 def erasure_job_finish(job_id: int) -> ErasureJob:
     """Settle the job's state from its steps; issue the receipt once when all verified."""
     with transaction.atomic():
-        with connection.cursor() as cursor:  # the receipt is durable before it is shown
-            cursor.execute("SET LOCAL synchronous_commit TO on")
+        # Its commit flushes (never called with commits unflushed): the receipt is durable
+        # before it is shown.
         job = ErasureJob.objects.select_for_update(no_key=True).get(pk=job_id)
         if job.state == ErasureJob.State.VERIFIED:
             return job
