@@ -14,6 +14,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.urls import URLPattern
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
@@ -21,7 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NUL = "\x00"
-NUL_IN_QUERY = "Null characters are not allowed."
+NUL_IN_QUERY = gettext_lazy("Null characters are not allowed.")
 API_PREFIX = "/api/"
 
 
@@ -39,7 +41,7 @@ def exception_handler(exc, context):
 
 def _nul_in_query(request) -> dict[str, list[str]]:
     return {
-        name.replace(NUL, "\\x00"): [NUL_IN_QUERY]
+        name.replace(NUL, "\\x00"): [str(NUL_IN_QUERY)]
         for name, values in request.GET.lists()
         if NUL in name or any(NUL in value for value in values)
     }
@@ -51,7 +53,7 @@ def refuse_nul_characters(view):
     @functools.wraps(view)
     def guarded(request, *args, **kwargs):
         if NUL in request.path_info:
-            return JsonResponse({"detail": "Not found."}, status=404)
+            return JsonResponse({"detail": _("Not found.")}, status=404)
         errors = _nul_in_query(request)
         if errors:
             return JsonResponse(errors, status=400)
@@ -73,18 +75,18 @@ def _is_api(request) -> bool:
 @csrf_exempt  # it changes nothing; a CSRF refusal would be Django's HTML 403 page
 def api_not_found(request, *args, **kwargs):
     """Every /api/ path that names no endpoint, even with DEBUG on (no HTML debug page)."""
-    return JsonResponse({"detail": "Not found."}, status=404)
+    return JsonResponse({"detail": _("Not found.")}, status=404)
 
 
 def bad_request(request, exception=None):
     if _is_api(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception=None):
     if _is_api(request):
-        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+        return JsonResponse({"detail": _("You do not have permission to do this.")}, status=403)
     return defaults.permission_denied(request, exception)
 
 
@@ -96,5 +98,5 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     if _is_api(request):
-        return JsonResponse({"detail": "Server error."}, status=500)
+        return JsonResponse({"detail": _("Server error.")}, status=500)
     return defaults.server_error(request)

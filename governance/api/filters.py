@@ -7,6 +7,7 @@ reads `?enabled=yes` as "no filter" and would answer with every row.
 import django_filters
 from django import forms
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
@@ -23,7 +24,7 @@ from governance.models import (
 class StrictBooleanFormField(forms.Field):
     """`true` or `false`, or absent; anything else (even empty) is an error."""
 
-    default_error_messages = {"invalid": "Must be true or false."}
+    default_error_messages = {"invalid": _("Must be true or false.")}
 
     def to_python(self, value):
         if value is None:

@@ -8,11 +8,13 @@ fails as a server error. Here a value that is not a whole number in range is a
 
 import re
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, LimitOffsetPagination
 
 MAX_PAGE_SIZE = 1000
-INVALID_CURSOR = "Not a cursor this list gave out: follow `next` or `previous`."
+INVALID_CURSOR = gettext_lazy("Not a cursor this list gave out: follow `next` or `previous`.")
 # PostgreSQL's OFFSET is a bigint; anything past the last row is an empty page anyway.
 MAX_OFFSET = 2**63 - 1
 # Plain ASCII digits: int() would also take " 7", "+7", "7_000" and other scripts' digits.
@@ -26,7 +28,14 @@ def query_int(request, name: str, *, default: int, minimum: int, maximum: int) -
         return default
     value = int(raw) if DIGITS.fullmatch(raw) else None
     if value is None or not minimum <= value <= maximum:
-        raise ValidationError({name: [f"Must be a whole number from {minimum} to {maximum}."]})
+        raise ValidationError(
+            {
+                name: [
+                    _("Must be a whole number from %(minimum)s to %(maximum)s.")
+                    % {"minimum": minimum, "maximum": maximum}
+                ]
+            }
+        )
     return value
 
 
@@ -98,7 +107,7 @@ class SeqCursorPagination(CursorPagination):
             position = cursor.position if cursor is not None else None
             readable = position is None or DIGITS.fullmatch(position) is not None
         if not readable:
-            raise ValidationError({self.cursor_query_param: [INVALID_CURSOR]})
+            raise ValidationError({self.cursor_query_param: [str(INVALID_CURSOR)]})
         return cursor
 
     def get_schema_operation_parameters(self, view):

@@ -4,6 +4,7 @@ Being an employee is having an Employee record, not being in the `employee`
 group: the record is what consent, receipts and the audit subject hang on.
 """
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from governance.models import Role
@@ -21,14 +22,14 @@ def has_any_role(user, *roles: Role) -> bool:
 class IsEmployee(BasePermission):
     """The caller has an Employee record: the /me endpoints act on it and nothing else."""
 
-    message = "Only employees have consent records."
+    message = _("Only employees have consent records.")
 
     def has_permission(self, request, view) -> bool:
         return is_employee(request.user)
 
 
 class IsPrivacyOfficer(BasePermission):
-    message = "Only privacy officers may do this."
+    message = _("Only privacy officers may do this.")
 
     def has_permission(self, request, view) -> bool:
         return user_has_role(request.user, Role.PRIVACY_OFFICER)
@@ -38,14 +39,14 @@ class IsLegal(BasePermission):
     """Legal holds are legal's alone: a matter and its custodians are not for anyone else,
     and officers learn of a hold only as an erasure partly deferred."""
 
-    message = "Only legal may do this."
+    message = _("Only legal may do this.")
 
     def has_permission(self, request, view) -> bool:
         return user_has_role(request.user, Role.LEGAL)
 
 
 class IsOfficerOrLegal(BasePermission):
-    message = "Only privacy officers and legal may do this."
+    message = _("Only privacy officers and legal may do this.")
 
     def has_permission(self, request, view) -> bool:
         return has_any_role(request.user, Role.PRIVACY_OFFICER, Role.LEGAL)
@@ -61,7 +62,7 @@ class CatalogueAccess(BasePermission):
     anyone trying to slip data past them, so they stay with officers and legal.
     """
 
-    message = "You may not do this with the catalogue."
+    message = _("You may not do this with the catalogue.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -80,7 +81,7 @@ class NoticeAccess(BasePermission):
     Which notices a reader sees (drafts or not) is decided by the view's queryset.
     """
 
-    message = "You may not do this with notices."
+    message = _("You may not do this with notices.")
 
     def has_permission(self, request, view) -> bool:
         user = request.user

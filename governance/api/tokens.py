@@ -1,5 +1,6 @@
 """Bearer tokens of service principals (capture devices, training pipelines)."""
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -40,8 +41,15 @@ class BearerTokenAuthentication(BaseAuthentication):
             return None
         principal = self.find(parts[1].decode("latin-1"))
         if principal is None:
-            raise exceptions.AuthenticationFailed(f"Unknown or revoked {self.kind} token.")
+            raise exceptions.AuthenticationFailed(self.unknown_message())
         return (TokenCaller(principal, self.kind), principal)
+
+    def unknown_message(self) -> str:
+        if self.kind == "device":
+            return _("Unknown or revoked device token.")
+        if self.kind == "pipeline":
+            return _("Unknown or revoked pipeline token.")
+        return _("Unknown or revoked %(kind)s token.") % {"kind": self.kind}
 
     def authenticate_header(self, request):
         return f'Bearer realm="{self.realm}"'

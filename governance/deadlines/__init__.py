@@ -13,6 +13,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.translation import gettext_lazy as _
+
 UK_COUNTRIES = frozenset({"GB", "UK", "GG", "JE", "IM"})
 CALIFORNIA = frozenset({"CA", "CALIFORNIA", "US-CA"})
 
@@ -27,7 +29,7 @@ def add_months(day: date, months: int) -> date:
 @dataclass(frozen=True)
 class Clock:
     key: str  # one of RequestClock's values
-    label: str
+    label: str  # lazy: the law's name in the reader's language
     months: int  # the first period in calendar months, or 0 when counted in days
     days: int
     extension_months: int
@@ -52,7 +54,9 @@ class Clock:
 
 GDPR = Clock("gdpr", "GDPR", months=1, days=0, extension_months=2, extension_days=0)
 UK_GDPR = Clock("uk_gdpr", "UK GDPR", months=1, days=0, extension_months=2, extension_days=0)
-CPRA = Clock("cpra", "CPRA (California)", months=0, days=45, extension_months=0, extension_days=45)
+CPRA = Clock(
+    "cpra", _("CPRA (California)"), months=0, days=45, extension_months=0, extension_days=45
+)
 CLOCKS = {clock.key: clock for clock in (GDPR, UK_GDPR, CPRA)}
 
 

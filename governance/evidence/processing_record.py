@@ -14,6 +14,7 @@ from typing import BinaryIO
 import orjson
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from governance.models import (
@@ -219,48 +220,58 @@ class _RecordPdf(FPDF):
     def footer(self):
         self.set_y(-12)
         self.set_font("helvetica", size=8)
-        self.cell(0, 8, f"Record of processing activities - page {self.page_no()}", align="C")
+        footer = _("Record of processing activities - page %(page)s") % {"page": self.page_no()}
+        self.cell(0, 8, _text(footer), align="C")
 
 
 def _pdf(record: dict) -> bytes:
     pdf = _RecordPdf(format="A4")
-    pdf.set_title("Record of processing activities")
+    pdf.set_title(_text(_("Record of processing activities")))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 16)
-    pdf.multi_cell(0, 9, "Record of processing activities (GDPR Art. 30)", new_x="LMARGIN",
-                   new_y="NEXT")  # fmt: skip
+    pdf.multi_cell(0, 9, _text(_("Record of processing activities (GDPR Art. 30)")),
+                   new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     controller = record["controller"]
     _paragraph(
         pdf,
-        f"Controller: {controller.get('piiController', '')}, {controller.get('address', '')}. "
-        f"Contact: {controller.get('contact', '')}, {controller.get('email', '')}, "
-        f"{controller.get('phone', '')}. Generated {record['generated_at'][:16]} UTC from the "
-        "portal's catalogue, retention policies and safeguards.",
+        _(
+            "Controller: %(controller)s, %(address)s. Contact: %(contact)s, %(email)s, "
+            "%(phone)s. Generated %(generated)s UTC from the portal's catalogue, retention "
+            "policies and safeguards."
+        )
+        % {
+            "controller": controller.get("piiController", ""),
+            "address": controller.get("address", ""),
+            "contact": controller.get("contact", ""),
+            "email": controller.get("email", ""),
+            "phone": controller.get("phone", ""),
+            "generated": record["generated_at"][:16],
+        },
     )
-    _heading(pdf, "1. Purposes and their lawful basis")
-    _table(pdf, ("Purpose", "Use", "Lawful basis", "Description"), (25, 15, 30, 30),
+    _heading(pdf, _("1. Purposes and their lawful basis"))
+    _table(pdf, (_("Purpose"), _("Use"), _("Lawful basis"), _("Description")), (25, 15, 30, 30),
            [(p["name"], p["use"], p["lawful_basis"], p["description"])
             for p in record["purposes"]])  # fmt: skip
-    _heading(pdf, "2. Categories of personal data (data kinds)")
-    _table(pdf, ("Data kind", "Category", "Description"), (25, 25, 50),
+    _heading(pdf, _("2. Categories of personal data (data kinds)"))
+    _table(pdf, (_("Data kind"), _("Category"), _("Description")), (25, 25, 50),
            [(k["name"], k["category"], k["description"]) for k in record["data_categories"]])  # fmt: skip
-    _paragraph(pdf, "Recorded in the applications: "
-               + _text([a["name"] for a in record["applications"] if a["recorded"]]) + ".")  # fmt: skip
-    _heading(pdf, "3. Categories of data subjects")
-    _table(pdf, ("Category", "Description", "Countries"), (30, 50, 20),
+    _paragraph(pdf, _("Recorded in the applications: %(applications)s.")
+               % {"applications": _text([a["name"] for a in record["applications"] if a["recorded"]])})  # fmt: skip
+    _heading(pdf, _("3. Categories of data subjects"))
+    _table(pdf, (_("Category"), _("Description"), _("Countries")), (30, 50, 20),
            [(s["category"], s["description"], s["countries"] or "-")
             for s in record["data_subjects"]])  # fmt: skip
-    _heading(pdf, "4. Recipients")
-    _bullets(pdf, record["recipients"] or ["None"])
-    _heading(pdf, "5. Transfers to third countries or international organisations")
-    _bullets(pdf, record["transfers"] or ["None"])
-    _heading(pdf, "6. Retention periods per store")
-    _table(pdf, ("Store", "What it holds", "Kept"), (15, 40, 45),
+    _heading(pdf, _("4. Recipients"))
+    _bullets(pdf, record["recipients"] or [_("None")])
+    _heading(pdf, _("5. Transfers to third countries or international organisations"))
+    _bullets(pdf, record["transfers"] or [_("None")])
+    _heading(pdf, _("6. Retention periods per store"))
+    _table(pdf, (_("Store"), _("What it holds"), _("Kept")), (15, 40, 45),
            [(r["store"], r["description"], r["period"]) for r in record["retention"]])  # fmt: skip
-    _heading(pdf, "7. Safeguards in force")
-    _bullets(pdf, record["safeguards"] or ["No safeguard rule is enabled"])
-    _heading(pdf, "8. Technical and organisational security measures")
+    _heading(pdf, _("7. Safeguards in force"))
+    _bullets(pdf, record["safeguards"] or [_("No safeguard rule is enabled")])
+    _heading(pdf, _("8. Technical and organisational security measures"))
     _bullets(pdf, record["technical_measures"])
     return bytes(pdf.output())
 

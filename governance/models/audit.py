@@ -1,6 +1,7 @@
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -11,9 +12,9 @@ class AuditEvent(models.Model):
     """
 
     class ActorType(models.TextChoices):
-        USER = "user", "User"
-        SERVICE = "service", "Service principal"
-        SYSTEM = "system", "System"
+        USER = "user", _("User")
+        SERVICE = "service", _("Service principal")
+        SYSTEM = "system", _("System")
 
     seq = models.BigIntegerField(primary_key=True)
     occurred_at = models.DateTimeField()

@@ -1,6 +1,7 @@
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Names and titles are shown in pages, receipts and exports: a control character
 # (C0, DEL or C1) in one is invisible, breaks lines and terminals, or is a NUL
@@ -64,8 +65,8 @@ class Purpose(models.Model):
     """Why data is processed. Prohibited purposes name what data must never serve."""
 
     class Use(models.TextChoices):
-        PERMITTED = "permitted", "Permitted"
-        PROHIBITED = "prohibited", "Prohibited"
+        PERMITTED = "permitted", _("Permitted")
+        PROHIBITED = "prohibited", _("Prohibited")
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=120)
@@ -102,18 +103,18 @@ class SafeguardRule(models.Model):
     """A rule applied before anything is stored: exclusions, redaction, coarsening."""
 
     class Kind(models.TextChoices):
-        EXCLUDED_APPLICATION = "excluded_application", "Excluded application"
-        WINDOW_TITLE_PATTERN = "window_title_pattern", "Excluded window title pattern"
-        REDACTION_DETECTOR = "redaction_detector", "Redaction detector"
-        KEYSTROKE_TIMING = "keystroke_timing", "Keystroke timing coarsening"
+        EXCLUDED_APPLICATION = "excluded_application", _("Excluded application")
+        WINDOW_TITLE_PATTERN = "window_title_pattern", _("Excluded window title pattern")
+        REDACTION_DETECTOR = "redaction_detector", _("Redaction detector")
+        KEYSTROKE_TIMING = "keystroke_timing", _("Keystroke timing coarsening")
 
     class Detector(models.TextChoices):
-        CARD_NUMBER = "card_number", "Card numbers (Luhn-checked)"
-        NATIONAL_ID = "national_id", "National identifiers (US SSN, UK NINO)"
-        EMAIL = "email", "Email addresses"
-        PHONE = "phone", "Phone numbers"
-        IBAN = "iban", "IBANs"
-        SECRET = "secret", "Secrets and API keys"
+        CARD_NUMBER = "card_number", _("Card numbers (Luhn-checked)")
+        NATIONAL_ID = "national_id", _("National identifiers (US SSN, UK NINO)")
+        EMAIL = "email", _("Email addresses")
+        PHONE = "phone", _("Phone numbers")
+        IBAN = "iban", _("IBANs")
+        SECRET = "secret", _("Secrets and API keys")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     name = models.CharField(max_length=120)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from governance.models.catalogue import Application, DataKind, Purpose
 from governance.models.people import Employee
@@ -25,11 +26,11 @@ class DatasetSnapshot(models.Model):
     same definition supersedes the older ones."""
 
     class State(models.TextChoices):
-        BUILDING = "building", "Building"
-        READY = "ready", "Ready"
-        SUPERSEDED = "superseded", "Superseded"
-        EXPIRED = "expired", "Expired"
-        FAILED = "failed", "Failed"
+        BUILDING = "building", _("Building")
+        READY = "ready", _("Ready")
+        SUPERSEDED = "superseded", _("Superseded")
+        EXPIRED = "expired", _("Expired")
+        FAILED = "failed", _("Failed")
 
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
     applications = models.ManyToManyField(Application, related_name="+")

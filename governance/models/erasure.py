@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from governance.models.catalogue import Application, DataKind, Purpose
 from governance.models.consent import ConsentEvent
@@ -16,8 +17,8 @@ class OwedErasure(models.Model):
     """
 
     class State(models.TextChoices):
-        OWED = "owed", "Pending"
-        SCHEDULED = "scheduled", "Scheduled"
+        OWED = "owed", _("Pending")
+        SCHEDULED = "scheduled", _("Scheduled")
 
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="owed_erasures")
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")
@@ -49,12 +50,12 @@ class OwedErasure(models.Model):
 
 
 class ErasureCause(models.TextChoices):
-    CONSENT_WITHDRAWAL = "consent_withdrawal", "Consent withdrawn"
+    CONSENT_WITHDRAWAL = "consent_withdrawal", _("Consent withdrawn")
     # Lapsed by a material notice or expired by age, and not given again in the grace period.
-    CONSENT_ENDED = "consent_ended", "Consent lapsed or expired"
-    OFFICER = "officer", "Privacy officer"
-    REQUEST = "request", "Data subject request"
-    LEFT = "left", "Left the company"
+    CONSENT_ENDED = "consent_ended", _("Consent lapsed or expired")
+    OFFICER = "officer", _("Privacy officer")
+    REQUEST = "request", _("Data subject request")
+    LEFT = "left", _("Left the company")
 
 
 class ErasureJob(models.Model):
@@ -66,11 +67,11 @@ class ErasureJob(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "In progress"
-        VERIFIED = "verified", "Done"
-        BLOCKED_BY_HOLD = "blocked_by_hold", "Partly deferred by a legal hold"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("In progress")
+        VERIFIED = "verified", _("Done")
+        BLOCKED_BY_HOLD = "blocked_by_hold", _("Partly deferred by a legal hold")
+        FAILED = "failed", _("Failed")
 
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="erasure_jobs")
     subject = models.CharField(max_length=40)
@@ -114,11 +115,11 @@ class ErasureStep(models.Model):
     """The part of an ErasureJob that concerns one store."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        RUNNING = "running", "Running"
-        VERIFIED = "verified", "Verified"
-        BLOCKED_BY_HOLD = "blocked_by_hold", "Blocked by hold"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        VERIFIED = "verified", _("Verified")
+        BLOCKED_BY_HOLD = "blocked_by_hold", _("Blocked by hold")
+        FAILED = "failed", _("Failed")
 
     job = models.ForeignKey(ErasureJob, on_delete=models.PROTECT, related_name="steps")
     store = models.CharField(max_length=32)

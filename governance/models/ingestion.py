@@ -4,6 +4,7 @@ Every row names its person by the pseudonymous `subject` id, never by email.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from governance.models.catalogue import Application, DataKind, Purpose
 from governance.models.devices import CaptureDevice
@@ -12,14 +13,14 @@ EVENT_TABLE = "governance_interactionevent"
 
 
 class EventType(models.TextChoices):
-    KEY_DOWN = "key_down", "Key down"
-    KEY_UP = "key_up", "Key up"
-    POINTER_MOVE = "pointer_move", "Pointer move"
-    POINTER_DOWN = "pointer_down", "Pointer down"
-    POINTER_UP = "pointer_up", "Pointer up"
-    SCROLL = "scroll", "Scroll"
-    MENU_SELECT = "menu_select", "Menu select"
-    WINDOW_FOCUS = "window_focus", "Window focus"
+    KEY_DOWN = "key_down", _("Key down")
+    KEY_UP = "key_up", _("Key up")
+    POINTER_MOVE = "pointer_move", _("Pointer move")
+    POINTER_DOWN = "pointer_down", _("Pointer down")
+    POINTER_UP = "pointer_up", _("Pointer up")
+    SCROLL = "scroll", _("Scroll")
+    MENU_SELECT = "menu_select", _("Menu select")
+    WINDOW_FOCUS = "window_focus", _("Window focus")
 
 
 # Which catalogue data kind each event type is recorded (and consented) as.

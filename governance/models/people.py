@@ -4,14 +4,15 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Lower, Upper
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    EMPLOYEE = "employee", "Employee"
-    PRIVACY_OFFICER = "privacy_officer", "Privacy officer"
-    LEGAL = "legal", "Legal"
-    ADMIN = "admin", "Admin"
-    WORKS_COUNCIL = "works_council", "Works council"
+    EMPLOYEE = "employee", _("Employee")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+    LEGAL = "legal", _("Legal")
+    ADMIN = "admin", _("Admin")
+    WORKS_COUNCIL = "works_council", _("Works council")
 
 
 def new_subject_id() -> str:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from governance.models.catalogue import Application, DataKind, Purpose
 from governance.models.erasure import ErasureJob
@@ -10,12 +11,12 @@ from governance.models.people import Employee
 
 
 class RequestKind(models.TextChoices):
-    ACCESS = "access", "Access to my data (Art. 15)"
-    PORTABILITY = "portability", "A portable copy (Art. 20)"
-    ERASURE = "erasure", "Erasure (Art. 17)"
-    RECTIFICATION = "rectification", "Correction (Art. 16)"
-    RESTRICTION = "restriction", "Restriction of processing (Art. 18)"
-    OBJECTION = "objection", "Objection (Art. 21)"
+    ACCESS = "access", _("Access to my data (Art. 15)")
+    PORTABILITY = "portability", _("A portable copy (Art. 20)")
+    ERASURE = "erasure", _("Erasure (Art. 17)")
+    RECTIFICATION = "rectification", _("Correction (Art. 16)")
+    RESTRICTION = "restriction", _("Restriction of processing (Art. 18)")
+    OBJECTION = "objection", _("Objection (Art. 21)")
 
 
 # The kinds that may name a part of the person's data (purpose × application × kind).
@@ -25,9 +26,9 @@ PACKAGE_KINDS = frozenset({RequestKind.ACCESS, RequestKind.PORTABILITY})
 
 
 class RequestClock(models.TextChoices):
-    GDPR = "gdpr", "GDPR: one month, extendable by two"
-    UK_GDPR = "uk_gdpr", "UK GDPR: one month, extendable by two"
-    CPRA = "cpra", "CPRA: 45 days, extendable by 45"
+    GDPR = "gdpr", _("GDPR: one month, extendable by two")
+    UK_GDPR = "uk_gdpr", _("UK GDPR: one month, extendable by two")
+    CPRA = "cpra", _("CPRA: 45 days, extendable by 45")
 
 
 class DataRequest(models.Model):
@@ -38,13 +39,13 @@ class DataRequest(models.Model):
     """
 
     class State(models.TextChoices):
-        RECEIVED = "received", "Received"
-        AWAITING_IDENTITY = "awaiting_identity", "Waiting for proof of identity"
-        IN_PROGRESS = "in_progress", "In progress"
-        BLOCKED_BY_HOLD = "blocked_by_hold", "Partly deferred by a legal hold"
-        COMPLETED = "completed", "Completed"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        RECEIVED = "received", _("Received")
+        AWAITING_IDENTITY = "awaiting_identity", _("Waiting for proof of identity")
+        IN_PROGRESS = "in_progress", _("In progress")
+        BLOCKED_BY_HOLD = "blocked_by_hold", _("Partly deferred by a legal hold")
+        COMPLETED = "completed", _("Completed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     OPEN_STATES = (
         State.RECEIVED,
@@ -172,12 +173,12 @@ class ExportPackage(models.Model):
     """
 
     class State(models.TextChoices):
-        BUILDING = "building", "Being prepared"
-        READY = "ready", "Ready to download"
-        FAILED = "failed", "Failed"
-        REVOKED = "revoked", "Link revoked"
-        EXPIRED = "expired", "Expired"
-        ERASED = "erased", "Erased"
+        BUILDING = "building", _("Being prepared")
+        READY = "ready", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        REVOKED = "revoked", _("Link revoked")
+        EXPIRED = "expired", _("Expired")
+        ERASED = "erased", _("Erased")
 
     request = models.ForeignKey(DataRequest, on_delete=models.PROTECT, related_name="packages")
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="+")

@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class RetentionLine:
@@ -30,13 +34,16 @@ class Art15Summary:
 
 
 RIGHTS = (
-    ("Access (Art. 15)", "a copy of your data and this information — this package."),
-    ("Rectification (Art. 16)", "correction of inaccurate data about you."),
-    ("Erasure (Art. 17)", "erasure of your data from every store, with a signed receipt."),
-    ("Restriction (Art. 18)", "that your data is kept but no longer processed."),
-    ("Portability (Art. 20)", "your data in a structured, machine-readable format (CSV, JSON)."),
-    ("Objection (Art. 21)", "to stop processing for a purpose."),
-    ("Withdrawal of consent (Art. 7(3))", "at any time, as easily as you gave it."),
+    (_("Access (Art. 15)"), _("a copy of your data and this information — this package.")),
+    (_("Rectification (Art. 16)"), _("correction of inaccurate data about you.")),
+    (_("Erasure (Art. 17)"), _("erasure of your data from every store, with a signed receipt.")),
+    (_("Restriction (Art. 18)"), _("that your data is kept but no longer processed.")),
+    (
+        _("Portability (Art. 20)"),
+        _("your data in a structured, machine-readable format (CSV, JSON)."),
+    ),
+    (_("Objection (Art. 21)"), _("to stop processing for a purpose.")),
+    (_("Withdrawal of consent (Art. 7(3))"), _("at any time, as easily as you gave it.")),
 )
 
 
@@ -51,8 +58,12 @@ def summary_html(s: Art15Summary) -> str:
     purposes = [
         f"<strong>{e(p['name'])}</strong>"
         + (f" — {e(p['description'])}" if p.get("description") else "")
-        + (" <em>(never used for this)</em>" if p.get("use") == "prohibited" else "")
-        + (" <em>(you consented)</em>" if p.get("consented") else "")
+        + (
+            f" <em>({e(gettext('never used for this'))})</em>"
+            if p.get("use") == "prohibited"
+            else ""
+        )
+        + (f" <em>({e(gettext('you consented'))})</em>" if p.get("consented") else "")
         for p in s.purposes
     ]
     categories = [
@@ -66,52 +77,92 @@ def summary_html(s: Art15Summary) -> str:
         for r in s.retention
     )
     rights = [f"<strong>{e(name)}</strong>: {e(what)}" for name, what in RIGHTS]
+    authority = format_html(
+        '<a href="{}">{}</a>', s.authority.get("url", ""), s.authority.get("name", "")
+    )
     rights.append(
-        "<strong>Complaint</strong>: you may complain to the supervisory authority, "
-        f'<a href="{e(s.authority.get("url", ""))}">{e(s.authority.get("name", ""))}</a>.'
+        f"<strong>{e(gettext('Complaint'))}</strong>: "
+        + e(gettext("you may complain to the supervisory authority, %(authority)s."))
+        % {"authority": authority}
     )
     files = "".join(
         f"<tr><td><code>{e(name)}</code></td><td>{e(what)}</td></tr>" for name, what in s.files
     )
     c = s.controller
+    t = {key: e(str(text)) for key, text in _chrome().items()}
+    prepared = e(
+        gettext(
+            "Prepared for %(person)s (pseudonym %(subject)s) on %(built_at)s UTC by "
+            "%(controller)s (%(contact)s, %(email)s, %(address)s)."
+        )
+    ) % {
+        "person": e(s.person),
+        "subject": f"<code>{e(s.subject)}</code>",
+        "built_at": e(s.built_at.strftime("%Y-%m-%d %H:%M")),
+        "controller": e(c.get("piiController", "")),
+        "contact": e(c.get("contact", "")),
+        "email": e(c.get("email", "")),
+        "address": e(c.get("address", "")),
+    }
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Your data: access package</title>
+<html lang="{e(get_language() or "en")}"><head><meta charset="utf-8">
+<title>{t["title"]}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;
 line-height:1.5}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;
 text-align:left;vertical-align:top}}</style></head>
 <body>
-<h1>Your data: access package</h1>
-<p>Prepared for {e(s.person)} (pseudonym <code>{e(s.subject)}</code>) on
-{e(s.built_at.strftime("%Y-%m-%d %H:%M"))} UTC by {e(c.get("piiController", ""))}
-({e(c.get("contact", ""))}, {e(c.get("email", ""))}, {e(c.get("address", ""))}).</p>
+<h1>{t["title"]}</h1>
+<p>{prepared}</p>
 
-<h2>Purposes of processing</h2>
-{_list(purposes, "No purpose is recorded.")}
+<h2>{t["purposes"]}</h2>
+{_list(purposes, gettext("No purpose is recorded."))}
 
-<h2>Categories of data</h2>
-{_list(categories, "No category is recorded.")}
+<h2>{t["categories"]}</h2>
+{_list(categories, gettext("No category is recorded."))}
 
-<h2>Recipients</h2>
-{_list([e(r) for r in s.recipients], "Nobody outside the controller.")}
+<h2>{t["recipients"]}</h2>
+{_list([e(r) for r in s.recipients], gettext("Nobody outside the controller."))}
 
-<h2>How long each store keeps your data</h2>
-<table><thead><tr><th>Store</th><th>What it holds</th><th>Kept for</th></tr></thead>
+<h2>{t["retention"]}</h2>
+<table><thead><tr><th>{t["store"]}</th><th>{t["holds"]}</th><th>{t["kept"]}</th></tr></thead>
 <tbody>{retention}</tbody></table>
 
-<h2>Where the data comes from</h2>
-<p>Recorded on your computer by these capture devices:</p>
-{_list([e(d) for d in s.devices], "No capture device has recorded data of yours.")}
+<h2>{t["source"]}</h2>
+<p>{t["devices"]}</p>
+{_list([e(d) for d in s.devices], gettext("No capture device has recorded data of yours."))}
 
-<h2>Safeguards applied before anything is stored</h2>
-{_list([e(x) for x in s.safeguards], "No safeguard rule is enabled.")}
+<h2>{t["safeguards"]}</h2>
+{_list([e(x) for x in s.safeguards], gettext("No safeguard rule is enabled."))}
 
-<h2>Your rights</h2>
+<h2>{t["rights"]}</h2>
 {_list(rights, "")}
 
-<h2>What is in this package</h2>
-<table><thead><tr><th>File</th><th>What it holds</th></tr></thead><tbody>{files}</tbody></table>
-<p><code>manifest.json</code> lists the SHA-256 of every file and is signed (Ed25519) with the
-portal's key, whose public half it carries, so you can check nothing was changed.</p>
+<h2>{t["files"]}</h2>
+<table><thead><tr><th>{t["file"]}</th><th>{t["holds"]}</th></tr></thead><tbody>{files}</tbody></table>
+<p>{t["manifest"] % {"manifest": "<code>manifest.json</code>"}}</p>
 </body></html>
 """
+
+
+def _chrome() -> dict[str, str]:
+    """The page's own words, in the active language."""
+    return {
+        "title": gettext("Your data: access package"),
+        "purposes": gettext("Purposes of processing"),
+        "categories": gettext("Categories of data"),
+        "recipients": gettext("Recipients"),
+        "retention": gettext("How long each store keeps your data"),
+        "store": gettext("Store"),
+        "holds": gettext("What it holds"),
+        "kept": gettext("Kept for"),
+        "source": gettext("Where the data comes from"),
+        "devices": gettext("Recorded on your computer by these capture devices:"),
+        "safeguards": gettext("Safeguards applied before anything is stored"),
+        "rights": gettext("Your rights"),
+        "files": gettext("What is in this package"),
+        "file": gettext("File"),
+        "manifest": gettext(
+            "%(manifest)s lists the SHA-256 of every file and is signed (Ed25519) with the "
+            "portal's key, whose public half it carries, so you can check nothing was changed."
+        ),
+    }

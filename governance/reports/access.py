@@ -11,6 +11,8 @@ them): a report about everyone ties no pseudonym to a person.
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import AuditEvent, Employee, Role
 from governance.reports.base import Period, TabularReport, iso_utc, register
@@ -34,19 +36,26 @@ def employee_by_number_or_email(value: str, *, field: str) -> Employee:
         .first()
     )
     if employee is None:
-        raise ValidationError({field: [f"No employee has the number or email “{value[:80]}”."]})
+        raise ValidationError(
+            {
+                field: [
+                    gettext("No employee has the number or email “%(value)s”.")
+                    % {"value": value[:80]}
+                ]
+            }
+        )
     return employee
 
 
 @register
 class AccessReport(TabularReport):
     key = "access"
-    title = "Access report"
-    description = "Who accessed whose data: views, disclosures, packages and report downloads."
+    title = _("Access report")
+    description = _("Who accessed whose data: views, disclosures, packages and report downloads.")
     roles = frozenset({Role.LEGAL})
     filters = {
-        "subject": "Whose data: an employee number or work email",
-        "accessor": "Who accessed it: a user's email",
+        "subject": _("Whose data: an employee number or work email"),
+        "accessor": _("Who accessed it: a user's email"),
     }
     columns = (
         "seq",
@@ -74,7 +83,13 @@ class AccessReport(TabularReport):
             email = str(cleaned["accessor"]).strip()
             user = get_user_model().objects.filter(email__iexact=email).order_by("pk").first()
             if user is None:
-                raise ValidationError({"accessor": [f"No user has the email “{email[:80]}”."]})
+                raise ValidationError(
+                    {
+                        "accessor": [
+                            gettext("No user has the email “%(email)s”.") % {"email": email[:80]}
+                        ]
+                    }
+                )
             cleaned["accessor"] = user.email
         return cleaned
 

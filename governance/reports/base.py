@@ -7,6 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import Role
 from governance.services.people import user_has_role
@@ -20,15 +22,26 @@ FORMATS = {
 }
 
 # What a person reads for each format.
-FORMAT_LABELS = {"csv": "CSV", "jsonl": "JSON Lines", "pdf": "PDF", "json": "JSON", "zip": "Zip"}
+FORMAT_LABELS = {
+    "csv": "CSV",
+    "jsonl": _("JSON Lines"),
+    "pdf": "PDF",
+    "json": "JSON",
+    "zip": "Zip",
+}
 
 
 def formats_text(formats: tuple[str, ...]) -> str:
     """“CSV, JSON Lines or PDF”; a lone zip is “a zip file”."""
     if tuple(formats) == ("zip",):
-        return "a zip file"
-    labels = [FORMAT_LABELS.get(f, f) for f in formats]
-    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+        return gettext("a zip file")
+    labels = [str(FORMAT_LABELS.get(f, f)) for f in formats]
+    if len(labels) == 1:
+        return labels[0]
+    return gettext("%(formats)s or %(last)s") % {
+        "formats": ", ".join(labels[:-1]),
+        "last": labels[-1],
+    }
 
 
 # ISO 8601 in UTC, as PostgreSQL writes it for a report's SQL.
@@ -86,7 +99,12 @@ class ReportKind:
         unknown = sorted(set(filters) - set(self.filters))
         if unknown:
             raise ValidationError(
-                {unknown[0]: [f"The {self.key} report takes no filter “{unknown[0]}”."]}
+                {
+                    unknown[0]: [
+                        gettext("The %(kind)s report takes no filter “%(filter)s”.")
+                        % {"kind": self.key, "filter": unknown[0]}
+                    ]
+                }
             )
         return {name: value for name, value in filters.items() if value not in (None, "")}
 

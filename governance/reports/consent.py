@@ -12,6 +12,8 @@ from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     Application,
@@ -38,8 +40,8 @@ def _rate(people: int, did: int | None) -> float | None:
 @register
 class ConsentRegister(TabularReport):
     key = "consent"
-    title = "Consent register"
-    description = (
+    title = _("Consent register")
+    description = _(
         "Opt-in and withdrawal rates per month, per application, data kind and department "
         "(groups under the minimum size are suppressed)."
     )
@@ -135,4 +137,4 @@ class ConsentRegister(TabularReport):
             None if hidden(everyone, by_month.get(m, 0)) else _rate(everyone, by_month[m])
             for m in labels
         ]
-        return Chart("Share of employees who opted in, per month", labels, values)
+        return Chart(gettext("Share of employees who opted in, per month"), labels, values)

@@ -1,6 +1,8 @@
 """The audit evidence bundle and the record of processing activities, as report kinds:
 both are written whole by `governance/evidence/`."""
 
+from django.utils.translation import gettext_lazy as _
+
 from governance.evidence.bundle import audit_bundle_write
 from governance.evidence.processing_record import processing_record_write
 from governance.models import Role
@@ -10,8 +12,8 @@ from governance.reports.base import DocumentReport, Period, register
 @register
 class AuditBundle(DocumentReport):
     key = "audit_bundle"
-    title = "Audit evidence bundle"
-    description = (
+    title = _("Audit evidence bundle")
+    description = _(
         "The audit events of the period as JSON Lines with the signed checkpoints that "
         "cover them, the public key and a standalone verify_bundle.py that checks every "
         "link and signature offline."
@@ -39,8 +41,8 @@ class AuditBundle(DocumentReport):
 @register
 class ProcessingRecord(DocumentReport):
     key = "processing_record"
-    title = "Record of processing activities (Art. 30)"
-    description = (
+    title = _("Record of processing activities (Art. 30)")
+    description = _(
         "Purposes and their lawful basis, categories of data and of people, recipients, "
         "transfers, retention per store and the safeguards in force, as the portal "
         "enforces them when the record is made (no period: from and to are not needed)."

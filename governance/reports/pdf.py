@@ -9,6 +9,7 @@ from contextlib import closing
 from datetime import datetime
 
 from django.conf import settings
+from django.utils.translation import gettext
 from fpdf import FPDF
 
 from governance.reports.base import Chart, Period, TabularReport
@@ -34,7 +35,11 @@ class ReportPDF(FPDF):
     def footer(self):
         self.set_y(-10)
         self.set_font("Helvetica", size=7)
-        self.cell(0, 5, f"{_plain(self.report_title)} - page {self.page_no()}", align="R")
+        footer = gettext("%(title)s - page %(page)s") % {
+            "title": self.report_title,
+            "page": self.page_no(),
+        }
+        self.cell(0, 5, _plain(footer), align="R")
 
 
 def write_pdf(
@@ -66,19 +71,26 @@ def _title_page(pdf, kind, period, filters, generated_at, total, shown_max) -> N
     pdf.set_font("Helvetica", size=11)
     lines = [
         _plain(kind.description),
-        f"Period: {period.first.isoformat()} to {period.last.isoformat()} (UTC, inclusive)",
-        "Filters: "
-        + (", ".join(f"{name} = {_plain(value)}" for name, value in filters.items()) or "none"),
-        f"Generated at: {generated_at.isoformat()}",
-        f"Rows: {total}",
+        gettext("Period: %(first)s to %(last)s (UTC, inclusive)")
+        % {"first": period.first.isoformat(), "last": period.last.isoformat()},
+        gettext("Filters: %(filters)s")
+        % {
+            "filters": ", ".join(f"{name} = {value}" for name, value in filters.items())
+            or gettext("none")
+        },
+        gettext("Generated at: %(time)s") % {"time": generated_at.isoformat()},
+        gettext("Rows: %(rows)s") % {"rows": total},
     ]
     if total > shown_max:
         lines.append(
-            f"This document shows the first {shown_max} rows; the CSV or JSON Lines "
-            "format of this report holds all of them."
+            gettext(
+                "This document shows the first %(rows)s rows; the CSV or JSON Lines format of "
+                "this report holds all of them."
+            )
+            % {"rows": shown_max}
         )
     for line in lines:
-        pdf.multi_cell(0, 7, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, _plain(line), new_x="LMARGIN", new_y="NEXT")
 
 
 def _chart(pdf: ReportPDF, chart: Chart) -> None:
@@ -101,7 +113,7 @@ def _chart(pdf: ReportPDF, chart: Chart) -> None:
     for i, (label, value) in enumerate(zip(chart.labels, chart.values, strict=True)):
         x = left + i * step + step * 0.15
         if value is None:
-            pdf.text(x, top + height - 1, "n/a")
+            pdf.text(x, top + height - 1, _plain(gettext("n/a")))
         else:
             bar = height * max(0.0, min(1.0, value))
             pdf.rect(x, top + height - bar, step * 0.7, bar, style="F")

@@ -2,6 +2,8 @@
 and legal holds, each for a period."""
 
 from django.db import connection
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     AuditEvent,
@@ -36,8 +38,10 @@ def _on_time_sql() -> str:
 @register
 class RequestsRegister(TabularReport):
     key = "requests"
-    title = "Request register"
-    description = "Every data subject request received in the period, and whether it was on time."
+    title = _("Request register")
+    description = _(
+        "Every data subject request received in the period, and whether it was on time."
+    )
     roles = OFFICER_AND_LEGAL
     columns = (
         "request",
@@ -84,14 +88,14 @@ class RequestsRegister(TabularReport):
             (by_month[m][0] / by_month[m][1]) if by_month.get(m, (0, 0))[1] else None
             for m in labels
         ]
-        return Chart("Requests answered on time, per month received", labels, values)
+        return Chart(gettext("Requests answered on time, per month received"), labels, values)
 
 
 @register
 class ErasureCertificates(TabularReport):
     key = "erasures"
-    title = "Erasure certificates"
-    description = (
+    title = _("Erasure certificates")
+    description = _(
         "Every erasure job of the period with its signed receipt, by pseudonym: the job's "
         "own page says whose it was, and opening it is an audited read."
     )
@@ -138,8 +142,8 @@ class ErasureCertificates(TabularReport):
 @register
 class RetentionEvidence(TabularReport):
     key = "retention"
-    title = "Retention evidence"
-    description = "Every retention run of the period and what it removed or kept under a hold."
+    title = _("Retention evidence")
+    description = _("Every retention run of the period and what it removed or kept under a hold.")
     roles = OFFICER_AND_LEGAL
     columns = (
         "run",
@@ -178,8 +182,8 @@ HOLD_ACTIONS = ("legal_hold.placed", "legal_hold.changed", "legal_hold.released"
 @register
 class HoldsRegister(TabularReport):
     key = "holds"
-    title = "Holds register"
-    description = "Legal holds placed, changed and released in the period, with reasons."
+    title = _("Holds register")
+    description = _("Legal holds placed, changed and released in the period, with reasons.")
     columns = (
         "seq",
         "occurred_at",

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     Application,
@@ -24,32 +26,35 @@ from governance.stores import REGISTRY
 # How an erasure reads to the person it is about. A hold is never named: they learn
 # only that part of the erasure waits on a legal obligation, not what the matter is.
 PERSONAL_STATE_LABELS = {
-    ErasureJob.State.PENDING: "Pending",
-    ErasureJob.State.RUNNING: "In progress",
-    ErasureJob.State.VERIFIED: "Done",
-    ErasureJob.State.BLOCKED_BY_HOLD: "Partly deferred for a legal obligation",
-    ErasureJob.State.FAILED: "Stopped by an error",
+    ErasureJob.State.PENDING: _("Pending"),
+    ErasureJob.State.RUNNING: _("In progress"),
+    ErasureJob.State.VERIFIED: _("Done"),
+    ErasureJob.State.BLOCKED_BY_HOLD: _("Partly deferred for a legal obligation"),
+    ErasureJob.State.FAILED: _("Stopped by an error"),
 }
 PERSONAL_STEP_LABELS = {
-    ErasureStep.State.PENDING: "Pending",
-    ErasureStep.State.RUNNING: "In progress",
-    ErasureStep.State.VERIFIED: "Verified empty",
-    ErasureStep.State.BLOCKED_BY_HOLD: "Partly deferred",
-    ErasureStep.State.FAILED: "Stopped by an error",
+    ErasureStep.State.PENDING: _("Pending"),
+    ErasureStep.State.RUNNING: _("In progress"),
+    ErasureStep.State.VERIFIED: _("Verified empty"),
+    ErasureStep.State.BLOCKED_BY_HOLD: _("Partly deferred"),
+    ErasureStep.State.FAILED: _("Stopped by an error"),
 }
 PERSONAL_NOTES = {
-    ErasureJob.State.BLOCKED_BY_HOLD: "Part of this erasure is deferred for a legal "
-    "obligation. Everything else is erased; the deferred part is erased automatically "
-    "when the obligation ends.",
-    ErasureJob.State.FAILED: "This erasure stopped with an error. The privacy office sees "
-    "it in its list of erasure jobs.",
+    ErasureJob.State.BLOCKED_BY_HOLD: _(
+        "Part of this erasure is deferred for a legal obligation. Everything else is erased; "
+        "the deferred part is erased automatically when the obligation ends."
+    ),
+    ErasureJob.State.FAILED: _(
+        "This erasure stopped with an error. The privacy office sees it in its list of "
+        "erasure jobs."
+    ),
 }
 PERSONAL_CAUSES = {
-    ErasureCause.CONSENT_WITHDRAWAL: "You withdrew consent",
-    ErasureCause.CONSENT_ENDED: "Your consent lapsed or expired and was not given again",
-    ErasureCause.OFFICER: "Started by the privacy office",
-    ErasureCause.REQUEST: "Your erasure request",
-    ErasureCause.LEFT: "You left the company",
+    ErasureCause.CONSENT_WITHDRAWAL: _("You withdrew consent"),
+    ErasureCause.CONSENT_ENDED: _("Your consent lapsed or expired and was not given again"),
+    ErasureCause.OFFICER: _("Started by the privacy office"),
+    ErasureCause.REQUEST: _("Your erasure request"),
+    ErasureCause.LEFT: _("You left the company"),
 }
 
 
@@ -87,15 +92,16 @@ class ErasureScope:
     @property
     def label(self) -> str:
         if self.everything:
-            return "Everything"
+            return gettext("Everything")
 
         def names(rows, every):
             return ", ".join(row.name for row in rows) if rows else every
 
-        kinds = names(self.data_kinds, "All data")
-        apps = names(self.applications, "every application")
-        purposes = names(self.purposes, "every purpose")
-        return f"{kinds} in {apps} ({purposes})"
+        return gettext("%(kinds)s in %(application)s (%(purpose)s)") % {
+            "kinds": names(self.data_kinds, gettext("All data")),
+            "application": names(self.applications, gettext("every application")),
+            "purpose": names(self.purposes, gettext("every purpose")),
+        }
 
 
 @dataclass(frozen=True)

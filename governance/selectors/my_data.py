@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Max, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     ActivityDay,
@@ -27,7 +28,7 @@ from governance.models import (
 )
 from governance.selectors.datasets import MyDatasets, my_datasets
 
-NOT_RECORDED = (
+NOT_RECORDED = _(
     "Nothing is kept about you of what was not recorded: events refused because you had "
     "not consented, because processing of your data was restricted, or because the "
     "application or window is excluded leave no count, date or trace under your name."

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import (
     PACKAGE_KINDS,
@@ -33,45 +35,45 @@ PACKAGE_FINISHED = (
 # Open requests due within this many days are "due soon" in the queue.
 DUE_SOON_DAYS = 7
 # The history line's author as the person reads it: officers are never named to them.
-PRIVACY_TEAM = "privacy team"
-PORTAL = "portal"
-YOU = "you"
+PRIVACY_TEAM = _("privacy team")
+PORTAL = _("portal")
+YOU = _("you")
 
 State = DataRequest.State
 # How a request's state reads to the person it is about: never "legal hold".
 PERSONAL_REQUEST_STATES = {
-    State.RECEIVED: "Received: the privacy office checks it is you",
-    State.AWAITING_IDENTITY: "Waiting for your proof of identity",
-    State.IN_PROGRESS: "In progress",
+    State.RECEIVED: _("Received: the privacy office checks it is you"),
+    State.AWAITING_IDENTITY: _("Waiting for your proof of identity"),
+    State.IN_PROGRESS: _("In progress"),
     State.BLOCKED_BY_HOLD: PERSONAL_STATE_LABELS[ErasureJob.State.BLOCKED_BY_HOLD],
-    State.COMPLETED: "Completed",
-    State.REJECTED: "Rejected",
-    State.WITHDRAWN: "Withdrawn by you",
+    State.COMPLETED: _("Completed"),
+    State.REJECTED: _("Rejected"),
+    State.WITHDRAWN: _("Withdrawn by you"),
 }
 # A history line's action in words, the same for both readers.
 HISTORY_LABELS = {
-    "filed": "Request received",
-    "filed_on_behalf": "Filed on the person's behalf by the privacy office",
-    "assigned": "Assigned",
-    "identity_requested": "Proof of identity asked for",
-    "verified": "Identity checked; work started",
-    "extended": "Deadline extended",
-    "rejected": "Rejected",
-    "completed": "Completed",
-    "withdrawn": "Withdrawn",
-    "deferred": "Partly deferred for a legal obligation",
-    "resumed": "Resumed",
-    "package_rebuilt": "Copy being prepared again",
+    "filed": _("Request received"),
+    "filed_on_behalf": _("Filed on the person's behalf by the privacy office"),
+    "assigned": _("Assigned"),
+    "identity_requested": _("Proof of identity asked for"),
+    "verified": _("Identity checked; work started"),
+    "extended": _("Deadline extended"),
+    "rejected": _("Rejected"),
+    "completed": _("Completed"),
+    "withdrawn": _("Withdrawn"),
+    "deferred": _("Partly deferred for a legal obligation"),
+    "resumed": _("Resumed"),
+    "package_rebuilt": _("Copy being prepared again"),
 }
 # What the person reads instead of the message an officer reads: the officer's name
 # and the legal hold stay inside the privacy office.
 PERSONAL_MESSAGES = {
-    "assigned": "someone in the privacy team",
+    "assigned": _("someone in the privacy team"),
     # The erasure's note on the page says that everything else is erased: said once.
-    "deferred": "The deferred part is erased automatically when the legal obligation ends.",
+    "deferred": _("The deferred part is erased automatically when the legal obligation ends."),
 }
 # The person reads a filing on their behalf as done for them.
-PERSONAL_LABELS = {"filed_on_behalf": "Filed for you"}
+PERSONAL_LABELS = {"filed_on_behalf": _("Filed for you")}
 # Lines whose message is read on the line itself ("Assigned: olivia"), not below it.
 INLINE_MESSAGES = frozenset({"assigned"})
 
@@ -244,19 +246,25 @@ class Deadline:
     def words(self) -> str:
         if self.paused:
             left = self.days_left_when_paused
-            return (
-                "Clock paused while we wait for proof of identity — "
-                + (f"{left} days were left" if left != 1 else "1 day was left")
-                + " when it stopped"
-            )
+            return ngettext(
+                "Clock paused while we wait for proof of identity — %(days)s day was left "
+                "when it stopped",
+                "Clock paused while we wait for proof of identity — %(days)s days were left "
+                "when it stopped",
+                left,
+            ) % {"days": left}
         if self.days_left is None:
             return ""
         if self.days_left < 0:
             late = -self.days_left
-            return f"Overdue by {late} day{'s' if late != 1 else ''}"
+            return ngettext("Overdue by %(days)s day", "Overdue by %(days)s days", late) % {
+                "days": late
+            }
         if self.days_left == 0:
-            return "Due today"
-        return f"Due in {self.days_left} day{'s' if self.days_left != 1 else ''}"
+            return gettext("Due today")
+        return ngettext("Due in %(days)s day", "Due in %(days)s days", self.days_left) % {
+            "days": self.days_left
+        }
 
 
 def request_deadline(request: DataRequest, *, today: date | None = None) -> Deadline:
@@ -304,9 +312,9 @@ def package_state(package: ExportPackage, *, now: datetime | None = None) -> str
 
 # Why a copy can no longer be downloaded, as the person and the officers read it.
 PACKAGE_GONE = {
-    ExportPackage.State.REVOKED: "The privacy team revoked its download link.",
-    ExportPackage.State.EXPIRED: "It expired: copies are kept for a limited time.",
-    ExportPackage.State.ERASED: "It expired and was erased: copies are kept for a limited time.",
+    ExportPackage.State.REVOKED: _("The privacy team revoked its download link."),
+    ExportPackage.State.EXPIRED: _("It expired: copies are kept for a limited time."),
+    ExportPackage.State.ERASED: _("It expired and was erased: copies are kept for a limited time."),
 }
 
 

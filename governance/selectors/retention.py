@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from governance.models import Application, DataKind, Notice, Purpose, RetentionPolicy, RetentionRun
 from governance.services.retention import KeepRule, deciding_rule, enabled_rules_by_store
@@ -54,13 +55,22 @@ def retention_gaps(
             ]
             if not missing:
                 continue
-            what = f"{store} ({REGISTRY[store].description}) for “{purpose.name}”"
+            what = _("%(store)s (%(description)s) for “%(purpose)s”") % {
+                "store": store,
+                "description": REGISTRY[store].description,
+                "purpose": purpose.name,
+            }
             if len(missing) == len(applications) * len(data_kinds):
-                gaps.append(f"{what}: no enabled retention policy covers it.")
+                gaps.append(_("%(what)s: no enabled retention policy covers it.") % {"what": what})
                 continue
             more = len(missing) - GAP_EXAMPLES
-            listed = ", ".join(missing[:GAP_EXAMPLES]) + (f" and {more} more" if more > 0 else "")
-            gaps.append(f"{what}: no enabled retention policy covers {listed}.")
+            listed = ", ".join(missing[:GAP_EXAMPLES])
+            if more > 0:
+                listed = _("%(listed)s and %(more)s more") % {"listed": listed, "more": more}
+            gaps.append(
+                _("%(what)s: no enabled retention policy covers %(listed)s.")
+                % {"what": what, "listed": listed}
+            )
     return gaps
 
 
@@ -104,15 +114,18 @@ class RetentionPeriod:
         if self.kept_for:
             return self.kept_for
         if self.min_days is None:
-            return "Until you withdraw consent or ask for erasure (no retention policy)"
+            return _("Until you withdraw consent or ask for erasure (no retention policy)")
         days = (
-            f"{self.min_days} days"
+            _("%(days)s days") % {"days": self.min_days}
             if self.min_days == self.max_days
-            else f"{self.min_days} to {self.max_days} days, by application and kind"
+            else _("%(min)s to %(max)s days, by application and kind")
+            % {"min": self.min_days, "max": self.max_days}
         )
         if self.purpose is None:
-            return f"{days} after it is built, then deleted"
-        return days + (", as the law requires" if self.legal_minimum else "")
+            return _("%(days)s after it is built, then deleted") % {"days": days}
+        if self.legal_minimum:
+            return _("%(days)s, as the law requires") % {"days": days}
+        return days
 
 
 def _period(store: str, purpose: Purpose, decided: list[KeepRule | None]) -> RetentionPeriod:
@@ -162,9 +175,8 @@ def _self_expiring() -> list[RetentionPeriod]:
                 purpose=None,
                 min_days=days,
                 max_days=days,
-                kept_for=kept_for
-                or f"{settings.EXPORT_TTL_DAYS} days after it is built, then deleted",
-                serves=getattr(store, "serves", "Your copy of your data"),
+                kept_for=kept_for,
+                serves=getattr(store, "serves", None) or _("Your copy of your data"),
             )
         )
     return periods

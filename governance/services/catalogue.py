@@ -7,6 +7,7 @@ one transaction. Nothing is deleted: disabling keeps the history meaningful.
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from governance.models import Application, DataKind, Purpose, SafeguardRule
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS, multi_line_text, single_line_text
@@ -44,31 +45,31 @@ def _action(instance: models.Model, verb: str) -> str:
 def _check_fields(model: type[models.Model], fields: dict) -> None:
     unknown = sorted(set(fields) - EDITABLE[model])
     if unknown:
-        raise ValidationError({name: ["This field cannot be set."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
 
 
 def _validate_safeguard(rule: SafeguardRule) -> None:
     Kind = SafeguardRule.Kind
     errors = {}
     if rule.kind == Kind.EXCLUDED_APPLICATION and rule.application_id is None:
-        errors["application"] = ["Choose the application to exclude."]
+        errors["application"] = [_("Choose the application to exclude.")]
     if rule.kind == Kind.WINDOW_TITLE_PATTERN:
         import re
 
         try:
             re.compile(rule.pattern or "")
         except re.error as exc:
-            errors["pattern"] = [f"Not a valid regular expression: {exc}."]
+            errors["pattern"] = [_("Not a valid regular expression: %(error)s.") % {"error": exc}]
         if not rule.pattern:
-            errors["pattern"] = ["A pattern is required."]
+            errors["pattern"] = [_("A pattern is required.")]
     if rule.kind == Kind.REDACTION_DETECTOR and not rule.detector:
-        errors["detector"] = ["Choose a detector."]
+        errors["detector"] = [_("Choose a detector.")]
     if rule.kind == Kind.KEYSTROKE_TIMING and not rule.resolution_ms:
-        errors["resolution_ms"] = ["Give the resolution in milliseconds."]
+        errors["resolution_ms"] = [_("Give the resolution in milliseconds.")]
     elif rule.resolution_ms is not None and rule.resolution_ms < KEY_TIMING_FLOOR_MS:
         errors["resolution_ms"] = [
-            f"Key timings are never stored finer than {KEY_TIMING_FLOOR_MS} ms; "
-            f"give {KEY_TIMING_FLOOR_MS} or more."
+            _("Key timings are never stored finer than %(floor)s ms; give %(floor)s or more.")
+            % {"floor": KEY_TIMING_FLOOR_MS}
         ]
     if errors:
         raise ValidationError(errors)
@@ -124,10 +125,10 @@ def _refuse_meaning_change(instance: models.Model, changed: dict) -> None:
     from governance.models import ConsentEvent
 
     if "slug" in changed:
-        raise ValidationError({"slug": ["A slug cannot change once created."]})
+        raise ValidationError({"slug": [_("A slug cannot change once created.")]})
     if isinstance(instance, SafeguardRule) and "kind" in changed:
         raise ValidationError(
-            {"kind": ["A rule's kind cannot change once created; create a new rule."]}
+            {"kind": [_("A rule's kind cannot change once created; create a new rule.")]}
         )
     if (
         isinstance(instance, Purpose)
@@ -136,7 +137,7 @@ def _refuse_meaning_change(instance: models.Model, changed: dict) -> None:
         and ConsentEvent.objects.filter(purpose=instance).exists()
     ):
         raise ValidationError(
-            {"use": ["People have consented to this purpose; create a new one instead."]}
+            {"use": [_("People have consented to this purpose; create a new one instead.")]}
         )
 
 

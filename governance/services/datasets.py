@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import (
     Application,
@@ -67,25 +68,25 @@ class Exclusion:
 
 def _resolve(model, field: str, slugs) -> list:
     if not isinstance(slugs, list | tuple) or not slugs:
-        raise ValidationError({field: ["Name at least one."]})
+        raise ValidationError({field: [_("Name at least one.")]})
     wanted = sorted({str(s) for s in slugs})
     found = {o.slug: o for o in model.objects.filter(slug__in=wanted)}
     unknown = [s for s in wanted if s not in found]
     if unknown:
-        raise ValidationError({field: [f"Unknown: {', '.join(unknown)}."]})
+        raise ValidationError({field: [_("Unknown: %(slugs)s.") % {"slugs": ", ".join(unknown)}]})
     return [found[s] for s in wanted]
 
 
 def _purpose_check(slug: str, pipeline: TrainingPipeline | None) -> Purpose:
     purpose = Purpose.objects.filter(slug=slug).first()
     if purpose is None:
-        raise ValidationError({"purpose": [f"Unknown purpose: {slug}."]})
+        raise ValidationError({"purpose": [_("Unknown purpose: %(slugs)s.") % {"slugs": slug}]})
     if not purpose.consentable:
-        raise ValidationError({"purpose": ["This purpose is prohibited or disabled."]})
+        raise ValidationError({"purpose": [_("This purpose is prohibited or disabled.")]})
     if pipeline is not None and not pipeline.purposes.filter(pk=purpose.pk).exists():
-        raise PermissionDenied("This pipeline is not registered for that purpose.")
+        raise PermissionDenied(_("This pipeline is not registered for that purpose."))
     if not ConsentState.objects.filter(purpose=purpose, state="granted").exists():
-        raise ValidationError({"purpose": ["Nobody has consented to this purpose."]})
+        raise ValidationError({"purpose": [_("Nobody has consented to this purpose.")]})
     return purpose
 
 
@@ -117,7 +118,7 @@ def dataset_request(
     apps = _resolve(Application, "applications", applications)
     kinds = _resolve(DataKind, "data_kinds", data_kinds)
     if ends_at <= starts_at:
-        raise ValidationError({"ends_at": ["The range is empty: it must end after it starts."]})
+        raise ValidationError({"ends_at": [_("The range is empty: it must end after it starts.")]})
     with transaction.atomic():
         dataset = DatasetSnapshot.objects.create(
             purpose=chosen_purpose,

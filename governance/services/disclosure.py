@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from governance.models import AuditEvent, Employee
 from governance.selectors.consent import consent_history_for, consent_scopes_for
@@ -55,7 +56,7 @@ def _required_reason(reason: str | None, message: str) -> str:
 
 def employee_consent_disclose(*, viewer, employee: Employee, reason: str) -> dict:
     """Return one employee's consent for an officer, auditing who looked and why."""
-    reason = _required_reason(reason, "Say why you need to see this person's consent.")
+    reason = _required_reason(reason, _("Say why you need to see this person's consent."))
     personal_data_viewed(
         viewer=viewer,
         people=[employee],
@@ -89,7 +90,7 @@ def subject_reveal(*, viewer, subject: str, reason: str) -> Employee:
     Raises ValidationError naming `reason` when none is given, UnknownSubject when
     nobody has the pseudonym. The look is audited as a read of the person's identity.
     """
-    reason = _required_reason(reason, "Say why you need to know who this is.")
+    reason = _required_reason(reason, _("Say why you need to know who this is."))
     employee = (
         Employee.objects.select_related("user").filter(subject_id=(subject or "").strip()).first()
     )

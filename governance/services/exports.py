@@ -28,7 +28,10 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from governance.deadlines import clock_for, supervisory_authority
 from governance.models import (
@@ -148,20 +151,27 @@ def _write_zip(package: ExportPackage, tmp, progress: BuildProgress) -> dict:
                     lambda out, t=target: jsonl_write(out, t.export(package.subject), progress),
                 )
             progress.part_done(rows)
-            files.append((path, f"{target.description} (store “{name}”)"))
+            # Lazy: read in the person's language when the summary is written.
+            what = format_lazy(
+                gettext_lazy("{description} (store “{name}”)"),
+                description=target.description,
+                name=name,
+            )
+            files.append((path, what))
         for path, what, rows_of in (
-            ("consent/history.jsonl", "Every consent you gave or withdrew, each with its "
-             "signed receipt", _consent_history),
-            ("requests/requests.jsonl", "Your requests about your data and their history",
-             _requests),
-            ("audit/about_me.jsonl", "Who accessed or changed your data: the audit entries "
-             "about you", _audit_about),
+            ("consent/history.jsonl", gettext_lazy("Every consent you gave or withdrew, each "
+             "with its signed receipt"), _consent_history),
+            ("requests/requests.jsonl", gettext_lazy("Your requests about your data and their "
+             "history"), _requests),
+            ("audit/about_me.jsonl", gettext_lazy("Who accessed or changed your data: the audit "
+             "entries about you"), _audit_about),
         ):  # fmt: skip
             rows = archive.member(path, lambda out, r=rows_of: jsonl_write(out, r(package)))
             progress.part_done(rows)
             files.append((path, what))
-        summary = _summary(package, files)
-    archive.write_bytes("summary.html", summary_html(summary).encode())
+        with translation.override(package.employee.language or settings.LANGUAGE_CODE):
+            summary = summary_html(_summary(package, files))
+    archive.write_bytes("summary.html", summary.encode())
     manifest = sign_document(
         {
             "type": "access-package-manifest",
@@ -301,17 +311,21 @@ def _retention_line(name: str, target) -> RetentionLine:
     if not target.retained:
         # A store whose data expires by itself says when; the packages are the other.
         period = getattr(target, "kept_for", None) or (
-            f"{settings.EXPORT_TTL_DAYS} days after the package is built, then deleted"
+            _("%(days)s days after the package is built, then deleted")
+            % {"days": settings.EXPORT_TTL_DAYS}
         )
     else:
         rules = effective_keep(name).rules
         if not rules:
-            period = "Until you withdraw consent or ask for erasure (no retention policy)"
+            period = _("Until you withdraw consent or ask for erasure (no retention policy)")
         else:
             period = "; ".join(
-                f"{r.keep_days} days (policy “{r.name}”"
-                + ("" if r.covers_everything else ", some applications or kinds")
-                + ")"
+                (
+                    _("%(days)s days (policy “%(name)s”)")
+                    if r.covers_everything
+                    else _("%(days)s days (policy “%(name)s”, some applications or kinds)")
+                )
+                % {"days": r.keep_days, "name": r.name}
                 for r in rules
             )
     return RetentionLine(store=name, description=target.description, period=period)
@@ -326,17 +340,21 @@ def _summary(package: ExportPackage, files: list[tuple[str, str]]) -> Art15Summa
     )
     purposes = list(Purpose.objects.order_by("use", "name"))
     recipients = [
-        f"{settings.CONTROLLER['piiController']}: its privacy office and the teams that train "
-        "computer-use models, from consented dataset snapshots only"
+        _(
+            "%(controller)s: its privacy office and the teams that train computer-use models, "
+            "from consented dataset snapshots only"
+        )
+        % {"controller": settings.CONTROLLER["piiController"]}
     ]
     recipients += [
-        f"Third parties named in the consent notice, for “{p.name}”"
+        _("Third parties named in the consent notice, for “%(purpose)s”") % {"purpose": p.name}
         for p in purposes
         if p.third_party_disclosure
     ]
     device_ids = store("sessions").device_ids(package.subject)
     devices = [
-        f"{d.name} (registered {d.created_at:%Y-%m-%d})"
+        _("%(device)s (registered %(date)s)")
+        % {"device": d.name, "date": f"{d.created_at:%Y-%m-%d}"}
         for d in CaptureDevice.objects.filter(pk__in=device_ids).order_by("name")
     ]
     return Art15Summary(
@@ -362,10 +380,11 @@ def _summary(package: ExportPackage, files: list[tuple[str, str]]) -> Art15Summa
         retention=[_retention_line(name, target) for name, target in REGISTRY.items()],
         devices=devices,
         safeguards=[
-            f"Key event times are stored rounded to {KEY_TIMING_FLOOR_MS} ms or coarser, always.",
+            _("Key event times are stored rounded to %(floor)s ms or coarser, always.")
+            % {"floor": KEY_TIMING_FLOOR_MS},
             *(_safeguard_text(rule) for rule in _safeguards()),
         ],
-        files=[*files, ("summary.html", "This page"), (MANIFEST_NAME, "The signed manifest")],
+        files=[*files, ("summary.html", _("This page")), (MANIFEST_NAME, _("The signed manifest"))],
     )
 
 
@@ -380,7 +399,7 @@ def _safeguard_text(rule: SafeguardRule) -> str:
     if rule.detector:
         text += f" — {rule.get_detector_display()}"
     if rule.resolution_ms:
-        text += f" — key timings rounded to {rule.resolution_ms} ms"
+        text += _(" — key timings rounded to %(ms)s ms") % {"ms": rule.resolution_ms}
     return text
 
 
@@ -491,8 +510,10 @@ class PackageGone(Exception):
 
 def _package_expired(package: ExportPackage) -> PackageGone:
     return PackageGone(
-        "This copy has expired and was erased: copies are kept for a limited time. "
-        "Ask for a new copy.",
+        _(
+            "This copy has expired and was erased: copies are kept for a limited time. "
+            "Ask for a new copy."
+        ),
         package=package,
         new_copy=True,
     )
@@ -523,14 +544,16 @@ def package_download_open(*, token: str, user):
         raise PackageNotFound
     if link.expired:
         raise PackageGone(
-            "This download link has expired: links work for a short while only. Open your "
-            "request's page for a fresh link.",
+            _(
+                "This download link has expired: links work for a short while only. Open "
+                "your request's page for a fresh link."
+            ),
             package=package,
             new_copy=False,
         )
     if package.state == State.REVOKED:
         raise PackageGone(
-            "The privacy team revoked this copy's download link. Ask for a new copy.",
+            _("The privacy team revoked this copy's download link. Ask for a new copy."),
             package=package,
             new_copy=True,
         )
@@ -561,18 +584,22 @@ def package_revoke(*, package: ExportPackage, actor, reason: str) -> ExportPacka
     """An officer ends a package's links (a leak, a mistake); the file goes at expiry."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why the package is revoked."]})
+        raise ValidationError({"reason": [_("Say why the package is revoked.")]})
     if len(reason) > 500:
-        raise ValidationError({"reason": ["At most 500 characters."]})
+        raise ValidationError({"reason": [_("At most %(limit)s characters.") % {"limit": 500}]})
     with transaction.atomic():
         package = ExportPackage.objects.select_for_update(of=("self",)).get(pk=package.pk)
         if package.state == State.REVOKED:
             return package
         if package.state not in (State.BUILDING, State.READY):
             raise ValidationError(
-                {"state": [f"A package that is {package.get_state_display().lower()} "
-                           "cannot be revoked."]}
-            )  # fmt: skip
+                {
+                    "state": [
+                        _("A package that is %(state)s cannot be revoked.")
+                        % {"state": package.get_state_display().lower()}
+                    ]
+                }
+            )
         package.state = State.REVOKED
         package.revoked_at = timezone.now()
         package.revoked_by = actor if getattr(actor, "pk", None) else None

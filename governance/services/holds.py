@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import Employee, LegalHold, Role
 from governance.services.audit import audit_record
@@ -26,25 +27,30 @@ REASON_MAX_LENGTH = 2000
 def _validate(*, matter, reason, custodians, starts, ends, stores, review_at=None) -> None:
     errors: dict[str, list[str]] = {}
     if not (matter or "").strip():
-        errors["matter"] = ["Name the matter."]
+        errors["matter"] = [_("Name the matter.")]
     if not (reason or "").strip():
-        errors["reason"] = ["Say why the data must be preserved."]
+        errors["reason"] = [_("Say why the data must be preserved.")]
     elif len(reason) > REASON_MAX_LENGTH:
-        errors["reason"] = [f"Keep the reason under {REASON_MAX_LENGTH} characters."]
+        errors["reason"] = [
+            _("Keep the reason under %(limit)s characters.") % {"limit": REASON_MAX_LENGTH}
+        ]
     if not custodians:
-        errors["custodians"] = ["Name at least one custodian."]
+        errors["custodians"] = [_("Name at least one custodian.")]
     if starts and ends and starts >= ends:
-        errors["ends"] = ["The end must be after the start."]
+        errors["ends"] = [_("The end must be after the start.")]
     if review_at is not None and review_at <= timezone.now():
-        errors["review_at"] = ["Set the review date in the future."]
+        errors["review_at"] = [_("Set the review date in the future.")]
     unknown = sorted(set(stores or []) - set(REGISTRY))
     named = set(stores or []) - set(unknown)
     unholdable = sorted(s for s in named if not getattr(REGISTRY[s], "holdable", True))
     if unknown:
-        errors["stores"] = [f"Unknown store(s): {', '.join(unknown)}."]
+        errors["stores"] = [_("Unknown store(s): %(stores)s.") % {"stores": ", ".join(unknown)}]
     elif named and len(unholdable) == len(named):
         # A hold naming only these would look like preservation and preserve nothing.
-        errors["stores"] = [f"A hold cannot keep {', '.join(unholdable)}: name a store it can."]
+        errors["stores"] = [
+            _("A hold cannot keep %(stores)s: name a store it can.")
+            % {"stores": ", ".join(unholdable)}
+        ]
     if errors:
         raise ValidationError(errors)
 
@@ -107,7 +113,7 @@ def legal_hold_update(*, hold: LegalHold, actor, **fields) -> LegalHold:
         lock_holds()
         hold = LegalHold.objects.select_for_update(no_key=True).get(pk=hold.pk)
         if not hold.is_active:
-            raise ValidationError({"non_field_errors": ["A released hold cannot change."]})
+            raise ValidationError({"non_field_errors": [_("A released hold cannot change.")]})
         custodians = fields.pop("custodians", None)
         if fields.get("review_at", True) is None:
             del fields["review_at"]  # absent from a form: unchanged
@@ -141,10 +147,14 @@ def legal_hold_release(*, hold: LegalHold, actor, reason: str) -> LegalHold:
     and goes on the hold and in the audit log."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why the data need no longer be preserved."]})
+        raise ValidationError({"reason": [_("Say why the data need no longer be preserved.")]})
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError(
-            {"reason": [f"Keep the reason under {REASON_MAX_LENGTH} characters."]}
+            {
+                "reason": [
+                    _("Keep the reason under %(limit)s characters.") % {"limit": REASON_MAX_LENGTH}
+                ]
+            }
         )
     with transaction.atomic():
         lock_holds()

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import (
     DatasetLineage,
@@ -66,7 +67,9 @@ def dataset_read(
 
 def _trained_at_check(trained_at: datetime) -> datetime:
     if trained_at > timezone.now():
-        raise ValidationError({"trained_at": ["A model cannot have been trained in the future."]})
+        raise ValidationError(
+            {"trained_at": [_("A model cannot have been trained in the future.")]}
+        )
     return trained_at
 
 
@@ -83,22 +86,34 @@ def model_register(
     be able to read (`readable`: the snapshots it may read)."""
     name, version = (name or "").strip(), (version or "").strip()
     if not name or len(name) > NAME_MAX:
-        raise ValidationError({"name": [f"Give a name of 1 to {NAME_MAX} characters."]})
+        raise ValidationError(
+            {"name": [_("Give a name of 1 to %(limit)s characters.") % {"limit": NAME_MAX}]}
+        )
     if not version or len(version) > VERSION_MAX:
-        raise ValidationError({"version": [f"Give a version of 1 to {VERSION_MAX} characters."]})
+        raise ValidationError(
+            {
+                "version": [
+                    _("Give a version of 1 to %(limit)s characters.") % {"limit": VERSION_MAX}
+                ]
+            }
+        )
     wanted = sorted(set(datasets or []))
     if not wanted:
-        raise ValidationError({"datasets": ["Name at least one dataset."]})
+        raise ValidationError({"datasets": [_("Name at least one dataset.")]})
     found = list(readable.filter(pk__in=wanted))
     missing = sorted(set(wanted) - {d.pk for d in found})
     if missing:
         raise ValidationError(
-            {"datasets": [f"Not a dataset this pipeline can read: {missing[:20]}."]}
+            {
+                "datasets": [
+                    _("Not a dataset this pipeline can read: %(ids)s.") % {"ids": missing[:20]}
+                ]
+            }
         )
     _trained_at_check(trained_at)
     with transaction.atomic():
         if TrainedModel.objects.filter(name=name, version=version).exists():
-            raise ValidationError({"version": ["This model and version are registered."]})
+            raise ValidationError({"version": [_("This model and version are registered.")]})
         model = TrainedModel.objects.create(
             name=name, version=version, pipeline=pipeline, trained_at=trained_at
         )

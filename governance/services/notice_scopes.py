@@ -12,6 +12,8 @@ grants people gave under the older text would count for it, so that is refused.
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from governance.models import Notice
 from governance.services.scopes import Scope
@@ -22,7 +24,13 @@ LAPSE_FIELDS = (
     ("lapse_applications", "applications", "application"),
     ("lapse_data_kinds", "data_kinds", "data_kind"),
 )
-LAPSE_FIELD_NAMES = tuple(name for name, _, _ in LAPSE_FIELDS)
+LAPSE_FIELD_NAMES = tuple(name for name, _covered, _grant_field in LAPSE_FIELDS)
+# How the scope a notice covers is named in an error message.
+COVERED_LABELS = {
+    "purposes": gettext_lazy("purposes"),
+    "applications": gettext_lazy("applications"),
+    "data_kinds": gettext_lazy("data kinds"),
+}
 
 
 def notice_lapse_scope_pop(fields: dict) -> dict:
@@ -39,16 +47,18 @@ def notice_lapse_scope_apply(notice: Notice, choices: dict) -> None:
     for name, items in choices.items():
         getattr(notice, name).set(items)
     errors: dict[str, list[str]] = {}
-    for name, covered, _ in LAPSE_FIELDS:
+    for name, covered, _grant_field in LAPSE_FIELDS:
         chosen = set(getattr(notice, name).all())
         if not chosen:
             continue
         if not notice.material_change:
-            errors[name] = ["Only a material change lapses consent: leave this empty."]
+            errors[name] = [_("Only a material change lapses consent: leave this empty.")]
             continue
         outside = sorted(str(item) for item in chosen - set(getattr(notice, covered).all()))
         if outside:
-            errors[name] = [f"Not covered by this notice: {', '.join(outside)}."]
+            errors[name] = [
+                _("Not covered by this notice: %(items)s.") % {"items": ", ".join(outside)}
+            ]
     if errors:
         raise ValidationError(errors)
 
@@ -67,7 +77,7 @@ def notice_lapse_filter(notice: Notice, prefix: str = "") -> Q:
     """The grants (ConsentState or ConsentEvent rows, `prefix` for a join) this notice's
     lapse reaches by scope; the version rule is the caller's."""
     condition = Q()
-    for name, _, grant_field in LAPSE_FIELDS:
+    for name, _covered, grant_field in LAPSE_FIELDS:
         ids = list(getattr(notice, name).values_list("pk", flat=True))
         if ids:
             condition &= Q(**{f"{prefix}{grant_field}_id__in": ids})
@@ -75,7 +85,7 @@ def notice_lapse_filter(notice: Notice, prefix: str = "") -> Q:
 
 
 def notice_lapses_scope(notice: Notice, scope: Scope) -> bool:
-    for name, _, grant_field in LAPSE_FIELDS:
+    for name, _covered, grant_field in LAPSE_FIELDS:
         chosen = getattr(notice, name)
         if chosen.exists() and not chosen.filter(pk=getattr(scope, grant_field).pk).exists():
             return False
@@ -124,19 +134,21 @@ def notice_additions_check(notice: Notice) -> None:
     if previous is None:
         return
     added = []
-    for _, covered, _ in LAPSE_FIELDS:
+    for _lapse_field, covered, _grant_field in LAPSE_FIELDS:
         new = getattr(notice, covered).exclude(pk__in=getattr(previous, covered).all())
         names = sorted(str(item) for item in new)
         if names:
-            label = covered.replace("_", " ")
+            label = COVERED_LABELS[covered]
             added.append(f"{label}: {', '.join(names)}")
     if added:
         raise ValidationError(
             {
                 "material_change": [
-                    f"Adds to version {previous.version} ({'; '.join(added)}): consent "
-                    "given under the older text does not cover it, so publish it as a "
-                    "material change."
+                    _(
+                        "Adds to version %(version)s (%(added)s): consent given under the "
+                        "older text does not cover it, so publish it as a material change."
+                    )
+                    % {"version": previous.version, "added": "; ".join(added)}
                 ]
             }
         )

@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import AuditEvent, Employee, Role
 from governance.services.audit import audit_record, audits_last
@@ -143,20 +144,22 @@ def employee_leave(*, employee, left_at: datetime, actor) -> Employee:
     from governance.services.erasure import erasure_job_create
 
     if timezone.is_naive(left_at):
-        raise ValidationError({"left_at": ["Give a time zone (e.g. 2026-11-30T17:00:00Z)."]})
+        raise ValidationError({"left_at": [_("Give a time zone (e.g. 2026-11-30T17:00:00Z).")]})
     now = timezone.now()
     if left_at > now:
-        raise ValidationError({"left_at": ["A leaving date cannot be in the future."]})
+        raise ValidationError({"left_at": [_("A leaving date cannot be in the future.")]})
     if left_at <= now - timedelta(days=settings.EVIDENCE_RETENTION_DAYS):
         # Such a date (a typo like 0001 or 2016) would have the next daily run pseudonymise
         # their consent evidence and close their account, which nothing can undo.
         raise ValidationError(
             {
                 "left_at": [
-                    f"That is {settings.EVIDENCE_RETENTION_DAYS} days ago or more: their "
-                    "consent evidence would be pseudonymised and their account closed at "
-                    "once. Check the date; to erase the data of someone who left that long "
-                    "ago, use Erase everything."
+                    _(
+                        "That is %(days)s days ago or more: their consent evidence would be "
+                        "pseudonymised and their account closed at once. Check the date; to "
+                        "erase the data of someone who left that long ago, use Erase everything."
+                    )
+                    % {"days": settings.EVIDENCE_RETENTION_DAYS}
                 ]
             }
         )
@@ -167,7 +170,12 @@ def employee_leave(*, employee, left_at: datetime, actor) -> Employee:
             if employee.left_at == left_at:
                 return employee
             raise ValidationError(
-                {"left_at": [f"They left on {employee.left_at:%Y-%m-%d}; that is recorded."]}
+                {
+                    "left_at": [
+                        _("They left on %(date)s; that is recorded.")
+                        % {"date": f"{employee.left_at:%Y-%m-%d}"}
+                    ]
+                }
             )
         employee.left_at = left_at
         employee.save(update_fields=["left_at"])

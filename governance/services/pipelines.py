@@ -5,6 +5,7 @@ token prefix of their own, so a device's token can never pass for a pipeline's."
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from governance.models import Purpose, TrainingPipeline
 from governance.services.audit import audit_record
@@ -26,15 +27,22 @@ def training_purposes():
 def _purposes_resolve(slugs: list[str]) -> list[Purpose]:
     slugs = sorted({(s or "").strip() for s in slugs or []})
     if not slugs or slugs == [""]:
-        raise ValidationError({"purposes": ["Name at least one purpose."]})
+        raise ValidationError({"purposes": [_("Name at least one purpose.")]})
     found = {p.slug: p for p in Purpose.objects.filter(slug__in=slugs)}
     unknown = [s for s in slugs if s not in found]
     if unknown:
-        raise ValidationError({"purposes": [f"Unknown purpose: {', '.join(unknown)}."]})
+        raise ValidationError(
+            {"purposes": [_("Unknown purpose: %(slugs)s.") % {"slugs": ", ".join(unknown)}]}
+        )
     barred = [s for s in slugs if not found[s].consentable]
     if barred:
         raise ValidationError(
-            {"purposes": [f"Not a purpose data may be used for: {', '.join(barred)}."]}
+            {
+                "purposes": [
+                    _("Not a purpose data may be used for: %(slugs)s.")
+                    % {"slugs": ", ".join(barred)}
+                ]
+            }
         )
     return [found[s] for s in slugs]
 

@@ -7,6 +7,7 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models.principals import TokenPrincipal
 from governance.services.audit import audit_record
@@ -20,9 +21,14 @@ def token_hash(token: str) -> str:
 def principal_name_check(name: str, *, what: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": [f"A {what} name is required."]})
+        message = (
+            _("A device name is required.")
+            if what == "device"
+            else _("A pipeline name is required.")
+        )
+        raise ValidationError({"name": [message]})
     if len(name) > 120:
-        raise ValidationError({"name": ["At most 120 characters."]})
+        raise ValidationError({"name": [_("At most %(limit)s characters.") % {"limit": 120}]})
     return name
 
 

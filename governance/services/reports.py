@@ -21,7 +21,8 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from governance import reports as registry
 from governance.models import Employee, Report, Role
@@ -60,30 +61,52 @@ def report_request(
     A kind that uses no period (the record of processing activities, "as of" its making)
     takes no `date_from`/`date_to`: its params hold the day it was asked for as both."""
     if not (user_has_role(actor, Role.LEGAL) or user_has_role(actor, Role.PRIVACY_OFFICER)):
-        raise PermissionDenied("Only legal and privacy officers may ask for reports.")
+        raise PermissionDenied(_("Only legal and privacy officers may ask for reports."))
     report_kind = registry.kind(kind)
     if report_kind is None:
         known = ", ".join(sorted(registry.kinds()))
-        raise ValidationError({"kind": [f"Unknown report kind “{kind}”; one of: {known}."]})
+        raise ValidationError(
+            {
+                "kind": [
+                    _("Unknown report kind “%(kind)s”; one of: %(known)s.")
+                    % {"kind": kind, "known": known}
+                ]
+            }
+        )
     if not report_kind.allowed(actor):
-        raise PermissionDenied(f"The {kind} report is for legal only.")
+        raise PermissionDenied(_("The %(kind)s report is for legal only.") % {"kind": kind})
     if format not in report_kind.formats:
         raise ValidationError(
-            {"format": [f"The {report_kind.title} comes as {formats_text(report_kind.formats)}."]}
+            {
+                "format": [
+                    _("The %(report)s comes as %(formats)s.")
+                    % {"report": report_kind.title, "formats": formats_text(report_kind.formats)}
+                ]
+            }
         )
     if not report_kind.uses_period:
         date_from = date_to = timezone.now().date()
     for field, value in (("from", date_from), ("to", date_to)):
         if value is None:
             raise ValidationError(
-                {field: [f"The {report_kind.title} needs a period: “{field}” is required."]}
+                {
+                    field: [
+                        _("The %(report)s needs a period: “%(field)s” is required.")
+                        % {"report": report_kind.title, "field": field}
+                    ]
+                }
             )
     if date_to < date_from:
-        raise ValidationError({"to": ["The period ends before it starts."]})
+        raise ValidationError({"to": [_("The period ends before it starts.")]})
     days = (date_to - date_from).days + 1
     if days > settings.REPORT_MAX_DAYS:
         raise ValidationError(
-            {"to": [f"A report covers at most {settings.REPORT_MAX_DAYS} days; this is {days}."]}
+            {
+                "to": [
+                    _("A report covers at most %(limit)s days; this is %(days)s.")
+                    % {"limit": settings.REPORT_MAX_DAYS, "days": days}
+                ]
+            }
         )
     cleaned = report_kind.clean_filters(dict(filters or {}))
     with transaction.atomic():
@@ -121,7 +144,8 @@ def report_what(report: Report) -> str:
     """What a report is, in words, for its audit events (so "Who accessed my data" and the
     access report can say which report, of which period): never a filter's value."""
     kind = registry.kind(report.kind)
-    title = kind.title if kind else report.kind
+    with translation.override("en"):  # audit text: the same words whoever reads
+        title = str(kind.title) if kind else report.kind
     if kind is not None and not kind.uses_period:
         return f"{title}, as of {report.params['to']}"
     return f"{title}, {report.params['from']} to {report.params['to']}"
@@ -333,16 +357,18 @@ def report_download_open(*, token: str, user):
     if report is None:
         raise ReportNotFound
     if link.expired:
-        raise ReportGone("This download link has expired: open the reports page for a fresh one.")
+        raise ReportGone(
+            _("This download link has expired: open the reports page for a fresh one.")
+        )
     expired = report.expires_at is not None and report.expires_at <= timezone.now()
     if report.state in (State.EXPIRED, State.ERASED) or (report.state == State.READY and expired):
-        raise ReportGone("This report has expired and was deleted. Ask for it again.")
+        raise ReportGone(_("This report has expired and was deleted. Ask for it again."))
     if report.state != State.READY:
         raise ReportNotFound
     try:
         file = exports_storage().open(report.file_name, "rb")
     except FileNotFoundError as exc:
-        raise ReportGone("This report has expired and was deleted. Ask for it again.") from exc
+        raise ReportGone(_("This report has expired and was deleted. Ask for it again.")) from exc
     with transaction.atomic():
         _report_audited(report, "report.downloaded", actor=user, sha256=report.sha256)
     return report, file

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from governance.deadlines import CLOCKS, clock_for, paused_days_between, supervisory_authority
 from governance.models import (
@@ -116,7 +118,7 @@ def _required(text: str, field: str, message: str, limit: int = MAX_REASON) -> s
     if not text:
         raise ValidationError({field: [message]})
     if len(text) > limit:
-        raise ValidationError({field: [f"At most {limit} characters."]})
+        raise ValidationError({field: [_("At most %(limit)s characters.") % {"limit": limit}]})
     return text
 
 
@@ -128,7 +130,12 @@ def _locked(request: DataRequest, allowed: tuple[str, ...], verb: str) -> DataRe
     )
     if locked.state not in allowed:
         raise ValidationError(
-            {"state": [f"A request that is {locked.get_state_display().lower()} cannot be {verb}."]}
+            {
+                "state": [
+                    _("A request that is %(state)s cannot be %(verb)s.")
+                    % {"state": locked.get_state_display().lower(), "verb": verb}
+                ]
+            }
         )
     return locked
 
@@ -159,21 +166,23 @@ def request_file(
     request starts in progress.
     """
     if kind not in RequestKind.values:
-        raise ValidationError({"kind": [f"Unknown kind {kind!r}."]})
+        raise ValidationError({"kind": [_("Unknown kind %(kind)s.") % {"kind": repr(kind)}]})
     scope = {"purpose": purpose, "application": application, "data_kind": data_kind}
     if kind not in SCOPED_KINDS and any(scope.values()):
         raise ValidationError(
-            {"kind": ["Only erasure, restriction and objection requests can name a scope."]}
+            {"kind": [_("Only erasure, restriction and objection requests can name a scope.")]}
         )
     details = (details or "").strip()
     if len(details) > MAX_DETAILS:
-        raise ValidationError({"details": [f"At most {MAX_DETAILS} characters."]})
+        raise ValidationError(
+            {"details": [_("At most %(limit)s characters.") % {"limit": MAX_DETAILS}]}
+        )
     on_behalf = actor.pk != employee.user_id
     if on_behalf and not _is_officer(actor):
-        raise PermissionDenied("Only a privacy officer files a request for someone else.")
+        raise PermissionDenied(_("Only a privacy officer files a request for someone else."))
     if on_behalf:
         identity_check = _required(
-            identity_check, "identity_check", "Say how the person's identity was checked."
+            identity_check, "identity_check", _("Say how the person's identity was checked.")
         )
     now = timezone.now()
     received_at = _received(received_at, now=now, on_behalf=on_behalf)
@@ -220,12 +229,17 @@ def _received(received_at: datetime | None, *, now: datetime, on_behalf: bool) -
     if received_at is None:
         return now
     if not on_behalf:
-        raise ValidationError({"received_at": ["A request filed here is received now."]})
+        raise ValidationError({"received_at": [_("A request filed here is received now.")]})
     if received_at > now:
-        raise ValidationError({"received_at": ["A request cannot arrive in the future."]})
+        raise ValidationError({"received_at": [_("A request cannot arrive in the future.")]})
     if received_at < now - MAX_RECEIVED_AGO:
         raise ValidationError(
-            {"received_at": [f"At most {MAX_RECEIVED_AGO.days} days ago; file older ones by hand."]}
+            {
+                "received_at": [
+                    _("At most %(days)s days ago; file older ones by hand.")
+                    % {"days": MAX_RECEIVED_AGO.days}
+                ]
+            }
         )
     return received_at
 
@@ -246,9 +260,9 @@ def _open_request(employee: Employee, kind: str, scope: dict) -> DataRequest | N
 
 def request_assign(*, request: DataRequest, assignee, actor) -> DataRequest:
     if assignee is not None and not _is_officer(assignee):
-        raise ValidationError({"assignee": ["Requests are assigned to privacy officers."]})
+        raise ValidationError({"assignee": [_("Requests are assigned to privacy officers.")]})
     with transaction.atomic():
-        request = _locked(request, DataRequest.OPEN_STATES, "assigned")
+        request = _locked(request, DataRequest.OPEN_STATES, pgettext("request", "assigned"))
         if request.assignee_id == getattr(assignee, "pk", None):
             return request
         request.assignee = assignee
@@ -260,9 +274,9 @@ def request_assign(*, request: DataRequest, assignee, actor) -> DataRequest:
 
 def request_identity_ask(*, request: DataRequest, actor, reason: str) -> DataRequest:
     """Ask the person for proof of identity; the clock stops until it is verified."""
-    reason = _required(reason, "reason", "Say what proof of identity is needed.")
+    reason = _required(reason, "reason", _("Say what proof of identity is needed."))
     with transaction.atomic():
-        request = _locked(request, (State.RECEIVED,), "paused for identity")
+        request = _locked(request, (State.RECEIVED,), pgettext("request", "paused for identity"))
         before = request.state
         request.state = State.AWAITING_IDENTITY
         request.paused_at = timezone.now()
@@ -275,9 +289,13 @@ def request_identity_ask(*, request: DataRequest, actor, reason: str) -> DataReq
 def request_verify(*, request: DataRequest, actor, identity_check: str = "") -> DataRequest:
     """Identity is confirmed: the clock runs again and fulfilment starts."""
     with transaction.atomic():
-        request = _locked(request, (State.RECEIVED, State.AWAITING_IDENTITY), "verified")
+        request = _locked(
+            request,
+            (State.RECEIVED, State.AWAITING_IDENTITY),
+            pgettext("request", "verified"),
+        )
         check = _required(
-            identity_check, "identity_check", "Say how the person's identity was checked."
+            identity_check, "identity_check", _("Say how the person's identity was checked.")
         )
         request.identity_check = check
         _resume_clock(request)
@@ -299,21 +317,26 @@ def _resume_clock(request: DataRequest) -> None:
 
 def request_extend(*, request: DataRequest, actor, days: int, reason: str) -> DataRequest:
     """Extend the deadline once, with a reason, while the first deadline still runs."""
-    reason = _required(reason, "reason", "Say why the request needs more time.")
+    reason = _required(reason, "reason", _("Say why the request needs more time."))
     if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ValidationError({"days": ["A whole number of days, at least 1."]})
+        raise ValidationError({"days": [_("A whole number of days, at least 1.")]})
     with transaction.atomic():
-        request = _locked(request, DataRequest.OPEN_STATES, "extended")
+        request = _locked(request, DataRequest.OPEN_STATES, pgettext("request", "extended"))
         if request.extended_days:
-            raise ValidationError({"days": ["The deadline has already been extended once."]})
+            raise ValidationError({"days": [_("The deadline has already been extended once.")]})
         if _today() > request.due_on:
             raise ValidationError(
-                {"days": ["The deadline has passed; it can only be extended before it."]}
+                {"days": [_("The deadline has passed; it can only be extended before it.")]}
             )
         limit = _clock(request).extension_limit(request.due_on)
         if days > limit:
             raise ValidationError(
-                {"days": [f"At most {limit} days under {_clock(request).label}."]}
+                {
+                    "days": [
+                        _("At most %(limit)s days under %(law)s.")
+                        % {"limit": limit, "law": _clock(request).label}
+                    ]
+                }
             )
         request.extended_days = days
         request.extension_reason = reason
@@ -334,12 +357,12 @@ def request_extend(*, request: DataRequest, actor, days: int, reason: str) -> Da
 
 
 def request_reject(*, request: DataRequest, actor, reason: str) -> DataRequest:
-    reason = _required(reason, "reason", "Say why the request is rejected.", limit=MAX_DETAILS)
+    reason = _required(reason, "reason", _("Say why the request is rejected."), limit=MAX_DETAILS)
     with transaction.atomic():
-        request = _locked(request, DataRequest.OPEN_STATES, "rejected")
+        request = _locked(request, DataRequest.OPEN_STATES, pgettext("request", "rejected"))
         if request.erasure_job_id:
             raise ValidationError(
-                {"state": ["The erasure has started; it cannot be rejected any more."]}
+                {"state": [_("The erasure has started; it cannot be rejected any more.")]}
             )
         before = _close(request, State.REJECTED, outcome=reason)
         _history(request, actor=actor, action="rejected", before=before, message=reason)
@@ -362,23 +385,27 @@ def request_complete(
     or their erasure is verified.
     """
     with transaction.atomic():
-        request = _locked(request, (State.IN_PROGRESS,), "completed")
+        request = _locked(request, (State.IN_PROGRESS,), pgettext("request", "completed"))
         if request.kind in PACKAGE_KINDS or request.kind == RequestKind.ERASURE:
             raise ValidationError(
                 {
                     "state": [
-                        "This request completes by itself when its package is ready or its "
-                        "erasure is verified."
+                        _(
+                            "This request completes by itself when its package is ready or "
+                            "its erasure is verified."
+                        )
                     ]
                 }
             )
         outcome = (outcome or "").strip()
         if len(outcome) > MAX_DETAILS:
-            raise ValidationError({"outcome": [f"At most {MAX_DETAILS} characters."]})
+            raise ValidationError(
+                {"outcome": [_("At most %(limit)s characters.") % {"limit": MAX_DETAILS}]}
+            )
         if request.kind == RequestKind.RESTRICTION and restrict is False:
             # Not restricting is refusing the request: the person is told why and where
             # to complain, as for any rejection.
-            reason = _required(outcome, "outcome", "Say why processing is not restricted.")
+            reason = _required(outcome, "outcome", _("Say why processing is not restricted."))
             _close(request, State.REJECTED, outcome=reason)
             _history(
                 request, actor=actor, action="rejected", before=State.IN_PROGRESS, message=reason
@@ -402,7 +429,7 @@ def request_complete(
 def _decide_restriction(request: DataRequest, *, actor, restrict: bool | None, outcome: str) -> str:
     if restrict is None:
         raise ValidationError(
-            {"restrict": ["Decide whether processing is restricted (true) or not (false)."]}
+            {"restrict": [_("Decide whether processing is restricted (true) or not (false).")]}
         )
     employee_processing_restrict(
         employee=request.employee,
@@ -444,7 +471,8 @@ def _rectify(request: DataRequest, *, actor, corrections: dict, outcome: str) ->
         raise ValidationError(
             {
                 "corrections": [
-                    f"Cannot correct {', '.join(unknown)}; correctable: {', '.join(RECTIFIABLE)}."
+                    _("Cannot correct %(fields)s; correctable: %(correctable)s.")
+                    % {"fields": ", ".join(unknown), "correctable": ", ".join(RECTIFIABLE)}
                 ]
             }
         )
@@ -452,8 +480,10 @@ def _rectify(request: DataRequest, *, actor, corrections: dict, outcome: str) ->
         raise ValidationError(
             {
                 "outcome": [
-                    "Correct a profile field, or say why correction does not apply "
-                    "(recorded interaction events are observations, not statements)."
+                    _(
+                        "Correct a profile field, or say why correction does not apply "
+                        "(recorded interaction events are observations, not statements)."
+                    )
                 ]
             }
         )
@@ -466,7 +496,9 @@ def _rectify(request: DataRequest, *, actor, corrections: dict, outcome: str) ->
     for field, value in corrections.items():
         value = str(value if value is not None else "").strip()
         if len(value) > RECTIFIABLE[field] or (field == "country" and len(value) != 2):
-            raise ValidationError({"corrections": [f"{field}: not a valid value."]})
+            raise ValidationError(
+                {"corrections": [_("%(field)s: not a valid value.") % {"field": field}]}
+            )
         owner = employee.user if field in ("first_name", "last_name") else employee
         if field == "country":
             value = value.upper()
@@ -507,10 +539,10 @@ def _close(request: DataRequest, state: str, *, outcome: str) -> str:
 
 def request_withdraw(*, request: DataRequest, actor, reason: str = "") -> DataRequest:
     with transaction.atomic():
-        request = _locked(request, DataRequest.OPEN_STATES, "withdrawn")
+        request = _locked(request, DataRequest.OPEN_STATES, pgettext("request", "withdrawn"))
         if request.erasure_job_id:
             raise ValidationError(
-                {"state": ["The erasure has started; it cannot be withdrawn any more."]}
+                {"state": [_("The erasure has started; it cannot be withdrawn any more.")]}
             )
         before = _close(request, State.WITHDRAWN, outcome=(reason or "").strip()[:MAX_REASON])
         ExportPackage.objects.filter(request=request, state=ExportPackage.State.BUILDING).update(
@@ -553,14 +585,14 @@ def request_package_rebuild(*, request: DataRequest, actor) -> ExportPackage:
     """Build the copy again after its build failed for good; the failed package stays,
     with its error, as the record of what happened."""
     with transaction.atomic():
-        request = _locked(request, (State.IN_PROGRESS,), "given a new copy")
+        request = _locked(request, (State.IN_PROGRESS,), pgettext("request", "given a new copy"))
         latest = request.packages.order_by("-created_at", "-pk").first()
         if (
             request.kind not in PACKAGE_KINDS
             or latest is None
             or latest.state != ExportPackage.State.FAILED
         ):
-            raise ValidationError({"state": ["Only a copy whose build failed is built again."]})
+            raise ValidationError({"state": [_("Only a copy whose build failed is built again.")]})
         package = _package_start(request)
         _history(
             request,

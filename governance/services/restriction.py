@@ -9,6 +9,7 @@ employee, like a new consent event, need not wait for it.)
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import Employee
 from governance.services.audit import audit_record
@@ -28,7 +29,7 @@ def employee_processing_restrict(
     None keeps the ground a restriction already has (a new one has not this ground)."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Say why processing is restricted or resumed."]})
+        raise ValidationError({"reason": [_("Say why processing is restricted or resumed.")]})
     with transaction.atomic():
         # Like a hold: no retention batch in flight deletes past the change of ground.
         lock_holds()
@@ -45,7 +46,8 @@ def employee_processing_restrict(
             raise ValidationError(
                 {
                     "restricted": [
-                        f"They left on {employee.left_at:%Y-%m-%d}: capture stays stopped."
+                        _("They left on %(date)s: capture stays stopped.")
+                        % {"date": f"{employee.left_at:%Y-%m-%d}"}
                     ]
                 }
             )

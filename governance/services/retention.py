@@ -67,6 +67,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.models import (
     Application,
@@ -119,24 +120,28 @@ EDITABLE = {
 def _validate(*, name, store, keep_days) -> None:
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
-        errors["name"] = ["Name the policy."]
+        errors["name"] = [_("Name the policy.")]
     elif len(name.strip()) > RetentionPolicy._meta.get_field("name").max_length:
-        errors["name"] = ["Keep the name under 120 characters."]
+        errors["name"] = [_("Keep the name under %(limit)s characters.") % {"limit": 120}]
     elif not single_line_text.regex.search(name):
         errors["name"] = [single_line_text.message]
     if store not in REGISTRY:
-        errors["store"] = [f"Unknown store; choose one of: {', '.join(sorted(REGISTRY))}."]
+        errors["store"] = [
+            _("Unknown store; choose one of: %(stores)s.") % {"stores": ", ".join(sorted(REGISTRY))}
+        ]
     elif not REGISTRY[store].retained:
         kept_for = getattr(REGISTRY[store], "kept_for", "") or (
-            f"access packages {settings.EXPORT_TTL_DAYS} days after they are built"
+            _("access packages %(days)s days after they are built")
+            % {"days": settings.EXPORT_TTL_DAYS}
         )
         errors["store"] = [
-            f"This store's data expires by itself ({kept_for}); no policy applies to it."
+            _("This store's data expires by itself (%(kept_for)s); no policy applies to it.")
+            % {"kept_for": kept_for}
         ]
     if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 1:
-        errors["keep_days"] = ["Keep data for at least one whole day."]
+        errors["keep_days"] = [_("Keep data for at least one whole day.")]
     elif keep_days > MAX_KEEP_DAYS:
-        errors["keep_days"] = [f"At most {MAX_KEEP_DAYS} days."]
+        errors["keep_days"] = [_("At most %(limit)s days.") % {"limit": MAX_KEEP_DAYS}]
     if errors:
         raise ValidationError(errors)
 
@@ -199,7 +204,7 @@ def retention_policy_update(*, policy: RetentionPolicy, actor, **fields) -> Rete
     Takes effect for the next batch of a run in progress (the policy lock)."""
     unknown = sorted(set(fields) - EDITABLE)
     if unknown:
-        raise ValidationError({name: ["This field cannot be set."] for name in unknown})
+        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
     with transaction.atomic():
         lock_retention_policies()
         policy = RetentionPolicy.objects.select_for_update(no_key=True).get(pk=policy.pk)
@@ -678,7 +683,7 @@ def retention_enforce(
 
 def _enforce_store(store: str, now: datetime, batch_size: int) -> list[RetentionRun]:
     runs: list[RetentionRun] = []
-    for _ in range(MAX_REPLANS + 1):
+    for _replan in range(MAX_REPLANS + 1):
         rules = _load_rules(store)
         if not rules:
             return runs

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from governance.models import Application, DataKind, Purpose
 
@@ -39,6 +40,11 @@ def scope_resolve(
     """
     errors: dict[str, list[str]] = {}
     found = {}
+    unknown = {
+        "purpose": _("Unknown purpose %(slug)s."),
+        "application": _("Unknown application %(slug)s."),
+        "data_kind": _("Unknown data kind %(slug)s."),
+    }
     for field, model, slug in (
         ("purpose", Purpose, purpose),
         ("application", Application, application),
@@ -46,13 +52,16 @@ def scope_resolve(
     ):
         obj = model.objects.filter(slug=slug).first() if isinstance(slug, str) else None
         if obj is None:
-            errors[field] = [f"Unknown {field.replace('_', ' ')} {slug!r}."]
+            errors[field] = [unknown[field] % {"slug": repr(slug)}]
         elif for_withdrawal:
             found[field] = obj
         elif not obj.enabled:
-            errors[field] = [f"{obj.name} is disabled."]
+            errors[field] = [_("%(name)s is disabled.") % {"name": obj.name}]
         elif field == "purpose" and obj.use == Purpose.Use.PROHIBITED:
-            errors[field] = [f"{obj.name} is a prohibited use; consent cannot be given for it."]
+            errors[field] = [
+                _("%(name)s is a prohibited use; consent cannot be given for it.")
+                % {"name": obj.name}
+            ]
         else:
             found[field] = obj
     if errors:

@@ -345,6 +345,11 @@ class DatasetsStore:
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         return self.count(subject, scope)
 
+    def anything_sql(self, subject: str, scope: SubjectScope = EVERYTHING) -> tuple[str, list]:
+        # Any lineage row at all: erase_batch rewrites every shard one names.
+        sql, params = _lineage(subject, scope).values("pk").query.sql_with_params()
+        return f"EXISTS ({sql})", list(params)
+
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         """Which snapshots hold the subject's rows, how many, of which kind: never the
         rows themselves (they are the events store's, exported there)."""

@@ -7,6 +7,7 @@ pseudonym is (with a reason), is a read of that person's data and is itself audi
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -76,7 +77,7 @@ class RevealView(AuditorRequiredMixin, View):
                 reason=form.cleaned_data["reason"],
             )
         except UnknownSubject:
-            form.add_error("subject", "Nobody has this pseudonym.")
+            form.add_error("subject", _("Nobody has this pseudonym."))
             return self.render(form, status=404)
         except ValidationError as exc:
             apply_service_errors(form, exc)

@@ -9,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from governance.models import Application, DataKind, Purpose, SafeguardRule
@@ -30,7 +33,7 @@ class CatalogueKind:
     slug: str  # URL segment and url-name prefix
     model: type[models.Model]
     form: type[forms.ModelForm]
-    title: str
+    title: str  # lazy, like singular, the headings and intro: read in the reader's language
     singular: str
     rows: Callable[[], Iterable[models.Model]]  # the selector listing them
     columns: tuple[tuple[str, str], ...]  # (attribute, heading)
@@ -42,44 +45,55 @@ KINDS = [
         slug="applications",
         model=Application,
         form=ApplicationForm,
-        title="Applications",
-        singular="application",
+        title=_("Applications"),
+        singular=_("application"),
         rows=selectors.applications_list,
-        columns=(("name", "Name"), ("slug", "Slug"), ("identifiers", "Executables / bundle ids")),
-        intro="The applications the capture client may record. Disabled applications are "
-        "never offered for consent and nothing from them is stored.",
+        columns=(
+            ("name", _("Name")),
+            ("slug", _("Slug")),
+            ("identifiers", _("Executables / bundle ids")),
+        ),
+        intro=_(
+            "The applications the capture client may record. Disabled applications are "
+            "never offered for consent and nothing from them is stored."
+        ),
     ),
     CatalogueKind(
         slug="data-kinds",
         model=DataKind,
         form=DataKindForm,
-        title="Data kinds",
-        singular="data kind",
+        title=_("Data kinds"),
+        singular=_("data kind"),
         rows=selectors.data_kinds_list,
-        columns=(("name", "Name"), ("slug", "Slug"), ("pii_category", "PII category")),
-        intro="The kinds of interaction the capture client records.",
+        columns=(("name", _("Name")), ("slug", _("Slug")), ("pii_category", _("PII category"))),
+        intro=_("The kinds of interaction the capture client records."),
     ),
     CatalogueKind(
         slug="purposes",
         model=Purpose,
         form=PurposeForm,
-        title="Purposes",
-        singular="purpose",
+        title=_("Purposes"),
+        singular=_("purpose"),
         rows=selectors.purposes_list,
-        columns=(("name", "Name"), ("slug", "Slug"), ("get_use_display", "Use")),
-        intro="Why data is processed — and, as prohibited purposes, what it must never serve.",
+        columns=(("name", _("Name")), ("slug", _("Slug")), ("get_use_display", _("Use"))),
+        intro=_("Why data is processed — and, as prohibited purposes, what it must never serve."),
     ),
     CatalogueKind(
         slug="safeguards",
         model=SafeguardRule,
         form=SafeguardForm,
-        title="Safeguards",
-        singular="safeguard",
+        title=_("Safeguards"),
+        singular=_("safeguard"),
         rows=selectors.safeguards_list,
-        columns=(("name", "Name"), ("get_kind_display", "Kind"), ("setting", "Setting")),
-        intro="Rules applied before anything is stored: excluded applications and window "
-        "titles, redaction of personal data typed as text, keystroke-timing coarsening "
-        f"(never finer than {KEY_TIMING_FLOOR_MS} ms, whatever a rule says).",
+        columns=(("name", _("Name")), ("get_kind_display", _("Kind")), ("setting", _("Setting"))),
+        intro=format_lazy(
+            _(
+                "Rules applied before anything is stored: excluded applications and window "
+                "titles, redaction of personal data typed as text, keystroke-timing coarsening "
+                "(never finer than {floor} ms, whatever a rule says)."
+            ),
+            floor=KEY_TIMING_FLOOR_MS,
+        ),
     ),
 ]
 
@@ -102,7 +116,7 @@ class CatalogueListView(OfficerRequiredMixin, View):
 
     def get(self, request):
         rows = [
-            {"obj": obj, "cells": [_cell(obj, attr) for attr, _ in self.kind.columns]}
+            {"obj": obj, "cells": [_cell(obj, attr) for attr, _heading in self.kind.columns]}
             for obj in self.kind.rows()
         ]
         return render(request, "catalogue/list.html", {"kind": self.kind, "rows": rows})
@@ -131,8 +145,12 @@ class CatalogueFormView(OfficerRequiredMixin, View):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                verb = "Created" if instance is None else "Saved"
-                messages.success(request, f"{verb} {self.kind.singular} “{obj}”.")
+                done = (
+                    gettext("Created %(kind)s “%(name)s”.")
+                    if instance is None
+                    else gettext("Saved %(kind)s “%(name)s”.")
+                )
+                messages.success(request, done % {"kind": self.kind.singular, "name": obj})
                 return redirect(f"officer-{self.kind.slug}")
         return self.render(form, instance, status=400)
 
@@ -161,8 +179,12 @@ class CatalogueToggleView(OfficerRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            state = "Enabled" if enable else "Disabled"
-            messages.success(request, f"{state} {self.kind.singular} “{instance}”.")
+            done = (
+                gettext("Enabled %(kind)s “%(name)s”.")
+                if enable
+                else gettext("Disabled %(kind)s “%(name)s”.")
+            )
+            messages.success(request, done % {"kind": self.kind.singular, "name": instance})
         return redirect(f"officer-{self.kind.slug}")
 
 

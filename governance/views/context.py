@@ -18,20 +18,21 @@ def token_shown(principal, token: str) -> dict:
     registered: rendered, never redirected to, as the token exists only in that response."""
     from django.urls import reverse
     from django.utils.html import format_html
+    from django.utils.translation import gettext as _
 
     from governance.models import CaptureDevice
 
     if isinstance(principal, CaptureDevice):
-        what, back, usage = "Device", reverse("officer-devices"), "The capture client"
+        key, what, usage = "device", _("Device"), _("The capture client")
     else:
-        what, back, usage = "Pipeline", reverse("officer-pipelines"), "The training pipeline"
+        key, what, usage = "pipeline", _("Pipeline"), _("The training pipeline")
     return {
         "what": what,
         "principal": principal,
         "token": token,
-        "token_id": f"{what.lower()}-token",
-        "back": back,
+        "token_id": f"{key}-token",
+        "back": reverse(f"officer-{key}s"),
         "usage": format_html(
-            "{} sends it as <code>Authorization: Bearer &lt;token&gt;</code>.", usage
+            _("{} sends it as <code>Authorization: Bearer &lt;token&gt;</code>."), usage
         ),
     }

@@ -8,6 +8,8 @@ the same numbers in a table next to it.
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from governance.models import Role
@@ -36,16 +38,20 @@ class CouncilDashboardView(CouncilRequiredMixin, TemplateView):
                 "department": rate_chart(summary.by_department),
                 # A volume hides because too few people hold a grant, not because it is small.
                 "volumes": count_chart(
-                    [(f"{v.month:%b %Y}", v.events) for v in summary.volumes],
-                    hidden_text="suppressed",
+                    [(date_format(v.month, "M Y"), v.events) for v in summary.volumes],
+                    hidden_text=_("suppressed"),
                 ),
                 "erasures": count_chart(
-                    [(f"{e.month:%b %Y}", e.verified) for e in summary.erasures],
-                    hidden_text=f"fewer than {k}",
+                    [(date_format(e.month, "M Y"), e.verified) for e in summary.erasures],
+                    hidden_text=_("fewer than %(k)s") % {"k": k},
                 ),
                 "requests": rate_chart(
                     [
-                        Bar(f"{r.month:%b %Y}", r.on_time_rate, suppressed=r.completed is None)
+                        Bar(
+                            date_format(r.month, "M Y"),
+                            r.on_time_rate,
+                            suppressed=r.completed is None,
+                        )
                         for r in summary.requests
                     ]
                 ),
@@ -85,7 +91,7 @@ TRACK_FILL = "hsl(212 20% 94%)"
 def rate_chart(rows, *, frame: Frame = Frame()) -> dict:
     """Percentages, one bar each, on a 0–100 scale; a suppressed row has no bar."""
     bars = [r if isinstance(r, Bar) else Bar(r.label, r.rate, r.suppressed) for r in rows]
-    return _layout(bars, top=100, unit="%", hidden_text="suppressed", frame=frame)
+    return _layout(bars, top=100, unit="%", hidden_text=_("suppressed"), frame=frame)
 
 
 def count_chart(

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -62,7 +63,9 @@ class PipelineRevokeView(OfficerRequiredMixin, View):
     def post(self, request, pk):
         pipeline = get_object_or_404(TrainingPipeline, pk=pk)
         pipeline_revoke(pipeline=pipeline, actor=request.user)
-        messages.success(request, f"Revoked “{pipeline.name}”. Its token no longer works.")
+        messages.success(
+            request, _("Revoked “%(name)s”. Its token no longer works.") % {"name": pipeline.name}
+        )
         return redirect("officer-pipelines")
 
 
@@ -87,7 +90,9 @@ class DatasetListView(OfficerRequiredMixin, View):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Dataset #{dataset.pk} is being built.")
+                messages.success(
+                    request, _("Dataset #%(number)s is being built.") % {"number": dataset.pk}
+                )
                 return redirect("officer-datasets")
         return self.render(form, status=400)
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -43,5 +44,7 @@ class DeviceRevokeView(OfficerRequiredMixin, View):
     def post(self, request, pk):
         device = get_object_or_404(CaptureDevice, pk=pk)
         device_revoke(device=device, actor=request.user)
-        messages.success(request, f"Revoked “{device.name}”. Its token no longer works.")
+        messages.success(
+            request, _("Revoked “%(name)s”. Its token no longer works.") % {"name": device.name}
+        )
         return redirect("officer-devices")

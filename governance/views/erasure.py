@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
@@ -51,7 +52,7 @@ class ErasureJobsView(OfficerRequiredMixin, View):
         if form.is_valid():
             employee = employee_find(identifier=form.cleaned_data["employee"])
             if employee is None:
-                form.add_error("employee", "No employee has this number or work email.")
+                form.add_error("employee", _("No employee has this number or work email."))
             else:
                 try:
                     job = erasure_job_create(
@@ -66,8 +67,15 @@ class ErasureJobsView(OfficerRequiredMixin, View):
                 else:
                     messages.success(
                         request,
-                        f"Erasure #{job.pk} started for {employee.display_name} "
-                        f"({employee.employee_number}), subject {job.subject}.",
+                        _(
+                            "Erasure #%(number)s started for %(name)s (%(employee)s), subject %(subject)s."
+                        )
+                        % {
+                            "number": job.pk,
+                            "name": employee.display_name,
+                            "employee": employee.employee_number,
+                            "subject": job.subject,
+                        },
                     )
                     return redirect("officer-erasure-job", job.pk)
         return self.render(form, status=400)
@@ -101,7 +109,7 @@ class ErasureJobDetailView(OfficerRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         view = erasure_job_get(job_id=kwargs["job_id"])
         if view is None:
-            raise Http404("No such erasure job.")
+            raise Http404(_("No such erasure job."))
         personal_data_viewed(
             viewer=self.request.user,
             people=[view.job.employee],
@@ -116,7 +124,7 @@ class ErasureJobReceiptView(OfficerRequiredMixin, View):
     def get(self, request, job_id):
         view = erasure_job_get(job_id=job_id)
         if view is None or not view.receipt:
-            raise Http404("No receipt: the job does not exist or has not finished.")
+            raise Http404(_("No receipt: the job does not exist or has not finished."))
         personal_data_viewed(
             viewer=request.user,
             people=[view.job.employee],
@@ -145,5 +153,5 @@ class MyErasureReceiptView(EmployeeRequiredMixin, View):
     def get(self, request, job_id):
         view = my_erasure_get(employee=self.employee, job_id=job_id)
         if view is None or not view.receipt:
-            raise Http404("No receipt: the erasure is not yours or has not finished.")
+            raise Http404(_("No receipt: the erasure is not yours or has not finished."))
         return receipt_response(view)

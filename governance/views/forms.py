@@ -6,7 +6,9 @@ import re
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from governance.models import (
     Application,
@@ -42,7 +44,8 @@ def service_error_messages(exc: ValidationError) -> list[str]:
     """Flatten a service's ValidationError for a message banner."""
     if not hasattr(exc, "error_dict"):
         return list(exc.messages)
-    labels = {"non_field_errors": "", NON_FIELD_ERRORS: ""}
+    state = pgettext("request", "State")
+    labels = {"non_field_errors": "", NON_FIELD_ERRORS: "", "state": f"{state}: "}
     out = []
     for field, errors in exc.error_dict.items():
         prefix = labels.get(field, field.replace("_", " ").capitalize() + ": ")
@@ -80,19 +83,26 @@ class SlugFixedOnEdit(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["slug"].disabled = True
-            self.fields["slug"].help_text = "Fixed once created: receipts and audit records use it."
+            self.fields["slug"].help_text = _(
+                "Fixed once created: receipts and audit records use it."
+            )
+
+
+# The model fields' own names, as labels a reader's language can change.
+CATALOGUE_LABELS = {"name": _("Name"), "slug": _("Slug"), "description": _("Description")}
 
 
 class ApplicationForm(SlugFixedOnEdit):
     identifiers = LinesField(
         required=False,
-        label="Executables or bundle ids",
-        help_text="One per line, e.g. code, com.microsoft.VSCode.",
+        label=_("Executables or bundle ids"),
+        help_text=_("One per line, e.g. code, com.microsoft.VSCode."),
     )
 
     class Meta:
         model = Application
         fields = ["name", "slug", "identifiers", "description"]
+        labels = CATALOGUE_LABELS
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -100,7 +110,7 @@ class DataKindForm(SlugFixedOnEdit):
     class Meta:
         model = DataKind
         fields = ["name", "slug", "description", "pii_category"]
-        labels = {"pii_category": "PII category"}
+        labels = {**CATALOGUE_LABELS, "pii_category": _("PII category")}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -116,10 +126,18 @@ class PurposeForm(SlugFixedOnEdit):
             "termination",
             "third_party_disclosure",
         ]
-        labels = {"use": "Use", "third_party_disclosure": "Disclosed to third parties"}
+        labels = {
+            **CATALOGUE_LABELS,
+            "use": _("Use"),
+            "category": _("Category"),
+            "termination": _("Termination"),
+            "third_party_disclosure": _("Disclosed to third parties"),
+        }
         help_texts = {
-            "use": "Prohibited purposes name what the data must never serve; "
-            "nobody can consent to them.",
+            "use": _(
+                "Prohibited purposes name what the data must never serve; "
+                "nobody can consent to them."
+            ),
         }
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -128,13 +146,25 @@ class SafeguardForm(forms.ModelForm):
     class Meta:
         model = SafeguardRule
         fields = ["kind", "name", "application", "pattern", "detector", "resolution_ms"]
-        labels = {"resolution_ms": "Resolution (ms)", "application": "Application to exclude"}
+        labels = {
+            "kind": _("Kind"),
+            "name": _("Name"),
+            "pattern": _("Pattern"),
+            "detector": _("Detector"),
+            "resolution_ms": _("Resolution (ms)"),
+            "application": _("Application to exclude"),
+        }
         help_texts = {
-            "application": "For excluded applications.",
-            "pattern": "For window title patterns: a regular expression.",
-            "detector": "For redaction detectors.",
-            "resolution_ms": "For keystroke timing: timestamps are rounded to this "
-            f"({KEY_TIMING_FLOOR_MS} ms at least; key events are never stored finer).",
+            "application": _("For excluded applications."),
+            "pattern": _("For window title patterns: a regular expression."),
+            "detector": _("For redaction detectors."),
+            "resolution_ms": format_lazy(
+                _(
+                    "For keystroke timing: timestamps are rounded to this ({floor} ms at "
+                    "least; key events are never stored finer)."
+                ),
+                floor=KEY_TIMING_FLOOR_MS,
+            ),
         }
 
 
@@ -327,19 +357,20 @@ class PublishForm(forms.Form):
 
 class DeviceForm(forms.Form):
     name = forms.CharField(
-        max_length=200, label="Device name", help_text="e.g. the laptop's asset tag."
+        max_length=200, label=_("Device name"), help_text=_("e.g. the laptop's asset tag.")
     )
 
 
 class PipelineForm(forms.Form):
     name = forms.CharField(
-        max_length=120, label="Pipeline name", help_text="e.g. the training job's name."
+        max_length=120, label=_("Pipeline name"), help_text=_("e.g. the training job's name.")
     )
     purposes = forms.ModelMultipleChoiceField(
         queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED, enabled=True),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        help_text="It may read snapshots of these purposes only.",
+        label=_("Purposes"),
+        help_text=_("It may read snapshots of these purposes only."),
     )
 
 
@@ -355,42 +386,50 @@ class DatasetForm(forms.Form):
     purpose = forms.ModelChoiceField(
         queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED, enabled=True),
         to_field_name="slug",
+        label=_("Purpose"),
     )
     applications = forms.ModelMultipleChoiceField(
         queryset=Application.objects.all(),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
+        label=_("Applications"),
     )
     data_kinds = forms.ModelMultipleChoiceField(
         queryset=DataKind.objects.all(),
         to_field_name="slug",
         widget=forms.CheckboxSelectMultiple,
-        label="Data kinds",
+        label=_("Data kinds"),
     )
-    starts_at = _utc_input("From (UTC)", "Events at or after this time.")
-    ends_at = _utc_input("Until (UTC)", "Events before this time.")
+    starts_at = _utc_input(_("From (UTC)"), _("Events at or after this time."))
+    ends_at = _utc_input(_("Until (UTC)"), _("Events before this time."))
 
 
 class DisclosureForm(forms.Form):
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why do you need to see this person's consent?",
-        help_text="Recorded in the audit log; the person reads it under “Who accessed my data”, "
-        "so name nobody else in it.",
+        label=_("Why do you need to see this person's consent?"),
+        help_text=_(
+            "Recorded in the audit log; the person reads it under “Who accessed my data”, "
+            "so name nobody else in it."
+        ),
     )
 
 
 class LeavingForm(forms.Form):
     left_on = forms.DateField(
-        label="Left on",
+        label=_("Left on"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Their last day; not in the future. Recorded from the start of that day (UTC).",
+        help_text=_(
+            "Their last day; not in the future. Recorded from the start of that day (UTC)."
+        ),
     )
     confirm = forms.BooleanField(
-        label="I understand this erases all their interaction data at once, in every store, "
-        "and stops their capture. Their consent evidence is kept, then pseudonymised.",
-        error_messages={"required": "Tick this to confirm."},
+        label=_(
+            "I understand this erases all their interaction data at once, in every store, "
+            "and stops their capture. Their consent evidence is kept, then pseudonymised."
+        ),
+        error_messages={"required": _("Tick this to confirm.")},
     )
 
 
@@ -398,27 +437,33 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(
         required=False,
         max_length=80,
-        label="Action starts with",
-        help_text="e.g. consent. or notice.published",
+        label=_("Action starts with"),
+        help_text=_("e.g. consent. or notice.published"),
     )
     subject = forms.CharField(
         required=False,
         max_length=254,
-        label="Subject",
-        help_text="Pseudonym, employee number or work email",
+        label=_("Subject"),
+        help_text=_("Pseudonym, employee number or work email"),
     )
     actor = forms.CharField(
-        required=False, max_length=150, label="Actor", help_text="User id or username"
+        required=False, max_length=150, label=_("Actor"), help_text=_("User id or username")
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Named as in the API; `from` cannot be a class attribute.
         self.fields["from"] = forms.CharField(
-            required=False, max_length=40, label="From", help_text="YYYY-MM-DD or ISO date and time"
+            required=False,
+            max_length=40,
+            label=_("From"),
+            help_text=_("YYYY-MM-DD or ISO date and time"),
         )
         self.fields["to"] = forms.CharField(
-            required=False, max_length=40, label="To", help_text="Inclusive; YYYY-MM-DD or ISO"
+            required=False,
+            max_length=40,
+            label=_("To"),
+            help_text=_("Inclusive; YYYY-MM-DD or ISO"),
         )
 
     def _moment(self, name: str, *, end: bool):
@@ -429,7 +474,7 @@ class AuditFilterForm(forms.Form):
             return None
         moment = parse_moment(text, end=end)
         if moment is None:
-            raise forms.ValidationError("Enter a date (YYYY-MM-DD) or an ISO date and time.")
+            raise forms.ValidationError(_("Enter a date (YYYY-MM-DD) or an ISO date and time."))
         return moment
 
     def clean_from(self):
@@ -442,69 +487,81 @@ class AuditFilterForm(forms.Form):
         cleaned = super().clean()
         since, until = cleaned.get("from"), cleaned.get("to")
         if since is not None and until is not None and until <= since:
-            self.add_error("to", "“To” must not be before “From”.")
+            self.add_error("to", _("“To” must not be before “From”."))
         return cleaned
 
 
 class RevealForm(forms.Form):
-    subject = forms.CharField(max_length=40, label="Pseudonym")
+    subject = forms.CharField(max_length=40, label=_("Pseudonym"))
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Why do you need to know who this is?",
-        help_text="Recorded in the audit log; the person reads it under “Who accessed my data”, "
-        "so name nobody else in it.",
+        label=_("Why do you need to know who this is?"),
+        help_text=_(
+            "Recorded in the audit log; the person reads it under “Who accessed my data”, "
+            "so name nobody else in it."
+        ),
     )
 
 
 class AggregateForm(forms.Form):
     group_by = forms.ChoiceField(
-        choices=[("department", "Department"), ("country", "Country")],
+        choices=[("department", _("Department")), ("country", _("Country"))],
         initial="department",
         required=False,
-        label="Group by",
+        label=_("Group by"),
     )
     purpose = forms.ModelChoiceField(
         queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED),
         required=False,
-        empty_label="Any purpose",
+        label=_("Purpose"),
+        empty_label=_("Any purpose"),
     )
 
 
 class PeopleSearchForm(forms.Form):
-    q = forms.CharField(required=False, label="Search people", max_length=100)
+    q = forms.CharField(required=False, label=_("Search people"), max_length=100)
 
 
 class ErasureStartForm(forms.Form):
     employee = forms.CharField(
         max_length=254,
-        label="Employee number or work email",
-        help_text="e.g. E1042 or jane.doe@example.com.",
+        label=_("Employee number or work email"),
+        help_text=_("e.g. E1042 or jane.doe@example.com."),
     )
     reason = forms.CharField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Recorded on the job and in the audit log, e.g. the ticket of a request.",
+        label=_("Reason"),
+        help_text=_("Recorded on the job and in the audit log, e.g. the ticket of a request."),
     )
     restrict_capture = forms.BooleanField(
         required=False,
         initial=True,
-        label="Also restrict their capture (Art. 18), so nothing new of theirs is stored",
-        help_text="Untick only if capture should go on (e.g. they consent again): without "
-        "it, what they consent to is recorded again after the erasure. Recorded on the job.",
+        label=_("Also restrict their capture (Art. 18), so nothing new of theirs is stored"),
+        help_text=_(
+            "Untick only if capture should go on (e.g. they consent again): without "
+            "it, what they consent to is recorded again after the erasure. Recorded on the job."
+        ),
     )
     confirm = forms.BooleanField(
-        label="I understand this erases everything recorded about this person, in every "
-        "store, and cannot be undone.",
-        error_messages={"required": "Tick this to confirm the erasure."},
+        label=_(
+            "I understand this erases everything recorded about this person, in every "
+            "store, and cannot be undone."
+        ),
+        error_messages={"required": _("Tick this to confirm the erasure.")},
     )
 
 
 class ErasureJobFilterForm(forms.Form):
     state = forms.ChoiceField(
-        choices=[("", "Any state"), *ErasureJob.State.choices], required=False
+        choices=[("", _("Any state")), *ErasureJob.State.choices],
+        required=False,
+        label=pgettext_lazy("erasure job", "State"),
     )
-    cause = forms.ChoiceField(choices=[("", "Any cause"), *ErasureCause.choices], required=False)
+    cause = forms.ChoiceField(
+        choices=[("", _("Any cause")), *ErasureCause.choices], required=False, label=_("Cause")
+    )
 
 
 def _store_choices() -> list[tuple[str, str]]:
@@ -523,42 +580,53 @@ def _holdable_store_choices() -> list[tuple[str, str]]:
 class LegalHoldForm(forms.Form):
     """A hold's fields; `custodians` cleans to Employee rows, naming any email nobody has."""
 
-    matter = forms.CharField(max_length=200, help_text="e.g. Smith v. Example Corp (case 24-118).")
+    matter = forms.CharField(
+        max_length=200,
+        label=_("Matter"),
+        help_text=_("e.g. Smith v. Example Corp (case 24-118)."),
+    )
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why the data must be preserved. Legal and the audit log see it; "
-        "the custodians do not.",
+        help_text=_(
+            "Why the data must be preserved. Legal and the audit log see it; the custodians do not."
+        ),
     )
     custodians = LinesField(
-        label="Custodians (work emails)",
-        help_text="One per line. Their data is preserved.",
+        label=_("Custodians (work emails)"),
+        help_text=_("One per line. Their data is preserved."),
     )
     starts = forms.DateTimeField(
-        label="From (UTC)",
+        label=_("From (UTC)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Empty: from the beginning.",
+        help_text=_("Empty: from the beginning."),
     )
     ends = forms.DateTimeField(
-        label="Until (UTC)",
+        label=_("Until (UTC)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Empty: open-ended.",
+        help_text=_("Empty: open-ended."),
     )
     stores = forms.MultipleChoiceField(
         choices=_holdable_store_choices,
         required=False,
+        label=_("Stores"),
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every store, including stores added later.",
+        help_text=_("None ticked: every store, including stores added later."),
     )
     review_at = forms.DateTimeField(
-        label="Review by (UTC)",
+        label=_("Review by (UTC)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="When legal checks whether the hold is still needed; you are reminded by "
-        "mail when it passes. Empty on a new hold: in "
-        f"{settings.LEGAL_HOLD_REVIEW_DAYS} days; on a change: unchanged.",
+        help_text=format_lazy(
+            _(
+                "When legal checks whether the hold is still needed; you are reminded by "
+                "mail when it passes. Empty on a new hold: in {days} days; on a change: "
+                "unchanged."
+            ),
+            days=settings.LEGAL_HOLD_REVIEW_DAYS,
+        ),
     )
 
     def clean_review_at(self):
@@ -568,9 +636,14 @@ class LegalHoldForm(forms.Form):
     def clean_custodians(self):
         employees, unknown = employees_by_work_email(self.cleaned_data["custodians"])
         if unknown:
-            raise ValidationError([f"No employee has the work email {email}." for email in unknown])
+            raise ValidationError(
+                [
+                    _("No employee has the work email %(email)s.") % {"email": email}
+                    for email in unknown
+                ]
+            )
         if not employees:
-            raise ValidationError("Name at least one custodian.")
+            raise ValidationError(_("Name at least one custodian."))
         return employees
 
     @classmethod
@@ -590,43 +663,52 @@ class LegalHoldReleaseForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say why the data need no longer be preserved."},
-        label="Why may the data go now?",
-        help_text="Recorded in the audit log, e.g. “Settled on 2025-03-02”.",
+        error_messages={"required": _("Say why the data need no longer be preserved.")},
+        label=_("Why may the data go now?"),
+        help_text=_("Recorded in the audit log, e.g. “Settled on 2025-03-02”."),
     )
 
 
 class RetentionPolicyForm(forms.Form):
-    name = forms.CharField(max_length=120, help_text="e.g. Raw keystrokes: 30 days.")
-    store = forms.ChoiceField(choices=_retained_store_choices)
+    name = forms.CharField(
+        max_length=120, label=_("Name"), help_text=_("e.g. Raw keystrokes: 30 days.")
+    )
+    store = forms.ChoiceField(choices=_retained_store_choices, label=_("Store"))
     keep_days = forms.IntegerField(
-        min_value=1, label="Keep (days)", help_text="Data older than this goes at the next run."
+        min_value=1,
+        label=_("Keep (days)"),
+        help_text=_("Data older than this goes at the next run."),
     )
     legal_minimum = forms.BooleanField(
         required=False,
-        label="Legal minimum",
-        help_text="A law requires keeping this data at least this long: a floor under shorter "
-        "keeps. Otherwise the shortest keep covering data wins.",
+        label=_("Legal minimum"),
+        help_text=_(
+            "A law requires keeping this data at least this long: a floor under shorter "
+            "keeps. Otherwise the shortest keep covering data wins."
+        ),
     )
     purposes = forms.ModelMultipleChoiceField(
         queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED).order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every purpose.",
+        label=_("Purposes"),
+        help_text=_("None ticked: every purpose."),
     )
     applications = forms.ModelMultipleChoiceField(
         queryset=Application.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every application.",
+        label=_("Applications"),
+        help_text=_("None ticked: every application."),
     )
     data_kinds = forms.ModelMultipleChoiceField(
         queryset=DataKind.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="None ticked: every data kind.",
+        label=_("Data kinds"),
+        help_text=_("None ticked: every data kind."),
     )
-    enabled = forms.BooleanField(required=False, initial=True, label="Enabled")
+    enabled = forms.BooleanField(required=False, initial=True, label=_("Enabled"))
 
     @classmethod
     def initial_from(cls, policy) -> dict:

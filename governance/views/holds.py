@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
@@ -19,7 +20,7 @@ from governance.views.forms import LegalHoldForm, LegalHoldReleaseForm, apply_se
 def hold_or_404(pk: int):
     hold = legal_hold_get(hold_id=pk)
     if hold is None:
-        raise Http404("No such legal hold.")
+        raise Http404(_("No such legal hold."))
     return hold
 
 
@@ -63,7 +64,10 @@ class HoldCreateView(LegalRequiredMixin, View):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Hold placed: “{hold.matter}”. Covered data is kept.")
+                messages.success(
+                    request,
+                    _("Hold placed: “%(matter)s”. Covered data is kept.") % {"matter": hold.matter},
+                )
                 return redirect("legal-hold", hold.pk)
         return self.render(form, status=400)
 
@@ -76,7 +80,7 @@ class HoldEditView(LegalRequiredMixin, View):
     def get(self, request, pk):
         hold = hold_or_404(pk)
         if not hold.is_active:
-            messages.info(request, "This hold is released; it can no longer change.")
+            messages.info(request, _("This hold is released; it can no longer change."))
             return redirect("legal-hold", hold.pk)
         custodians_viewed(viewer=request.user, hold=hold)  # the form names them
         return self.render(hold, LegalHoldForm(initial=LegalHoldForm.initial_from(hold)))
@@ -90,7 +94,7 @@ class HoldEditView(LegalRequiredMixin, View):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Saved “{hold.matter}”.")
+                messages.success(request, _("Saved “%(name)s”.") % {"name": hold.matter})
                 return redirect("legal-hold", hold.pk)
         return self.render(hold, form, status=400)
 
@@ -106,7 +110,7 @@ class HoldReleaseView(LegalRequiredMixin, View):
     def get(self, request, pk):
         hold = hold_or_404(pk)
         if not hold.is_active:
-            messages.info(request, "This hold is already released.")
+            messages.info(request, _("This hold is already released."))
             return redirect("legal-hold", hold.pk)
         return self.render(hold, LegalHoldReleaseForm())
 
@@ -120,11 +124,14 @@ class HoldReleaseView(LegalRequiredMixin, View):
         if was_active:
             messages.success(
                 request,
-                f"Released “{hold.matter}”. Deletions it deferred resume now, unless "
-                "another hold covers the same data.",
+                _(
+                    "Released “%(matter)s”. Deletions it deferred resume now, unless another "
+                    "hold covers the same data."
+                )
+                % {"matter": hold.matter},
             )
         else:
-            messages.info(request, "This hold was already released; nothing changed.")
+            messages.info(request, _("This hold was already released; nothing changed."))
         return redirect("legal-holds")
 
     def render(self, hold, form, status=200):

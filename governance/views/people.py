@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
@@ -102,8 +103,15 @@ class LeavingView(OfficerRequiredMixin, View):
             else:
                 messages.success(
                     request,
-                    f"{person.display_name} ({person.employee_number}) left on "
-                    f"{left_at:%Y-%m-%d}: their data is being erased and capture has stopped.",
+                    _(
+                        "%(name)s (%(employee)s) left on %(date)s: their data is being erased "
+                        "and capture has stopped."
+                    )
+                    % {
+                        "name": person.display_name,
+                        "employee": person.employee_number,
+                        "date": f"{left_at:%Y-%m-%d}",
+                    },
                 )
                 return redirect("officer-person-leaving", person.pk)
         return self.render(person, form, status=400)

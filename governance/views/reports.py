@@ -11,6 +11,8 @@ from django.http import FileResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -33,26 +35,28 @@ SHOWN = 50
 
 
 class ReportForm(forms.Form):
-    kind = forms.ChoiceField(label="Kind of report")
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of report"))
     # Not required here: a kind without a period takes none, and the service names a
     # missing day for the kinds that need one.
     vars()["from"] = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     to = forms.DateField(
-        label="To", required=False,
-        help_text="Whole days in UTC, both included (the record of processing activities "
-        "takes no period: it is as of its making).",
+        label=gettext_lazy("To"), required=False,
+        help_text=gettext_lazy(
+            "Whole days in UTC, both included (the record of processing activities "
+            "takes no period: it is as of its making)."
+        ),
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
-    format = forms.ChoiceField(label="Format")
+    format = forms.ChoiceField(label=gettext_lazy("Format"))
     subject = forms.CharField(
-        label="Whose data (access report)", required=False, max_length=254,
-        help_text="An employee number or work email; empty for everyone.",
+        label=gettext_lazy("Whose data (access report)"), required=False, max_length=254,
+        help_text=gettext_lazy("An employee number or work email; empty for everyone."),
     )  # fmt: skip
     accessor = forms.CharField(
-        label="Who accessed it (access report)", required=False, max_length=254,
-        help_text="A user's email; empty for everyone.",
+        label=gettext_lazy("Who accessed it (access report)"), required=False, max_length=254,
+        help_text=gettext_lazy("A user's email; empty for everyone."),
     )  # fmt: skip
 
     def __init__(self, *args, user, **kwargs):
@@ -111,7 +115,9 @@ class ReportsPageView(AuditorRequiredMixin, View):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"Report #{report.pk} is being built.")
+                messages.success(
+                    request, _("Report #%(number)s is being built.") % {"number": report.pk}
+                )
                 return redirect("legal-reports")
         return self.render(form, status=400)
 

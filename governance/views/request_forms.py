@@ -3,6 +3,9 @@ governance/services/requests.py, whose ValidationErrors land on these forms."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models import Application, DataKind, DataRequest, Purpose, RequestKind
 from governance.selectors.requests import received_at_for_day, request_assignees
@@ -10,16 +13,21 @@ from governance.services.requests import MAX_DETAILS, MAX_REASON, MAX_RECEIVED_A
 
 # What each right means, in a line a person can act on.
 KIND_HELP = {
-    RequestKind.ACCESS: "A copy of everything kept about you, and how and why it is used.",
-    RequestKind.PORTABILITY: "Your data in common machine-readable files (JSON, CSV) "
-    "to take elsewhere.",
-    RequestKind.ERASURE: "Erase what was recorded about you — all of it, or one part — "
-    "from every store, and stop recording it.",
-    RequestKind.RECTIFICATION: "Correct details about you that are wrong, such as your "
-    "name, department or location.",
-    RequestKind.RESTRICTION: "Keep your data but stop using it while a question about it "
-    "is settled.",
-    RequestKind.OBJECTION: "Object to a use of your data: processing for that purpose stops.",
+    RequestKind.ACCESS: _("A copy of everything kept about you, and how and why it is used."),
+    RequestKind.PORTABILITY: _(
+        "Your data in common machine-readable files (JSON, CSV) to take elsewhere."
+    ),
+    RequestKind.ERASURE: _(
+        "Erase what was recorded about you — all of it, or one part — from every store, and "
+        "stop recording it."
+    ),
+    RequestKind.RECTIFICATION: _(
+        "Correct details about you that are wrong, such as your name, department or location."
+    ),
+    RequestKind.RESTRICTION: _(
+        "Keep your data but stop using it while a question about it is settled."
+    ),
+    RequestKind.OBJECTION: _("Object to a use of your data: processing for that purpose stops."),
 }
 
 
@@ -45,21 +53,24 @@ class ScopeFields(forms.Form):
     purpose = forms.ModelChoiceField(
         queryset=Purpose.objects.filter(use=Purpose.Use.PERMITTED).order_by("name"),
         required=False,
-        empty_label="Every purpose",
+        label=_("Purpose"),
+        empty_label=_("Every purpose"),
     )
     application = forms.ModelChoiceField(
         queryset=Application.objects.order_by("name"),
         required=False,
-        empty_label="Every application",
+        label=_("Application"),
+        empty_label=_("Every application"),
     )
     data_kind = forms.ModelChoiceField(
         queryset=DataKind.objects.order_by("name"),
         required=False,
-        empty_label="Every kind of data",
-        label="Kind of data",
+        empty_label=_("Every kind of data"),
+        label=_("Kind of data"),
     )
     details = _written(
-        help_text="Anything that helps, e.g. what is wrong and what it should say.",
+        _("Details"),
+        _("Anything that helps, e.g. what is wrong and what it should say."),
         long=True,
         required=False,
     )
@@ -72,7 +83,7 @@ class ScopeFields(forms.Form):
 
 class RequestFileForm(ScopeFields):
     kind = forms.ChoiceField(
-        choices=kind_choices, widget=forms.RadioSelect, label="What do you ask for?"
+        choices=kind_choices, widget=forms.RadioSelect, label=_("What do you ask for?")
     )
     field_order = ["kind", "purpose", "application", "data_kind", "details"]
 
@@ -80,38 +91,43 @@ class RequestFileForm(ScopeFields):
 class OfficerRequestFileForm(ScopeFields):
     employee = forms.CharField(
         max_length=254,
-        label="Employee number or work email",
-        help_text="e.g. E1042 or jane.doe@example.com.",
+        label=_("Employee number or work email"),
+        help_text=_("e.g. E1042 or jane.doe@example.com."),
     )
-    kind = forms.ChoiceField(choices=RequestKind.choices, label="Kind of request")
+    kind = forms.ChoiceField(choices=RequestKind.choices, label=_("Kind of request"))
     # Named as the service's argument, so its objections land on this field.
     received_at = forms.DateField(
-        label="Received on",
+        label=_("Received on"),
         required=False,  # left empty: today
         initial=lambda: timezone.now().date(),
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=f"The day the request reached us (UTC): the legal deadline runs from it. "
-        f"Not in the future, at most {MAX_RECEIVED_AGO.days} days back. Today is filed as "
-        "received now; an earlier day as received at 12:00 UTC that day.",
+        help_text=format_lazy(
+            _(
+                "The day the request reached us (UTC): the legal deadline runs from it. Not in "
+                "the future, at most {days} days back. Today is filed as received now; an "
+                "earlier day as received at 12:00 UTC that day."
+            ),
+            days=MAX_RECEIVED_AGO.days,
+        ),
     )
     identity_check = _written(
-        "How was the person's identity checked?",
-        "e.g. “In person, staff badge seen”. The person can read this note on their "
-        "request's page. The request starts at once.",
+        _("How was the person's identity checked?"),
+        _(
+            "e.g. “In person, staff badge seen”. The person can read this note on their "
+            "request's page. The request starts at once."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[
-            "purpose"
-        ].help_text = (
+        self.fields["purpose"].help_text = _(
             "Purpose, application and kind of data: only for erasure, restriction and objection."
         )
 
     def clean_received_at(self):
         day = self.cleaned_data["received_at"] or timezone.now().date()
         if day > timezone.now().date():
-            raise forms.ValidationError("A request cannot arrive in the future.")
+            raise forms.ValidationError(_("A request cannot arrive in the future."))
         return received_at_for_day(day)
 
     field_order = [
@@ -134,56 +150,61 @@ class OfficerChoiceField(forms.ModelChoiceField):
 class AssignForm(forms.Form):
     # A QuerySet is evaluated per form render, so newly appointed officers show at once.
     assignee = OfficerChoiceField(
-        queryset=request_assignees(), required=False, empty_label="Nobody"
+        queryset=request_assignees(),
+        required=False,
+        label=_("Assignee"),
+        empty_label=_("Nobody"),
     )
 
 
 class IdentityAskForm(forms.Form):
     reason = _written(
-        "What proof of identity is needed?",
-        "Emailed to the person. The deadline pauses until you verify.",
+        _("What proof of identity is needed?"),
+        _("Emailed to the person. The deadline pauses until you verify."),
     )
 
 
 class VerifyForm(forms.Form):
     identity_check = _written(
-        "How was identity checked?",
-        "e.g. “Signed in with their own account and confirmed by phone”. The person can "
-        "read this note on their request's page. Fulfilment starts at once.",
+        _("How was identity checked?"),
+        _(
+            "e.g. “Signed in with their own account and confirmed by phone”. The person can "
+            "read this note on their request's page. Fulfilment starts at once."
+        ),
     )
 
 
 class ExtendForm(forms.Form):
     # The cap only keeps the number a number of days: the service says the real limit.
-    days = forms.IntegerField(min_value=1, max_value=2**31 - 1, label="Extra days")
-    reason = _written("Why is more time needed?", "The person is told.")
+    days = forms.IntegerField(min_value=1, max_value=2**31 - 1, label=_("Extra days"))
+    reason = _written(_("Why is more time needed?"), _("The person is told."))
 
 
 class RejectForm(forms.Form):
     reason = _written(
-        "Why is the request rejected?",
-        "The person is told, with the supervisory authority they may complain to.",
+        _("Why is the request rejected?"),
+        _("The person is told, with the supervisory authority they may complain to."),
         long=True,
     )
 
 
 class OutcomeForm(forms.Form):
     outcome = _written(
-        help_text="What was done, as the person reads it.", long=True, required=False
+        _("Outcome"), _("What was done, as the person reads it."), long=True, required=False
     )
 
 
 class RestrictionCompleteForm(OutcomeForm):
     restrict = forms.TypedChoiceField(
-        choices=[("yes", "Yes, restrict processing"), ("no", "No, do not restrict")],
+        choices=[("yes", _("Yes, restrict processing")), ("no", _("No, do not restrict"))],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
-        label="Restrict processing?",
+        label=_("Restrict processing?"),
     )
     field_order = ["restrict", "outcome"]
 
 
-RECTIFICATION_OUTCOME = (
+RECTIFICATION_OUTCOME = _(
     "Recorded interaction events (keystrokes, pointer movements, clicks, scrolling, menus, "
     "window focus) are observations of what happened, not statements about you, so they "
     "are not corrected."
@@ -191,13 +212,18 @@ RECTIFICATION_OUTCOME = (
 
 
 class RectificationCompleteForm(OutcomeForm):
-    first_name = forms.CharField(max_length=150, required=False)
-    last_name = forms.CharField(max_length=150, required=False)
-    department = forms.CharField(max_length=100, required=False)
+    first_name = forms.CharField(max_length=150, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=_("Last name"))
+    department = forms.CharField(max_length=100, required=False, label=_("Department"))
     country = forms.CharField(
-        max_length=2, required=False, help_text="Two letters, e.g. DE. Decides the legal clock."
+        max_length=2,
+        required=False,
+        label=_("Country"),
+        help_text=_("Two letters, e.g. DE. Decides the legal clock."),
     )
-    region = forms.CharField(max_length=100, required=False, help_text="e.g. CA.")
+    region = forms.CharField(
+        max_length=100, required=False, label=_("Region"), help_text=_("e.g. CA.")
+    )
     field_order = ["first_name", "last_name", "department", "country", "region", "outcome"]
 
     PROFILE = ("first_name", "last_name", "department", "country", "region")
@@ -211,7 +237,7 @@ class RectificationCompleteForm(OutcomeForm):
             "department": employee.department,
             "country": employee.country,
             "region": employee.region,
-            "outcome": RECTIFICATION_OUTCOME,
+            "outcome": str(RECTIFICATION_OUTCOME),
         }
 
     def corrections(self, request: DataRequest) -> dict:
@@ -225,7 +251,7 @@ class RectificationCompleteForm(OutcomeForm):
 
 
 class RevokeForm(forms.Form):
-    reason = _written("Why revoke the download link?")
+    reason = _written(_("Why revoke the download link?"))
 
 
 class RebuildForm(forms.Form):
@@ -238,18 +264,25 @@ ANY = "all"
 
 class QueueFilterForm(forms.Form):
     state = forms.ChoiceField(
-        choices=[(OPEN, "Open"), (ANY, "Any state"), *DataRequest.State.choices],
+        choices=[
+            (OPEN, pgettext_lazy("request", "Open")),
+            (ANY, _("Any state")),
+            *DataRequest.State.choices,
+        ],
         required=False,
+        label=pgettext_lazy("request", "State"),
     )
-    kind = forms.ChoiceField(choices=[("", "Any kind"), *RequestKind.choices], required=False)
-    assignee = forms.ChoiceField(required=False)
+    kind = forms.ChoiceField(
+        choices=[("", _("Any kind")), *RequestKind.choices], required=False, label=_("Kind")
+    )
+    assignee = forms.ChoiceField(required=False, label=_("Assignee"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].choices = [
-            ("", "Anyone"),
-            ("me", "Me"),
-            ("none", "Nobody"),
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Nobody")),
             *(
                 (str(user.pk), user.get_full_name() or user.get_username())
                 for user in request_assignees()

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -56,14 +57,14 @@ def _own_request(user, pk) -> DataRequest:
     """One of the person's own requests; anyone else's is a 404, as if it did not exist."""
     found = request_for_employee(user, pk)
     if found is None:
-        raise Http404("No such request.")
+        raise Http404(_("No such request."))
     return found
 
 
 def _officer_request(pk) -> DataRequest:
     found = request_for_officer(pk)
     if found is None:
-        raise Http404("No such request.")
+        raise Http404(_("No such request."))
     return found
 
 
@@ -86,11 +87,15 @@ def scope_label(request: DataRequest) -> str:
     if request.kind not in SCOPED_KINDS:
         return ""
     if not (request.purpose or request.application or request.data_kind):
-        return "All your data"
-    kinds = request.data_kind.name if request.data_kind else "All data"
-    app = request.application.name if request.application else "every application"
-    purpose = request.purpose.name if request.purpose else "every purpose"
-    return f"{kinds} in {app} ({purpose})"
+        return _("All your data")
+    kinds = request.data_kind.name if request.data_kind else _("All data")
+    app = request.application.name if request.application else _("every application")
+    purpose = request.purpose.name if request.purpose else _("every purpose")
+    return _("%(kinds)s in %(application)s (%(purpose)s)") % {
+        "kinds": kinds,
+        "application": app,
+        "purpose": purpose,
+    }
 
 
 def _download_url(package: ExportPackage, user) -> str | None:
@@ -161,14 +166,20 @@ class MyRequestsView(EmployeeRequiredMixin, View):
             if created:
                 messages.success(
                     request,
-                    f"Request #{filed.pk} received. We answer by {filed.due_on:%Y-%m-%d}; "
-                    "we may first ask you to prove who you are.",
+                    _(
+                        "Request #%(number)s received. We answer by %(due)s; we may first "
+                        "ask you to prove who you are."
+                    )
+                    % {"number": filed.pk, "due": f"{filed.due_on:%Y-%m-%d}"},
                 )
             else:
                 messages.info(
                     request,
-                    f"You already have an open request: {filed.get_kind_display()} "
-                    f"(#{filed.pk}); here it is. Nothing new was filed.",
+                    _(
+                        "You already have an open request: %(kind)s (#%(number)s); here it "
+                        "is. Nothing new was filed."
+                    )
+                    % {"kind": filed.get_kind_display(), "number": filed.pk},
                 )
             return redirect("my-request", filed.pk)
         return self.render(form, status=400)
@@ -232,7 +243,10 @@ class MyRequestWithdrawView(EmployeeRequiredMixin, View):
             for text in service_error_messages(exc):
                 messages.error(request, text)
         else:
-            messages.success(request, f"Request #{pk} withdrawn. Nothing more is done for it.")
+            messages.success(
+                request,
+                _("Request #%(number)s withdrawn. Nothing more is done for it.") % {"number": pk},
+            )
         return redirect("my-request", pk)
 
 
@@ -281,7 +295,7 @@ class OfficerRequestNewView(OfficerRequiredMixin, View):
         if form.is_valid():
             employee = employee_find(identifier=form.cleaned_data["employee"])
             if employee is None:
-                form.add_error("employee", "No employee has this number or work email.")
+                form.add_error("employee", _("No employee has this number or work email."))
             else:
                 extra = {
                     "identity_check": form.cleaned_data["identity_check"],
@@ -291,12 +305,18 @@ class OfficerRequestNewView(OfficerRequiredMixin, View):
         if filing is not None:
             filed, created = filing
             if created:
-                messages.success(request, f"Request #{filed.pk} filed for {employee.display_name}.")
+                messages.success(
+                    request,
+                    _("Request #%(number)s filed for %(name)s.")
+                    % {"number": filed.pk, "name": employee.display_name},
+                )
             else:
                 messages.info(
                     request,
-                    f"{employee.display_name} already has this request open "
-                    f"(#{filed.pk}); nothing new was filed.",
+                    _(
+                        "%(name)s already has this request open (#%(number)s); nothing new was filed."
+                    )
+                    % {"name": employee.display_name, "number": filed.pk},
                 )
             return redirect("officer-request", filed.pk)
         return self.render(form, status=400)
@@ -367,7 +387,7 @@ class OfficerRequestView(OfficerRequiredMixin, View):
         if action == "revoke" and request_ready_package(data_request):
             allowed.append("revoke")
         if action not in allowed:
-            messages.error(request, "That action is not possible from the request's state.")
+            messages.error(request, _("That action is not possible from the request's state."))
             return self.render(data_request, status=400)
         form = self._form(data_request, action, data=request.POST)
         if form.is_valid():
@@ -386,26 +406,29 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             services.request_assign(request=data_request, assignee=data["assignee"], actor=actor)
             who = data["assignee"]
             return (
-                f"Assigned to {who.get_full_name() or who.get_username()}."
+                _("Assigned to %(name)s.") % {"name": who.get_full_name() or who.get_username()}
                 if who
-                else ("Unassigned.")
+                else _("Unassigned.")
             )
         if action == "identity":
             services.request_identity_ask(request=data_request, actor=actor, reason=data["reason"])
-            return "Proof of identity asked for; the deadline is paused until you verify."
+            return _("Proof of identity asked for; the deadline is paused until you verify.")
         if action == "verify":
             services.request_verify(
                 request=data_request, actor=actor, identity_check=data["identity_check"]
             )
-            return "Identity verified; fulfilment has started."
+            return _("Identity verified; fulfilment has started.")
         if action == "extend":
             done = services.request_extend(
                 request=data_request, actor=actor, days=data["days"], reason=data["reason"]
             )
-            return f"Extended by {data['days']} days; now due {done.due_on:%Y-%m-%d}."
+            return _("Extended by %(days)s days; now due %(due)s.") % {
+                "days": data["days"],
+                "due": f"{done.due_on:%Y-%m-%d}",
+            }
         if action == "reject":
             services.request_reject(request=data_request, actor=actor, reason=data["reason"])
-            return "Rejected; the person is told why and where they may complain."
+            return _("Rejected; the person is told why and where they may complain.")
         if action == "complete":
             extra = {}
             if data_request.kind == RequestKind.RESTRICTION:
@@ -415,17 +438,17 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             services.request_complete(
                 request=data_request, actor=actor, outcome=data["outcome"], **extra
             )
-            return "Completed; the person is told the outcome."
+            return _("Completed; the person is told the outcome.")
         if action == "revoke":
             from governance.services.exports import package_revoke
 
             package_revoke(
                 package=request_ready_package(data_request), actor=actor, reason=data["reason"]
             )
-            return "The download link is revoked."
+            return _("The download link is revoked.")
         if action == "rebuild":
             services.request_package_rebuild(request=data_request, actor=actor)
-            return "The copy is being prepared again."
+            return _("The copy is being prepared again.")
         raise AssertionError(action)
 
     def _form(self, data_request: DataRequest, action: str, data=None):
@@ -459,9 +482,15 @@ class OfficerRequestView(OfficerRequiredMixin, View):
             "scope": scope_label(data_request),
             "clock": clock,
             "extension_note": (
-                f"Up to {extension_limit} days (until "
-                f"{data_request.due_on + timedelta(days=extension_limit):%Y-%m-%d}) under "
-                f"{clock.label}, once, and only before the due date. The person is told."
+                _(
+                    "Up to %(days)s days (until %(until)s) under %(law)s, once, and only "
+                    "before the due date. The person is told."
+                )
+                % {
+                    "days": extension_limit,
+                    "until": f"{data_request.due_on + timedelta(days=extension_limit):%Y-%m-%d}",
+                    "law": clock.label,
+                }
                 if extension_limit is not None
                 else ""
             ),

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
@@ -50,12 +51,12 @@ class PolicyFormView(OfficerRequiredMixin, View):
             try:
                 if policy is None:
                     policy = retention_policy_create(actor=request.user, **form.cleaned_data)
-                    messages.success(request, f"Created “{policy.name}”.")
+                    messages.success(request, _("Created “%(name)s”.") % {"name": policy.name})
                 else:
                     policy = retention_policy_update(
                         policy=policy, actor=request.user, **form.cleaned_data
                     )
-                    messages.success(request, f"Saved “{policy.name}”.")
+                    messages.success(request, _("Saved “%(name)s”.") % {"name": policy.name})
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
@@ -76,7 +77,10 @@ class PolicyDisableView(OfficerRequiredMixin, View):
     def post(self, request, pk):
         policy = get_object_or_404(retention_policies_list(), pk=pk)
         policy = retention_policy_disable(policy=policy, actor=request.user)
-        messages.success(request, f"Disabled “{policy.name}”. Its past runs stay in the evidence.")
+        messages.success(
+            request,
+            _("Disabled “%(name)s”. Its past runs stay in the evidence.") % {"name": policy.name},
+        )
         return redirect("officer-retention")
 
 

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
+from django.utils.functional import Promise
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.test import APIClient
 
@@ -600,10 +601,11 @@ def _refusals(callback) -> frozenset[str]:
     view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     # An action may name permissions of its own (@action(permission_classes=...)).
     own = getattr(callback, "initkwargs", {}).get("permission_classes", ())
+    # A message is text or lazily translated text (read here in the default language).
     return frozenset(
-        permission.message
+        str(permission.message)
         for permission in (*getattr(view, "permission_classes", ()), *own)
-        if isinstance(getattr(permission, "message", None), str)
+        if isinstance(getattr(permission, "message", None), str | Promise)
     )
 
 

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, time, timedelta
 
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from governance.api.serializers.base import PlainTextField, StrictCharField, StrictSerializer
@@ -34,7 +36,7 @@ def parse_moment(text: str, *, end: bool) -> datetime | None:
 class MomentField(serializers.CharField):
     """A date or a datetime, parsed into an instant (the exclusive end for `to`)."""
 
-    default_error_messages = {"invalid": "Must be an ISO 8601 date or date and time."}
+    default_error_messages = {"invalid": gettext_lazy("Must be an ISO 8601 date or date and time.")}
 
     def __init__(self, *, end: bool, **kwargs):
         self.end = end
@@ -78,7 +80,7 @@ class AuditQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         since, until = attrs.get("from"), attrs.get("to")
         if since is not None and until is not None and until <= since:
-            raise serializers.ValidationError({"to": ["Must not be before `from`."]})
+            raise serializers.ValidationError({"to": [_("Must not be before `from`.")]})
         return attrs
 
 

@@ -11,29 +11,30 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.api.schema import NamedEnumField
 from governance.models.catalogue import multi_line_text, single_line_text
 from governance.stores import REGISTRY
 
-NUL_MESSAGE = "Null characters are not allowed."
+NUL_MESSAGE = _("Null characters are not allowed.")
 
 
 class StrictFieldsMixin:
     """Reject keys the endpoint does not take, reported with the other field errors."""
 
-    unknown_field_message = "Unknown field."
+    unknown_field_message = _("Unknown field.")
 
     def to_internal_value(self, data):
         refused = {}
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            refused = {name: [self.unknown_field_message] for name in set(data) - writable}
+            refused = {name: [str(self.unknown_field_message)] for name in set(data) - writable}
             # Python's fromisoformat reads "2026-11-30T00:00:00\x00Z" as a valid time:
             # a NUL is refused here as it is in every text field.
             refused.update(
-                (name, [NUL_MESSAGE])
+                (name, [str(NUL_MESSAGE)])
                 for name, field in self.fields.items()
                 if isinstance(field, serializers.DateTimeField | serializers.DateField)
                 and isinstance(data.get(name), str)
@@ -57,7 +58,7 @@ class StrictCharField(serializers.CharField):
     control characters; the schema states it as a `pattern`.
     """
 
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": _("Must be a string.")}
     text_validator = multi_line_text
 
     def __init__(self, **kwargs):
@@ -80,7 +81,7 @@ class PlainTextField(StrictCharField):
 
 
 class StrictSlugField(serializers.SlugField):
-    default_error_messages = {"invalid_type": "Must be a string."}
+    default_error_messages = {"invalid_type": _("Must be a string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -96,8 +97,8 @@ class StrictSlugRelatedField(serializers.SlugRelatedField):
     (a NUL in it would otherwise reach PostgreSQL, which cannot compare it)."""
 
     default_error_messages = {
-        "invalid_type": "Must be a string.",
-        "not_a_slug": "Not a slug: letters, digits, hyphens and underscores only.",
+        "invalid_type": _("Must be a string."),
+        "not_a_slug": _("Not a slug: letters, digits, hyphens and underscores only."),
     }
 
     def to_internal_value(self, data):
@@ -111,7 +112,7 @@ class StrictSlugRelatedField(serializers.SlugRelatedField):
 class StrictBooleanField(serializers.BooleanField):
     """JSON true or false only; "yes", 1 and "0" are type errors."""
 
-    default_error_messages = {"invalid": "Must be true or false."}
+    default_error_messages = {"invalid": _("Must be true or false.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, bool):
@@ -122,7 +123,7 @@ class StrictBooleanField(serializers.BooleanField):
 class StrictIntegerField(serializers.IntegerField):
     """A JSON integer only: "30", 30.0 and true are type errors."""
 
-    default_error_messages = {"invalid": "Must be a whole number."}
+    default_error_messages = {"invalid": _("Must be a whole number.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):

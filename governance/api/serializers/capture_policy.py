@@ -1,5 +1,6 @@
 """A capture device's policy (selectors.capture_policy) as JSON, and its query string."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from governance.selectors.capture_policy import MAX_EMPLOYEES, MAX_REFERENCE
@@ -19,16 +20,21 @@ def employees_parse(values: list[str]) -> list[str]:
         for item in value.split(","):
             ref = item.strip()
             if not ref:
-                raise serializers.ValidationError({"employees": ["An entry is empty."]})
+                raise serializers.ValidationError({"employees": [_("An entry is empty.")]})
             if len(ref) > MAX_REFERENCE:
                 raise serializers.ValidationError(
-                    {"employees": [f"An entry is longer than {MAX_REFERENCE} characters."]}
+                    {
+                        "employees": [
+                            _("An entry is longer than %(limit)s characters.")
+                            % {"limit": MAX_REFERENCE}
+                        ]
+                    }
                 )
             if ref not in refs:
                 refs.append(ref)
     if len(refs) > MAX_EMPLOYEES:
         raise serializers.ValidationError(
-            {"employees": [f"At most {MAX_EMPLOYEES} people per request."]}
+            {"employees": [_("At most %(limit)s people per request.") % {"limit": MAX_EMPLOYEES}]}
         )
     return refs
 

@@ -1,5 +1,7 @@
 """Catalogue rows as the API shows and takes them; writes go through services.catalogue."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from governance.api.serializers.base import (
@@ -22,7 +24,7 @@ class SlugFixedMixin:
 
     def validate_slug(self, value: str) -> str:
         if self.instance is not None and value != self.instance.slug:
-            raise serializers.ValidationError("A slug cannot change once created.")
+            raise serializers.ValidationError(_("A slug cannot change once created."))
         return value
 
 
@@ -69,7 +71,7 @@ class PurposeSerializer(SlugFixedMixin, StrictModelSerializer):
         read_only_fields = READ_ONLY
 
 
-KIND_FIXED = (
+KIND_FIXED = gettext_lazy(
     "A rule's kind is set when it is created and cannot change: a rule of another kind "
     "is a new rule, with its own history."
 )
@@ -104,7 +106,7 @@ class SafeguardSerializer(StrictModelSerializer):
 
     def validate_kind(self, value: str) -> str:
         if self.instance is not None and value != self.instance.kind:
-            raise serializers.ValidationError(KIND_FIXED)
+            raise serializers.ValidationError(str(KIND_FIXED))
         return value
 
     def validate(self, attrs):
@@ -116,6 +118,6 @@ class SafeguardSerializer(StrictModelSerializer):
                 others = others.exclude(pk=self.instance.pk)
             if others.exists():
                 raise serializers.ValidationError(
-                    {"detector": ["There is already a rule for this detector; edit that one."]}
+                    {"detector": [_("There is already a rule for this detector; edit that one.")]}
                 )
         return attrs

@@ -1,5 +1,6 @@
 """Legal holds as legal reads and writes them; custodians are named by work email."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from governance.api.serializers.base import (
@@ -79,7 +80,10 @@ class LegalHoldWriteSerializer(StrictSerializer):
         employees, unknown = employees_by_work_email(emails)
         if unknown:
             raise serializers.ValidationError(
-                [f"No employee has the work email {email}." for email in unknown]
+                [
+                    _("No employee has the work email %(email)s.") % {"email": email}
+                    for email in unknown
+                ]
             )
         return employees
 

@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -351,13 +353,20 @@ class RequestDetailSerializer(RequestSerializer, MyRequestDetailSerializer):
 # Input
 
 
+UNKNOWN_SLUG = {
+    "purpose": gettext_lazy("Unknown purpose {value!r}."),
+    "application": gettext_lazy("Unknown application {value!r}."),
+    "data kind": gettext_lazy("Unknown data kind {value!r}."),
+}
+
+
 def _slug(model, name: str, **kwargs) -> StrictSlugRelatedField:
     return StrictSlugRelatedField(
         slug_field="slug",
         queryset=model.objects.all(),
         required=False,
         allow_null=True,
-        error_messages={"does_not_exist": f"Unknown {name} {{value!r}}."},
+        error_messages={"does_not_exist": UNKNOWN_SLUG[name]},
         help_text=f"A {name} slug; erasure, restriction and objection only. Absent: every one.",
         **kwargs,
     )
@@ -388,8 +397,8 @@ class ReceivedAtField(serializers.Field):
     it is today, otherwise 12:00 UTC that day (as the officers' form)."""
 
     default_error_messages = {
-        "invalid": "An ISO date (YYYY-MM-DD) or date-time with its offset.",
-        "naive": "Give the date-time's offset, e.g. 2026-11-20T09:30:00Z.",
+        "invalid": gettext_lazy("An ISO date (YYYY-MM-DD) or date-time with its offset."),
+        "naive": gettext_lazy("Give the date-time's offset, e.g. 2026-11-20T09:30:00Z."),
     }
 
     def to_internal_value(self, data):
@@ -451,7 +460,7 @@ class RequestAssignSerializer(StrictSerializer):
             return None
         user = get_user_model().objects.filter(pk=value, is_active=True).first()
         if user is None:
-            raise serializers.ValidationError("No such user.")
+            raise serializers.ValidationError(_("No such user."))
         return user
 
 

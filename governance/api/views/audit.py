@@ -4,6 +4,7 @@ Subjects are pseudonyms. Filtering by a person and revealing who a pseudonym is
 are reads of that person's data, audited like every other.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
@@ -87,7 +88,7 @@ class AuditRevealView(JSONBodyMixin, APIView):
         try:
             person = subject_reveal(viewer=request.user, **body.validated_data)
         except UnknownSubject as exc:
-            raise NotFound("Nobody has this pseudonym.") from exc
+            raise NotFound(_("Nobody has this pseudonym.")) from exc
         return Response(RevealedSubjectSerializer(person).data)
 
 

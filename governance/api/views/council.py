@@ -1,5 +1,6 @@
 """GET /api/v1/council/summary: the works council's dashboard as JSON, aggregates only."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -13,7 +14,7 @@ from governance.services.people import user_has_role
 
 
 class IsWorksCouncil(BasePermission):
-    message = "Only the works council may do this."
+    message = _("Only the works council may do this.")
 
     def has_permission(self, request, view) -> bool:
         return user_has_role(request.user, Role.WORKS_COUNCIL)

@@ -2,6 +2,8 @@
 by an officer or a pipeline, which sees only its own)."""
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -62,7 +64,7 @@ class PipelineTokenScheme(OpenApiAuthenticationExtension):
 
 
 class IsOfficerOrPipeline(BasePermission):
-    message = "Only privacy officers and training pipelines may do this."
+    message = gettext_lazy("Only privacy officers and training pipelines may do this.")
 
     def has_permission(self, request, view) -> bool:
         if isinstance(request.auth, TrainingPipeline):
@@ -71,7 +73,7 @@ class IsOfficerOrPipeline(BasePermission):
 
 
 class IsPipeline(BasePermission):
-    message = "Only training pipelines read datasets and register models."
+    message = gettext_lazy("Only training pipelines read datasets and register models.")
 
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, TrainingPipeline)
@@ -198,7 +200,7 @@ class DatasetViewSet(
     def _readable(self, pk) -> DatasetSnapshot:
         dataset = datasets_readable(pipeline=request_pipeline(self.request)).filter(pk=pk).first()
         if dataset is None:
-            raise NotFound("No such ready dataset for this pipeline.")
+            raise NotFound(_("No such ready dataset for this pipeline."))
         return dataset
 
     # A plain list, unpaged: the ready snapshots of one pipeline's purposes are few.
@@ -224,7 +226,7 @@ class DatasetViewSet(
         shards = dataset.manifest.get("shards", [])
         number = int(index)
         if number >= len(shards):
-            raise NotFound("No such shard in this dataset.")
+            raise NotFound(_("No such shard in this dataset."))
         entry = shards[number]
         dataset_read(pipeline=request_pipeline(request), dataset=dataset, shard=number)
         # Streamed from the storage in blocks: a shard is never read whole into memory.

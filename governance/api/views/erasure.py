@@ -5,6 +5,8 @@ by withdrawals and requests are started by the engine. The employee's side is
 under /me and scoped to `request.user.employee`: another person's job is a 404.
 """
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
@@ -35,11 +37,11 @@ from governance.selectors.erasure import (
 from governance.services.disclosure import personal_data_viewed
 from governance.services.erasure import erasure_job_create
 
-NOT_DONE = (
+NOT_DONE = gettext_lazy(
     "This erasure is not finished: its receipt is issued once every store has verified "
     "that nothing is left."
 )
-DEFERRED = (
+DEFERRED = gettext_lazy(
     "Part of this erasure is deferred for a legal obligation: its receipt is issued once "
     "the deferred part is erased too."
 )
@@ -82,7 +84,12 @@ class ErasureJobsView(JSONBodyMixin, generics.GenericAPIView):
         employee = employee_find(identifier=identifier)
         if employee is None:
             raise ValidationError(
-                {"employee": [f"No employee has the number or work email {identifier!r}."]}
+                {
+                    "employee": [
+                        _("No employee has the number or work email %(identifier)s.")
+                        % {"identifier": repr(identifier)}
+                    ]
+                }
             )
         job = erasure_job_create(
             employee=employee,
@@ -109,7 +116,7 @@ class ErasureJobView(APIView):
     def get(self, request, job_id):
         view = erasure_job_get(job_id=job_id)
         if view is None:
-            raise NotFound("No such erasure job.")
+            raise NotFound(_("No such erasure job."))
         personal_data_viewed(
             viewer=request.user, people=[view.job.employee], what="erasure job", target=view.job
         )
@@ -149,7 +156,7 @@ class MyErasureView(APIView):
     def get(self, request, job_id):
         view = my_erasure_get(employee=request.user.employee, job_id=job_id)
         if view is None:
-            raise NotFound("No such erasure.")
+            raise NotFound(_("No such erasure."))
         return Response(MyErasureSerializer(view, context={"request": request}).data)
 
 
@@ -174,9 +181,9 @@ class MyErasureReceiptView(APIView):
     def get(self, request, job_id):
         view = my_erasure_get(employee=request.user.employee, job_id=job_id)
         if view is None:
-            raise NotFound("No such erasure.")
+            raise NotFound(_("No such erasure."))
         if not view.receipt:
-            detail = DEFERRED if view.state == ErasureJob.State.BLOCKED_BY_HOLD else NOT_DONE
+            detail = str(DEFERRED if view.state == ErasureJob.State.BLOCKED_BY_HOLD else NOT_DONE)
             return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
         response = Response(view.receipt)
         response["Content-Disposition"] = f'attachment; filename="{receipt_filename(view.id)}"'

@@ -4,6 +4,7 @@ Nothing is deleted or replaced (DELETE and PUT are 405): a hold ends by being
 released, with a reason, and the deferred deletions it held back resume.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -87,7 +88,7 @@ class LegalHoldViewSet(
     def get_object(self):
         hold = legal_hold_get(hold_id=int(self.kwargs["pk"]))
         if hold is None:
-            raise NotFound("No such legal hold.")
+            raise NotFound(_("No such legal hold."))
         return hold
 
     def create(self, request):

@@ -14,6 +14,8 @@ would wait for the client to hang up: such a request gets 411 Length Required.
 """
 
 from django.utils.http import parse_etags, quote_etag
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -82,13 +84,15 @@ class RawBodyParser(BaseParser):
 
 class TooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Batch too large."
+    default_detail = gettext_lazy("Batch too large.")
     default_code = "too_large"
 
 
 class LengthRequired(exceptions.APIException):
     status_code = status.HTTP_411_LENGTH_REQUIRED
-    default_detail = "Send a Content-Length, or chunks through a server that ends the input."
+    default_detail = gettext_lazy(
+        "Send a Content-Length, or chunks through a server that ends the input."
+    )
     default_code = "length_required"
 
 
@@ -109,7 +113,7 @@ def batch_body(request) -> bytes:
     if not (length.isascii() and length.isdigit()):
         raise BodyInvalid(f"Content-Length {length[:20]!r} is not a length")
     if len(length) > len(str(MAX_BODY_BYTES)) or int(length) > MAX_BODY_BYTES:
-        raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
+        raise TooLarge(_("Body over %(limit)s bytes.") % {"limit": MAX_BODY_BYTES})
     # Django's stream stops at Content-Length; a body that ends sooner comes back short,
     # and an incomplete message is refused even when what arrived parses.
     body = request.read(MAX_BODY_BYTES + 1)
@@ -221,13 +225,13 @@ class IngestBatchView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if len(body) > MAX_BODY_BYTES:
-            raise TooLarge(f"Body over {MAX_BODY_BYTES} bytes.")
+            raise TooLarge(_("Body over %(limit)s bytes.") % {"limit": MAX_BODY_BYTES})
         try:
             batch = batch_decode(body)
         except BatchInvalid as exc:
             return Response({"problems": exc.problems}, status=status.HTTP_400_BAD_REQUEST)
         if len(batch.events) > MAX_EVENTS:
-            raise TooLarge(f"At most {MAX_EVENTS} events per batch.")
+            raise TooLarge(_("At most %(limit)s events per batch.") % {"limit": MAX_EVENTS})
         try:
             result = ingest_batch(device=request.auth, batch=batch)
         except PurposeInvalid as exc:

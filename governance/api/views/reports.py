@@ -1,6 +1,7 @@
 """Legal reports (legal; privacy officers for some kinds): ask for one, follow it, fetch
 its signed download link. A report is its requester's: anyone else's is a 404."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -73,5 +74,5 @@ class ReportView(generics.GenericAPIView):
     def get(self, request, report_id: int):
         report = report_of(user=request.user, report_id=report_id)
         if report is None:
-            raise NotFound("No such report of yours.")
+            raise NotFound(_("No such report of yours."))
         return Response(ReportSerializer(report, context={"request": request}).data)

@@ -9,6 +9,8 @@ caller's own only, so another person's is a 404.
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -113,7 +115,7 @@ class MyRequestsView(JSONBodyMixin, generics.GenericAPIView):
 def _mine(request, request_id) -> DataRequest:
     found = request_for_employee(request.user, request_id)
     if found is None:
-        raise NotFound("No such request.")
+        raise NotFound(_("No such request."))
     return found
 
 
@@ -156,7 +158,7 @@ class MyRequestWithdrawView(JSONBodyMixin, APIView):
 
 
 class AssigneeFormField(forms.CharField):
-    default_error_messages = {"invalid": "A user id, `me` or `none`."}
+    default_error_messages = {"invalid": gettext_lazy("A user id, `me` or `none`.")}
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -250,7 +252,12 @@ class RequestsView(JSONBodyMixin, generics.GenericAPIView):
         employee = employee_find(identifier=identifier)
         if employee is None:
             raise ValidationError(
-                {"employee": [f"No employee has the number or work email {identifier!r}."]}
+                {
+                    "employee": [
+                        _("No employee has the number or work email %(identifier)s.")
+                        % {"identifier": repr(identifier)}
+                    ]
+                }
             )
         filed, created = services.request_file(
             employee=employee,
@@ -272,7 +279,7 @@ class RequestsView(JSONBodyMixin, generics.GenericAPIView):
 def _any(request_id) -> DataRequest:
     found = request_for_officer(request_id)
     if found is None:
-        raise NotFound("No such request.")
+        raise NotFound(_("No such request."))
     return found
 
 
@@ -410,7 +417,7 @@ class RequestPackageRevokeView(RequestActionView):
     def act(self, request, found, data):
         package = request_package(found)
         if package is None:
-            raise NotFound("This request has no package.")
+            raise NotFound(_("This request has no package."))
         # Imported here: the exports service is the packages' own module.
         from governance.services.exports import package_revoke
 

@@ -22,4 +22,4 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Demo logins (password for each, from {source}): {result.password}")
         for email, _first, _last, roles in DEMO_LOGINS:
-            self.stdout.write(f"  {email:<24} {', '.join(r.label for r in roles)}")
+            self.stdout.write(f"  {email:<24} {', '.join(str(r.label) for r in roles)}")
