@@ -263,7 +263,7 @@ def pages_of(role: str, ids: dict) -> list[str]:
         ]
     if role == "council":
         return [*common, reverse("council"), reverse("consent")]  # 403 for a non-employee
-    return [  # admin; its change forms: see the xfail test below
+    return [  # admin; its change forms: see the test below
         *common,
         reverse("admin:index"),
         reverse("admin:auth_user_changelist"),
@@ -408,13 +408,6 @@ def test_every_page_of_the_role_has_no_serious_accessibility_violation(
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="Django's own admin widgets: split date-time inputs without labels, the select2 "
-    "autocomplete without a name, aria-label on the filter boxes' icons. Once Django fixes "
-    "them this fails: move these pages to the admin's list in pages_of.",
-)
 def test_the_admin_change_forms_have_no_serious_accessibility_violation(
     browser, live_server, company, password
 ):
