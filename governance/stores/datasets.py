@@ -10,6 +10,9 @@ joined on a person; which person is which stays in PostgreSQL (DatasetLineage).
 
 import hashlib
 import hmac
+import io
+import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -50,9 +53,6 @@ SCHEMA = pa.schema(
     ],
     metadata={"portal.dataset_schema": str(SCHEMA_VERSION)},
 )
-# Columns copied from the events table as they are (after the pseudonymised ones).
-COPIED = SCHEMA.names[4:]
-FETCH_ROWS = 5000
 
 
 def dataset_location(dataset_id: int) -> str:
@@ -96,75 +96,170 @@ def _scope_sql(dataset: DatasetSnapshot) -> tuple[str, list]:
     )
 
 
-def scope_rows_count(dataset: DatasetSnapshot) -> int:
+def scope_groups(dataset: DatasetSnapshot) -> list[tuple[str, int, int, int]]:
+    """(subject, application id, data kind id, rows) of the snapshot's scope: whom a build
+    must ask about, and how many rows each answer lets in or keeps out."""
     where, params = _scope_sql(dataset)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {EVENT_TABLE} e WHERE {where}", params)
-        return cursor.fetchone()[0]
+        cursor.execute(
+            f"""SELECT e.subject, e.application_id, e.data_kind_id, count(*)
+                FROM {EVENT_TABLE} e WHERE {where} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3""",
+            params,
+        )
+        return cursor.fetchall()
 
 
-def scope_rows(dataset: DatasetSnapshot) -> Iterator[list[tuple]]:
-    """The events in the snapshot's scope, in chunks of FETCH_ROWS, through a server-side
-    cursor: memory stays bounded however many rows the scope holds. Each row is
-    (employee-side subject, application id, data kind id, session id, *SCHEMA columns
-    from `application` on). Call inside a transaction (a named cursor lives in one)."""
+# The columns of a scope's rows as the build reads them: SCHEMA's, with the time as
+# microseconds since the epoch and the menu path as JSON text (CSV has no lists).
+_AS_READ = {"ts": pa.int64(), "menu_path": pa.string()}
+_READ = pa.schema([f.with_type(_AS_READ[f.name]) if f.name in _AS_READ else f for f in SCHEMA])
+
+
+def scope_select(dataset: DatasetSnapshot, join: str = "", subject: str = "e.subject"):
+    """The SELECT of a snapshot's rows in SCHEMA's order, ordered by time (so a shard
+    holds a stretch of time, and the same rows always make the same shards)."""
     where, params = _scope_sql(dataset)
-    # The time as microseconds since the epoch: what the Parquet column holds, without a
-    # timezone-aware datetime made and taken apart again per row.
-    sql = f"""SELECT e.subject, e.application_id, e.data_kind_id, e.session_id, e.id,
-                     (extract(epoch FROM e.ts) * 1000000)::bigint,
-                     a.slug, k.slug, e.event_type, e.key_code, e.key_char, e.redaction,
-                     e.pointer_x, e.pointer_y, e.button, e.scroll_dx, e.scroll_dy,
-                     e.menu_path, e.title_hash
-              FROM {EVENT_TABLE} e
+    sql = f"""SELECT e.id, (extract(epoch FROM e.ts) * 1000000)::bigint, {subject},
+                     e.session_id, a.slug, k.slug, e.event_type, e.key_code, e.key_char,
+                     e.redaction, e.pointer_x, e.pointer_y, e.button, e.scroll_dx, e.scroll_dy,
+                     e.menu_path::text, e.title_hash
+              FROM {EVENT_TABLE} e {join}
               JOIN governance_application a ON a.id = e.application_id
               JOIN governance_datakind k ON k.id = e.data_kind_id
-              WHERE {where}"""
+              WHERE {where}
+              ORDER BY e.ts, e.id"""
+    return sql, params
+
+
+def scope_batches(
+    dataset: DatasetSnapshot, admitted: list[tuple[str, int, int]], subjects: dict[str, str]
+) -> Iterator[pa.RecordBatch]:
+    """The snapshot's rows of the admitted (subject, application id, data kind id) as
+    SCHEMA record batches, people and sessions already under their pseudonyms
+    (`subjects`: subject → pseudonym). PostgreSQL picks the rows and sends them as CSV by
+    COPY; Arrow's reader parses them in blocks, so memory stays bounded whatever the
+    scope holds, and no row becomes Python objects."""
+    import pyarrow.csv as pv
+
+    people, apps, kinds = (list(c) for c in zip(*admitted, strict=True)) if admitted else ([],) * 3
+    sql, params = scope_select(
+        dataset,
+        join="JOIN unnest(%s::text[], %s::text[], %s::bigint[], %s::bigint[]) "
+        "AS ok(subject, pseudonym, application_id, data_kind_id) ON ok.subject = e.subject "
+        "AND ok.application_id = e.application_id AND ok.data_kind_id = e.data_kind_id",
+        subject="ok.pseudonym",
+    )
+    params = [people, [subjects[p] for p in people], apps, kinds, *params]
     connection.ensure_connection()
-    with connection.connection.cursor(name=f"dataset_{dataset.pk}") as cursor:
-        cursor.itersize = FETCH_ROWS
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(FETCH_ROWS):
-            yield chunk
+    statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
+    with connection.connection.cursor() as cursor, cursor.copy(statement, params) as copy:
+        reader = pv.open_csv(
+            _CopyStream(copy),
+            read_options=pv.ReadOptions(column_names=_READ.names),
+            parse_options=pv.ParseOptions(newlines_in_values=True),
+            convert_options=pv.ConvertOptions(
+                column_types=_READ,
+                null_values=[""],  # PostgreSQL writes NULL bare and "" quoted
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        for batch in reader:
+            yield _as_schema(batch, dataset.pseudonym_key)
+
+
+class _CopyStream(io.RawIOBase):
+    """A COPY's blocks as a readable file, for Arrow's CSV reader."""
+
+    def __init__(self, copy):
+        self._blocks = iter(copy)
+        self._rest = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        view, filled = memoryview(buffer).cast("B"), 0
+        while filled < len(view):
+            if not self._rest:
+                block = next(self._blocks, None)
+                if block is None:
+                    break
+                self._rest = memoryview(block).cast("B")
+            n = min(len(view) - filled, len(self._rest))
+            view[filled : filled + n] = self._rest[:n]
+            self._rest, filled = self._rest[n:], filled + n
+        return filled
+
+
+def _as_schema(batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
+    """A batch as read, made SCHEMA's: the time typed, sessions pseudonymised (each
+    distinct session once), menu paths as lists."""
+    columns = dict(zip(batch.schema.names, batch.columns, strict=True))
+    columns["ts"] = columns["ts"].cast(SCHEMA.field("ts").type)
+    sessions = columns["session"].dictionary_encode()
+    masked = pa.array([pseudonym(key, f"session:{s}") for s in sessions.dictionary.to_pylist()])
+    columns["session"] = masked.take(sessions.indices)
+    menus = columns["menu_path"]
+    if menus.null_count == len(menus):
+        columns["menu_path"] = pa.nulls(len(menus), SCHEMA.field("menu_path").type)
+    else:
+        paths = [None if m is None else json.loads(m) for m in menus.to_pylist()]
+        columns["menu_path"] = pa.array(paths, SCHEMA.field("menu_path").type)
+    return pa.RecordBatch.from_arrays([columns[n] for n in SCHEMA.names], schema=SCHEMA)
 
 
 class ShardWriter:
-    """Columns of rows gathered up to `limit` rows, then written as one shard."""
+    """Record batches gathered up to `limit` rows, then written as one shard; counts, per
+    shard, the rows of each person (`people`: pseudonym → employee id), application and
+    data kind for the lineage index."""
 
-    def __init__(self, location: str, limit: int):
+    def __init__(self, location: str, limit: int, people: dict[str, int]):
         self.fs, self.root = dataset_fs(location)
         self.fs.makedirs(self.root, exist_ok=True)
         self.limit = limit
+        self.people = people
+        self.apps = dict(Application.objects.values_list("slug", "pk"))
+        self.kinds = dict(DataKind.objects.values_list("slug", "pk"))
         self.shards: list[dict] = []
-        self._columns: dict[str, list] = {name: [] for name in SCHEMA.names}
+        self.lineage: Counter = Counter()  # (shard, employee, application, kind) → rows
+        self._batches: list[pa.RecordBatch] = []
+        self._rows = 0
 
-    @property
-    def index(self) -> int:
-        """The index of the shard being filled."""
-        return len(self.shards)
-
-    @property
-    def room(self) -> int:
-        """Rows the shard being filled takes before it is full."""
-        return self.limit - len(self._columns["event_id"])
-
-    def extend(self, rows: list[tuple], subjects: dict, sessions: dict) -> None:
-        """Rows as `scope_rows` reads them, column by column (a list's extend per column,
-        not an append per value); subjects and sessions by their pseudonyms."""
-        columns = list(zip(*rows, strict=True))
-        self._columns["event_id"].extend(columns[4])
-        self._columns["ts"].extend(columns[5])
-        self._columns["subject"].extend([subjects[s] for s in columns[0]])
-        self._columns["session"].extend([sessions[s] for s in columns[3]])
-        for name, values in zip(COPIED, columns[6:], strict=True):
-            self._columns[name].extend(values)
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._batches.append(batch)
+        self._rows += batch.num_rows
+        while self._rows >= self.limit:
+            table = pa.Table.from_batches(self._batches, schema=SCHEMA)
+            self._shard(table.slice(0, self.limit))
+            rest = table.slice(self.limit)
+            self._batches, self._rows = rest.to_batches(), rest.num_rows
 
     def flush(self) -> None:
-        if self.room == self.limit:
-            return
-        table = pa.table(self._columns, schema=SCHEMA)
-        self.shards.append(_shard_write(self.fs, self.root, shard_name(self.index), table))
-        self._columns = {name: [] for name in SCHEMA.names}
+        if self._rows:
+            self._shard(pa.Table.from_batches(self._batches, schema=SCHEMA))
+            self._batches, self._rows = [], 0
+
+    def _shard(self, table: pa.Table) -> None:
+        index = len(self.shards)
+        self.shards.append(_shard_write(self.fs, self.root, shard_name(index), table))
+        counts = table.group_by(["subject", "application", "data_kind"]).aggregate(
+            [("event_id", "count")]
+        )
+        for subject, app, kind, n in zip(*counts.to_pydict().values(), strict=True):
+            self.lineage[(index, self.people[subject], self.apps[app], self.kinds[kind])] += n
+
+
+def lineage_write(dataset: DatasetSnapshot, lineage: Counter) -> None:
+    """The snapshot's lineage index, replaced by `lineage` ((shard, employee, application,
+    kind) → rows) through one COPY."""
+    DatasetLineage.objects.filter(dataset=dataset).delete()
+    table = DatasetLineage._meta.db_table
+    columns = "dataset_id, shard, employee_id, application_id, data_kind_id, rows"
+    statement = f"COPY {table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for (shard, employee, app, kind), n in sorted(lineage.items()):
+            copy.write_row((dataset.pk, shard, employee, app, kind, n))
 
 
 def _shard_write(fs, root: str, name: str, table: pa.Table) -> dict:
