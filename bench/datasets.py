@@ -94,17 +94,9 @@ def raw_build(dataset, folder: Path, shard_rows: int) -> tuple[int, float]:
 
     from governance.stores import datasets as store
 
-    # The SELECT that `scope_rows` runs (the same text: keep the two alike).
-    where, params = store._scope_sql(dataset)
-    sql = f"""SELECT e.subject, e.application_id, e.data_kind_id, e.session_id, e.id,
-                     (extract(epoch FROM e.ts) * 1000000)::bigint,
-                     a.slug, k.slug, e.event_type, e.key_code, e.key_char, e.redaction,
-                     e.pointer_x, e.pointer_y, e.button, e.scroll_dx, e.scroll_dy,
-                     e.menu_path, e.title_hash
-              FROM {store.EVENT_TABLE} e
-              JOIN governance_application a ON a.id = e.application_id
-              JOIN governance_datakind k ON k.id = e.data_kind_id
-              WHERE {where}"""
+    # The build's SELECT of the scope (`scope_select`), without the join that keeps out
+    # people who did not consent (everyone in the bench did) or their pseudonyms.
+    sql, params = store.scope_select(dataset)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = folder / "rows.csv"
     started = time.perf_counter()
@@ -116,10 +108,7 @@ def raw_build(dataset, folder: Path, shard_rows: int) -> tuple[int, float]:
     ):
         for block in copy:
             out.write(block)
-    names = ["subject", "application_id", "data_kind_id", "session", "event_id", "ts",
-             "application", "data_kind", "event_type", "key_code", "key_char", "redaction",
-             "pointer_x", "pointer_y", "button", "scroll_dx", "scroll_dy", "menu_path",
-             "title_hash"]  # fmt: skip
+    names = store.SCHEMA.names
     table = pv.read_csv(csv_path, read_options=pv.ReadOptions(column_names=names))
     for index, offset in enumerate(range(0, table.num_rows, shard_rows)):
         part = table.slice(offset, shard_rows)

@@ -14,6 +14,8 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 
 import fsspec
@@ -282,10 +284,10 @@ def shard_open(location: str, name: str):
     return fs.open(f"{root}/{name}", "rb")
 
 
-def shard_read(location: str, name: str) -> pa.Table:
+def shard_read(location: str, name: str, columns: list[str] | None = None) -> pa.Table:
     fs, root = dataset_fs(location)
     with fs.open(f"{root}/{name}", "rb") as handle:
-        return pq.read_table(handle)
+        return pq.read_table(handle, columns=columns)
 
 
 # The store: erasure and expiry of what snapshots hold.
@@ -307,99 +309,181 @@ def _lineage(subject: str, scope: SubjectScope):
     return rows
 
 
-def _in_scope(table: pa.Table, dataset, subject: str, scope: SubjectScope) -> pa.Array:
-    """True for the rows of `subject` within `scope` (the snapshot's purpose is in it)."""
-    mask = pc.equal(table["subject"], pseudonym(dataset.pseudonym_key, subject))
-    if scope.application_ids is not None:
-        slugs = Application.objects.filter(pk__in=scope.application_ids).values_list("slug")
-        mask = pc.and_(mask, pc.is_in(table["application"], pa.array([s for (s,) in slugs])))
-    if scope.data_kind_ids is not None:
-        slugs = DataKind.objects.filter(pk__in=scope.data_kind_ids).values_list("slug")
-        mask = pc.and_(mask, pc.is_in(table["data_kind"], pa.array([s for (s,) in slugs])))
-    return mask
+@dataclass(frozen=True)
+class _Cut:
+    """Which rows of a snapshot's shards an erasure takes: the person's (under the
+    snapshot's pseudonym) within the scope's applications and kinds (None: all), and of
+    them those no hold window covers. Made once, from the database, so that shards can
+    be cut on threads that never touch it."""
+
+    who: str
+    applications: pa.Array | None
+    data_kinds: pa.Array | None
+    holds: tuple[HoldWindow, ...]
+
+    @classmethod
+    def of(cls, dataset, subject: str, scope: SubjectScope, holds) -> "_Cut":
+        def slugs(model, ids):
+            return None if ids is None else pa.array(_slugs(model, ids), pa.string())
+
+        return cls(
+            who=pseudonym(dataset.pseudonym_key, subject),
+            applications=slugs(Application, scope.application_ids),
+            data_kinds=slugs(DataKind, scope.data_kind_ids),
+            holds=tuple(holds),
+        )
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns the cut reads (and a rewrite's read-back decodes)."""
+        return ["subject", "application", "data_kind"] + (["ts"] if self.holds else [])
+
+    def mine(self, table: pa.Table) -> pa.Array:
+        """True for the person's rows within the scope."""
+        mask = pc.equal(table["subject"], self.who)
+        if self.applications is not None:
+            mask = pc.and_(mask, pc.is_in(table["application"], self.applications))
+        if self.data_kinds is not None:
+            mask = pc.and_(mask, pc.is_in(table["data_kind"], self.data_kinds))
+        return mask
+
+    def held(self, table: pa.Table) -> pa.Array:
+        """True for the rows whose event time a hold window covers."""
+        held = pa.array([False] * table.num_rows, type=pa.bool_())
+        for window in self.holds:
+            inside = pa.array([True] * table.num_rows, type=pa.bool_())
+            if window.starts is not None:
+                inside = pc.and_(inside, pc.greater_equal(table["ts"], pa.scalar(window.starts)))
+            if window.ends is not None:
+                inside = pc.and_(inside, pc.less(table["ts"], pa.scalar(window.ends)))
+            held = pc.or_(held, inside)
+        return held
+
+    def going(self, table: pa.Table) -> pa.Array:
+        mine = self.mine(table)
+        return pc.and_(mine, pc.invert(self.held(table))) if self.holds else mine
 
 
-def _held(table: pa.Table, holds: list[HoldWindow]) -> pa.Array:
-    """True for the rows whose event time a hold window covers."""
-    held = pa.array([False] * table.num_rows, type=pa.bool_())
-    for window in holds:
-        inside = pa.array([True] * table.num_rows, type=pa.bool_())
-        if window.starts is not None:
-            inside = pc.and_(inside, pc.greater_equal(table["ts"], pa.scalar(window.starts)))
-        if window.ends is not None:
-            inside = pc.and_(inside, pc.less(table["ts"], pa.scalar(window.ends)))
-        held = pc.or_(held, inside)
-    return held
+def _slugs(model, ids) -> list[str]:
+    return list(model.objects.filter(pk__in=ids).values_list("slug", flat=True))
 
 
-def _shards_of(subject: str, scope: SubjectScope) -> list[tuple[int, int]]:
-    """(snapshot, shard) pairs holding rows of the subject in scope, in order."""
-    return sorted(set(_lineage(subject, scope).values_list("dataset_id", "shard")))
+def _shards_of(subject: str, scope: SubjectScope) -> list[tuple[int, int, int]]:
+    """(snapshot, shard, rows) of the shards holding rows of the subject in scope, in
+    order."""
+    return list(
+        _lineage(subject, scope)
+        .values_list("dataset_id", "shard")
+        .annotate(n=Sum("rows"))
+        .order_by("dataset_id", "shard")
+    )
 
 
 def _count_in_shards(subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
     """Rows of the subject in scope that the holds cover, read from the shards."""
     held = 0
-    for dataset_id, shard in _shards_of(subject, scope):
+    for dataset_id, shard, _rows in _shards_of(subject, scope):
         dataset = DatasetSnapshot.objects.get(pk=dataset_id)
-        table = shard_read(dataset.location, dataset.manifest["shards"][shard]["name"])
-        mask = pc.and_(_in_scope(table, dataset, subject, scope), _held(table, holds))
-        held += pc.sum(mask).as_py() or 0
+        cut = _Cut.of(dataset, subject, scope, holds)
+        table = shard_read(dataset.location, dataset.manifest["shards"][shard]["name"], cut.columns)
+        held += pc.sum(pc.and_(cut.mine(table), cut.held(table))).as_py() or 0
     return held
 
 
-def _shard_erase(dataset, shard: int, subject: str, scope, holds) -> int:
-    """Rewrite one shard without the subject's rows in scope that no hold covers: a new
-    file is written and read back, then the manifest and lineage change in the caller's
-    transaction, and the old file goes once that commits (a rollback leaves the manifest
-    naming the old, complete file). Returns the rows removed."""
-    entry = dataset.manifest["shards"][shard]
-    table = shard_read(dataset.location, entry["name"])
-    mine = _in_scope(table, dataset, subject, scope)
-    going = pc.and_(mine, pc.invert(_held(table, holds))) if holds else mine
+# Shards rewritten at once: reading, filtering, compressing and hashing a shard all run
+# in Arrow and hashlib without the GIL, so two threads keep both cores busy.
+REWRITE_THREADS = 2
+
+
+@dataclass
+class _Rewrite:
+    shard: int
+    old: str
+    entry: dict  # the new file's manifest entry
+    removed: int
+    mine: list[tuple[str, str, int]]  # the person's rows left (held): application, kind, rows
+
+
+def _shard_rewrite(fs, root: str, shard: int, entry: dict, cut: _Cut) -> _Rewrite | None:
+    """One shard written again, as a new file, without the rows `cut` takes, and read
+    back: the stored file must hash to what was written, hold as many rows and none that
+    the cut takes. Touches files only (runs on a rewrite thread). None: nothing to take."""
+    with fs.open(f"{root}/{entry['name']}", "rb") as handle:
+        table = pq.read_table(handle)
+    going = cut.going(table)
     removed = pc.sum(going).as_py() or 0
     if not removed:
-        return 0
+        return None
     kept = table.filter(pc.invert(going))
-    fs, root = dataset_fs(dataset.location)
+    del table
     revision = entry.get("revision", 0) + 1
     name = f"shard-{shard:05d}.r{revision}.parquet"
-    rewritten = {**_shard_write(fs, root, name, kept), "revision": revision}
-    check = shard_read(dataset.location, name)
-    left = pc.and_(_in_scope(check, dataset, subject, scope), pc.invert(_held(check, holds)))
-    if check.num_rows != kept.num_rows or (pc.sum(left).as_py() or 0):
+    written = {**_shard_write(fs, root, name, kept), "revision": revision}
+    stored = fs.cat_file(f"{root}/{name}")
+    check = pq.read_table(pa.BufferReader(stored), columns=cut.columns)
+    if (
+        hashlib.sha256(stored).hexdigest() != written["sha256"]
+        or check.num_rows != kept.num_rows
+        or pc.sum(cut.going(check)).as_py()
+    ):
         fs.rm(f"{root}/{name}")
-        raise RuntimeError(f"shard {name} of dataset {dataset.pk} did not read back as written")
-    dataset.manifest["shards"][shard] = rewritten
+        raise RuntimeError(f"shard {name} of {root} did not read back as written")
+    left = check.filter(pc.equal(check["subject"], cut.who))
+    counts = left.group_by(["application", "data_kind"]).aggregate([("subject", "count")])
+    mine = list(zip(*counts.to_pydict().values(), strict=True))
+    return _Rewrite(shard, entry["name"], written, removed, mine)
+
+
+def _shards_erase(dataset, shards: list[int], subject: str, scope, holds) -> int:
+    """Rewrite shards of one snapshot without the subject's rows in scope that no hold
+    covers, REWRITE_THREADS at a time: new files are written and read back, then the
+    manifest and lineage change in the caller's transaction, and the old files go once
+    that commits (a rollback leaves the manifest naming the old, complete files). Returns
+    the rows removed."""
+    cut = _Cut.of(dataset, subject, scope, holds)
+    fs, root = dataset_fs(dataset.location)
+    entries = dataset.manifest["shards"]
+    with ThreadPoolExecutor(REWRITE_THREADS, thread_name_prefix="shard-rewrite") as pool:
+        futures = [pool.submit(_shard_rewrite, fs, root, n, entries[n], cut) for n in shards]
+    failed = [f.exception() for f in futures if f.exception() is not None]
+    done = [f.result() for f in futures if f.exception() is None and f.result() is not None]
+    if failed:
+        for rewrite in done:
+            fs.rm(f"{root}/{rewrite.entry['name']}")
+        raise failed[0]
+    if not done:
+        return 0
+    removed = sum(r.removed for r in done)
+    for rewrite in done:
+        entries[rewrite.shard] = rewrite.entry
     dataset.manifest["rows"] -= removed
     dataset.rows_written -= removed
     dataset.save(update_fields=["manifest", "rows_written"])
-    _lineage_recount(dataset, shard, subject, check)
-    old = f"{root}/{entry['name']}"
-    transaction.on_commit(lambda: fs.rm(old) if fs.exists(old) else None)
+    _lineage_recount(dataset, subject, done)
+    old = [f"{root}/{r.old}" for r in done]
+    transaction.on_commit(lambda: fs.rm([path for path in old if fs.exists(path)]))
     return removed
 
 
-def _lineage_recount(dataset, shard: int, subject: str, table: pa.Table) -> None:
-    """The subject's lineage rows of one shard, counted again from what it now holds."""
+def _lineage_recount(dataset, subject: str, rewrites: list[_Rewrite]) -> None:
+    """The subject's lineage rows of the rewritten shards, from what each now holds."""
     employee_id = Employee.objects.get(subject_id=subject).pk
-    DatasetLineage.objects.filter(dataset=dataset, shard=shard, employee_id=employee_id).delete()
-    mine = table.filter(pc.equal(table["subject"], pseudonym(dataset.pseudonym_key, subject)))
-    if not mine.num_rows:
-        return
+    DatasetLineage.objects.filter(
+        dataset=dataset, shard__in=[r.shard for r in rewrites], employee_id=employee_id
+    ).delete()
     apps = dict(Application.objects.values_list("slug", "pk"))
     kinds = dict(DataKind.objects.values_list("slug", "pk"))
-    counts = mine.group_by(["application", "data_kind"]).aggregate([("event_id", "count")])
     DatasetLineage.objects.bulk_create(
         DatasetLineage(
             dataset=dataset,
-            shard=shard,
+            shard=r.shard,
             employee_id=employee_id,
-            application_id=apps[row["application"]],
-            data_kind_id=kinds[row["data_kind"]],
-            rows=row["event_id_count"],
+            application_id=apps[app],
+            data_kind_id=kinds[kind],
+            rows=n,
         )
-        for row in counts.to_pylist()
+        for r in rewrites
+        for app, kind, n in r.mine
     )
 
 
@@ -416,7 +500,7 @@ def snapshot_subject_remove(dataset, subject: str, scope: SubjectScope) -> int:
             ).values_list("shard", flat=True)
         )
     )
-    return sum(_shard_erase(dataset, shard, subject, scope, []) for shard in shards)
+    return _shards_erase(dataset, shards, subject, scope, []) if shards else 0
 
 
 @register
@@ -460,16 +544,22 @@ class DatasetsStore:
         return _count_in_shards(subject, scope, holds) if holds else 0
 
     def erase_batch(self, subject, scope, holds, limit, position=None) -> tuple[int, object]:
-        """One shard a call (a shard is rewritten whole): the next after `position`."""
+        """The next shards after `position` of one snapshot, as many as hold `limit` of the
+        subject's rows by the lineage index (one at least), rewritten whole."""
         after = tuple(position) if position else (0, -1)
-        for dataset_id, shard in _shards_of(subject, scope):
-            if (dataset_id, shard) <= after:
-                continue
-            dataset = DatasetSnapshot.objects.select_for_update().get(pk=dataset_id)
-            if dataset.state not in LIVE:
-                return 0, [dataset_id, shard]
-            return _shard_erase(dataset, shard, subject, scope, holds), [dataset_id, shard]
-        return 0, None
+        pending = [(d, s, n) for d, s, n in _shards_of(subject, scope) if (d, s) > after]
+        if not pending:
+            return 0, None
+        dataset_id, shards, rows = pending[0][0], [], 0
+        for d, shard, n in pending:
+            if d != dataset_id or (shards and rows + n > limit):
+                break
+            shards.append(shard)
+            rows += n
+        dataset = DatasetSnapshot.objects.select_for_update().get(pk=dataset_id)
+        if dataset.state not in LIVE:
+            return 0, [dataset_id, shards[-1]]
+        return _shards_erase(dataset, shards, subject, scope, holds), [dataset_id, shards[-1]]
 
     def purge_expired(self, now: datetime, holds: dict[str, list[HoldWindow]]) -> tuple[int, int]:
         """Retention for snapshots, in the caller's transaction (which holds the hold
