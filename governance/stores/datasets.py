@@ -155,8 +155,11 @@ def scope_batches(
     connection.ensure_connection()
     statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
     with connection.connection.cursor() as cursor, cursor.copy(statement, params) as copy:
+        stream = _CopyStream(copy)
+        if stream.at_end():
+            return  # Arrow's reader takes no CSV without a row
         reader = pv.open_csv(
-            _CopyStream(copy),
+            stream,
             read_options=pv.ReadOptions(column_names=_READ.names),
             parse_options=pv.ParseOptions(newlines_in_values=True),
             convert_options=pv.ConvertOptions(
@@ -179,6 +182,11 @@ class _CopyStream(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def at_end(self) -> bool:
+        if not self._rest:
+            self._rest = memoryview(next(self._blocks, b"")).cast("B")
+        return not self._rest
 
     def readinto(self, buffer) -> int:
         view, filled = memoryview(buffer).cast("B"), 0
@@ -286,8 +294,13 @@ def shard_open(location: str, name: str):
 
 def shard_read(location: str, name: str, columns: list[str] | None = None) -> pa.Table:
     fs, root = dataset_fs(location)
-    with fs.open(f"{root}/{name}", "rb") as handle:
-        return pq.read_table(handle, columns=columns)
+    return _read(fs, f"{root}/{name}", columns)
+
+
+def _read(fs, path: str, columns: list[str] | None = None) -> pa.Table:
+    # Given the filesystem rather than an open file, Arrow reads a local one natively
+    # (four times as fast as through a Python file object) and any other by ranges.
+    return pq.read_table(path, filesystem=fs, columns=columns)
 
 
 # The store: erasure and expiry of what snapshots hold.
@@ -408,8 +421,7 @@ def _shard_rewrite(fs, root: str, shard: int, entry: dict, cut: _Cut) -> _Rewrit
     """One shard written again, as a new file, without the rows `cut` takes, and read
     back: the stored file must hash to what was written, hold as many rows and none that
     the cut takes. Touches files only (runs on a rewrite thread). None: nothing to take."""
-    with fs.open(f"{root}/{entry['name']}", "rb") as handle:
-        table = pq.read_table(handle)
+    table = _read(fs, f"{root}/{entry['name']}")
     going = cut.going(table)
     removed = pc.sum(going).as_py() or 0
     if not removed:

@@ -314,3 +314,13 @@ def test_shards_hold_the_rows_in_time_order_whatever_order_the_table_keeps(captu
     assert [(r["ts"], r["event_id"]) for r in rows] == sorted(
         (r["ts"], r["event_id"]) for r in rows
     )
+
+
+def test_a_scope_without_a_row_builds_a_snapshot_without_shards(captured, olivia):
+    dataset = _request(captured, olivia, starts_at=captured.base - timedelta(days=2))
+    dataset.ends_at = captured.base - timedelta(days=1)
+    dataset.save(update_fields=["ends_at"])
+
+    dataset = _built(dataset)
+
+    assert dataset.rows_written == 0 and dataset.manifest["shards"] == []
