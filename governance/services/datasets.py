@@ -242,11 +242,11 @@ def _write_shards(dataset: DatasetSnapshot, progress: BuildProgress):
         people[subject] = employee
     subjects = {s: pseudonym(dataset.pseudonym_key, s) for s in people}
     people = {subjects[s]: employee for s, employee in people.items()}
-    writer = ShardWriter(dataset.location, settings.DATASET_SHARD_ROWS, people)
-    for batch in scope_batches(dataset, admitted, subjects):
-        writer.write(batch)
-        progress.part_done(batch.num_rows)
-    writer.flush()
+    with ShardWriter(dataset.location, settings.DATASET_SHARD_ROWS, people) as writer:
+        for batch in scope_batches(dataset, admitted, subjects):
+            writer.write(batch)
+            progress.part_done(batch.num_rows)
+        writer.flush()
     return writer.shards, writer.lineage, excluded
 
 

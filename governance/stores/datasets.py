@@ -10,7 +10,6 @@ joined on a person; which person is which stays in PostgreSQL (DatasetLineage).
 
 import hashlib
 import hmac
-import io
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -155,7 +154,7 @@ def scope_batches(
     connection.ensure_connection()
     statement = f"COPY ({sql}) TO STDOUT (FORMAT csv)"
     with connection.connection.cursor() as cursor, cursor.copy(statement, params) as copy:
-        stream = _CopyStream(copy)
+        stream, sessions = _CopyStream(copy), Pseudonyms(dataset.pseudonym_key, "session:")
         if stream.at_end():
             return  # Arrow's reader takes no CSV without a row
         reader = pv.open_csv(
@@ -170,46 +169,68 @@ def scope_batches(
             ),
         )
         for batch in reader:
-            yield _as_schema(batch, dataset.pseudonym_key)
+            yield _as_schema(batch, sessions)
 
 
-class _CopyStream(io.RawIOBase):
-    """A COPY's blocks as a readable file, for Arrow's CSV reader."""
+class _CopyStream:
+    """A COPY's blocks (a row each) as a file Arrow's CSV reader can read."""
 
     def __init__(self, copy):
         self._blocks = iter(copy)
-        self._rest = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
+        self._rest = b""
 
     def at_end(self) -> bool:
-        if not self._rest:
-            self._rest = memoryview(next(self._blocks, b"")).cast("B")
+        self._rest = self._rest or bytes(next(self._blocks, b""))
         return not self._rest
 
-    def readinto(self, buffer) -> int:
-        view, filled = memoryview(buffer).cast("B"), 0
-        while filled < len(view):
-            if not self._rest:
-                block = next(self._blocks, None)
-                if block is None:
+    def read(self, size: int = -1) -> bytes:
+        parts, have = [self._rest], len(self._rest)
+        if size < 0 or have < size:
+            for block in self._blocks:
+                parts.append(block)
+                have += len(block)
+                if have >= size >= 0:
                     break
-                self._rest = memoryview(block).cast("B")
-            n = min(len(view) - filled, len(self._rest))
-            view[filled : filled + n] = self._rest[:n]
-            self._rest, filled = self._rest[n:], filled + n
-        return filled
+        data = b"".join(parts)
+        if size < 0:
+            self._rest = b""
+            return data
+        self._rest = data[size:]
+        return data[:size]
+
+    @property
+    def closed(self) -> bool:
+        return False
 
 
-def _as_schema(batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
+class Pseudonyms:
+    """`pseudonym(key, prefix + value)` for many values: the keyed hash state is made once
+    and copied, and the pseudonyms of recent distinct values are kept (up to `keep`)."""
+
+    def __init__(self, key: str, prefix: str = "", keep: int = 100_000):
+        self._mac = hmac.new(bytes.fromhex(key), prefix.encode(), hashlib.sha256)
+        self._known: dict[str, str] = {}
+        self._keep = keep
+
+    def __call__(self, value: str) -> str:
+        known = self._known.get(value)
+        if known is None:
+            if len(self._known) >= self._keep:
+                self._known.clear()
+            mac = self._mac.copy()
+            mac.update(value.encode())
+            known = self._known[value] = mac.hexdigest()
+        return known
+
+
+def _as_schema(batch: pa.RecordBatch, sessions: Pseudonyms) -> pa.RecordBatch:
     """A batch as read, made SCHEMA's: the time typed, sessions pseudonymised (each
     distinct session once), menu paths as lists."""
     columns = dict(zip(batch.schema.names, batch.columns, strict=True))
     columns["ts"] = columns["ts"].cast(SCHEMA.field("ts").type)
-    sessions = columns["session"].dictionary_encode()
-    masked = pa.array([pseudonym(key, f"session:{s}") for s in sessions.dictionary.to_pylist()])
-    columns["session"] = masked.take(sessions.indices)
+    session = columns["session"].dictionary_encode()
+    masked = pa.array([sessions(s) for s in session.dictionary.to_pylist()], pa.string())
+    columns["session"] = masked.take(session.indices)
     menus = columns["menu_path"]
     if menus.null_count == len(menus):
         columns["menu_path"] = pa.nulls(len(menus), SCHEMA.field("menu_path").type)
@@ -222,7 +243,9 @@ def _as_schema(batch: pa.RecordBatch, key: str) -> pa.RecordBatch:
 class ShardWriter:
     """Record batches gathered up to `limit` rows, then written as one shard; counts, per
     shard, the rows of each person (`people`: pseudonym → employee id), application and
-    data kind for the lineage index."""
+    data kind for the lineage index. A shard is compressed and stored on a thread of its
+    own (Arrow and the file write let go of the GIL) while the next one is read; at most
+    one waits there. Use as a context manager."""
 
     def __init__(self, location: str, limit: int, people: dict[str, int]):
         self.fs, self.root = dataset_fs(location)
@@ -235,6 +258,15 @@ class ShardWriter:
         self.lineage: Counter = Counter()  # (shard, employee, application, kind) → rows
         self._batches: list[pa.RecordBatch] = []
         self._rows = 0
+        self._index = 0
+        self._storing = ThreadPoolExecutor(1, thread_name_prefix="shard-write")
+        self._stored = None  # the shard being stored
+
+    def __enter__(self) -> "ShardWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._storing.shutdown(wait=True)
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._batches.append(batch)
@@ -246,13 +278,22 @@ class ShardWriter:
             self._batches, self._rows = rest.to_batches(), rest.num_rows
 
     def flush(self) -> None:
+        """Write what is gathered as the last shard, and wait until every shard is stored."""
         if self._rows:
             self._shard(pa.Table.from_batches(self._batches, schema=SCHEMA))
             self._batches, self._rows = [], 0
+        self._wait()
+
+    def _wait(self) -> None:
+        if self._stored is not None:
+            self.shards.append(self._stored.result())
+            self._stored = None
 
     def _shard(self, table: pa.Table) -> None:
-        index = len(self.shards)
-        self.shards.append(_shard_write(self.fs, self.root, shard_name(index), table))
+        index, self._index = self._index, self._index + 1
+        self._wait()
+        name = shard_name(index)
+        self._stored = self._storing.submit(_shard_write, self.fs, self.root, name, table)
         counts = table.group_by(["subject", "application", "data_kind"]).aggregate(
             [("event_id", "count")]
         )
