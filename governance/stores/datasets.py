@@ -316,7 +316,12 @@ def lineage_write(dataset: DatasetSnapshot, lineage: Counter) -> None:
 def _shard_write(fs, root: str, name: str, table: pa.Table) -> dict:
     """One shard file, and its manifest entry (name, rows, bytes, SHA-256 of the file)."""
     buffer = pa.BufferOutputStream()
-    pq.write_table(table, buffer, compression="zstd")
+    # Without Arrow's own copy of the schema: the Parquet types are the contract, so text
+    # a rewrite hands over dictionary-encoded is stored as the text it is; SCHEMA's
+    # metadata (its version) goes in as the file's.
+    with pq.ParquetWriter(buffer, table.schema, compression="zstd", store_schema=False) as out:
+        out.write_table(table)
+        out.add_key_value_metadata(SCHEMA.metadata)
     data = buffer.getvalue().to_pybytes()
     fs.pipe_file(f"{root}/{name}", data)
     return {
@@ -338,10 +343,16 @@ def shard_read(location: str, name: str, columns: list[str] | None = None) -> pa
     return _read(fs, f"{root}/{name}", columns)
 
 
-def _read(fs, path: str, columns: list[str] | None = None) -> pa.Table:
+# Text columns, which a rewrite keeps dictionary-encoded from read to write: filtering
+# moves indices rather than strings, and the writer need not hash every value again.
+_TEXT = [f.name for f in SCHEMA if f.type == pa.string()]
+
+
+def _read(fs, path: str, columns: list[str] | None = None, *, encoded=False) -> pa.Table:
     # Given the filesystem rather than an open file, Arrow reads a local one natively
     # (four times as fast as through a Python file object) and any other by ranges.
-    return pq.read_table(path, filesystem=fs, columns=columns)
+    text = _TEXT if encoded else None
+    return pq.read_table(path, filesystem=fs, columns=columns, read_dictionary=text)
 
 
 # The store: erasure and expiry of what snapshots hold.
@@ -462,7 +473,7 @@ def _shard_rewrite(fs, root: str, shard: int, entry: dict, cut: _Cut) -> _Rewrit
     """One shard written again, as a new file, without the rows `cut` takes, and read
     back: the stored file must hash to what was written, hold as many rows and none that
     the cut takes. Touches files only (runs on a rewrite thread). None: nothing to take."""
-    table = _read(fs, f"{root}/{entry['name']}")
+    table = _read(fs, f"{root}/{entry['name']}", encoded=True)
     going = cut.going(table)
     removed = pc.sum(going).as_py() or 0
     if not removed:
