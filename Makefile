@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements-installed
+# axe-core for the browser tests' accessibility checks, pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed
 STACK := $(PY) -m portal.stack
 PORT ?= 8000
 export PORT
@@ -23,7 +25,7 @@ run: $(STAMP) $(CATALOGUES)
 	$(STACK) run
 
 # make exits 2 when pytest fails; `portal.stack exec` itself returns pytest's code.
-test: $(STAMP) $(CATALOGUES)
+test: $(STAMP) $(CATALOGUES) $(NODE_STAMP)
 	PORTAL_DATA_DIR=$(TEST_DATA_DIR) $(STACK) exec -- $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -61,4 +63,8 @@ messages: $(STAMP)
 
 $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
 	touch $@

@@ -20,7 +20,7 @@ class EmployeeInline(admin.StackedInline):
     can_delete = False
     fields = ["employee_number", "department", "country", "region", "manager", "subject_id"]
     readonly_fields = ["subject_id"]
-    autocomplete_fields = ["manager"]
+    raw_id_fields = ["manager"]  # a labelled input; the autocomplete widget has no name
 
 
 @admin.register(Employee)
@@ -29,9 +29,17 @@ class EmployeeAdmin(admin.ModelAdmin):
     list_filter = ["department", "country"]
     search_fields = ["employee_number", "user__email", "user__first_name", "user__last_name"]
     # Leaving is recorded on the people page or API, which erases and restricts with it;
-    # pseudonymisation is the evidence task's. Here they are shown, not set.
-    readonly_fields = ["subject_id", "created_at", "left_at", "evidence_pseudonymised_at"]
-    autocomplete_fields = ["manager", "user"]
+    # a restriction is set and lifted there too, audited; pseudonymisation is the evidence
+    # task's. Here they are shown, not set.
+    readonly_fields = [
+        "subject_id",
+        "created_at",
+        "left_at",
+        "processing_restricted_at",
+        "restriction_preserves",
+        "evidence_pseudonymised_at",
+    ]
+    raw_id_fields = ["manager", "user"]  # labelled inputs; the autocomplete widget has no name
 
     def has_delete_permission(self, request, obj=None):
         # Consent evidence refers to employees; people leave, records stay.
@@ -46,6 +54,10 @@ class PortalUserAdmin(UserAdmin):
     inlines = [EmployeeInline]
     list_display = ["username", "email", "first_name", "last_name", "is_active", "roles"]
     list_filter = ["groups", "is_active", "is_staff"]
+    # Sign-in times are the account's record, not settings; and plain labelled multiple
+    # selects for roles, as the two-box filter widget's icons break ARIA rules.
+    readonly_fields = ["last_login", "date_joined"]
+    filter_horizontal = ()
 
     # Users created, changed or deleted here are audited by signal receivers,
     # which cannot see the request: tell them who is acting.

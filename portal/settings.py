@@ -311,6 +311,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from this portal, never from a CDN: the docs work offline and leak no visits.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # A deep link inside each operation's toggle button would nest a link in a button,
+    # which screen readers and keyboards cannot reach (WCAG 4.1.2).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a `state` of their own choices; each enum is named for its model.

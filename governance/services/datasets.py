@@ -24,7 +24,6 @@ from governance.models import (
     Application,
     ConsentState,
     DataKind,
-    DatasetLineage,
     DatasetSnapshot,
     Employee,
     Purpose,
@@ -43,9 +42,10 @@ from governance.stores.datasets import (
     ShardWriter,
     dataset_files_remove,
     dataset_location,
+    lineage_write,
     pseudonym,
-    scope_rows,
-    scope_rows_count,
+    scope_batches,
+    scope_groups,
     snapshot_subject_remove,
 )
 from governance.stores.exports import BuildProgress
@@ -215,7 +215,6 @@ def _build(dataset: DatasetSnapshot) -> str:
     dataset_files_remove(dataset.location)
     progress = BuildProgress(dataset.pk, model=DatasetSnapshot)
     try:
-        progress.expect(scope_rows_count(dataset))
         shards, lineage, excluded = _write_shards(dataset, progress)
     except Exception as exc:
         logger.exception("building dataset %s failed", dataset.pk)
@@ -226,31 +225,30 @@ def _build(dataset: DatasetSnapshot) -> str:
 
 
 def _write_shards(dataset: DatasetSnapshot, progress: BuildProgress):
-    writer = ShardWriter(dataset.location, settings.DATASET_SHARD_ROWS)
+    """Who is let in is decided per person, application and kind (every row of one such
+    group shares the answer), so PostgreSQL sends only the admitted groups' rows, each
+    person already under the snapshot's pseudonym."""
+    groups = scope_groups(dataset)
+    progress.expect(sum(n for *_, n in groups))
     eligibility = _Eligibility(dataset.purpose_id)
-    lineage: Counter = Counter()  # (shard, employee, application, kind) → rows
+    eligibility.learn({subject for subject, *_ in groups})
     excluded: Counter = Counter()
-    subjects: dict[str, str] = {}  # subject → pseudonym: grows with people, not rows
-    key = dataset.pseudonym_key
-    with transaction.atomic():
-        for chunk in scope_rows(dataset):
-            eligibility.learn({row[0] for row in chunk})
-            verdicts = [eligibility.verdict(row[0], row[1], row[2]) for row in chunk]
-            excluded.update(reason for _, reason in verdicts if reason is not None)
-            kept = [(row, v[0]) for row, v in zip(chunk, verdicts, strict=True) if v[1] is None]
-            for subject in {row[0] for row, _ in kept} - subjects.keys():
-                subjects[subject] = pseudonym(key, subject)
-            while kept:
-                part, kept = kept[: writer.room], kept[writer.room :]
-                rows = [row for row, _ in part]
-                sessions = {s: pseudonym(key, "session:" + s) for s in {row[3] for row in rows}}
-                writer.extend(rows, subjects, sessions)
-                lineage.update((writer.index, owner, row[1], row[2]) for row, owner in part)
-                if writer.room == 0:
-                    writer.flush()
-            progress.part_done(len(chunk))
+    admitted, people = [], {}  # people: pseudonym → employee
+    for subject, app, kind, n in groups:
+        employee, reason = eligibility.verdict(subject, app, kind)
+        if reason is not None:
+            excluded[reason] += n
+            continue
+        admitted.append((subject, app, kind))
+        people[subject] = employee
+    subjects = {s: pseudonym(dataset.pseudonym_key, s) for s in people}
+    people = {subjects[s]: employee for s, employee in people.items()}
+    with ShardWriter(dataset.location, settings.DATASET_SHARD_ROWS, people) as writer:
+        for batch in scope_batches(dataset, admitted, subjects):
+            writer.write(batch)
+            progress.part_done(batch.num_rows)
         writer.flush()
-    return writer.shards, lineage, excluded
+    return writer.shards, writer.lineage, excluded
 
 
 def _ready(dataset: DatasetSnapshot, shards, lineage: Counter, excluded: Counter) -> str:
@@ -273,21 +271,7 @@ def _ready(dataset: DatasetSnapshot, shards, lineage: Counter, excluded: Counter
         dataset.expires_at = now + timedelta(days=settings.DATASET_TTL_DAYS)
         dataset.error = ""
         dataset.save()
-        DatasetLineage.objects.filter(dataset=dataset).delete()
-        DatasetLineage.objects.bulk_create(
-            [
-                DatasetLineage(
-                    dataset=dataset,
-                    shard=shard,
-                    employee_id=employee,
-                    application_id=app,
-                    data_kind_id=kind,
-                    rows=n,
-                )
-                for (shard, employee, app, kind), n in sorted(lineage.items())
-            ],
-            batch_size=5000,
-        )
+        lineage_write(dataset, lineage)
         _consent_ended_meanwhile_remove(dataset, lineage)
         superseded = list(
             DatasetSnapshot.objects.select_for_update()

@@ -22,7 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, connections, transaction
-from django.db.models import F, Q, Value
+from django.db.models import BigIntegerField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -222,33 +222,105 @@ def erasure_job_advance(job_id: int) -> None:
     the task that drove it records the failure.
     """
     with _commits_unflushed():
-        _job_drive(job_id)
+        ended, errors = _job_drive(job_id)
+    if ended:  # with its commits flushed again: the receipt's commit waits for the disk
+        erasure_job_finish(job_id)
+    if errors:
+        raise errors[0]
 
 
-def _job_drive(job_id: int) -> None:
+def _job_drive(job_id: int) -> tuple[bool, list[Exception]]:
+    """Run the job's open steps, stage by stage; whether every step has ended (the job
+    is to be settled), and the errors its steps raised."""
     ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.PENDING).update(
         state=ErasureJob.State.RUNNING, started_at=timezone.now()
     )
     errors: list[Exception] = []
+    steps = _steps_read(job_id)
     while True:
-        steps = list(ErasureStep.objects.filter(job_id=job_id))
         open_steps = [s for s in steps if s.state not in TERMINAL]
         if not open_steps:
-            erasure_job_finish(job_id)
-            break
+            return True, errors
         stage = min(REGISTRY[s.store].stage for s in open_steps)
-        outcomes = [
-            # Every earlier stage has ended (just read): no need to read the steps again.
-            _step_run(step.pk, ready=True)
-            for step in open_steps
-            if REGISTRY[step.store].stage == stage and step.state == ErasureStep.State.PENDING
-        ]
-        ran = [o for o in outcomes if o is not None]
+        staged = [s for s in open_steps if REGISTRY[s.store].stage == stage]
+        # Every earlier stage has ended (as read): no need to read the steps again.
+        pending = [s for s in staged if s.state == ErasureStep.State.PENDING]
+        job = open_steps[0].job
+        ended = _steps_with_nothing_end(job, pending)
+        outcomes = {
+            step.pk: _step_run(step.pk, ready=True, job=job)
+            for step in pending
+            if step.pk not in ended
+        }
+        ran = [o for o in outcomes.values() if o is not None]
         errors += [o.error for o in ran if o.error is not None]
-        if not ran or any(o.state == ErasureStep.State.PENDING for o in ran):
+        if not (ran or ended) or any(o.state == ErasureStep.State.PENDING for o in ran):
             break  # held by another worker, or released for a retry: not ours to drive
-    if errors:
-        raise errors[0]
+        if len(ended) + len(ran) < len(staged):
+            steps = _steps_read(job_id)  # another worker ran some: see how they ended
+            continue
+        # This process ended every step of the stage: the next starts without a read.
+        for step in staged:
+            outcome = outcomes.get(step.pk)
+            step.state = outcome.state if outcome else ErasureStep.State.VERIFIED
+    return False, errors
+
+
+def _steps_read(job_id: int) -> list[ErasureStep]:
+    return list(ErasureStep.objects.filter(job_id=job_id).select_related("job"))
+
+
+def _steps_with_nothing_end(job: ErasureJob, steps: list[ErasureStep]) -> set[int]:
+    """End at once the steps whose stores hold nothing of the subject in scope; their
+    ids. A step per store would spend a claim, a count and an end on each (derived
+    stores are often empty): instead the stores in PostgreSQL answer together in one
+    query (their `anything_sql`), a small store elsewhere by its own count, and one
+    UPDATE ends the steps of those that found nothing. No delete runs, so no hold is at
+    stake, and what they found is the fresh count: rows left 0, as when a step counts
+    first on its own. Rows erased by an earlier attempt of a step stay its figures."""
+    scope = job_scope(job)
+    targets = {step.pk: store(step.store) for step in steps}
+    asking = [pk for pk, target in targets.items() if hasattr(target, "anything_sql")]
+    empty = []
+    if asking:
+        questions = [targets[pk].anything_sql(job.subject, scope) for pk in asking]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join(sql for sql, _ in questions),
+                [param for _, params in questions for param in params],
+            )
+            answers = cursor.fetchone()
+        empty = [pk for pk, anything in zip(asking, answers, strict=True) if not anything]
+    # A small store elsewhere (Redis) counts on its own, as its step would first.
+    empty += [
+        pk
+        for pk, target in targets.items()
+        if pk not in asking
+        and target.estimate(job.subject, scope) is None
+        and target.count(job.subject, scope) == 0
+    ]
+    if not empty:
+        return set()
+    now = timezone.now()
+    ended = ErasureStep.objects.filter(pk__in=empty, state=ErasureStep.State.PENDING).update(
+        state=ErasureStep.State.VERIFIED,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), Value(now)),
+        rows_before=F("rows_deleted"),
+        rows_expected=Coalesce(F("rows_expected"), F("rows_deleted")),
+        rows_after=0,
+        rows_held=0,
+        lease_until=None,
+        finished_at=now,
+        last_error="",
+    )
+    for pk in empty:
+        logger.info(
+            "erasure job %s step %s: 0 rows, nothing in scope (asked with %d other stores)",
+            job.pk, targets[pk].name, len(targets) - 1,
+        )  # fmt: skip
+    # Fewer ended: another worker claimed one meanwhile, and drives the job when it ends.
+    return set(empty) if ended == len(empty) else set()
 
 
 @contextmanager
@@ -257,9 +329,9 @@ def _commits_unflushed():
     WAL reaches the disk (`synchronous_commit = off`): a flush per commit cost more
     than a small store's whole step. Nothing is lost that the proof needs: a server
     crash can only take the last of these commits with it, whole (a claim, or a batch
-    with its own progress), and the step runs again. The receipt's commit flushes
-    (erasure_job_finish turns it back on for its transaction), and the WAL is written
-    in order, so a durable receipt means every batch before it is durable too."""
+    with its own progress), and the step runs again. The receipt's commit flushes (the
+    driver settles the job after this is reset), and the WAL is written in order, so a
+    durable receipt means every batch before it is durable too."""
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit TO off")
     try:
@@ -270,21 +342,35 @@ def _commits_unflushed():
                 cursor.execute("RESET synchronous_commit")
 
 
-def _claim(step_id: int) -> ErasureStep | None:
-    """Take the step: pending, or running under an expired lease (its worker died)."""
+def _claim(step_id: int, job: ErasureJob | None = None) -> ErasureStep | None:
+    """Take the step: pending, or running under an expired lease (its worker died).
+    One statement changes and returns it: the step as claimed, with `job` (the caller
+    has read it already) or its job read again."""
     now = timezone.now()
-    claimable = Q(state=ErasureStep.State.PENDING) | Q(
-        state=ErasureStep.State.RUNNING, lease_until__lt=now
+    claimed = list(
+        ErasureStep.objects.raw(
+            f"""UPDATE {ErasureStep._meta.db_table}
+                SET state = %s, lease_until = %s, attempts = attempts + 1,
+                    started_at = COALESCE(started_at, %s)
+                WHERE id = %s AND (state = %s OR (state = %s AND lease_until < %s))
+                RETURNING *""",
+            [
+                ErasureStep.State.RUNNING,
+                now + LEASE,
+                now,
+                step_id,
+                ErasureStep.State.PENDING,
+                ErasureStep.State.RUNNING,
+                now,
+            ],
+        )  # fmt: skip
     )
-    updated = ErasureStep.objects.filter(claimable, pk=step_id).update(
-        state=ErasureStep.State.RUNNING,
-        lease_until=now + LEASE,
-        attempts=F("attempts") + 1,
-        started_at=Coalesce(F("started_at"), Value(now)),
-    )
-    if updated != 1:
+    if len(claimed) != 1:
         return None
-    return ErasureStep.objects.select_related("job").get(pk=step_id)
+    step = claimed[0]
+    if job is not None and job.pk == step.job_id:
+        step.job = job
+    return step
 
 
 def _earlier_stage_open(step: ErasureStep) -> bool:
@@ -308,14 +394,16 @@ def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | Non
     return outcome
 
 
-def _step_run(step_id: int, *, ready: bool = False) -> StepOutcome | None:
+def _step_run(
+    step_id: int, *, ready: bool = False, job: ErasureJob | None = None
+) -> StepOutcome | None:
     """Claim and run one step; its outcome, or None when it was not ours to run.
-    `ready`: the caller has seen every earlier stage end."""
+    `ready`: the caller has seen every earlier stage end; `job`: the step's, as read."""
     if not ready:
         waiting = ErasureStep.objects.filter(pk=step_id).first()
         if waiting is None or _earlier_stage_open(waiting):
             return None  # too early: an earlier stage runs first; no attempt is spent
-    step = _claim(step_id)
+    step = _claim(step_id, job)
     if step is None:
         return None
     try:
@@ -370,7 +458,9 @@ def _erase(step: ErasureStep) -> StepOutcome:
         else:
             expected = target.estimate(job.subject, scope)
         if expected is not None:
-            ErasureStep.objects.filter(pk=step.pk).update(rows_expected=expected)
+            # Written with the step's first batch, not in a round trip of its own: the
+            # bar has nothing to show before that batch commits anyway.
+            step.rows_expected = expected
         else:
             # A small store counts first: when nothing is in scope, that count is the
             # fresh count (no delete runs, so no hold is at stake) and the step ends on
@@ -451,7 +541,9 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
                     _step_end(step, state, deleted=n, remaining=left, held=held)
                 else:
                     ErasureStep.objects.filter(pk=step.pk).update(
-                        rows_deleted=F("rows_deleted") + n, lease_until=timezone.now() + LEASE
+                        rows_deleted=F("rows_deleted") + n,
+                        rows_expected=_expected(step),
+                        lease_until=timezone.now() + LEASE,
                     )
             elapsed = time.perf_counter() - started - verifying
             sizer.record(n, elapsed)
@@ -508,10 +600,20 @@ def _on_own_connection(run, *args, **kwargs):
     for a flush either: the receipt's, on the driver's connection, comes after them."""
     close_old_connections()
     try:
-        with _commits_unflushed():
-            return run(*args, **kwargs)
+        _lane_connection_unflushed()
+        return run(*args, **kwargs)
     finally:
         close_old_connections()
+
+
+def _lane_connection_unflushed() -> None:
+    """`synchronous_commit = off` for this lane thread's connection, set once when it
+    opens: it runs nothing but lanes, so no SET and RESET round trips a step."""
+    connection.ensure_connection()
+    if connection.__dict__.get("_erasure_unflushed") is not connection.connection:
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
+        connection._erasure_unflushed = connection.connection
 
 
 _lanes: tuple[int, ThreadPoolExecutor] | None = None
@@ -551,7 +653,7 @@ def _step_end(step: ErasureStep, state: str, *, deleted: int, remaining: int, he
         rows_deleted=F("rows_deleted") + deleted,
         state=state,
         rows_before=before,
-        rows_expected=Coalesce(F("rows_expected"), before),  # a store that gave none
+        rows_expected=_expected(step, before),  # `before` for a store that gave none
         rows_after=remaining,
         rows_held=held,
         lease_until=None,
@@ -560,11 +662,17 @@ def _step_end(step: ErasureStep, state: str, *, deleted: int, remaining: int, he
     )
 
 
+def _expected(step: ErasureStep, *otherwise) -> Coalesce:
+    """The step's estimate as recorded, or as taken when this run started."""
+    taken = Value(step.rows_expected, output_field=BigIntegerField())
+    return Coalesce(F("rows_expected"), taken, *otherwise)
+
+
 def erasure_job_finish(job_id: int) -> ErasureJob:
     """Settle the job's state from its steps; issue the receipt once when all verified."""
     with transaction.atomic():
-        with connection.cursor() as cursor:  # the receipt is durable before it is shown
-            cursor.execute("SET LOCAL synchronous_commit TO on")
+        # Its commit flushes (never called with commits unflushed): the receipt is durable
+        # before it is shown.
         job = ErasureJob.objects.select_for_update(no_key=True).get(pk=job_id)
         if job.state == ErasureJob.State.VERIFIED:
             return job

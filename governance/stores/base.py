@@ -82,6 +82,12 @@ class Store(Protocol):
         when nothing deletable is left. Each call runs in its own transaction."""
 
 
+# A store in PostgreSQL may also offer
+#     anything_sql(subject, scope) -> (sql, params)
+# a boolean SQL expression, false only when the store holds nothing of the subject in
+# scope and its erase_batch would change nothing: the erasure engine asks every store
+# of a stage at once, in one query, and ends the steps of those holding nothing on it.
+#
 # A store may also offer
 #     lanes(subject, scope, most) -> list of up to `most` parts of the subject's rows,
 # each with `expected` (its estimate) and the count, count_held and erase_batch above

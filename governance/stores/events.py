@@ -329,26 +329,28 @@ class EventsLane:
         entries dead, so that later scans skip them."""
         where, params = self._where(scope)
         with default_connection.cursor() as cursor:
-            if just_erased:
+            if not just_erased:
                 cursor.execute(
-                    """SELECT current_setting('enable_indexscan'),
-                              current_setting('enable_indexonlyscan'),
-                              set_config('enable_indexscan', 'off', true),
-                              set_config('enable_indexonlyscan', 'off', true)"""
+                    f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
+                    [subject, *params],
                 )
-                planning = cursor.fetchone()[:2]
+                return cursor.fetchone()[0]
             cursor.execute(
-                f"SELECT count(*) FROM {EVENT_TABLE} WHERE subject = %s{where}",
-                [subject, *params],
+                """SELECT current_setting('enable_indexscan'),
+                          current_setting('enable_indexonlyscan'),
+                          set_config('enable_indexscan', 'off', true),
+                          set_config('enable_indexonlyscan', 'off', true)"""
             )
-            found = cursor.fetchone()[0]
-            if just_erased:  # as it was, for the rest of the transaction
-                cursor.execute(
-                    """SELECT set_config('enable_indexscan', %s, true),
-                              set_config('enable_indexonlyscan', %s, true)""",
-                    planning,
-                )
-            return found
+            planning = cursor.fetchone()[:2]
+            # As it was for the rest of the transaction, by the count itself: set_config
+            # runs once the count is planned, without a round trip of its own.
+            cursor.execute(
+                f"""SELECT count(*), set_config('enable_indexscan', %s, true),
+                           set_config('enable_indexonlyscan', %s, true)
+                    FROM {EVENT_TABLE} WHERE subject = %s{where}""",
+                [*planning, subject, *params],
+            )
+            return cursor.fetchone()[0]
 
     def count_held(self, subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
         if not holds:
@@ -466,6 +468,13 @@ class EventsStore(EventsLane):
         where, params = scope_sql(scope)
         with default_connection.cursor() as cursor:
             return round(sum(_rows_expected(cursor, subject, where, params).values()))
+
+    def anything_sql(self, subject: str, scope: SubjectScope = EVERYTHING) -> tuple[str, list]:
+        where, params = scope_sql(scope)
+        return (
+            f"EXISTS (SELECT 1 FROM {EVENT_TABLE} WHERE subject = %s{where})",
+            [subject, *params],
+        )
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         """Stream rows with a server-side cursor: never a subject's whole history in memory."""

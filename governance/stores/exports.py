@@ -70,6 +70,15 @@ class ExportsStore:
     def estimate(self, subject: str, scope: SubjectScope = EVERYTHING) -> int:
         return self._with_files(subject).count()
 
+    def anything_sql(self, subject: str, scope: SubjectScope = EVERYTHING) -> tuple[str, list]:
+        # Packages of every state erase_batch touches: with a file, or being built.
+        sql, params = (
+            ExportPackage.objects.filter(subject=subject, state__in=WITH_FILE)
+            .values("pk")
+            .query.sql_with_params()
+        )
+        return f"EXISTS ({sql})", list(params)
+
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         """The packages' metadata, never their contents (a package of packages would grow
         with every request)."""

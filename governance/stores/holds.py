@@ -12,7 +12,7 @@ tasks): no import runs in a circle.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import DateTimeField, Q, Value
 
 from governance.models import Employee, LegalHold
 
@@ -53,13 +53,18 @@ def hold_windows(*, employee_id: int, store: str, preservation: bool = True) -> 
     Call it inside the deleting transaction after lock_holds(shared=True): a change of
     restriction takes that lock exclusively.
     """
-    holds = LegalHold.objects.filter(released_at__isnull=True, custodians=employee_id).filter(
-        Q(stores=[]) | Q(stores__contains=[store])
+    windows = (
+        LegalHold.objects.filter(released_at__isnull=True, custodians=employee_id)
+        .filter(Q(stores=[]) | Q(stores__contains=[store]))
+        .values_list("starts", "ends")
     )
-    windows = [HoldWindow(h.starts, h.ends) for h in holds]
-    if preservation and _preserving().filter(pk=employee_id).exists():
-        windows.append(HoldWindow())  # an open window holds everything
-    return windows
+    if preservation:
+        # In the same query (a deleting batch asks for every batch): an open window,
+        # which holds everything, while their restriction preserves their data.
+        unbounded = Value(None, output_field=DateTimeField())
+        preserving = _preserving().filter(pk=employee_id).values_list(unbounded, unbounded)
+        windows = windows.union(preserving, all=True)
+    return [HoldWindow(starts, ends) for starts, ends in windows]
 
 
 def _preserving():

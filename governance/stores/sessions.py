@@ -134,6 +134,15 @@ class SessionsStore(SmallStore):
             cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
+    def anything_sql(self, subject: str, scope: SubjectScope = EVERYTHING) -> tuple[str, list]:
+        where, params = _summaries_sql(scope)
+        sql = f"EXISTS (SELECT 1 FROM governance_sessionsummary WHERE subject = %s{where})"
+        params = [subject, *params]
+        if scope == EVERYTHING:
+            sql += " OR EXISTS (SELECT 1 FROM governance_sessionrefresh WHERE subject = %s)"
+            params.append(subject)
+        return f"({sql})", params
+
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         rows = SessionSummary.objects.filter(subject=subject)
         if scope.application_ids is not None:
@@ -259,6 +268,13 @@ class ActivityStore(SmallStore):
         with connection.cursor() as cursor:
             cursor.execute(sql, [subject, *params])
             return cursor.fetchone()[0]
+
+    def anything_sql(self, subject: str, scope: SubjectScope = EVERYTHING) -> tuple[str, list]:
+        where, params = _activity_sql(scope)
+        return (
+            f"EXISTS (SELECT 1 FROM governance_activityday WHERE subject = %s{where})",
+            [subject, *params],
+        )
 
     def export(self, subject: str, scope: SubjectScope = EVERYTHING) -> Iterator[dict]:
         days = ActivityDay.objects.filter(subject=subject)

@@ -146,7 +146,7 @@ def test_a_text_that_is_not_the_notice_in_effect_grants_nothing(
     assert response.status_code == 302
     assert not ConsentEvent.objects.filter(employee=german_alice.employee).exists()
     page = client.get("/consent/").content.decode()
-    assert "Dies ist kein Text des geltenden Datenschutzhinweises" in page
+    assert "Dies ist kein Text des geltenden Datenschutzhinweises" in page  # in her language
 
 
 def test_receipt_names_the_language_and_hash_of_the_text_shown(german_alice, bilingual, scope):

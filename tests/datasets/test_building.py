@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pyarrow.parquet as pq
 import pytest
+from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from governance.models import (
@@ -275,3 +277,50 @@ def test_a_snapshot_whose_build_task_was_lost_is_built_again(captured, olivia):
     assert datasets_reconcile() == [dataset.pk]
     _built(dataset)
     assert datasets_reconcile() == []
+
+
+def test_text_a_csv_could_mistake_reaches_the_shards_as_it_was(captured, olivia):
+    """The build reads rows as CSV: quotes, commas, line breaks, an empty string and the
+    word NULL are values, not syntax, and a menu path keeps its items."""
+    alice = captured.people["alice"].employee.subject_id
+    first = InteractionEvent.objects.filter(subject=alice).order_by("ts", "id")
+    tricky = {"key_code": "NULL", "key_char": '"', "redaction": ""}
+    InteractionEvent.objects.filter(pk=first[0].pk).update(**tricky)
+    menu = ["File", 'Save, as "copy"\nnow', "", "NULL"]
+    InteractionEvent.objects.filter(pk=first[1].pk).update(menu_path=menu, key_char=",\r\n")
+    dataset = _built(_request(captured, olivia))
+
+    rows = {r["event_id"]: r for r in _rows(dataset)}
+    assert {k: rows[first[0].pk][k] for k in tricky} == tricky
+    assert rows[first[1].pk]["menu_path"] == menu
+    assert rows[first[1].pk]["key_char"] == ",\r\n"
+    assert [r["menu_path"] for r in rows.values()].count(None) == len(rows) - 1
+
+
+def test_shards_hold_the_rows_in_time_order_whatever_order_the_table_keeps(captured, olivia):
+    """The same rows always make the same shards: the table's physical order (which
+    deletes and vacuums change) decides nothing."""
+    # An updated row's new version goes after the others: the earliest row is then the
+    # last a plain scan of the table meets, and the plan here is a plain scan (as it is
+    # for a large scope, or after enough deletes: the flaky order this test pins down).
+    earliest = InteractionEvent.objects.order_by("ts", "id").first()
+    InteractionEvent.objects.filter(pk=earliest.pk).update(event_type=F("event_type"))
+    with connection.cursor() as cursor:  # until the test's transaction ends
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    dataset = _built(_request(captured, olivia))
+
+    rows = _rows(dataset)
+    assert [(r["ts"], r["event_id"]) for r in rows] == sorted(
+        (r["ts"], r["event_id"]) for r in rows
+    )
+
+
+def test_a_scope_without_a_row_builds_a_snapshot_without_shards(captured, olivia):
+    dataset = _request(captured, olivia, starts_at=captured.base - timedelta(days=2))
+    dataset.ends_at = captured.base - timedelta(days=1)
+    dataset.save(update_fields=["ends_at"])
+
+    dataset = _built(dataset)
+
+    assert dataset.rows_written == 0 and dataset.manifest["shards"] == []

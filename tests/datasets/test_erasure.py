@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from django.utils import timezone
 
 from governance.models import DataKind, DatasetLineage, DatasetSnapshot
@@ -14,7 +15,7 @@ from governance.services.erasure import erasure_job_create
 from governance.services.holds import legal_hold_create
 from governance.services.retention import retention_enforce
 from governance.stores import SubjectScope, store
-from governance.stores.datasets import pseudonym, shard_read
+from governance.stores.datasets import SCHEMA, SCHEMA_VERSION, pseudonym, shard_read
 from tests.erasure.helpers import drive
 
 
@@ -53,6 +54,10 @@ def test_erasing_a_person_leaves_no_row_of_theirs_in_any_shard(
     for shard in built.manifest["shards"]:
         data = (Path(folder) / shard["name"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == shard["sha256"]
+        # A rewrite keeps the schema that is the pipelines' contract, version included.
+        schema = pq.read_schema(Path(folder) / shard["name"])
+        assert schema.equals(SCHEMA, check_metadata=False)
+        assert schema.metadata[b"portal.dataset_schema"] == str(SCHEMA_VERSION).encode()
     left = {p.name for p in Path(folder).iterdir()}
     assert left == {s["name"] for s in built.manifest["shards"]}
     assert left != files_before  # rewritten files, the old ones removed

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from governance.models import ErasureStep, InteractionEvent
 from governance.services import erasure
@@ -86,3 +87,59 @@ def test_a_failed_run_leaves_the_connection_flushing_its_commits(alice_data, oli
     with pytest.raises(StoreDown):
         erasure_job_advance(job.pk)
     assert synchronous_commit() == "on"
+
+
+def claims(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that claimed a step (set it running)."""
+    return [
+        sql
+        for sql in (q["sql"] for q in queries.captured_queries)
+        if sql.startswith("UPDATE") and "erasurestep" in sql.split("SET")[0] and "'running'" in sql
+    ]
+
+
+def test_steps_of_stores_holding_nothing_end_on_one_question_without_a_claim_each(bob, olivia):
+    """bob has nothing anywhere: each stage asks its stores in one query, and one UPDATE
+    ends their steps verified with nothing found; no step is claimed, none deletes."""
+    job = erasure_job_create(employee=bob.employee, cause="officer", actor=olivia)
+    with CaptureQueriesContext(connection) as queries:
+        erasure_job_advance(job.pk)
+    job.refresh_from_db()
+    assert job.state == "verified" and job.receipt is not None
+    for step in job.steps.all():
+        assert (step.state, step.rows_before, step.rows_deleted, step.rows_after) == (
+            "verified", 0, 0, 0,
+        ), step.store  # fmt: skip
+        assert step.attempts == 1 and step.started_at and step.finished_at
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert not claims(queries)
+    assert not [sql for sql in sqls if sql.startswith("DELETE")]
+    questions = [sql for sql in sqls if sql.startswith("SELECT EXISTS")]
+    assert len(questions) == len({store.stage for store in REGISTRY.values()}), "one a stage"
+
+
+def test_a_store_holding_something_runs_its_step_and_the_others_end_on_the_question(
+    alice_data, olivia
+):
+    employee = alice_data.employee
+    job = erasure_job_create(employee=employee, cause="officer", actor=olivia)
+    with CaptureQueriesContext(connection) as queries:
+        erasure_job_advance(job.pk)
+    job.refresh_from_db()
+    assert job.state == "verified"
+    claimed = claims(queries)
+    ran = {step.store for step in job.steps.all() if step.rows_deleted}
+    assert ran == {"events", "sessions", "activity"} and len(claimed) == len(ran)
+    assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
+
+
+def test_an_earlier_attempts_erased_rows_stay_in_a_step_that_then_finds_nothing(bob, olivia):
+    """A step released after a batch committed: its rows erased stay its figures."""
+    job = erasure_job_create(employee=bob.employee, cause="officer", actor=olivia)
+    ErasureStep.objects.filter(job=job, store="sessions").update(rows_deleted=7, attempts=1)
+    erasure_job_advance(job.pk)
+    step = job.steps.get(store="sessions")
+    assert (step.state, step.rows_before, step.rows_deleted, step.rows_after) == (
+        "verified", 7, 7, 0,
+    )  # fmt: skip
+    assert step.attempts == 2

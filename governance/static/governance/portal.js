@@ -75,6 +75,26 @@ window.portalPoll = function (url, ms, onBody) {
     kind.addEventListener("change", update);
     update();
   }
+
+  // A table wider than the page scrolls in its .table-scroll box: one that does
+  // takes focus, so the keyboard can scroll it too (WCAG 2.1.1), and is named
+  // after its table's caption where it has one.
+  function scrollablesFocusable() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        box.tabIndex = 0;
+        var caption = box.querySelector("caption");
+        if (caption && !box.hasAttribute("aria-label")) {
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", caption.textContent.trim());
+        }
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+      }
+    });
+  }
+  scrollablesFocusable();
+  window.addEventListener("resize", scrollablesFocusable);
 })();
 
 // Erasure progress. An element with data-erasure-poll="<JSON url>" holds jobs
