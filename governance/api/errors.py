@@ -24,6 +24,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 NUL = "\x00"
 NUL_IN_QUERY = gettext_lazy("Null characters are not allowed.")
+# DRF's JSON parser words its error in English only (its catalogues lack the sentence).
+JSON_PARSE_ERROR = "JSON parse error - "
 API_PREFIX = "/api/"
 
 
@@ -36,6 +38,9 @@ def exception_handler(exc, context):
         if NON_FIELD_ERRORS in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop(NON_FIELD_ERRORS)
         exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, exceptions.ParseError) and str(exc.detail).startswith(JSON_PARSE_ERROR):
+        error = str(exc.detail).removeprefix(JSON_PARSE_ERROR)
+        exc = exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": error})
     return drf_exception_handler(exc, context)
 
 

@@ -2,6 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from governance.models.catalogue import Application, DataKind, Purpose
 from governance.models.notices import Notice
@@ -9,17 +11,17 @@ from governance.models.people import Employee
 
 
 class ConsentAction(models.TextChoices):
-    GRANTED = "granted", "Granted"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    EXPIRED = "expired", "Expired"
-    LAPSED = "lapsed", "Lapsed by a new notice"
+    GRANTED = "granted", pgettext_lazy("consent state", "Granted")
+    WITHDRAWN = "withdrawn", pgettext_lazy("consent state", "Withdrawn")
+    EXPIRED = "expired", pgettext_lazy("consent state", "Expired")
+    LAPSED = "lapsed", pgettext_lazy("consent state", "Lapsed by a new notice")
 
 
 class ConsentMethod(models.TextChoices):
-    WEB = "web", "Web"
-    API = "api", "API"
-    ADMIN = "admin", "Admin"
-    SYSTEM = "system", "System"
+    WEB = "web", _("Web")
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
+    SYSTEM = "system", _("System")
 
 
 class ConsentEvent(models.Model):
@@ -88,10 +90,10 @@ class ConsentState(models.Model):
     """
 
     class State(models.TextChoices):
-        GRANTED = "granted", "Granted"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired"
-        LAPSED = "lapsed", "Needs your review"
+        GRANTED = "granted", pgettext_lazy("consent state", "Granted")
+        WITHDRAWN = "withdrawn", pgettext_lazy("consent state", "Withdrawn")
+        EXPIRED = "expired", pgettext_lazy("consent state", "Expired")
+        LAPSED = "lapsed", pgettext_lazy("consent state", "Needs your review")
 
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="consent_states")
     purpose = models.ForeignKey(Purpose, on_delete=models.PROTECT, related_name="+")

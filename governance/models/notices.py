@@ -130,6 +130,10 @@ class Notice(models.Model):
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
 
 class NoticeText(models.Model):
     """What one notice version says in one language: its title and its text.

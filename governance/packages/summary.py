@@ -55,15 +55,14 @@ def _list(items: list[str], empty: str) -> str:
 
 def summary_html(s: Art15Summary) -> str:
     e = escape
+    # Outside the f-strings: xgettext does not look inside them, so a call there is never
+    # put in the catalogue and stays English.
+    never_used, consented = e(gettext("never used for this")), e(gettext("you consented"))
     purposes = [
         f"<strong>{e(p['name'])}</strong>"
         + (f" — {e(p['description'])}" if p.get("description") else "")
-        + (
-            f" <em>({e(gettext('never used for this'))})</em>"
-            if p.get("use") == "prohibited"
-            else ""
-        )
-        + (f" <em>({e(gettext('you consented'))})</em>" if p.get("consented") else "")
+        + (f" <em>({never_used})</em>" if p.get("use") == "prohibited" else "")
+        + (f" <em>({consented})</em>" if p.get("consented") else "")
         for p in s.purposes
     ]
     categories = [
@@ -80,8 +79,9 @@ def summary_html(s: Art15Summary) -> str:
     authority = format_html(
         '<a href="{}">{}</a>', s.authority.get("url", ""), s.authority.get("name", "")
     )
+    complaint = e(gettext("Complaint"))
     rights.append(
-        f"<strong>{e(gettext('Complaint'))}</strong>: "
+        f"<strong>{complaint}</strong>: "
         + e(gettext("you may complain to the supervisory authority, %(authority)s."))
         % {"authority": authority}
     )

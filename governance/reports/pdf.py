@@ -16,7 +16,10 @@ from governance.reports.base import Chart, Period, TabularReport
 from governance.reports.writers import count_of, rows_of
 
 # The PDF core fonts speak Latin-1: typographic marks become their plain forms.
-PLAIN = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-", "…": "..."})
+# Helvetica holds Latin-1 only: the quotes and dashes of English and German texts become plain.
+PLAIN = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "‚": "'", "—": "-", "–": "-", "…": "..."}
+)
 MM_PER_CHAR = 1.5  # Helvetica at 7 pt, a generous average
 
 

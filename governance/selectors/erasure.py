@@ -182,9 +182,16 @@ class ErasureView:
         job = self.job
         if job is None or job.requested_by_id is None:
             return None
-        if job.requested_by_id == job.employee.user_id:
+        if self.requested_by_the_person:
             return "the person"
         return job.requested_by.get_username()
+
+    @property
+    def requested_by_the_person(self) -> bool:
+        """The person asked for their own erasure (a page words "by the person" in the
+        reader's language; `listed_requester` is the API's fixed value)."""
+        job = self.job
+        return job is not None and job.requested_by_id == job.employee.user_id
 
     @property
     def personal_state_label(self) -> str:

@@ -38,6 +38,11 @@ DUE_SOON_DAYS = 7
 PRIVACY_TEAM = _("privacy team")
 PORTAL = _("portal")
 YOU = _("you")
+# The same authors after "by" on a page, each phrase translated whole: German declines the
+# author ("von Ihnen", "vom Portal"), so "by" and "you" translated apart read "von Sie".
+BY_PRIVACY_TEAM = _("by privacy team")
+BY_PORTAL = _("by portal")
+BY_YOU = _("by you")
 
 State = DataRequest.State
 # How a request's state reads to the person it is about: never "legal hold".
@@ -367,8 +372,11 @@ def package_rows_text(package: ExportPackage) -> str:
     """ "N of M rows" while the count holds; "N rows" once it is passed or was never taken."""
     written, expected = package.rows_written, package.rows_expected
     if expected and written <= expected:
-        return f"{written} of {expected} rows"
-    return f"{written} row{'s' if written != 1 else ''}"
+        return gettext("%(written)s of %(expected)s rows") % {
+            "written": written,
+            "expected": expected,
+        }
+    return ngettext("%(rows)s row", "%(rows)s rows", written) % {"rows": written}
 
 
 def request_state_label(request: DataRequest, *, for_person: bool) -> str:
@@ -396,6 +404,8 @@ class HistoryLine:
     state_label: str
     message: str
     by: str
+    # "by you" as a page shows it.
+    byline: str
 
     @property
     def inline(self) -> bool:
@@ -425,7 +435,7 @@ def _history_line(event: DataRequestEvent, *, for_person: bool) -> HistoryLine:
         to_state=event.to_state,
         state_label="" if _says_the_same(label, state_label) else state_label,
         message=message,
-        by=_author(event, for_person=for_person),
+        **_author(event, for_person=for_person),
     )
 
 
@@ -435,13 +445,17 @@ def _says_the_same(label: str, state_label: str) -> bool:
     return bool(state_label) and (label.startswith(state_label) or state_label.startswith(label))
 
 
-def _author(event: DataRequestEvent, *, for_person: bool) -> str:
-    """Who made a history line: for the person, "you", "privacy team" or "portal" only."""
+def _author(event: DataRequestEvent, *, for_person: bool) -> dict[str, str]:
+    """Who made a history line (`by`) and the phrase naming them (`byline`): for the
+    person, "you", "privacy team" or "portal" only."""
     if event.actor_id is None:
-        return PORTAL
+        return {"by": PORTAL, "byline": BY_PORTAL}
+    if for_person and event.actor_id == event.request.employee.user_id:
+        return {"by": YOU, "byline": BY_YOU}
     if for_person:
-        return YOU if event.actor_id == event.request.employee.user_id else PRIVACY_TEAM
-    return event.actor.get_username()
+        return {"by": PRIVACY_TEAM, "byline": BY_PRIVACY_TEAM}
+    username = event.actor.get_username()
+    return {"by": username, "byline": gettext("by %(by)s") % {"by": username}}
 
 
 def _is_pk(pk) -> bool:

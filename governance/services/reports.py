@@ -31,6 +31,7 @@ from governance.reports.pdf import write_pdf
 from governance.reports.writers import HashedFile, estimate_of, write_csv, write_jsonl
 from governance.services.audit import audit_record
 from governance.services.exports import LINK_MAX_AGE, BuildOutcome, _snapshot
+from governance.services.language import employee_language
 from governance.services.links import download_token, download_token_read
 from governance.services.people import user_has_role
 from governance.stores.exports import BuildProgress, exports_storage
@@ -235,7 +236,11 @@ def _build(report: Report) -> BuildOutcome:
 def _write(kind, report: Report, out, progress: BuildProgress, generated_at) -> int:
     period, filters = period_of(report), filters_of(report)
     if report.format == "pdf":
-        return write_pdf(kind, period, filters, out, progress, generated_at=generated_at)
+        # A document a person reads: in the requester's language, as their pages are. CSV
+        # and JSON Lines are read by programs and keep their fixed English.
+        employee = Employee.objects.filter(user_id=report.requester_id).first()
+        with translation.override(employee_language(employee)):
+            return write_pdf(kind, period, filters, out, progress, generated_at=generated_at)
     estimate = estimate_of(kind, period, filters)
     if estimate is not None:
         progress.expect(estimate)

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime
 
 from django import template
@@ -6,8 +7,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 register = template.Library()
 
@@ -93,3 +94,42 @@ def _plain(value) -> str:
 def detail_items(details: dict) -> list[tuple[str, str]]:
     """Audit details as (key, readable value) pairs, nested values flattened."""
     return [(key, _plain(value)) for key, value in sorted((details or {}).items())]
+
+
+# Sentences the portal writes into a request's outcome and history. The request, its
+# history and the audit log keep them as written, in English (evidence); pages and emails
+# show them in the reader's language, a time in the reader's date order.
+STORED_SENTENCES = {
+    "Your copy is ready to download.": _("Your copy is ready to download."),
+    "Done.": _("Done."),
+    "The copy is being prepared again.": _("The copy is being prepared again."),
+    "All of your interaction data was erased from every store; the signed receipt proves it.": _(
+        "All of your interaction data was erased from every store; the signed receipt proves it."
+    ),
+}
+COPY_READY_UNTIL = re.compile(
+    r"Your copy is ready to download until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC\."
+)
+IDENTITY_CHECKED = "Identity checked: "
+
+
+@register.filter
+def as_said_to_reader(text: str) -> str:
+    """A sentence the portal stored in English, in the reader's language; any other text
+    (what a person wrote) as it is."""
+    if not text:
+        return text
+    text = str(text)  # a history line's lazily translated message
+    if text in STORED_SENTENCES:
+        return str(STORED_SENTENCES[text])
+    if text.startswith(IDENTITY_CHECKED):  # what the officer wrote follows
+        check = text.removeprefix(IDENTITY_CHECKED)
+        return gettext("Identity checked: %(check)s") % {"check": check}
+    until = COPY_READY_UNTIL.fullmatch(text)
+    if until is None:
+        return text
+    expires = datetime.strptime(until[1], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    return gettext("Your copy is ready to download until %(date)s %(time)s UTC.") % {
+        "date": date_format(expires, "SHORT_DATE_FORMAT"),
+        "time": date_format(expires, "H:i"),
+    }

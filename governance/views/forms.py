@@ -40,12 +40,26 @@ def apply_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(target, errors)
 
 
+# The fields a service names in the errors a banner shows, in the reader's words.
+SERVICE_FIELD_LABELS = {
+    "purpose": _("Purpose"),
+    "application": _("Application"),
+    "data_kind": _("Data kind"),
+    "reason": _("Reason"),
+    "kind": _("Kind"),
+    "language": _("Language"),
+    "scope": _("Scope"),
+    "version": _("Version"),
+}
+
+
 def service_error_messages(exc: ValidationError) -> list[str]:
     """Flatten a service's ValidationError for a message banner."""
     if not hasattr(exc, "error_dict"):
         return list(exc.messages)
     state = pgettext("request", "State")
     labels = {"non_field_errors": "", NON_FIELD_ERRORS: "", "state": f"{state}: "}
+    labels |= {field: f"{label}: " for field, label in SERVICE_FIELD_LABELS.items()}
     out = []
     for field, errors in exc.error_dict.items():
         prefix = labels.get(field, field.replace("_", " ").capitalize() + ": ")
@@ -588,6 +602,7 @@ class LegalHoldForm(forms.Form):
     reason = forms.CharField(
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reason"),
         help_text=_(
             "Why the data must be preserved. Legal and the audit log see it; the custodians do not."
         ),

@@ -7,6 +7,7 @@ chart library; the same numbers are in a table for screen readers.
 import math
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.views.generic import TemplateView
 
 from governance.selectors.my_data import DEFAULT_DAYS, MAX_DAYS, DayActivity, my_data_summary
@@ -168,8 +169,14 @@ def _axis(peak: int, box: Box) -> tuple[int, list[dict]]:
 
 
 def _compact(value: int) -> str:
+    """An axis label in the reader's number format: 2,500 and 2.5M in English, 2.500 and
+    2,5M in German."""
     if value >= 1_000_000:
-        return f"{value / 1_000_000:g}M"
+        return f"{_decimal(value / 1_000_000)}M"
     if value >= 10_000:
-        return f"{value / 1000:g}k"
-    return f"{value:,}"
+        return f"{_decimal(value / 1000)}k"
+    return number_format(value, force_grouping=True)
+
+
+def _decimal(value: float) -> str:
+    return number_format(int(value) if value.is_integer() else value)

@@ -1,0 +1,151 @@
+"""What people whose profile is German read on the pages: German sentences, not English
+words built in Python nor German words put together in English order."""
+
+import pytest
+from django.utils import translation
+
+from governance.models import DataRequest, ExportPackage, SentEmail
+from governance.services.consent import RequestContext, consent_grant
+from governance.services.erasure import erasure_job_create
+from governance.services.exports import export_package_build
+from governance.services.requests import request_file, request_verify
+from governance.templatetags.portal import as_said_to_reader
+from tests.requests.helpers import (
+    package_files_removed,  # noqa: F401  (autouse)
+    package_requested,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def in_german(user):
+    user.employee.language = "de"
+    user.employee.save(update_fields=["language"])
+    return user
+
+
+def test_a_request_history_says_who_acted_in_german_grammar(as_user, alice):
+    request, _ = request_file(employee=alice.employee, kind="access", actor=alice)
+
+    page = as_user(in_german(alice)).get(f"/requests/{request.pk}/").content.decode()
+
+    assert "von Ihnen" in page
+    assert "von Sie" not in page
+
+
+def test_the_audit_log_names_a_person_acting_for_themselves_in_german(as_user, olivia, bob, scope):
+    consent_grant(employee=bob.employee, scope=scope, actor=bob, context=RequestContext())
+
+    page = as_user(in_german(olivia)).get("/audit/", {"action": "consent."}).content.decode()
+
+    assert "<em>die betroffene Person</em>" in page
+    assert "the person" not in page
+
+
+def test_the_erasure_jobs_say_the_person_asked_in_german(as_user, olivia, alice):
+    erasure_job_create(employee=alice.employee, cause="request", actor=alice, cause_ref="41")
+
+    page = as_user(in_german(olivia)).get("/officer/erasure-jobs/").content.decode()
+
+    assert "von der betroffenen Person" in page
+    assert "the person" not in page
+
+
+def test_the_hold_form_labels_its_reason_in_german(as_user, leo):
+    page = as_user(in_german(leo)).get("/legal/holds/new/").content.decode()
+
+    assert ">Grund" in page
+    assert ">Reason" not in page
+
+
+def test_the_consent_history_names_each_change_in_german(as_user, alice, scope):
+    consent_grant(employee=alice.employee, scope=scope, actor=alice, context=RequestContext())
+
+    page = as_user(in_german(alice)).get("/consent/").content.decode()
+
+    assert '<span class="badge badge-granted">Erteilt</span>' in page
+    assert ">Granted<" not in page
+
+
+def test_a_notice_names_its_language_in_german(as_user, olivia, catalogue):
+    notice = catalogue["notice"]
+
+    page = as_user(in_german(olivia)).get(f"/officer/notices/{notice.version}/").content.decode()
+
+    assert "<dd>Englisch</dd>" in page
+    assert "<dd>en</dd>" not in page
+
+
+def test_a_ready_copy_is_announced_in_german_and_stored_as_written(
+    as_user, alice_consents_all, olivia, django_capture_on_commit_callbacks
+):
+    alice = in_german(alice_consents_all)
+    package = package_requested(alice, olivia)
+    with django_capture_on_commit_callbacks(execute=True):
+        export_package_build(package.pk)
+    request = DataRequest.objects.get(pk=package.request_id)
+    assert request.outcome.startswith("Your copy is ready to download until ")  # as written
+
+    page = as_user(alice).get(f"/requests/{request.pk}/").content.decode()
+    log = as_user(alice).get("/consent/access-log/").content.decode()
+
+    expires = package.__class__.objects.get(pk=package.pk).expires_at
+    german = f"Ihre Kopie steht bis {expires:%d.%m.%Y %H:%M} UTC zum Herunterladen bereit."
+    assert page.count(german) == 2  # the outcome and the history's last line
+    assert german in log
+    email = SentEmail.objects.get(request=request, kind="request_completed")
+    assert german in email.body
+    assert "Your copy is ready" not in page + log + email.body
+
+
+def test_the_identity_check_line_of_the_history_reads_in_german(as_user, alice, olivia):
+    request, _ = request_file(employee=alice.employee, kind="rectification", actor=alice)
+    request_verify(request=request, actor=olivia, identity_check="Ausweis gesehen")
+
+    page = as_user(in_german(alice)).get(f"/requests/{request.pk}/").content.decode()
+
+    assert "Identität geprüft: Ausweis gesehen" in page
+    assert "Identity checked" not in page
+
+
+def test_a_packages_row_count_reads_in_german(as_user, alice_consents_all, olivia):
+    package = package_requested(alice_consents_all, olivia)
+    ExportPackage.objects.filter(pk=package.pk).update(rows_written=50, rows_expected=200)
+
+    status = as_user(in_german(alice_consents_all)).get(
+        f"/requests/{package.request_id}/status.json"
+    )
+    page = as_user(in_german(olivia)).get(f"/officer/requests/{package.request_id}/")
+
+    assert status.json()["package"]["rows_text"] == "50 von 200 Zeilen"
+    assert "50 von 200 Zeilen" in page.content.decode()
+
+
+def test_a_refused_grant_names_the_fields_in_german(as_user, alice, catalogue):
+    client = as_user(in_german(alice))
+
+    client.post("/consent/grant/", {"purpose": "x", "application": "y", "data_kind": "z"})
+    page = client.get("/consent/").content.decode()
+
+    assert "Zweck: Unbekannter Zweck" in page and "Datenart: Unbekannte Datenart" in page
+    assert "Purpose:" not in page and "Data kind:" not in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "german"),
+    [
+        ("Done.", "Erledigt."),
+        (
+            "All of your interaction data was erased from every store; the signed receipt "
+            "proves it.",
+            "Alle Ihre Interaktionsdaten wurden aus jedem Speicher gelöscht; der signierte "
+            "Beleg weist das nach.",
+        ),
+        ("Please erase it all.", "Please erase it all."),  # what a person wrote stays
+    ],
+)
+def test_a_stored_outcome_is_shown_in_german_and_a_persons_words_as_written(stored, german):
+    with translation.override("de"):
+        assert as_said_to_reader(stored) == german
+    with translation.override("en"):
+        assert as_said_to_reader(stored) == stored
