@@ -132,7 +132,7 @@ def _period(store: str, purpose: Purpose, decided: list[KeepRule | None]) -> Ret
     keeps = [rule.keep_days for rule in decided if rule is not None]
     return RetentionPeriod(
         store=store,
-        description=REGISTRY[store].description,
+        description=str(REGISTRY[store].description),
         purpose=purpose,
         min_days=min(keeps, default=None),
         max_days=max(keeps, default=None),
@@ -171,12 +171,12 @@ def _self_expiring() -> list[RetentionPeriod]:
         periods.append(
             RetentionPeriod(
                 store=name,
-                description=store.description,
+                description=str(store.description),
                 purpose=None,
                 min_days=days,
                 max_days=days,
-                kept_for=kept_for,
-                serves=getattr(store, "serves", None) or _("Your copy of your data"),
+                kept_for=str(kept_for),
+                serves=str(getattr(store, "serves", None) or _("Your copy of your data")),
             )
         )
     return periods
@@ -194,7 +194,7 @@ def retention_for_scope(*, purpose_id: int, application_id: int, data_kind_id: i
         lines.append(
             {
                 "store": store,
-                "description": REGISTRY[store].description,
+                "description": str(REGISTRY[store].description),
                 "keepDays": rule.keep_days if rule else None,
                 "policy": rule.name if rule else None,
                 "legalMinimum": bool(rule and rule.legal_minimum),

@@ -310,8 +310,9 @@ def _retention_line(name: str, target) -> RetentionLine:
 
     if not target.retained:
         # A store whose data expires by itself says when; the packages are the other.
-        period = getattr(target, "kept_for", None) or (
-            _("%(days)s days after the package is built, then deleted")
+        period = str(
+            getattr(target, "kept_for", None)
+            or _("%(days)s days after the package is built, then deleted")
             % {"days": settings.EXPORT_TTL_DAYS}
         )
     else:
@@ -328,7 +329,7 @@ def _retention_line(name: str, target) -> RetentionLine:
                 % {"days": r.keep_days, "name": r.name}
                 for r in rules
             )
-    return RetentionLine(store=name, description=target.description, period=period)
+    return RetentionLine(store=name, description=str(target.description), period=period)
 
 
 def _summary(package: ExportPackage, files: list[tuple[str, str]]) -> Art15Summary:

@@ -24,6 +24,8 @@ import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import Application, DataKind, DatasetLineage, DatasetSnapshot, Employee
 from governance.models.ingestion import EVENT_TABLE
@@ -570,7 +572,8 @@ def snapshot_subject_remove(dataset, subject: str, scope: SubjectScope) -> int:
 @register
 class DatasetsStore:
     name = "datasets"
-    description = "Training dataset snapshots (Parquet shards) until they expire"
+    description = _("Training dataset snapshots (Parquet shards) until they expire")
+    serves = _("Training the models of the purposes you consented to")
     models = (DatasetLineage,)
     stage = 1  # a copy of the events: erased after them
     # Snapshots carry their own expiry (DATASET_TTL_DAYS), enforced by `purge_expired`.
@@ -578,7 +581,9 @@ class DatasetsStore:
 
     @property
     def kept_for(self) -> str:
-        return f"{settings.DATASET_TTL_DAYS} days after the snapshot is built, then deleted"
+        return gettext("%(days)s days after the snapshot is built, then deleted") % {
+            "days": settings.DATASET_TTL_DAYS
+        }
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
         """From the lineage index, which every rewrite of a shard updates from the shard

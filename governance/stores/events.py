@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import connection as default_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import Application, DataKind, InteractionEvent, Purpose
 from governance.models.ingestion import EVENT_TABLE
@@ -455,7 +456,7 @@ class EventsStore(EventsLane):
     table; an erasure step cuts it into `lanes` instead."""
 
     name = "events"
-    description = "Raw interaction events in PostgreSQL, partitioned by day"
+    description = _("Raw interaction events in PostgreSQL, partitioned by day")
     models = (InteractionEvent,)
     stage = 0
     retained = (

@@ -21,6 +21,7 @@ from datetime import datetime
 
 from django.core.files.storage import storages
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import ExportPackage, Report
 from governance.stores.base import EVERYTHING, SubjectScope, register
@@ -51,7 +52,7 @@ def _file_exists(row: ExportPackage | Report) -> bool:
 @register
 class ExportsStore:
     name = "exports"
-    description = "Access packages (zips of a person's data) until they expire"
+    description = _("Access packages (zips of a person's data) until they expire")
     models = (ExportPackage,)
     stage = 1  # a copy of the other stores: erased after them, like the derived stores
     # No table retention could purge by an officer's policy: packages carry their own

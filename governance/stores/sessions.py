@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import ActivityDay, DataKind, DropTally, SessionRefresh, SessionSummary
 from governance.stores.base import EVERYTHING, RetainedTable, SubjectScope, register, store
@@ -116,7 +117,7 @@ class SmallStore:
 @register
 class SessionsStore(SmallStore):
     name = "sessions"
-    description = "Per-session summaries derived from events (app, span, counts, active time)"
+    description = _("Per-session summaries derived from events (app, span, counts, active time)")
     # Pending refreshes name the subject too: they go with the summaries.
     models = (SessionSummary, SessionRefresh)
     stage = 1  # derived from events: erased after them, rebuilt from what is left
@@ -250,7 +251,7 @@ def _activity_sql(scope: SubjectScope) -> tuple[str, list]:
 @register
 class ActivityStore(SmallStore):
     name = "activity"
-    description = "Daily counts of stored and redacted events per person"
+    description = _("Daily counts of stored and redacted events per person")
     # The refusal tallies name a device, never a person: they are here so that the
     # store's retention policies purge them by day too, not because they hold subject data.
     models = (ActivityDay, DropTally)

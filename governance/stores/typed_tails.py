@@ -40,6 +40,8 @@ from typing import ClassVar
 import orjson
 import redis
 from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from governance.stores.base import EVERYTHING, SubjectScope, register
 from governance.stores.holds import HoldWindow
@@ -124,19 +126,25 @@ def _members(client, subject: str) -> list[str]:
 @register
 class TypedTailsStore:
     name = "typed_tails"
-    description = (
+    description = _(
         "The last characters you typed in each capture session (at most 128), kept in "
         "Redis for minutes so personal data typed across two batches is redacted in both"
     )
     models: ClassVar[tuple] = ()  # Redis keys, no table
     stage = 0
     retained: ClassVar[tuple] = ()  # Redis expires each tail by itself (TTL)
-    serves = "Redacting personal data you type, for every purpose"
+    serves = _("Redacting personal data you type, for every purpose")
     holdable = False  # a redaction buffer, not a record: a hold naming it is refused
     kept_for = (
-        f"{TTL // 60} minutes after the last batch of the session, then deleted by Redis"
+        format_lazy(
+            _("{minutes} minutes after the last batch of the session, then deleted by Redis"),
+            minutes=TTL // 60,
+        )
         if TTL % 60 == 0
-        else f"{TTL} seconds after the last batch of the session, then deleted by Redis"
+        else format_lazy(
+            _("{seconds} seconds after the last batch of the session, then deleted by Redis"),
+            seconds=TTL,
+        )
     )
 
     def count(self, subject: str, scope: SubjectScope = EVERYTHING, *, just_erased=False) -> int:
