@@ -248,7 +248,8 @@ def _job_drive(job_id: int) -> tuple[bool, list[Exception]]:
         job = open_steps[0].job
         ended = _steps_with_nothing_end(job, pending)
         outcomes = {
-            step.pk: _step_run(step.pk, ready=True, job=job)
+            # The question just found something in these stores: no count first.
+            step.pk: _step_run(step.pk, ready=True, job=job, found=True)
             for step in pending
             if step.pk not in ended
         }
@@ -394,10 +395,11 @@ def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | Non
 
 
 def _step_run(
-    step_id: int, *, ready: bool = False, job: ErasureJob | None = None
+    step_id: int, *, ready: bool = False, job: ErasureJob | None = None, found: bool = False
 ) -> StepOutcome | None:
     """Claim and run one step; its outcome, or None when it was not ours to run.
-    `ready`: the caller has seen every earlier stage end; `job`: the step's, as read."""
+    `ready`: the caller has seen every earlier stage end; `job`: the step's, as read;
+    `found`: the caller has just found something of the subject in the step's store."""
     if not ready:
         waiting = ErasureStep.objects.filter(pk=step_id).first()
         if waiting is None or _earlier_stage_open(waiting):
@@ -406,7 +408,7 @@ def _step_run(
     if step is None:
         return None
     try:
-        return _erase(step)
+        return _erase(step, found=found)
     except Exception as exc:
         return StepOutcome(_release(step, error=f"{exc.__class__.__name__}: {exc}"), 0, exc)
 
@@ -434,7 +436,7 @@ class LaneOutcome:
     counting: float = 0.0
 
 
-def _erase(step: ErasureStep) -> StepOutcome:
+def _erase(step: ErasureStep, *, found: bool = False) -> StepOutcome:
     """Delete in batches, then verify with a fresh count. The deletes' own row counts,
     committed with each batch, are the rows erased; what was there before is those
     plus what the fresh count finds left (held rows), so no count runs before.
@@ -460,7 +462,7 @@ def _erase(step: ErasureStep) -> StepOutcome:
             # Written with the step's first batch, not in a round trip of its own: the
             # bar has nothing to show before that batch commits anyway.
             step.rows_expected = expected
-        else:
+        elif not found:
             # A small store counts first: when nothing is in scope, that count is the
             # fresh count (no delete runs, so no hold is at stake) and the step ends on
             # it, without a deleting transaction. Derived stores are often empty.
