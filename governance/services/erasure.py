@@ -248,7 +248,8 @@ def _job_drive(job_id: int) -> tuple[bool, list[Exception]]:
         job = open_steps[0].job
         ended = _steps_with_nothing_end(job, pending)
         outcomes = {
-            step.pk: _step_run(step.pk, ready=True, job=job)
+            # The question just found something in these stores: no count first.
+            step.pk: _step_run(step.pk, ready=True, job=job, found=True)
             for step in pending
             if step.pk not in ended
         }
@@ -273,54 +274,53 @@ def _steps_read(job_id: int) -> list[ErasureStep]:
 def _steps_with_nothing_end(job: ErasureJob, steps: list[ErasureStep]) -> set[int]:
     """End at once the steps whose stores hold nothing of the subject in scope; their
     ids. A step per store would spend a claim, a count and an end on each (derived
-    stores are often empty): instead the stores in PostgreSQL answer together in one
-    query (their `anything_sql`), a small store elsewhere by its own count, and one
-    UPDATE ends the steps of those that found nothing. No delete runs, so no hold is at
-    stake, and what they found is the fresh count: rows left 0, as when a step counts
-    first on its own. Rows erased by an earlier attempt of a step stay its figures."""
+    stores are often empty): instead one UPDATE ends every pending step whose store in
+    PostgreSQL finds nothing by its `anything_sql`, asked in that statement, and those
+    of small stores elsewhere that counted nothing on their own. No delete runs, so no
+    hold is at stake, and what they found is the fresh count: rows left 0, as when a
+    step counts first on its own. Rows erased by an earlier attempt of a step stay its
+    figures. A step another worker claimed meanwhile is not pending: not ended here."""
     scope = job_scope(job)
     targets = {step.pk: store(step.store) for step in steps}
-    asking = [pk for pk, target in targets.items() if hasattr(target, "anything_sql")]
-    empty = []
-    if asking:
-        questions = [targets[pk].anything_sql(job.subject, scope) for pk in asking]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT " + ", ".join(sql for sql, _ in questions),
-                [param for _, params in questions for param in params],
-            )
-            answers = cursor.fetchone()
-        empty = [pk for pk, anything in zip(asking, answers, strict=True) if not anything]
-    # A small store elsewhere (Redis) counts on its own, as its step would first.
-    empty += [
-        pk
-        for pk, target in targets.items()
-        if pk not in asking
-        and target.estimate(job.subject, scope) is None
-        and target.count(job.subject, scope) == 0
-    ]
-    if not empty:
+    nothing, params = [], []  # per step: its store holds nothing of the subject
+    for pk, target in targets.items():
+        if hasattr(target, "anything_sql"):
+            sql, sql_params = target.anything_sql(job.subject, scope)
+            nothing.append(f"(id = %s AND NOT {sql})")
+            params += [pk, *sql_params]
+        elif target.estimate(job.subject, scope) is None and not target.count(job.subject, scope):
+            # A small store elsewhere (Redis) counts on its own, as its step would first.
+            nothing.append("id = %s")
+            params.append(pk)
+    if not nothing:
         return set()
     now = timezone.now()
-    ended = ErasureStep.objects.filter(pk__in=empty, state=ErasureStep.State.PENDING).update(
-        state=ErasureStep.State.VERIFIED,
-        attempts=F("attempts") + 1,
-        started_at=Coalesce(F("started_at"), Value(now)),
-        rows_before=F("rows_deleted"),
-        rows_expected=Coalesce(F("rows_expected"), F("rows_deleted")),
-        rows_after=0,
-        rows_held=0,
-        lease_until=None,
-        finished_at=now,
-        last_error="",
-    )
-    for pk in empty:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {ErasureStep._meta.db_table}
+                SET state = %s, attempts = attempts + 1, started_at = COALESCE(started_at, %s),
+                    rows_before = rows_deleted,
+                    rows_expected = COALESCE(rows_expected, rows_deleted),
+                    rows_after = 0, rows_held = 0, lease_until = NULL, finished_at = %s,
+                    last_error = ''
+                WHERE id = ANY(%s) AND state = %s AND ({" OR ".join(nothing)})
+                RETURNING id""",
+            [
+                ErasureStep.State.VERIFIED,
+                now,
+                now,
+                list(targets),
+                ErasureStep.State.PENDING,
+                *params,
+            ],
+        )  # fmt: skip
+        ended = {pk for (pk,) in cursor.fetchall()}
+    for pk in ended:
         logger.info(
             "erasure job %s step %s: 0 rows, nothing in scope (asked with %d other stores)",
             job.pk, targets[pk].name, len(targets) - 1,
         )  # fmt: skip
-    # Fewer ended: another worker claimed one meanwhile, and drives the job when it ends.
-    return set(empty) if ended == len(empty) else set()
+    return ended
 
 
 @contextmanager
@@ -395,10 +395,11 @@ def erasure_step_run(step_id: int, *, advance: bool = True) -> StepOutcome | Non
 
 
 def _step_run(
-    step_id: int, *, ready: bool = False, job: ErasureJob | None = None
+    step_id: int, *, ready: bool = False, job: ErasureJob | None = None, found: bool = False
 ) -> StepOutcome | None:
     """Claim and run one step; its outcome, or None when it was not ours to run.
-    `ready`: the caller has seen every earlier stage end; `job`: the step's, as read."""
+    `ready`: the caller has seen every earlier stage end; `job`: the step's, as read;
+    `found`: the caller has just found something of the subject in the step's store."""
     if not ready:
         waiting = ErasureStep.objects.filter(pk=step_id).first()
         if waiting is None or _earlier_stage_open(waiting):
@@ -407,7 +408,7 @@ def _step_run(
     if step is None:
         return None
     try:
-        return _erase(step)
+        return _erase(step, found=found)
     except Exception as exc:
         return StepOutcome(_release(step, error=f"{exc.__class__.__name__}: {exc}"), 0, exc)
 
@@ -435,7 +436,7 @@ class LaneOutcome:
     counting: float = 0.0
 
 
-def _erase(step: ErasureStep) -> StepOutcome:
+def _erase(step: ErasureStep, *, found: bool = False) -> StepOutcome:
     """Delete in batches, then verify with a fresh count. The deletes' own row counts,
     committed with each batch, are the rows erased; what was there before is those
     plus what the fresh count finds left (held rows), so no count runs before.
@@ -461,7 +462,7 @@ def _erase(step: ErasureStep) -> StepOutcome:
             # Written with the step's first batch, not in a round trip of its own: the
             # bar has nothing to show before that batch commits anyway.
             step.rows_expected = expected
-        else:
+        elif not found:
             # A small store counts first: when nothing is in scope, that count is the
             # fresh count (no delete runs, so no hold is at stake) and the step ends on
             # it, without a deleting transaction. Derived stores are often empty.

@@ -99,8 +99,8 @@ def claims(queries: CaptureQueriesContext) -> list[str]:
 
 
 def test_steps_of_stores_holding_nothing_end_on_one_question_without_a_claim_each(bob, olivia):
-    """bob has nothing anywhere: each stage asks its stores in one query, and one UPDATE
-    ends their steps verified with nothing found; no step is claimed, none deletes."""
+    """bob has nothing anywhere: each stage asks its stores in the one UPDATE that ends
+    their steps verified with nothing found; no step is claimed, none deletes."""
     job = erasure_job_create(employee=bob.employee, cause="officer", actor=olivia)
     with CaptureQueriesContext(connection) as queries:
         erasure_job_advance(job.pk)
@@ -114,8 +114,9 @@ def test_steps_of_stores_holding_nothing_end_on_one_question_without_a_claim_eac
     sqls = [q["sql"] for q in queries.captured_queries]
     assert not claims(queries)
     assert not [sql for sql in sqls if sql.startswith("DELETE")]
-    questions = [sql for sql in sqls if sql.startswith("SELECT EXISTS")]
+    questions = [sql for sql in sqls if "EXISTS" in sql]
     assert len(questions) == len({store.stage for store in REGISTRY.values()}), "one a stage"
+    assert all(sql.startswith("UPDATE") for sql in questions), "asked by the end itself"
 
 
 def test_a_store_holding_something_runs_its_step_and_the_others_end_on_the_question(
@@ -131,6 +132,23 @@ def test_a_store_holding_something_runs_its_step_and_the_others_end_on_the_quest
     ran = {step.store for step in job.steps.all() if step.rows_deleted}
     assert ran == {"events", "sessions", "activity"} and len(claimed) == len(ran)
     assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
+
+
+def test_a_store_the_question_found_something_in_is_counted_only_after_its_deletes(
+    alice_data, olivia
+):
+    """The stage's question has just found alice's activity days: her step deletes them
+    without counting first, and its one count is the fresh count after the delete."""
+    job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
+    with CaptureQueriesContext(connection) as queries:
+        erasure_job_advance(job.pk)
+    step = job.steps.get(store="activity")
+    assert (step.state, step.rows_after) == ("verified", 0) and step.rows_deleted > 0
+    assert step.rows_before == step.rows_deleted
+    sqls = [q["sql"] for q in queries.captured_queries]
+    counts = [sql for sql in sqls if sql.startswith("SELECT count(*) FROM governance_activityday")]
+    deletes = [sql for sql in sqls if sql.startswith("DELETE FROM governance_activityday")]
+    assert len(counts) == 1 and sqls.index(deletes[0]) < sqls.index(counts[0])
 
 
 def test_an_earlier_attempts_erased_rows_stay_in_a_step_that_then_finds_nothing(bob, olivia):
