@@ -7,7 +7,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -111,6 +111,54 @@ COPY_READY_UNTIL = re.compile(
     r"Your copy is ready to download until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC\."
 )
 IDENTITY_CHECKED = "Identity checked: "
+# Outcomes composed from the request: an objection (its purpose's name, or every purpose,
+# and how many choices it withdrew) and a scoped erasure (the scope asked for).
+OBJECTION_RECORDED = re.compile(
+    r"Your objection to processing for (?P<what>.+) is recorded\. (?:Your consent for it was "
+    r"withdrawn \((?P<n>\d+) choices?\), so nothing more is recorded for it, and the data kept "
+    r"under that consent will be erased\.|(?P<none>You had no consent in force for it, so "
+    r"nothing of yours is recorded for it\.))"
+)
+SCOPE_ERASED = re.compile(
+    r"Your data \((?P<asked>.+)\) was erased from every store; the signed receipt proves it\."
+)
+SCOPE_LABEL = re.compile(r"(?:^|(?<=, ))(purpose|application|data kind) ")
+SCOPE_LABELS = {
+    "purpose": _("purpose"),
+    "application": _("application"),
+    "data kind": _("data kind"),
+}
+
+
+def _objection_said(match: re.Match) -> str:
+    what = match["what"]
+    what = (
+        pgettext("objection to processing for …", "every purpose")
+        if what == "every purpose"
+        else what
+    )
+    said = gettext("Your objection to processing for %(what)s is recorded.") % {"what": what}
+    if match["none"]:
+        nothing = gettext(
+            "You had no consent in force for it, so nothing of yours is recorded for it."
+        )
+        return f"{said} {nothing}"
+    n = int(match["n"])
+    withdrawn = ngettext(
+        "Your consent for it was withdrawn (%(n)s choice), so nothing more is recorded for "
+        "it, and the data kept under that consent will be erased.",
+        "Your consent for it was withdrawn (%(n)s choices), so nothing more is recorded for "
+        "it, and the data kept under that consent will be erased.",
+        n,
+    ) % {"n": n}
+    return f"{said} {withdrawn}"
+
+
+def _scope_erased_said(match: re.Match) -> str:
+    asked = SCOPE_LABEL.sub(lambda label: f"{SCOPE_LABELS[label[1]]} ", match["asked"])
+    return gettext(
+        "Your data (%(asked)s) was erased from every store; the signed receipt proves it."
+    ) % {"asked": asked}
 
 
 @register.filter
@@ -125,6 +173,10 @@ def as_said_to_reader(text: str) -> str:
     if text.startswith(IDENTITY_CHECKED):  # what the officer wrote follows
         check = text.removeprefix(IDENTITY_CHECKED)
         return gettext("Identity checked: %(check)s") % {"check": check}
+    if objection := OBJECTION_RECORDED.fullmatch(text):
+        return _objection_said(objection)
+    if erased := SCOPE_ERASED.fullmatch(text):
+        return _scope_erased_said(erased)
     until = COPY_READY_UNTIL.fullmatch(text)
     if until is None:
         return text

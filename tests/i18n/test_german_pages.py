@@ -149,3 +149,51 @@ def test_a_stored_outcome_is_shown_in_german_and_a_persons_words_as_written(stor
         assert as_said_to_reader(stored) == german
     with translation.override("en"):
         assert as_said_to_reader(stored) == stored
+
+
+@pytest.mark.parametrize(
+    ("stored", "german"),
+    [
+        (
+            "Your objection to processing for Model training is recorded. Your consent for it "
+            "was withdrawn (3 choices), so nothing more is recorded for it, and the data kept "
+            "under that consent will be erased.",
+            "Ihr Widerspruch gegen die Verarbeitung für Model training ist erfasst. Ihre "
+            "Einwilligung dafür wurde widerrufen (3 Auswahlen), daher wird dafür nichts mehr "
+            "erfasst, und die unter dieser Einwilligung gespeicherten Daten werden gelöscht.",
+        ),
+        (
+            "Your objection to processing for every purpose is recorded. You had no consent in "
+            "force for it, so nothing of yours is recorded for it.",
+            "Ihr Widerspruch gegen die Verarbeitung für jeden Zweck ist erfasst. Dafür hatten "
+            "Sie keine gültige Einwilligung, daher wird dafür nichts von Ihnen erfasst.",
+        ),
+        (
+            "Your data (purpose Model training, data kind Keystrokes) was erased from every "
+            "store; the signed receipt proves it.",
+            "Ihre Daten (Zweck Model training, Datenart Keystrokes) wurden aus jedem Speicher "
+            "gelöscht; der signierte Beleg weist es nach.",
+        ),
+    ],
+)
+def test_an_outcome_composed_from_the_request_is_shown_in_german(stored, german):
+    """Objections and scoped erasures write their outcome from the request's purpose and
+    scope: the sentence reads in German, the catalogue's names (data) as they are."""
+    with translation.override("de"):
+        assert as_said_to_reader(stored) == german
+    with translation.override("en"):
+        assert as_said_to_reader(stored) == stored
+
+
+def test_an_objection_the_service_records_reads_in_german(alice_consents_all, olivia, catalogue):
+    alice = alice_consents_all
+    request, _ = request_file(
+        employee=alice.employee, kind="objection", actor=alice, purpose=catalogue["purpose"]
+    )
+    request_verify(request=request, actor=olivia, identity_check="Signed in with SSO")
+    request.refresh_from_db()
+
+    assert request.outcome.startswith("Your objection")  # stored as written: evidence
+    with translation.override("de"):
+        shown = as_said_to_reader(request.outcome)
+    assert shown.startswith("Ihr Widerspruch") and "Your" not in shown
