@@ -106,6 +106,11 @@ STORED_SENTENCES = {
     "All of your interaction data was erased from every store; the signed receipt proves it.": _(
         "All of your interaction data was erased from every store; the signed receipt proves it."
     ),
+    "Part of your data must be kept for a legal obligation and is not erased yet; it is "
+    "erased as soon as that obligation ends. Everything else was erased.": _(
+        "Part of your data must be kept for a legal obligation and is not erased yet; it is "
+        "erased as soon as that obligation ends. Everything else was erased."
+    ),
 }
 COPY_READY_UNTIL = re.compile(
     r"Your copy is ready to download until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC\."
@@ -121,6 +126,13 @@ OBJECTION_RECORDED = re.compile(
 )
 SCOPE_ERASED = re.compile(
     r"Your data \((?P<asked>.+)\) was erased from every store; the signed receipt proves it\."
+)
+# A restriction decided: what the portal tells, then on the next lines what the officer wrote.
+RESTRICTED = re.compile(
+    r"Processing of your interaction data is restricted: nothing more is recorded and what is "
+    r"kept is only stored\.(?: You asked about (?P<asked>.+); the restriction covers all of "
+    r"your interaction data\.)? You will be told when the restriction is lifted\.(?P<rest>\n.*)?",
+    re.DOTALL,
 )
 SCOPE_LABEL = re.compile(r"(?:^|(?<=, ))(purpose|application|data kind) ")
 SCOPE_LABELS = {
@@ -154,8 +166,29 @@ def _objection_said(match: re.Match) -> str:
     return f"{said} {withdrawn}"
 
 
+def _scope_said(asked: str) -> str:
+    """ "purpose X, data kind Y" with the labels in the reader's language, the names as kept."""
+    return SCOPE_LABEL.sub(lambda label: f"{SCOPE_LABELS[label[1]]} ", asked)
+
+
+def _restricted_said(match: re.Match) -> str:
+    if match["asked"]:
+        asked = _scope_said(match["asked"])
+        said = gettext(
+            "Processing of your interaction data is restricted: nothing more is recorded and "
+            "what is kept is only stored. You asked about %(asked)s; the restriction covers "
+            "all of your interaction data. You will be told when the restriction is lifted."
+        ) % {"asked": asked}
+    else:
+        said = gettext(
+            "Processing of your interaction data is restricted: nothing more is recorded and "
+            "what is kept is only stored. You will be told when the restriction is lifted."
+        )
+    return said + (match["rest"] or "")
+
+
 def _scope_erased_said(match: re.Match) -> str:
-    asked = SCOPE_LABEL.sub(lambda label: f"{SCOPE_LABELS[label[1]]} ", match["asked"])
+    asked = _scope_said(match["asked"])
     return gettext(
         "Your data (%(asked)s) was erased from every store; the signed receipt proves it."
     ) % {"asked": asked}
@@ -177,6 +210,8 @@ def as_said_to_reader(text: str) -> str:
         return _objection_said(objection)
     if erased := SCOPE_ERASED.fullmatch(text):
         return _scope_erased_said(erased)
+    if restricted := RESTRICTED.fullmatch(text):
+        return _restricted_said(restricted)
     until = COPY_READY_UNTIL.fullmatch(text)
     if until is None:
         return text

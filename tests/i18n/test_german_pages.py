@@ -169,6 +169,24 @@ def test_a_stored_outcome_is_shown_in_german_and_a_persons_words_as_written(stor
             "Sie keine gültige Einwilligung, daher wird dafür nichts von Ihnen erfasst.",
         ),
         (
+            "Processing of your interaction data is restricted: nothing more is recorded and "
+            "what is kept is only stored. You asked about purpose Model training; the "
+            "restriction covers all of your interaction data. You will be told when the "
+            "restriction is lifted.\nWe will look at it again in March.",
+            "Die Verarbeitung Ihrer Interaktionsdaten ist eingeschränkt: Es wird nichts mehr "
+            "erfasst, und was aufbewahrt ist, wird nur noch gespeichert. Sie haben nach Zweck "
+            "Model training gefragt; die Einschränkung umfasst alle Ihre Interaktionsdaten. Sie "
+            "werden informiert, wenn die Einschränkung aufgehoben wird.\nWe will look at it "
+            "again in March.",  # what the officer wrote stays as written
+        ),
+        (
+            "Part of your data must be kept for a legal obligation and is not erased yet; it "
+            "is erased as soon as that obligation ends. Everything else was erased.",
+            "Ein Teil Ihrer Daten muss wegen einer gesetzlichen Pflicht aufbewahrt werden und "
+            "ist noch nicht gelöscht; er wird gelöscht, sobald diese Pflicht endet. Alles "
+            "andere wurde gelöscht.",
+        ),
+        (
             "Your data (purpose Model training, data kind Keystrokes) was erased from every "
             "store; the signed receipt proves it.",
             "Ihre Daten (Zweck Model training, Datenart Keystrokes) wurden aus jedem Speicher "
