@@ -172,10 +172,12 @@ def _retention() -> list[dict]:
     kinds = dict(DataKind.objects.values_list("pk", "slug"))
     stores = []
     for name, target in REGISTRY.items():
-        entry = {"store": name, "description": target.description, "policies": []}
+        # A store's description is translated lazily: text here, for orjson.
+        entry = {"store": name, "description": str(target.description), "policies": []}
         if not target.retained:
-            entry["period"] = getattr(target, "kept_for", None) or (
-                f"{settings.EXPORT_TTL_DAYS} days after it is built, then deleted"
+            entry["period"] = str(
+                getattr(target, "kept_for", None)
+                or f"{settings.EXPORT_TTL_DAYS} days after it is built, then deleted"
             )
             stores.append(entry)
             continue

@@ -56,6 +56,7 @@ from governance.packages import (
     summary_html,
 )
 from governance.services.audit import audit_record
+from governance.services.language import employee_language
 from governance.services.links import download_token, download_token_read
 from governance.services.locks import (
     package_build_try_lock,
@@ -169,7 +170,7 @@ def _write_zip(package: ExportPackage, tmp, progress: BuildProgress) -> dict:
             rows = archive.member(path, lambda out, r=rows_of: jsonl_write(out, r(package)))
             progress.part_done(rows)
             files.append((path, what))
-        with translation.override(package.employee.language or settings.LANGUAGE_CODE):
+        with translation.override(employee_language(package.employee)):
             summary = summary_html(_summary(package, files))
     archive.write_bytes("summary.html", summary.encode())
     manifest = sign_document(

@@ -1,6 +1,7 @@
 """Consent receipts with the Kantara Consent Receipt Specification v1.1 fields."""
 
 from django.conf import settings
+from django.utils import translation
 
 from governance.models import ConsentAction, ConsentEvent, NoticeText
 from governance.models.catalogue import KEY_TIMING_FLOOR_MS
@@ -19,7 +20,18 @@ CONSENT_TYPE = {
 
 
 def consent_receipt(event: ConsentEvent) -> dict:
-    """A signed receipt for one consent change, in the Kantara v1.1 shape."""
+    """A signed receipt for one consent change, in the Kantara v1.1 shape.
+
+    Its words (how long each store keeps the data) are in the language of the text the
+    person read, which the receipt names: one document whoever asks and in whatever
+    language, not one per reader."""
+    # The language of the text the person read; older events name the version's own.
+    language = event.text_language or event.notice.language
+    with translation.override(language):
+        return _receipt(event, language)
+
+
+def _receipt(event: ConsentEvent, language: str) -> dict:
     employee = event.employee
     purpose, application, data_kind = event.purpose, event.application, event.data_kind
     receipt = {
@@ -29,8 +41,7 @@ def consent_receipt(event: ConsentEvent) -> dict:
         "collectionMethod": f"Interaction Data Governance Portal ({event.method})",
         "consentReceiptID": str(event.receipt_id),
         "publicKey": public_key_b64(),
-        # The language of the text the person read; older events name the version's own.
-        "language": event.text_language or event.notice.language,
+        "language": language,
         # A leaver's pseudonymised evidence names them by pseudonym (services/privacy.py).
         "piiPrincipalId": employee.work_email or employee.subject_id,
         "piiControllers": [

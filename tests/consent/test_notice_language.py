@@ -13,6 +13,7 @@ from governance.services.consent import RequestContext, consent_grant
 from governance.services.notices import notice_create, notice_publish, notice_text_set
 from governance.services.receipts import consent_receipt
 from governance.services.signing import verify_document
+from governance.stores import REGISTRY
 from tests.factories import retention_covered
 
 GERMAN = {
@@ -169,6 +170,26 @@ def test_receipt_names_the_language_and_hash_of_the_text_shown(german_alice, bil
     assert verify_document(receipt, receipt["publicKey"])
     forged = {**receipt, "noticeText": {"language": "en", "hash": german.content_hash}}
     assert not verify_document(forged, receipt["publicKey"])
+
+
+def test_a_receipt_reads_the_same_whoever_asks_in_the_language_of_the_text_read(
+    client_as, german_alice, bilingual, scope
+):
+    """A signed receipt is one document: the language of the request that fetches it
+    (the API's Accept-Language) must not change what it says."""
+    event = consent_grant(
+        employee=german_alice.employee, scope=scope, actor=german_alice, context=RequestContext()
+    )
+    api = client_as(german_alice)
+    url = f"/api/v1/me/consents/receipts/{event.receipt_id}"
+
+    english = api.get(url, headers={"accept-language": "en"}).json()
+    german = api.get(url, headers={"accept-language": "de"}).json()
+
+    assert english == german
+    events = next(line for line in german["retention"] if line["store"] == "events")
+    with override("de"):
+        assert events["description"] == str(REGISTRY["events"].description)
 
 
 def test_an_event_from_before_texts_keeps_its_receipt_shape(alice, catalogue, scope):

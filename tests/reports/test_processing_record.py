@@ -15,6 +15,7 @@ from governance.evidence.processing_record import (
 from governance.models import Purpose, SafeguardRule
 from governance.services.consent import RequestContext, consent_grant
 from governance.services.retention import retention_policy_create
+from governance.stores import REGISTRY
 
 
 @pytest.fixture
@@ -123,3 +124,10 @@ def test_the_pdf_reads_back_with_the_purposes_and_retention(governed):
 def test_an_unknown_format_is_refused():
     with pytest.raises(ValueError, match="fmt must be one of json, pdf"):
         processing_record_write(io.BytesIO(), fmt="docx")
+
+
+def test_every_store_description_is_written_as_text_into_the_json_record(governed):
+    """Store descriptions are lazily translated: the JSON writer takes only text."""
+    stores = {r["store"]: r for r in _json_record()["retention"]}
+    for name, target in REGISTRY.items():
+        assert stores[name]["description"] == str(target.description)
