@@ -4,9 +4,12 @@ The catalogue, notices, consent and audit are deliberately absent: their
 writes must go through services that audit them, and evidence is read-only.
 """
 
+from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from governance.models import Employee
 from governance.services.people import changes_by
@@ -40,6 +43,16 @@ class EmployeeAdmin(admin.ModelAdmin):
         "evidence_pseudonymised_at",
     ]
     raw_id_fields = ["manager", "user"]  # labelled inputs; the autocomplete widget has no name
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "language":  # only a language the portal speaks, or the default
+            return forms.ChoiceField(
+                choices=[("", _("Company default"))] + list(settings.LANGUAGES),
+                required=False,
+                label=db_field.verbose_name,
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         # Consent evidence refers to employees; people leave, records stay.

@@ -225,7 +225,10 @@ def _text_read(
     if text_hash is None:
         return reading.text
     for text in reading.texts:
-        if text.content_hash == text_hash and language in (None, text.language):
+        # The text in the language asked for, or the company's text shown in its place
+        # when the notice lacks that language.
+        shown = language in (None, text.language) or text.pk == reading.text.pk
+        if text.content_hash == text_hash and shown:
             return text
     raise ValidationError(
         {

@@ -126,6 +126,26 @@ def test_a_missing_language_shows_the_company_text_and_says_so(
     assert ConsentEvent.objects.get(employee=german_alice.employee).text_language == "en"
 
 
+def test_an_api_grant_in_a_language_the_notice_lacks_takes_the_text_shown_in_its_place(
+    client_as, german_alice, catalogue, olivia, scope
+):
+    notice = publish_v2(catalogue, olivia, german=False)
+    api = client_as(german_alice)
+    shown = api.get("/api/v1/me/consents").json()["notice_text"]
+    assert (shown["language"], shown["fallback"]) == ("en", True)
+
+    response = api.post(
+        "/api/v1/me/consents/grant",
+        {**scope.as_slugs(), "language": "de", "text_hash": shown["content_hash"]},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    [event] = response.json()["events"]
+    assert event["text_language"] == "en"
+    assert event["text_hash"] == notice.texts.get(language="en").content_hash
+
+
 def test_the_public_notice_page_reads_in_the_reader_language(as_user, german_alice, bilingual):
     client = as_user(german_alice)
 
