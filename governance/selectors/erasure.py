@@ -120,7 +120,8 @@ class StepProgress:
     @property
     def description(self) -> str:
         registered = REGISTRY.get(self.step.store)
-        return registered.description if registered else ""
+        # Text in the reader's language now: it goes into JSON as well as pages.
+        return str(registered.description) if registered else ""
 
 
 @dataclass(frozen=True)
