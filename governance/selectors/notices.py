@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from governance.models import Notice, NoticeText
 from governance.models.notices import language_name
+from governance.services.language import employee_language, language_supported
 
 
 def notice_current() -> Notice | None:
@@ -34,11 +35,7 @@ def notice_list():
 def reader_language(employee=None, wanted: str | None = None) -> str:
     """The language a notice is shown in: the one asked for (`?lang=`), else the
     employee's own, else the company's."""
-    languages = dict(settings.LANGUAGES)
-    for code in (wanted, getattr(employee, "language", None)):
-        if code in languages:
-            return code
-    return settings.LANGUAGE_CODE
+    return wanted if language_supported(wanted) else employee_language(employee)
 
 
 @dataclass(frozen=True)

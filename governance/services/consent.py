@@ -50,6 +50,7 @@ from governance.selectors.notices import (
     reader_language,
 )
 from governance.services.audit import audit_record, audits_last
+from governance.services.language import language_supported
 from governance.services.locks import lock_employee_consent, lock_notices
 from governance.services.notice_scopes import notice_lapse_filter, notice_lapses_scope
 from governance.services.scopes import Scope
@@ -212,7 +213,7 @@ def _text_read(
 ) -> NoticeText:
     """The text of `notice` the person consents to; a hash or language it does not have
     is refused, so no event names a text the person was not shown."""
-    if language is not None and reader_language(wanted=language) != language:
+    if language is not None and not language_supported(language):
         raise ValidationError(
             {
                 "language": [

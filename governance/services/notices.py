@@ -16,6 +16,7 @@ from governance.models.catalogue import KEY_TIMING_FLOOR_MS, multi_line_text, si
 from governance.models.notices import LawfulBasis
 from governance.services.audit import audit_record, audits_last
 from governance.services.consent import LAPSE_BATCH_SIZE, consents_lapse_batch
+from governance.services.language import language_supported
 from governance.services.locks import lock_notices
 from governance.services.notice_scopes import (
     notice_additions_check,
@@ -62,7 +63,7 @@ def notice_text_hash(*, version: int, language: str, title: str, body: str, **pr
 
 def language_error(language) -> str | None:
     """Why `language` cannot be a notice text's language, or None."""
-    if language in dict(settings.LANGUAGES):
+    if language_supported(language):
         return None
     return _("“%(language)s” is not one of this portal's languages (%(languages)s).") % {
         "language": language,
