@@ -15,7 +15,6 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,7 +38,7 @@ from governance.models import (
 )
 from governance.services.audit import audit_record, audits_last
 from governance.services.lineage import dataset_withdrawals_record
-from governance.services.locks import lock_holds
+from governance.services.locks import HOLDS
 from governance.services.restriction import employee_processing_restrict
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
@@ -162,6 +161,8 @@ def erasure_job_create(
 
 def _scope_details(job: ErasureJob) -> dict:
     def slugs(model, ids):
+        if not ids:  # the whole dimension: no query to build for it
+            return "all"
         return sorted(model.objects.filter(pk__in=ids).values_list("slug", flat=True)) or "all"
 
     return {
@@ -221,9 +222,8 @@ def erasure_job_advance(job_id: int) -> None:
     A step that raised is re-raised once the job has gone as far as it can, so
     the task that drove it records the failure.
     """
-    with _commits_unflushed():
-        ended, errors = _job_drive(job_id)
-    if ended:  # with its commits flushed again: the receipt's commit waits for the disk
+    ended, errors = _job_drive(job_id)
+    if ended:
         erasure_job_finish(job_id)
     if errors:
         raise errors[0]
@@ -232,9 +232,6 @@ def erasure_job_advance(job_id: int) -> None:
 def _job_drive(job_id: int) -> tuple[bool, list[Exception]]:
     """Run the job's open steps, stage by stage; whether every step has ended (the job
     is to be settled), and the errors its steps raised."""
-    ErasureJob.objects.filter(pk=job_id, state=ErasureJob.State.PENDING).update(
-        state=ErasureJob.State.RUNNING, started_at=timezone.now()
-    )
     errors: list[Exception] = []
     steps = _steps_read(job_id)
     while True:
@@ -245,14 +242,9 @@ def _job_drive(job_id: int) -> tuple[bool, list[Exception]]:
         staged = [s for s in open_steps if REGISTRY[s.store].stage == stage]
         # Every earlier stage has ended (as read): no need to read the steps again.
         pending = [s for s in staged if s.state == ErasureStep.State.PENDING]
-        job = open_steps[0].job
-        ended = _steps_with_nothing_end(job, pending)
-        outcomes = {
-            # The question just found something in these stores: no count first.
-            step.pk: _step_run(step.pk, ready=True, job=job, found=True)
-            for step in pending
-            if step.pk not in ended
-        }
+        ended, claimed = _stage_start(open_steps[0].job, pending)
+        # The question just found something in the claimed stores: no count first.
+        outcomes = {step.pk: _step_run_claimed(step, found=True) for step in claimed}
         ran = [o for o in outcomes.values() if o is not None]
         errors += [o.error for o in ran if o.error is not None]
         if not (ran or ended) or any(o.state == ErasureStep.State.PENDING for o in ran):
@@ -271,75 +263,86 @@ def _steps_read(job_id: int) -> list[ErasureStep]:
     return list(ErasureStep.objects.filter(job_id=job_id).select_related("job"))
 
 
-def _steps_with_nothing_end(job: ErasureJob, steps: list[ErasureStep]) -> set[int]:
-    """End at once the steps whose stores hold nothing of the subject in scope; their
-    ids. A step per store would spend a claim, a count and an end on each (derived
-    stores are often empty): instead one UPDATE ends every pending step whose store in
-    PostgreSQL finds nothing by its `anything_sql`, asked in that statement, and those
-    of small stores elsewhere that counted nothing on their own. No delete runs, so no
-    hold is at stake, and what they found is the fresh count: rows left 0, as when a
-    step counts first on its own. Rows erased by an earlier attempt of a step stay its
-    figures. A step another worker claimed meanwhile is not pending: not ended here."""
+def _job_starts(now, job_sql: str, job_params: list) -> tuple[str, list]:
+    """A WITH clause, and its parameters, that marks the job (`job_sql` selects its id)
+    running in the statement that starts its first step: no round trip of its own."""
+    sql = f"""WITH job_started AS (
+                  UPDATE {ErasureJob._meta.db_table} SET state = %s, started_at = %s
+                  WHERE id = ({job_sql}) AND state = %s
+              )"""
+    return sql, [ErasureJob.State.RUNNING, now, *job_params, ErasureJob.State.PENDING]
+
+
+def _stage_start(job: ErasureJob, steps: list[ErasureStep]) -> tuple[set[int], list[ErasureStep]]:
+    """Start a stage's pending steps in one statement: those whose stores hold nothing
+    of the subject in scope end at once, the others are claimed by this worker (and
+    the job is marked running with its first stage); (the ids ended, the steps claimed).
+
+    A step per store would spend a claim, a count and an end on each (derived stores
+    are often empty): instead each store in PostgreSQL is asked by its `anything_sql`
+    in that statement, and a small store elsewhere (Redis) counts on its own first, as
+    its step would. No delete runs on an empty store, so no hold is at stake, and what
+    the question found is the fresh count: rows left 0. Rows erased by an earlier
+    attempt of a step stay its figures. A step another worker claimed meanwhile is not
+    pending: neither ended nor claimed here."""
+    if not steps:
+        return set(), []
     scope = job_scope(job)
-    targets = {step.pk: store(step.store) for step in steps}
-    nothing, params = [], []  # per step: its store holds nothing of the subject
-    for pk, target in targets.items():
+    asked, params = [], []  # per step: (its id, whether its store holds nothing)
+    for step in steps:
+        target = store(step.store)
         if hasattr(target, "anything_sql"):
             sql, sql_params = target.anything_sql(job.subject, scope)
-            nothing.append(f"(id = %s AND NOT {sql})")
-            params += [pk, *sql_params]
-        elif target.estimate(job.subject, scope) is None and not target.count(job.subject, scope):
-            # A small store elsewhere (Redis) counts on its own, as its step would first.
-            nothing.append("id = %s")
-            params.append(pk)
-    if not nothing:
-        return set()
+            asked.append(f"(%s::bigint, NOT {sql})")
+            params += [step.pk, *sql_params]
+        else:
+            nothing = target.estimate(job.subject, scope) is None and not target.count(
+                job.subject, scope
+            )
+            asked.append("(%s::bigint, %s)")
+            params += [step.pk, nothing]
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {ErasureStep._meta.db_table}
-                SET state = %s, attempts = attempts + 1, started_at = COALESCE(started_at, %s),
-                    rows_before = rows_deleted,
-                    rows_expected = COALESCE(rows_expected, rows_deleted),
-                    rows_after = 0, rows_held = 0, lease_until = NULL, finished_at = %s,
-                    last_error = ''
-                WHERE id = ANY(%s) AND state = %s AND ({" OR ".join(nothing)})
-                RETURNING id""",
+    job_starts, job_starts_params = _job_starts(now, "%s", [job.pk])
+    started = list(
+        ErasureStep.objects.raw(
+            f"""{job_starts}
+                UPDATE {ErasureStep._meta.db_table} AS s SET
+                    state = CASE WHEN a.nothing THEN %s ELSE %s END,
+                    attempts = s.attempts + 1, started_at = COALESCE(s.started_at, %s),
+                    lease_until = CASE WHEN a.nothing THEN NULL ELSE %s::timestamptz END,
+                    finished_at = CASE WHEN a.nothing THEN %s::timestamptz ELSE s.finished_at END,
+                    rows_before = CASE WHEN a.nothing THEN s.rows_deleted ELSE s.rows_before END,
+                    rows_expected = CASE WHEN a.nothing
+                        THEN COALESCE(s.rows_expected, s.rows_deleted) ELSE s.rows_expected END,
+                    rows_after = CASE WHEN a.nothing THEN 0 ELSE s.rows_after END,
+                    rows_held = CASE WHEN a.nothing THEN 0 ELSE s.rows_held END,
+                    last_error = CASE WHEN a.nothing THEN '' ELSE s.last_error END
+                FROM (VALUES {", ".join(asked)}) AS a (id, nothing)
+                WHERE s.id = a.id AND s.state = %s
+                RETURNING s.*""",
             [
+                *job_starts_params,
                 ErasureStep.State.VERIFIED,
+                ErasureStep.State.RUNNING,
                 now,
+                now + LEASE,
                 now,
-                list(targets),
-                ErasureStep.State.PENDING,
                 *params,
+                ErasureStep.State.PENDING,
             ],
         )  # fmt: skip
-        ended = {pk for (pk,) in cursor.fetchall()}
-    for pk in ended:
-        logger.info(
-            "erasure job %s step %s: 0 rows, nothing in scope (asked with %d other stores)",
-            job.pk, targets[pk].name, len(targets) - 1,
-        )  # fmt: skip
-    return ended
-
-
-@contextmanager
-def _commits_unflushed():
-    """While a job runs, its commits (claims, batches, progress) return before their
-    WAL reaches the disk (`synchronous_commit = off`): a flush per commit cost more
-    than a small store's whole step. Nothing is lost that the proof needs: a server
-    crash can only take the last of these commits with it, whole (a claim, or a batch
-    with its own progress), and the step runs again. The receipt's commit flushes (the
-    driver settles the job after this is reset), and the WAL is written in order, so a
-    durable receipt means every batch before it is durable too."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        if connection.connection is not None and not connection.needs_rollback:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
+    )
+    order = {step.pk: i for i, step in enumerate(steps)}
+    started.sort(key=lambda step: order[step.pk])
+    ended = {step.pk for step in started if step.state == ErasureStep.State.VERIFIED}
+    for step in started:
+        step.job = job
+        if step.pk in ended:
+            logger.info(
+                "erasure job %s step %s: 0 rows, nothing in scope (asked with %d other stores)",
+                job.pk, step.store, len(steps) - 1,
+            )  # fmt: skip
+    return ended, [step for step in started if step.pk not in ended]
 
 
 def _claim(step_id: int, job: ErasureJob | None = None) -> ErasureStep | None:
@@ -347,14 +350,20 @@ def _claim(step_id: int, job: ErasureJob | None = None) -> ErasureStep | None:
     One statement changes and returns it: the step as claimed, with `job` (the caller
     has read it already) or its job read again."""
     now = timezone.now()
+    table = ErasureStep._meta.db_table
+    job_starts, job_starts_params = _job_starts(
+        now, f"SELECT job_id FROM {table} WHERE id = %s", [step_id]
+    )
     claimed = list(
         ErasureStep.objects.raw(
-            f"""UPDATE {ErasureStep._meta.db_table}
+            f"""{job_starts}
+                UPDATE {table}
                 SET state = %s, lease_until = %s, attempts = attempts + 1,
                     started_at = COALESCE(started_at, %s)
                 WHERE id = %s AND (state = %s OR (state = %s AND lease_until < %s))
                 RETURNING *""",
             [
+                *job_starts_params,
                 ErasureStep.State.RUNNING,
                 now + LEASE,
                 now,
@@ -407,10 +416,30 @@ def _step_run(
     step = _claim(step_id, job)
     if step is None:
         return None
+    return _step_run_claimed(step, found=found)
+
+
+def _step_run_claimed(step: ErasureStep, *, found: bool) -> StepOutcome | None:
+    """Run a step this worker claimed; its outcome, or None when its lease ran out
+    before it started (a stage's later steps wait for its earlier ones) and it is no
+    longer ours."""
+    if step.lease_until - timezone.now() < LEASE / 2 and not _lease_renew(step):
+        return None
     try:
         return _erase(step, found=found)
     except Exception as exc:
         return StepOutcome(_release(step, error=f"{exc.__class__.__name__}: {exc}"), 0, exc)
+
+
+def _lease_renew(step: ErasureStep) -> bool:
+    """Extend the step's lease if it is still this worker's claim: still running, and
+    not claimed again since (each claim counts an attempt)."""
+    step.lease_until = timezone.now() + LEASE
+    return bool(
+        ErasureStep.objects.filter(
+            pk=step.pk, state=ErasureStep.State.RUNNING, attempts=step.attempts
+        ).update(lease_until=step.lease_until)
+    )
 
 
 def _release(step: ErasureStep, *, error: str) -> str:
@@ -515,8 +544,9 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
         while True:
             started = time.perf_counter()
             verifying = 0.0
+            own = not connection.in_atomic_block  # not inside a caller's (or a test's)
             with transaction.atomic():
-                lock_holds(shared=True)
+                _batch_begin(unflushed=own)
                 holds = hold_windows(
                     employee_id=job.employee_id,
                     store=step.store,
@@ -558,6 +588,24 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
     raise RuntimeError("rows keep arriving in scope; is consent still granted?")
 
 
+def _batch_begin(*, unflushed: bool) -> None:
+    """A deleting batch's first statement. It takes the holds lock, shared: a hold being
+    placed waits for this batch's commit, and one placed before is seen by the read of
+    the holds that follows (in a statement of its own: under READ COMMITTED a statement
+    that waited for a lock still reads what was committed when it began).
+
+    With `unflushed` (the batch is a transaction of its own, not part of a caller's),
+    its commit also returns before its WAL reaches the disk (`synchronous_commit = off`
+    for this transaction only): a flush per batch cost more than a small store's whole
+    step. Nothing is lost that the proof needs: a server crash can only take the last
+    batches with it, each whole with its own progress, and the step runs again. The
+    receipt's commit flushes, and the WAL is written in order, so a durable receipt
+    means every batch before it is durable too."""
+    unflushed_sql = ", set_config('synchronous_commit', 'off', true)" if unflushed else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_advisory_xact_lock_shared(%s){unflushed_sql}", [HOLDS])
+
+
 def _residue(lane, subject: str, scope: SubjectScope, holds, *, just_erased: bool):
     """A fresh count after a lane's last deletes, in their transaction (under the holds
     lock it took): (rows left, of them held) when nothing is left but held rows; None
@@ -597,24 +645,12 @@ def _lanes_run(step: ErasureStep, lanes: list, scope: SubjectScope) -> list[Lane
 
 def _on_own_connection(run, *args, **kwargs):
     """`run` on this lane thread's connection: kept between steps (opening one costs as
-    much as a small lane), replaced when it is too old or broken. Its commits do not wait
-    for a flush either: the receipt's, on the driver's connection, comes after them."""
+    much as a small lane), replaced when it is too old or broken."""
     close_old_connections()
     try:
-        _lane_connection_unflushed()
         return run(*args, **kwargs)
     finally:
         close_old_connections()
-
-
-def _lane_connection_unflushed() -> None:
-    """`synchronous_commit = off` for this lane thread's connection, set once when it
-    opens: it runs nothing but lanes, so no SET and RESET round trips a step."""
-    connection.ensure_connection()
-    if connection.__dict__.get("_erasure_unflushed") is not connection.connection:
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO off")
-        connection._erasure_unflushed = connection.connection
 
 
 _lanes: tuple[int, ThreadPoolExecutor] | None = None
@@ -672,8 +708,8 @@ def _expected(step: ErasureStep, *otherwise) -> Coalesce:
 def erasure_job_finish(job_id: int) -> ErasureJob:
     """Settle the job's state from its steps; issue the receipt once when all verified."""
     with transaction.atomic():
-        # Its commit flushes (never called with commits unflushed): the receipt is durable
-        # before it is shown.
+        # Its commit flushes (only a batch's skip it): the receipt is durable before it
+        # is shown.
         job = ErasureJob.objects.select_for_update(no_key=True).get(pk=job_id)
         if job.state == ErasureJob.State.VERIFIED:
             return job

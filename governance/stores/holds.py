@@ -12,7 +12,7 @@ tasks): no import runs in a circle.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import DateTimeField, Q, Value
+from django.db import connection
 
 from governance.models import Employee, LegalHold
 
@@ -51,20 +51,25 @@ def hold_windows(*, employee_id: int, store: str, preservation: bool = True) -> 
     `preservation` an open window while their restriction preserves their data.
 
     Call it inside the deleting transaction after lock_holds(shared=True): a change of
-    restriction takes that lock exclusively.
+    restriction takes that lock exclusively. Every deleting batch asks, so it is one
+    statement written out, not querysets compiled afresh each time.
     """
-    windows = (
-        LegalHold.objects.filter(released_at__isnull=True, custodians=employee_id)
-        .filter(Q(stores=[]) | Q(stores__contains=[store]))
-        .values_list("starts", "ends")
-    )
+    custodians = LegalHold.custodians.through._meta.db_table
+    sql = f"""SELECT h.starts, h.ends FROM {LegalHold._meta.db_table} h
+              JOIN {custodians} c ON c.legalhold_id = h.id
+              WHERE c.employee_id = %s AND h.released_at IS NULL
+                AND (h.stores = '{{}}' OR %s = ANY(h.stores))"""
+    params: list = [employee_id, store]
     if preservation:
-        # In the same query (a deleting batch asks for every batch): an open window,
-        # which holds everything, while their restriction preserves their data.
-        unbounded = Value(None, output_field=DateTimeField())
-        preserving = _preserving().filter(pk=employee_id).values_list(unbounded, unbounded)
-        windows = windows.union(preserving, all=True)
-    return [HoldWindow(starts, ends) for starts, ends in windows]
+        # An open window, which holds everything, while their restriction preserves it.
+        sql += f"""
+              UNION ALL
+              SELECT NULL, NULL FROM {Employee._meta.db_table}
+              WHERE id = %s AND processing_restricted_at IS NOT NULL AND restriction_preserves"""
+        params.append(employee_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [HoldWindow(starts, ends) for starts, ends in cursor.fetchall()]
 
 
 def _preserving():

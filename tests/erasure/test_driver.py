@@ -60,7 +60,9 @@ def synchronous_commit() -> str:
         return cursor.fetchone()[0]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_batches_commit_without_a_flush_and_the_receipt_with_one(alice_data, olivia, monkeypatch):
+    """Each batch, a transaction of its own, skips the flush; nothing else does."""
     seen = {}
     events, receipt = EventsLane.erase_batch, erasure._receipt
 
@@ -82,6 +84,25 @@ def test_batches_commit_without_a_flush_and_the_receipt_with_one(alice_data, oli
     assert synchronous_commit() == "on", "the connection is left as it was"
 
 
+def test_a_batch_inside_a_callers_transaction_leaves_its_commit_to_the_caller(
+    alice_data, olivia, monkeypatch
+):
+    """Only a batch that is its own transaction skips the flush: inside another, the
+    commit is the caller's, whatever else it holds."""
+    seen = []
+    events = EventsLane.erase_batch
+
+    def erase_batch(*args, **kwargs):
+        seen.append(synchronous_commit())
+        return events(*args, **kwargs)
+
+    monkeypatch.setattr(EventsLane, "erase_batch", erase_batch)
+    job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
+    erasure_job_advance(job.pk)  # inside this test's transaction
+    job.refresh_from_db()
+    assert job.state == "verified" and seen and set(seen) == {"on"}
+
+
 def test_a_failed_run_leaves_the_connection_flushing_its_commits(alice_data, olivia, sessions_down):
     job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
     with pytest.raises(StoreDown):
@@ -89,48 +110,56 @@ def test_a_failed_run_leaves_the_connection_flushing_its_commits(alice_data, oli
     assert synchronous_commit() == "on"
 
 
-def claims(queries: CaptureQueriesContext) -> list[str]:
-    """The statements that claimed a step (set it running)."""
+def step_writes(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that changed steps."""
     return [
-        sql
-        for sql in (q["sql"] for q in queries.captured_queries)
-        if sql.startswith("UPDATE") and "erasurestep" in sql.split("SET")[0] and "'running'" in sql
+        q["sql"] for q in queries.captured_queries if "UPDATE governance_erasurestep" in q["sql"]
     ]
 
 
+STAGES = len({store.stage for store in REGISTRY.values()})
+
+
 def test_steps_of_stores_holding_nothing_end_on_one_question_without_a_claim_each(bob, olivia):
-    """bob has nothing anywhere: each stage asks its stores in the one UPDATE that ends
-    their steps verified with nothing found; no step is claimed, none deletes."""
+    """bob has nothing anywhere: each stage asks its stores in the one statement that
+    starts it, which ends their steps verified with nothing found; none deletes."""
     job = erasure_job_create(employee=bob.employee, cause="officer", actor=olivia)
     with CaptureQueriesContext(connection) as queries:
         erasure_job_advance(job.pk)
     job.refresh_from_db()
-    assert job.state == "verified" and job.receipt is not None
+    assert job.state == "verified" and job.receipt is not None and job.started_at
     for step in job.steps.all():
         assert (step.state, step.rows_before, step.rows_deleted, step.rows_after) == (
             "verified", 0, 0, 0,
         ), step.store  # fmt: skip
         assert step.attempts == 1 and step.started_at and step.finished_at
+        assert step.lease_until is None
     sqls = [q["sql"] for q in queries.captured_queries]
-    assert not claims(queries)
     assert not [sql for sql in sqls if sql.startswith("DELETE")]
-    questions = [sql for sql in sqls if "EXISTS" in sql]
-    assert len(questions) == len({store.stage for store in REGISTRY.values()}), "one a stage"
-    assert all(sql.startswith("UPDATE") for sql in questions), "asked by the end itself"
+    writes = step_writes(queries)
+    assert len(writes) == STAGES, "one statement a stage, and no other write to a step"
+    assert all("EXISTS" in sql for sql in writes), "asked by the statement that ends them"
 
 
 def test_a_store_holding_something_runs_its_step_and_the_others_end_on_the_question(
     alice_data, olivia
 ):
+    """The statement starting a stage claims the stores the question found something in
+    (no claim of its own each) and ends the others; the job starts with the first."""
     employee = alice_data.employee
     job = erasure_job_create(employee=employee, cause="officer", actor=olivia)
     with CaptureQueriesContext(connection) as queries:
         erasure_job_advance(job.pk)
     job.refresh_from_db()
-    assert job.state == "verified"
-    claimed = claims(queries)
-    ran = {step.store for step in job.steps.all() if step.rows_deleted}
-    assert ran == {"events", "sessions", "activity"} and len(claimed) == len(ran)
+    assert job.state == "verified" and job.started_at
+    steps = list(job.steps.all())
+    ran = {step.store for step in steps if step.rows_deleted}
+    assert ran == {"events", "sessions", "activity"}
+    assert all(step.attempts == 1 for step in steps), "each started once"
+    starts = [sql for sql in step_writes(queries) if "EXISTS" in sql]
+    assert len(starts) == STAGES
+    claims = [sql for sql in step_writes(queries) if sql.startswith("UPDATE") and "lease" in sql]
+    assert not [sql for sql in claims if "attempts" in sql], "no claim of a step on its own"
     assert not InteractionEvent.objects.filter(subject=employee.subject_id).exists()
 
 
@@ -161,3 +190,35 @@ def test_an_earlier_attempts_erased_rows_stay_in_a_step_that_then_finds_nothing(
         "verified", 7, 7, 0,
     )  # fmt: skip
     assert step.attempts == 2
+
+
+def test_a_claimed_step_whose_lease_ran_out_and_was_taken_is_left_to_its_new_worker(
+    alice_data, olivia, monkeypatch
+):
+    """A stage's steps are claimed together and run one after another. A later one whose
+    lease ran out meanwhile, and which another worker claimed since, is not run here."""
+    from datetime import timedelta
+
+    monkeypatch.setattr(erasure, "LEASE", timedelta(0))  # every lease has run out at once
+    erase = erasure._erase
+    taken = []
+
+    def erase_then_lose_the_next(step, **kwargs):
+        outcome = erase(step, **kwargs)
+        if REGISTRY[step.store].stage == 1 and not taken:
+            # Another worker claims the stage's other step with rows (one attempt more).
+            other = ErasureStep.objects.get(
+                job_id=step.job_id, store=({"sessions", "activity"} - {step.store}).pop()
+            )
+            ErasureStep.objects.filter(pk=other.pk).update(attempts=other.attempts + 1)
+            taken.append(other.store)
+        return outcome
+
+    monkeypatch.setattr(erasure, "_erase", erase_then_lose_the_next)
+    job = erasure_job_create(employee=alice_data.employee, cause="officer", actor=olivia)
+    erasure_job_advance(job.pk)
+    other = job.steps.get(store=taken[0])
+    assert (other.state, other.rows_deleted) == ("running", 0), "left to the worker that took it"
+    job.refresh_from_db()
+    assert job.state == "running" and job.receipt is None
+    assert job.steps.filter(state="verified").count() == len(REGISTRY) - 1
