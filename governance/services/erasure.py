@@ -38,7 +38,7 @@ from governance.models import (
 )
 from governance.services.audit import audit_record, audits_last
 from governance.services.lineage import dataset_withdrawals_record
-from governance.services.locks import HOLDS
+from governance.services.locks import lock_holds
 from governance.services.restriction import employee_processing_restrict
 from governance.services.signing import public_key_b64, sign_document
 from governance.stores import REGISTRY, SubjectScope, store
@@ -242,9 +242,16 @@ def _job_drive(job_id: int) -> tuple[bool, list[Exception]]:
         staged = [s for s in open_steps if REGISTRY[s.store].stage == stage]
         # Every earlier stage has ended (as read): no need to read the steps again.
         pending = [s for s in staged if s.state == ErasureStep.State.PENDING]
-        ended, claimed = _stage_start(open_steps[0].job, pending)
-        # The question just found something in the claimed stores: no count first.
-        outcomes = {step.pk: _step_run_claimed(step, found=True) for step in claimed}
+        job = open_steps[0].job
+        ended, claimed = _stage_start(job, pending)
+        outcomes = {
+            # The question just found something in these stores: no count first.
+            step.pk: _step_run_claimed(claimed, found=True)
+            if claimed and step.pk == claimed.pk
+            else _step_run(step.pk, ready=True, job=job, found=True)
+            for step in pending
+            if step.pk not in ended
+        }
         ran = [o for o in outcomes.values() if o is not None]
         errors += [o.error for o in ran if o.error is not None]
         if not (ran or ended) or any(o.state == ErasureStep.State.PENDING for o in ran):
@@ -273,34 +280,22 @@ def _job_starts(now, job_sql: str, job_params: list) -> tuple[str, list]:
     return sql, [ErasureJob.State.RUNNING, now, *job_params, ErasureJob.State.PENDING]
 
 
-def _stage_start(job: ErasureJob, steps: list[ErasureStep]) -> tuple[set[int], list[ErasureStep]]:
+def _stage_start(job: ErasureJob, steps: list[ErasureStep]) -> tuple[set[int], ErasureStep | None]:
     """Start a stage's pending steps in one statement: those whose stores hold nothing
-    of the subject in scope end at once, the others are claimed by this worker (and
-    the job is marked running with its first stage); (the ids ended, the steps claimed).
+    of the subject in scope end at once, and the first that holds something is claimed
+    by this worker (the others when their turn comes: a lease starts when its step
+    does); the job is marked running with its first stage. Returns the ids ended and
+    the step claimed, if any.
 
     A step per store would spend a claim, a count and an end on each (derived stores
-    are often empty): instead each store in PostgreSQL is asked by its `anything_sql`
-    in that statement, and a small store elsewhere (Redis) counts on its own first, as
-    its step would. No delete runs on an empty store, so no hold is at stake, and what
-    the question found is the fresh count: rows left 0. Rows erased by an earlier
-    attempt of a step stay its figures. A step another worker claimed meanwhile is not
-    pending: neither ended nor claimed here."""
+    are often empty): instead each store is asked in that statement, and what the
+    question found is the fresh count of those with nothing: rows left 0. No delete
+    runs on them, so no hold is at stake. Rows erased by an earlier attempt of a step
+    stay its figures. A step another worker claimed meanwhile is not pending: neither
+    ended nor claimed here."""
     if not steps:
-        return set(), []
-    scope = job_scope(job)
-    asked, params = [], []  # per step: (its id, whether its store holds nothing)
-    for step in steps:
-        target = store(step.store)
-        if hasattr(target, "anything_sql"):
-            sql, sql_params = target.anything_sql(job.subject, scope)
-            asked.append(f"(%s::bigint, NOT {sql})")
-            params += [step.pk, *sql_params]
-        else:
-            nothing = target.estimate(job.subject, scope) is None and not target.count(
-                job.subject, scope
-            )
-            asked.append("(%s::bigint, %s)")
-            params += [step.pk, nothing]
+        return set(), None
+    questions, params = _stage_questions(job, steps)
     now = timezone.now()
     job_starts, job_starts_params = _job_starts(now, "%s", [job.pk])
     started = list(
@@ -317,8 +312,12 @@ def _stage_start(job: ErasureJob, steps: list[ErasureStep]) -> tuple[set[int], l
                     rows_after = CASE WHEN a.nothing THEN 0 ELSE s.rows_after END,
                     rows_held = CASE WHEN a.nothing THEN 0 ELSE s.rows_held END,
                     last_error = CASE WHEN a.nothing THEN '' ELSE s.last_error END
-                FROM (VALUES {", ".join(asked)}) AS a (id, nothing)
-                WHERE s.id = a.id AND s.state = %s
+                FROM (
+                    SELECT id, nothing, NOT nothing
+                           AND row_number() OVER (PARTITION BY nothing ORDER BY turn) = 1 AS first
+                    FROM (VALUES {", ".join(questions)}) AS asked (id, turn, nothing)
+                ) AS a
+                WHERE s.id = a.id AND s.state = %s AND (a.nothing OR a.first)
                 RETURNING s.*""",
             [
                 *job_starts_params,
@@ -332,17 +331,38 @@ def _stage_start(job: ErasureJob, steps: list[ErasureStep]) -> tuple[set[int], l
             ],
         )  # fmt: skip
     )
-    order = {step.pk: i for i, step in enumerate(steps)}
-    started.sort(key=lambda step: order[step.pk])
-    ended = {step.pk for step in started if step.state == ErasureStep.State.VERIFIED}
+    ended, claimed = set(), None
     for step in started:
         step.job = job
-        if step.pk in ended:
+        if step.state == ErasureStep.State.VERIFIED:
+            ended.add(step.pk)
             logger.info(
                 "erasure job %s step %s: 0 rows, nothing in scope (asked with %d other stores)",
                 job.pk, step.store, len(steps) - 1,
             )  # fmt: skip
-    return ended, [step for step in started if step.pk not in ended]
+        else:
+            claimed = step
+    return ended, claimed
+
+
+def _stage_questions(job: ErasureJob, steps: list[ErasureStep]) -> tuple[list[str], list]:
+    """Per step, in turn: a VALUES row (its id, its turn, whether its store holds nothing
+    of the subject in scope) and the parameters. A store in PostgreSQL is asked by its
+    `anything_sql` in the statement itself; a small store elsewhere (Redis) counts on its
+    own first, as its step would."""
+    scope = job_scope(job)
+    questions, params = [], []
+    for turn, step in enumerate(steps):
+        target = store(step.store)
+        if hasattr(target, "anything_sql"):
+            sql, sql_params = target.anything_sql(job.subject, scope)
+            questions.append(f"(%s::bigint, %s, NOT {sql})")
+            params += [step.pk, turn, *sql_params]
+        else:
+            empty = target.estimate(job.subject, scope) is None
+            questions.append("(%s::bigint, %s, %s)")
+            params += [step.pk, turn, empty and not target.count(job.subject, scope)]
+    return questions, params
 
 
 def _claim(step_id: int, job: ErasureJob | None = None) -> ErasureStep | None:
@@ -419,27 +439,12 @@ def _step_run(
     return _step_run_claimed(step, found=found)
 
 
-def _step_run_claimed(step: ErasureStep, *, found: bool) -> StepOutcome | None:
-    """Run a step this worker claimed; its outcome, or None when its lease ran out
-    before it started (a stage's later steps wait for its earlier ones) and it is no
-    longer ours."""
-    if step.lease_until - timezone.now() < LEASE / 2 and not _lease_renew(step):
-        return None
+def _step_run_claimed(step: ErasureStep, *, found: bool) -> StepOutcome:
+    """Run a step this worker has just claimed; its outcome."""
     try:
         return _erase(step, found=found)
     except Exception as exc:
         return StepOutcome(_release(step, error=f"{exc.__class__.__name__}: {exc}"), 0, exc)
-
-
-def _lease_renew(step: ErasureStep) -> bool:
-    """Extend the step's lease if it is still this worker's claim: still running, and
-    not claimed again since (each claim counts an attempt)."""
-    step.lease_until = timezone.now() + LEASE
-    return bool(
-        ErasureStep.objects.filter(
-            pk=step.pk, state=ErasureStep.State.RUNNING, attempts=step.attempts
-        ).update(lease_until=step.lease_until)
-    )
 
 
 def _release(step: ErasureStep, *, error: str) -> str:
@@ -544,7 +549,7 @@ def _erase_lane(step: ErasureStep, lane, scope: SubjectScope, *, ends_step: bool
         while True:
             started = time.perf_counter()
             verifying = 0.0
-            own = not connection.in_atomic_block  # not inside a caller's (or a test's)
+            own = connection.get_autocommit()  # not inside a caller's (or a test's)
             with transaction.atomic():
                 _batch_begin(unflushed=own)
                 holds = hold_windows(
@@ -601,9 +606,7 @@ def _batch_begin(*, unflushed: bool) -> None:
     batches with it, each whole with its own progress, and the step runs again. The
     receipt's commit flushes, and the WAL is written in order, so a durable receipt
     means every batch before it is durable too."""
-    unflushed_sql = ", set_config('synchronous_commit', 'off', true)" if unflushed else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT pg_advisory_xact_lock_shared(%s){unflushed_sql}", [HOLDS])
+    lock_holds(shared=True, commit_unflushed=unflushed)
 
 
 def _residue(lane, subject: str, scope: SubjectScope, holds, *, just_erased: bool):

@@ -30,11 +30,14 @@ def lock_employee_consent(employee_id: int) -> None:
     _execute("SELECT pg_advisory_xact_lock(%s, %s)", [CONSENT, employee_id & 0x7FFFFFFF])
 
 
-def lock_holds(*, shared: bool = False) -> None:
+def lock_holds(*, shared: bool = False, commit_unflushed: bool = False) -> None:
     """Shared by each deleting transaction, which then reads the holds it must respect;
-    exclusive while a hold is placed or changed, so no batch deletes past a new hold."""
+    exclusive while a hold is placed or changed, so no batch deletes past a new hold.
+    `commit_unflushed`: the transaction's commit also returns before its WAL reaches the
+    disk (`synchronous_commit = off` for it alone), set in the same round trip."""
     fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    _execute(f"SELECT {fn}(%s)", [HOLDS])
+    unflushed = ", set_config('synchronous_commit', 'off', true)" if commit_unflushed else ""
+    _execute(f"SELECT {fn}(%s){unflushed}", [HOLDS])
 
 
 def lock_retention_policies(*, shared: bool = False) -> None:

@@ -52,7 +52,8 @@ def hold_windows(*, employee_id: int, store: str, preservation: bool = True) -> 
 
     Call it inside the deleting transaction after lock_holds(shared=True): a change of
     restriction takes that lock exclusively. Every deleting batch asks, so it is one
-    statement written out, not querysets compiled afresh each time.
+    statement written out, not querysets compiled afresh each time (the restriction's
+    condition is `_preserving()`'s).
     """
     custodians = LegalHold.custodians.through._meta.db_table
     sql = f"""SELECT h.starts, h.ends FROM {LegalHold._meta.db_table} h
