@@ -10,8 +10,10 @@ grown). The rows lie over ten day partitions. At each size, with a real Celery w
   * the engine's own phase timings (what it logged) show where the job's time went.
 Each timing starts from the same state: a CHECKPOINT and a sync have written out what
 came before (the load, the other side's deletes), so neither pays for the other's dirty
-pages, and each writes a full-page image of every page it first changes, as an erasure
-of rows last changed long ago does. The job goes first in even measurements, the raw
+pages, and each writes a full-page image of every event page it first changes, as an
+erasure of rows last changed long ago does; then an erasure of a person with nothing
+left writes the product's own tables (jobs, steps, audit), as steady use keeps them
+written since the last checkpoint. The job goes first in even measurements, the raw
 DELETE in odd ones.
 At the smaller size, employee C also withdraws every consent, timed from the
 withdrawal to the last receipt of the jobs it causes.
@@ -71,40 +73,51 @@ def phases(log_path: Path, job_id: int) -> list[str]:
     return found
 
 
-def settle() -> None:
+def settle(officer, idle) -> None:
     """Write out what came before a timing: dirty buffers (CHECKPOINT) and the files'
-    dirty pages in the kernel (sync), so that the timing does not pay for them."""
+    dirty pages in the kernel (sync), so that the timing does not pay for them. Then
+    erase `idle`, who has nothing left: the product's tables are written again, as in
+    steady use, and the worker has just run a job."""
     from django.db import connection
+
+    from governance.models import ErasureJob
+    from governance.services.erasure import erasure_job_create
 
     with connection.cursor() as cursor:
         cursor.execute("CHECKPOINT")
     os.sync()
+    job = erasure_job_create(employee=idle.employee, cause="officer", actor=officer)
+    wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "verified")
 
 
-def raw_delete(b) -> tuple[float, int]:
+def raw_delete(b, settled) -> tuple[float, int]:
     from django.db import connection
 
     from governance.models.ingestion import EVENT_TABLE
 
-    settle()
+    settled()
     with connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(f"DELETE FROM {EVENT_TABLE} WHERE subject = %s", [b.employee.subject_id])
         return time.perf_counter() - started, cursor.rowcount
 
 
-def measure(officer, a, b, log_path: Path, *, raw_first: bool = False) -> dict:
-    """Erase A through the job path and B with a raw DELETE, in either order; both timed."""
+def measure(officer, a, b, idle, log_path: Path, *, raw_first: bool = False) -> dict:
+    """Erase A through the job path and B with a raw DELETE, in either order; both timed,
+    each from a settled state (`idle`: the person with nothing left, see settle)."""
     from governance.models import ErasureJob
     from governance.services.erasure import erasure_job_create
 
+    def settled() -> None:
+        settle(officer, idle)
+
     if raw_first:
-        raw_seconds, raw_deleted = raw_delete(b)
-    settle()
+        raw_seconds, raw_deleted = raw_delete(b, settled)
+    settled()
     job = erasure_job_create(employee=a.employee, cause="officer", actor=officer, reason="bench")
     wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "verified")
     if not raw_first:
-        raw_seconds, raw_deleted = raw_delete(b)
+        raw_seconds, raw_deleted = raw_delete(b, settled)
     job = ErasureJob.objects.get(pk=job.pk)
     steps = {s.store: s for s in job.steps.all()}
     last_step = max(s.finished_at for s in steps.values())
@@ -199,7 +212,14 @@ def run(args) -> None:
         first = erasure_job_create(employee=people["w"].employee, cause="officer", actor=officer)
         wait_for(lambda: ErasureJob.objects.get(pk=first.pk).state == "verified")
         small = [
-            measure(officer, people[f"a{i}"], people[f"b{i}"], log_path, raw_first=bool(i % 2))
+            measure(
+                officer,
+                people[f"a{i}"],
+                people[f"b{i}"],
+                people["w"],
+                log_path,
+                raw_first=bool(i % 2),
+            )
             for i in pairs
         ]
 
@@ -231,7 +251,12 @@ def run(args) -> None:
         large_total = count()
         large = [
             measure(
-                officer, people[f"big_a{i}"], people[f"big_b{i}"], log_path, raw_first=bool(i % 2)
+                officer,
+                people[f"big_a{i}"],
+                people[f"big_b{i}"],
+                people["w"],
+                log_path,
+                raw_first=bool(i % 2),
             )
             for i in pairs
         ]
