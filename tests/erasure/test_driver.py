@@ -62,7 +62,7 @@ def synchronous_commit() -> str:
 
 @pytest.mark.django_db(transaction=True)
 def test_batches_commit_without_a_flush_and_the_receipt_with_one(alice_data, olivia, monkeypatch):
-    """Each batch, a transaction of its own, skips the flush; nothing else does."""
+    """A batch, a transaction of its own, skips the flush; the receipt's commit does not."""
     seen = {}
     events, receipt = EventsLane.erase_batch, erasure._receipt
 
