@@ -73,6 +73,16 @@ def phases(log_path: Path, job_id: int) -> list[str]:
     return found
 
 
+def erase(officer, person, **fields):
+    """An officer's erasure of `person` through the real job path, once verified."""
+    from governance.models import ErasureJob
+    from governance.services.erasure import erasure_job_create
+
+    job = erasure_job_create(employee=person.employee, cause="officer", actor=officer, **fields)
+    wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "verified")
+    return ErasureJob.objects.get(pk=job.pk)
+
+
 def settle(officer, idle) -> None:
     """Write out what came before a timing: dirty buffers (CHECKPOINT) and the files'
     dirty pages in the kernel (sync), so that the timing does not pay for them. Then
@@ -80,22 +90,17 @@ def settle(officer, idle) -> None:
     steady use, and the worker has just run a job."""
     from django.db import connection
 
-    from governance.models import ErasureJob
-    from governance.services.erasure import erasure_job_create
-
     with connection.cursor() as cursor:
         cursor.execute("CHECKPOINT")
     os.sync()
-    job = erasure_job_create(employee=idle.employee, cause="officer", actor=officer)
-    wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "verified")
+    erase(officer, idle)
 
 
-def raw_delete(b, settled) -> tuple[float, int]:
+def raw_delete(b) -> tuple[float, int]:
     from django.db import connection
 
     from governance.models.ingestion import EVENT_TABLE
 
-    settled()
     with connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(f"DELETE FROM {EVENT_TABLE} WHERE subject = %s", [b.employee.subject_id])
@@ -105,20 +110,14 @@ def raw_delete(b, settled) -> tuple[float, int]:
 def measure(officer, a, b, idle, log_path: Path, *, raw_first: bool = False) -> dict:
     """Erase A through the job path and B with a raw DELETE, in either order; both timed,
     each from a settled state (`idle`: the person with nothing left, see settle)."""
-    from governance.models import ErasureJob
-    from governance.services.erasure import erasure_job_create
-
-    def settled() -> None:
-        settle(officer, idle)
-
     if raw_first:
-        raw_seconds, raw_deleted = raw_delete(b, settled)
-    settled()
-    job = erasure_job_create(employee=a.employee, cause="officer", actor=officer, reason="bench")
-    wait_for(lambda: ErasureJob.objects.get(pk=job.pk).state == "verified")
+        settle(officer, idle)
+        raw_seconds, raw_deleted = raw_delete(b)
+    settle(officer, idle)
+    job = erase(officer, a, reason="bench")
     if not raw_first:
-        raw_seconds, raw_deleted = raw_delete(b, settled)
-    job = ErasureJob.objects.get(pk=job.pk)
+        settle(officer, idle)
+        raw_seconds, raw_deleted = raw_delete(b)
     steps = {s.store: s for s in job.steps.all()}
     last_step = max(s.finished_at for s in steps.values())
     return {
@@ -180,7 +179,6 @@ def run(args) -> None:
     from governance.models import ErasureJob
     from governance.models.ingestion import EVENT_TABLE
     from governance.services.consent import RequestContext, consent_withdraw_all
-    from governance.services.erasure import erasure_job_create
     from governance.services.health import redis_client
 
     pairs = range(max(args.repeat, 1))
@@ -190,6 +188,14 @@ def run(args) -> None:
 
     def subject(name: str) -> str:
         return f"'{people[name].employee.subject_id}'"
+
+    def measured(prefix: str) -> list[dict]:
+        """Each pair a{i}, b{i} (after `prefix`), the job first in even pairs."""
+        return [
+            measure(officer, people[f"{prefix}a{i}"], people[f"{prefix}b{i}"], people["w"],
+                    log_path, raw_first=bool(i % 2))
+            for i in pairs
+        ]  # fmt: skip
 
     def count() -> int:
         with connection.cursor() as cursor:
@@ -209,19 +215,8 @@ def run(args) -> None:
     )
     try:
         # A first job warms the worker's pool processes (imports, connections).
-        first = erasure_job_create(employee=people["w"].employee, cause="officer", actor=officer)
-        wait_for(lambda: ErasureJob.objects.get(pk=first.pk).state == "verified")
-        small = [
-            measure(
-                officer,
-                people[f"a{i}"],
-                people[f"b{i}"],
-                people["w"],
-                log_path,
-                raw_first=bool(i % 2),
-            )
-            for i in pairs
-        ]
+        erase(officer, people["w"])
+        small = measured("")
 
         started = time.perf_counter()
         c = people["c"]
@@ -249,17 +244,7 @@ def run(args) -> None:
         rows["'sub_other_' || (g %% 1000)"] = args.large_rows - count() - sum(rows.values())
         built = load(catalogue, device, rows)
         large_total = count()
-        large = [
-            measure(
-                officer,
-                people[f"big_a{i}"],
-                people[f"big_b{i}"],
-                people["w"],
-                log_path,
-                raw_first=bool(i % 2),
-            )
-            for i in pairs
-        ]
+        large = measured("big_")
         for m in large:
             report(f"{big:,} rows of one employee", large_total, built, m)
         if len(large) > 1:

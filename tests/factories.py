@@ -81,6 +81,21 @@ def retention_covered():
         RetentionPolicy.objects.filter(pk__in=[p.pk for p in baseline]).delete()
 
 
+def draft_notice(actor, catalogue: dict, **fields):
+    """A draft notice over the whole catalogue (`fields` as notice_create takes them)."""
+    fields.setdefault("title", "Recording how you use your computer")
+    fields.setdefault(
+        "body", "We record keystrokes, pointer movement and menus in the listed apps."
+    )
+    return notice_create(
+        actor=actor,
+        purposes=[catalogue["purpose"]],
+        applications=catalogue["applications"],
+        data_kinds=catalogue["kinds"],
+        **fields,
+    )
+
+
 def publish_notice(
     actor, catalogue: dict, *, material: bool = False, body: str | None = None, effective_at=None
 ):
@@ -89,15 +104,8 @@ def publish_notice(
     Published under the baseline retention policies (gone afterwards): a test that means
     other policies sets them itself."""
     extra = {"effective_at": effective_at} if effective_at is not None else {}
-    notice = notice_create(
-        actor=actor,
-        title="Recording how you use your computer",
-        body=body or "We record keystrokes, pointer movement and menus in the listed apps.",
-        purposes=[catalogue["purpose"]],
-        applications=catalogue["applications"],
-        data_kinds=catalogue["kinds"],
-        material_change=material,
-        **extra,
-    )
+    if body:
+        extra["body"] = body
+    notice = draft_notice(actor, catalogue, material_change=material, **extra)
     with retention_covered():
         return notice_publish(notice=notice, actor=actor)

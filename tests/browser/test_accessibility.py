@@ -31,7 +31,6 @@ from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build
 from governance.services.holds import legal_hold_create
 from governance.services.lineage import model_register
-from governance.services.notices import notice_create
 from governance.services.pipelines import pipeline_create
 from governance.services.reports import report_build, report_request
 from governance.services.requests import request_file
@@ -40,7 +39,13 @@ from governance.services.scopes import Scope
 from governance.stores.datasets import dataset_files_remove
 from tests.browser.steps import axe_violations, log_in
 from tests.erasure.helpers import drive, record_events
-from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
+from tests.factories import (
+    draft_notice,
+    make_catalogue,
+    make_user,
+    publish_notice,
+    retention_baseline,
+)
 from tests.reports.helpers import report_files_delete
 from tests.requests.helpers import package_files_delete
 
@@ -68,14 +73,7 @@ def build_company() -> dict:
     catalogue = make_catalogue()
     retention_baseline()
     notice = publish_notice(olivia, catalogue)
-    draft = notice_create(
-        actor=olivia,
-        title="Draft",
-        body="Next version",
-        purposes=[catalogue["purpose"]],
-        applications=catalogue["applications"],
-        data_kinds=catalogue["kinds"],
-    )
+    draft = draft_notice(olivia, catalogue, title="Draft", body="Next version")
     vscode, calc = catalogue["applications"]
     key = DataKind.objects.get(slug="key")
     scope = Scope(catalogue["purpose"], vscode, key)

@@ -10,11 +10,11 @@ from django.utils.translation import gettext, override
 from governance.models import ConsentEvent
 from governance.models.notices import language_name
 from governance.services.consent import RequestContext, consent_grant
-from governance.services.notices import notice_create, notice_publish, notice_text_set
+from governance.services.notices import notice_publish, notice_text_set
 from governance.services.receipts import consent_receipt
 from governance.services.signing import verify_document
 from governance.stores import REGISTRY
-from tests.factories import retention_covered
+from tests.factories import draft_notice, retention_covered
 
 GERMAN = {
     "title": "Aufzeichnung Ihrer Computernutzung",
@@ -38,13 +38,11 @@ FALLBACK = fallback_said_in_german()
 
 
 def publish_v2(catalogue, olivia, *, german: bool):
-    draft = notice_create(
-        actor=olivia,
+    draft = draft_notice(
+        olivia,
+        catalogue,
         title="Recording how you use your computer, v2",
         body="We record keys and the pointer in the listed applications.",
-        purposes=[catalogue["purpose"]],
-        applications=catalogue["applications"],
-        data_kinds=catalogue["kinds"],
     )
     if german:
         notice_text_set(notice=draft, actor=olivia, language="de", **GERMAN)

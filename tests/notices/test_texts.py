@@ -8,13 +8,13 @@ from django.db import DatabaseError, transaction
 from governance.models import AuditEvent, Notice, NoticeText
 from governance.services.notices import (
     notice_content_hash,
-    notice_create,
     notice_publish,
     notice_text_hash,
     notice_text_remove,
     notice_text_set,
 )
 from tests.conftest import written
+from tests.factories import draft_notice
 
 GERMAN = {
     "title": "Aufzeichnung Ihrer Computernutzung",
@@ -26,14 +26,8 @@ GERMAN = {
 
 
 def draft_in(catalogue, olivia, language="en") -> Notice:
-    return notice_create(
-        actor=olivia,
-        title="Draft v2",
-        body="Not yet public.",
-        language=language,
-        purposes=[catalogue["purpose"]],
-        applications=catalogue["applications"],
-        data_kinds=catalogue["kinds"],
+    return draft_notice(
+        olivia, catalogue, title="Draft v2", body="Not yet public.", language=language
     )
 
 

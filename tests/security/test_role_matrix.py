@@ -60,7 +60,6 @@ from governance.services.erasure import erasure_job_create
 from governance.services.exports import export_package_build, package_download_url
 from governance.services.holds import legal_hold_create
 from governance.services.lineage import model_register
-from governance.services.notices import notice_create
 from governance.services.pipelines import pipeline_create
 from governance.services.reports import report_build, report_download_url, report_request
 from governance.services.requests import request_assign, request_file
@@ -69,7 +68,13 @@ from governance.services.scopes import Scope
 from governance.stores.datasets import dataset_files_remove, dataset_fs, shard_name
 from tests.conftest import written
 from tests.erasure.helpers import drive
-from tests.factories import make_catalogue, make_user, publish_notice, retention_baseline
+from tests.factories import (
+    draft_notice,
+    make_catalogue,
+    make_user,
+    publish_notice,
+    retention_baseline,
+)
 from tests.reports.helpers import report_files_delete
 from tests.requests.helpers import package_files_delete
 
@@ -717,14 +722,7 @@ def _build_world() -> World:
     catalogue = make_catalogue()
     retention_baseline()  # kept: the draft below is published by the matrix too
     notice = publish_notice(olivia, catalogue)
-    draft = notice_create(
-        actor=olivia,
-        title="Draft",
-        body="Next version",
-        purposes=[catalogue["purpose"]],
-        applications=catalogue["applications"],
-        data_kinds=catalogue["kinds"],
-    )
+    draft = draft_notice(olivia, catalogue, title="Draft", body="Next version")
     vscode = catalogue["applications"][0]
     key = DataKind.objects.get(slug="key")
     grant = consent_grant(
