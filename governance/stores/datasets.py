@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 
 import fsspec
 import pyarrow as pa
@@ -233,12 +235,12 @@ def _as_schema(batch: pa.RecordBatch, sessions: Pseudonyms) -> pa.RecordBatch:
     session = columns["session"].dictionary_encode()
     masked = pa.array([sessions(s) for s in session.dictionary.to_pylist()], pa.string())
     columns["session"] = masked.take(session.indices)
-    menus = columns["menu_path"]
-    if menus.null_count == len(menus):
-        columns["menu_path"] = pa.nulls(len(menus), SCHEMA.field("menu_path").type)
-    else:
-        paths = [None if m is None else json.loads(m) for m in menus.to_pylist()]
-        columns["menu_path"] = pa.array(paths, SCHEMA.field("menu_path").type)
+    # Each distinct menu path parsed once, as each session is masked once.
+    menus = columns["menu_path"].dictionary_encode()
+    paths = pa.array(
+        [json.loads(m) for m in menus.dictionary.to_pylist()], SCHEMA.field("menu_path").type
+    )
+    columns["menu_path"] = paths.take(menus.indices)
     return pa.RecordBatch.from_arrays([columns[n] for n in SCHEMA.names], schema=SCHEMA)
 
 
@@ -254,8 +256,7 @@ class ShardWriter:
         self.fs.makedirs(self.root, exist_ok=True)
         self.limit = limit
         self.people = people
-        self.apps = dict(Application.objects.values_list("slug", "pk"))
-        self.kinds = dict(DataKind.objects.values_list("slug", "pk"))
+        self.apps, self.kinds = _slug_ids()
         self.shards: list[dict] = []
         self.lineage: Counter = Counter()  # (shard, employee, application, kind) → rows
         self._batches: list[pa.RecordBatch] = []
@@ -435,6 +436,14 @@ def _slugs(model, ids) -> list[str]:
     return list(model.objects.filter(pk__in=ids).values_list("slug", flat=True))
 
 
+def _slug_ids() -> tuple[dict[str, int], dict[str, int]]:
+    """Applications' and data kinds' ids by slug, as the shards name them."""
+    return (
+        dict(Application.objects.values_list("slug", "pk")),
+        dict(DataKind.objects.values_list("slug", "pk")),
+    )
+
+
 def _shards_of(subject: str, scope: SubjectScope) -> list[tuple[int, int, int]]:
     """(snapshot, shard, rows) of the shards holding rows of the subject in scope, in
     order."""
@@ -449,11 +458,14 @@ def _shards_of(subject: str, scope: SubjectScope) -> list[tuple[int, int, int]]:
 def _count_in_shards(subject: str, scope: SubjectScope, holds: list[HoldWindow]) -> int:
     """Rows of the subject in scope that the holds cover, read from the shards."""
     held = 0
-    for dataset_id, shard, _rows in _shards_of(subject, scope):
+    # In snapshot order: each snapshot, and its cut, read once for all its shards.
+    for dataset_id, shards in groupby(_shards_of(subject, scope), key=itemgetter(0)):
         dataset = DatasetSnapshot.objects.get(pk=dataset_id)
         cut = _Cut.of(dataset, subject, scope, holds)
-        table = shard_read(dataset.location, dataset.manifest["shards"][shard]["name"], cut.columns)
-        held += pc.sum(pc.and_(cut.mine(table), cut.held(table))).as_py() or 0
+        for _dataset, shard, _rows in shards:
+            name = dataset.manifest["shards"][shard]["name"]
+            table = shard_read(dataset.location, name, cut.columns)
+            held += pc.sum(pc.and_(cut.mine(table), cut.held(table))).as_py() or 0
     return held
 
 
@@ -537,8 +549,7 @@ def _lineage_recount(dataset, subject: str, rewrites: list[_Rewrite]) -> None:
     DatasetLineage.objects.filter(
         dataset=dataset, shard__in=[r.shard for r in rewrites], employee_id=employee_id
     ).delete()
-    apps = dict(Application.objects.values_list("slug", "pk"))
-    kinds = dict(DataKind.objects.values_list("slug", "pk"))
+    apps, kinds = _slug_ids()
     DatasetLineage.objects.bulk_create(
         DatasetLineage(
             dataset=dataset,

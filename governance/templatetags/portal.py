@@ -10,6 +10,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from governance.services.requests import DEFERRED
+
 register = template.Library()
 
 STATE_LABELS = {
@@ -106,8 +108,7 @@ STORED_SENTENCES = {
     "All of your interaction data was erased from every store; the signed receipt proves it.": _(
         "All of your interaction data was erased from every store; the signed receipt proves it."
     ),
-    "Part of your data must be kept for a legal obligation and is not erased yet; it is "
-    "erased as soon as that obligation ends. Everything else was erased.": _(
+    DEFERRED: _(
         "Part of your data must be kept for a legal obligation and is not erased yet; it is "
         "erased as soon as that obligation ends. Everything else was erased."
     ),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from governance.models import (
     Application,
@@ -50,6 +50,7 @@ SERVICE_FIELD_LABELS = {
     "language": _("Language"),
     "scope": _("Scope"),
     "version": _("Version"),
+    "state": pgettext_lazy("request", "State"),
 }
 
 
@@ -57,8 +58,7 @@ def service_error_messages(exc: ValidationError) -> list[str]:
     """Flatten a service's ValidationError for a message banner."""
     if not hasattr(exc, "error_dict"):
         return list(exc.messages)
-    state = pgettext("request", "State")
-    labels = {"non_field_errors": "", NON_FIELD_ERRORS: "", "state": f"{state}: "}
+    labels = {"non_field_errors": "", NON_FIELD_ERRORS: ""}
     labels |= {field: f"{label}: " for field, label in SERVICE_FIELD_LABELS.items()}
     out = []
     for field, errors in exc.error_dict.items():
