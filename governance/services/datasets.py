@@ -153,8 +153,8 @@ def dataset_request(
 
 
 class _Eligibility:
-    """Who may be in the snapshot, asked per person the first time their rows come by:
-    the people and live grants in memory grow with the people of the scope, not its rows."""
+    """Who may be in the snapshot: the people of the scope, learnt at once, and their
+    live grants; what it holds grows with the people of the scope, not its rows."""
 
     def __init__(self, purpose_id: int):
         self.purpose_id = purpose_id
@@ -162,8 +162,7 @@ class _Eligibility:
         self.scopes: set[tuple[int, int, int]] = set()  # (employee, application, kind)
 
     def learn(self, subjects: set[str]) -> None:
-        new = [s for s in subjects if s not in self.people]
-        if not new:
+        if not subjects:
             return
         with connection.cursor() as cursor:
             cursor.execute(
@@ -173,7 +172,7 @@ class _Eligibility:
                                     AND r.state = 'completed'
                                     AND (r.purpose_id IS NULL OR r.purpose_id = %s))
                    FROM governance_employee e WHERE e.subject_id = ANY(%s)""",
-                [self.purpose_id, new],
+                [self.purpose_id, sorted(subjects)],
             )
             rows = cursor.fetchall()
         for subject, employee_id, restricted, objected in rows:
@@ -181,9 +180,9 @@ class _Eligibility:
                 Exclusion.RESTRICTED if restricted else Exclusion.OBJECTED if objected else None
             )
             self.people[subject] = (employee_id, reason)
-        for subject in new:
+        for subject in subjects:
             self.people.setdefault(subject, (0, Exclusion.UNKNOWN_PERSON))
-        eligible = [self.people[s][0] for s in new if self.people[s][1] is None]
+        eligible = [self.people[s][0] for s in subjects if self.people[s][1] is None]
         for employee, _purpose, app, kind, _version in grants_live(
             eligible, purpose_id=self.purpose_id, lock=False
         ):
